@@ -1,0 +1,63 @@
+# Two commands on a fresh machine: `make report` (set up, ingest, run the month) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-done
+# Debian packages the project needs: pango for WeasyPrint's PDF output, poppler-utils for the
+# PDF checks in tests (pdftotext, pdffonts) and PNG previews (pdftoppm), fontconfig for fonts.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils
+PERIOD ?=
+JOBS ?=
+
+.PHONY: setup report test lint lab demo ingest bench clean-reports help
+
+help:
+	@echo "make report  - set up, ingest the bundled data and render the latest month's reports"
+	@echo "make test    - set up, lint and run the tests"
+	@echo "make lab     - open JupyterLab on the notebooks"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(PY) -m analysis demo
+
+ingest: setup
+	@test -d data/raw/demo || $(PY) -m analysis demo
+	$(PY) -m analysis ingest
+
+report: ingest
+	$(PY) -m analysis run $(if $(PERIOD),--period $(PERIOD),) $(if $(JOBS),--jobs $(JOBS),)
+
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check src tests benchmarks notebooks
+
+test: lint
+	$(VENV)/bin/pytest -q
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench: setup
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	$(PY) benchmarks/forecast_accuracy/run.py
+	$(PY) benchmarks/forecast_speed/run.py
+	$(PY) benchmarks/monthly_run/run.py
+
+clean-reports:
+	rm -rf reports/[0-9]*

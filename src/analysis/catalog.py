@@ -1,0 +1,231 @@
+"""The indicator catalog: names (vi/en), units, direction, aggregation, targets and deadlines.
+
+The catalog lives in ``data/raw/reference/indicators.yml``; this module loads it once, checks it
+and answers questions about it (which target applies to a period, how an indicator aggregates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+import pandas as pd
+import yaml
+
+from analysis import paths
+from analysis.text import fold
+
+Kind = Literal["ratio", "rate"]
+Direction = Literal["higher_is_better", "lower_is_better"]
+
+
+@dataclass(frozen=True)
+class Target:
+    value: float
+    deadline: dt.date
+    basis: str
+
+    @property
+    def deadline_period(self) -> pd.Period:
+        """The month the deadline falls in (targets are due by the end of that month)."""
+        return pd.Period(self.deadline, freq="M")
+
+    @property
+    def is_demo_assumption(self) -> bool:
+        return "giả định" in self.basis
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    family: str
+    name_vi: str
+    name_en: str
+    short_vi: str
+    short_en: str
+    unit: str
+    frequency: Literal["monthly", "annual"]
+    kind: Kind
+    temporal: Literal["stock", "flow"]
+    direction: Direction
+    numerator: dict
+    denominator: dict
+    aggregation: Literal["ratio_of_sums", "weighted_mean"]
+    bounds: tuple[float, float]
+    source: str
+    weight: str | None = None
+    headline: bool = False
+    aliases: tuple[str, ...] = ()
+    rank_aliases: tuple[str, ...] = ()
+    targets: tuple[Target, ...] = ()
+    valid_to: str | None = None
+    note: str | None = None
+
+    def name(self, lang: str = "vi") -> str:
+        return self.name_en if lang == "en" else self.name_vi
+
+    def short(self, lang: str = "vi") -> str:
+        return self.short_en if lang == "en" else self.short_vi
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher_is_better"
+
+    @property
+    def freq(self) -> str:
+        """pandas frequency code of the indicator's periods."""
+        return "M" if self.frequency == "monthly" else "Y"
+
+    def target_for(self, period: pd.Period | str) -> Target | None:
+        """The target a report for ``period`` should track.
+
+        The earliest target whose deadline is at or after the period; when every deadline has
+        passed, the latest one (so a report can say whether it was met).
+        """
+        if not self.targets:
+            return None
+        p = pd.Period(period, freq="M")
+        upcoming = [t for t in self.targets if t.deadline_period >= p]
+        if upcoming:
+            return min(upcoming, key=lambda t: t.deadline)
+        return max(self.targets, key=lambda t: t.deadline)
+
+    def meets(self, value: float, target: float) -> bool:
+        return value >= target - 1e-9 if self.higher_is_better else value <= target + 1e-9
+
+
+FAMILIES = {
+    "digital_economy": ("Kinh tế số", "Digital economy"),
+    "infrastructure": ("Hạ tầng số", "Digital infrastructure"),
+    "online_services": ("Dịch vụ công trực tuyến", "Online public services"),
+    "project06": ("Đề án 06", "Project 06"),
+    "plan_execution": ("Thực hiện kế hoạch", "Plan execution"),
+}
+
+
+class CatalogError(ValueError):
+    """The catalog file is inconsistent."""
+
+
+def _parse(entry: dict) -> Indicator:
+    required = {"id", "family", "name_vi", "name_en", "unit", "frequency", "kind", "temporal",
+                "direction", "aggregation", "bounds", "source"}
+    missing = required - entry.keys()
+    if missing:
+        raise CatalogError(f"indicator {entry.get('id', '?')}: missing fields {sorted(missing)}")
+    if entry["family"] not in FAMILIES:
+        raise CatalogError(f"indicator {entry['id']}: unknown family {entry['family']!r}")
+    if entry["aggregation"] == "weighted_mean" and not entry.get("weight"):
+        raise CatalogError(f"indicator {entry['id']}: weighted_mean needs a `weight` column")
+    targets = tuple(
+        Target(float(t["value"]), pd.Timestamp(t["deadline"]).date(), str(t["basis"]))
+        for t in entry.get("targets", []) or []
+    )
+    lo, hi = entry["bounds"]
+    return Indicator(
+        id=entry["id"], family=entry["family"], name_vi=entry["name_vi"], name_en=entry["name_en"],
+        short_vi=entry.get("short_vi", entry["name_vi"]),
+        short_en=entry.get("short_en", entry["name_en"]),
+        unit=entry["unit"], frequency=entry["frequency"], kind=entry["kind"],
+        temporal=entry["temporal"], direction=entry["direction"],
+        numerator=entry.get("numerator", {}), denominator=entry.get("denominator", {}),
+        aggregation=entry["aggregation"], bounds=(float(lo), float(hi)), source=entry["source"],
+        weight=entry.get("weight"), headline=bool(entry.get("headline", False)),
+        aliases=tuple(entry.get("aliases", []) or []),
+        rank_aliases=tuple(entry.get("rank_aliases", []) or []), targets=targets,
+        valid_to=str(entry["valid_to"]) if entry.get("valid_to") else None,
+        note=entry.get("note"),
+    )
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> dict[str, Indicator]:
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    out: dict[str, Indicator] = {}
+    for entry in doc["indicators"]:
+        ind = _parse(entry)
+        if ind.id in out:
+            raise CatalogError(f"indicator {ind.id} is defined twice in {path}")
+        out[ind.id] = ind
+    return out
+
+
+def indicators() -> dict[str, Indicator]:
+    """All indicators, keyed by id, in catalog order."""
+    return _load(str(paths.reference_dir() / "indicators.yml"))
+
+
+def get(indicator_id: str) -> Indicator:
+    """One indicator by id or alias; raises ``KeyError`` listing close candidates."""
+    found = resolve_indicator(indicator_id)
+    if found is None:
+        raise KeyError(
+            f"unknown indicator {indicator_id!r}; candidates: "
+            + ", ".join(indicator_candidates(indicator_id)),
+        )
+    return indicators()[found]
+
+
+def _alias_index() -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for ind in indicators().values():
+        for key in (ind.id, *ind.aliases):
+            idx[fold(key).replace(" ", "_")] = ind.id
+    return idx
+
+
+def resolve_indicator(name: str) -> str | None:
+    """The catalog id for an id or alias (case and spacing ignored), else ``None``."""
+    return _alias_index().get(fold(str(name)).replace(" ", "_"))
+
+
+def indicator_candidates(name: str, limit: int = 3) -> list[str]:
+    from rapidfuzz import process
+
+    ids = list(indicators())
+    return [m[0] for m in process.extract(str(name), ids, limit=limit)]
+
+
+def targets_frame(period: pd.Period | str | None = None) -> pd.DataFrame:
+    """Targets as a table: one row per indicator and target.
+
+    With ``period``, only the target each indicator tracks in that period (see
+    :meth:`Indicator.target_for`).
+    """
+    rows = []
+    for ind in indicators().values():
+        chosen = [ind.target_for(period)] if period is not None else list(ind.targets)
+        for t in chosen:
+            if t is None:
+                continue
+            rows.append({
+                "indicator": ind.id, "target": t.value,
+                "deadline": t.deadline_period if ind.frequency == "monthly"
+                else pd.Period(t.deadline, freq="Y"),
+                "deadline_date": t.deadline, "direction": ind.direction,
+                "lower": ind.bounds[0], "upper": ind.bounds[1], "basis": t.basis,
+                "frequency": ind.frequency,
+            })
+    return pd.DataFrame(rows)
+
+
+def catalog_frame() -> pd.DataFrame:
+    """The catalog as a flat table (for SQL and notebooks)."""
+    rows = []
+    for ind in indicators().values():
+        rows.append({
+            "indicator": ind.id, "family": ind.family, "name_vi": ind.name_vi,
+            "name_en": ind.name_en, "short_vi": ind.short_vi, "short_en": ind.short_en,
+            "unit": ind.unit, "frequency": ind.frequency, "kind": ind.kind,
+            "temporal": ind.temporal, "direction": ind.direction,
+            "aggregation": ind.aggregation, "weight": ind.weight,
+            "lower_bound": ind.bounds[0], "upper_bound": ind.bounds[1],
+            "numerator_vi": ind.numerator.get("vi"), "numerator_en": ind.numerator.get("en"),
+            "denominator_vi": ind.denominator.get("vi"),
+            "denominator_en": ind.denominator.get("en"), "headline": ind.headline,
+            "source": ind.source,
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,73 @@
+"""Every path the project uses, built from one project-root constant.
+
+The root can be moved with the ``VNDX_ROOT`` environment variable (tests use it to work on a
+temporary copy); data and report folders can be moved separately with ``VNDX_DATA_DIR`` and
+``VNDX_REPORTS_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The project's root folder (the one holding ``pyproject.toml``)."""
+    env = os.environ.get("VNDX_ROOT")
+    if env:
+        return Path(env).resolve()
+    return PACKAGE_DIR.parent.parent
+
+
+def data_dir() -> Path:
+    env = os.environ.get("VNDX_DATA_DIR")
+    return Path(env).resolve() if env else project_root() / "data"
+
+
+def raw_dir() -> Path:
+    """Immutable inputs, exactly as received."""
+    return data_dir() / "raw"
+
+
+def reference_dir() -> Path:
+    """Reference tables: provinces, crosswalk, regions, indicator catalog.
+
+    They ship with the code (``data/raw/reference`` in the repository); a data folder moved
+    with ``VNDX_DATA_DIR`` may carry its own copy, which then wins.
+    """
+    own = raw_dir() / "reference"
+    if (own / "indicators.yml").exists():
+        return own
+    return PACKAGE_DIR.parent.parent / "data" / "raw" / "reference"
+
+
+def demo_dir() -> Path:
+    return raw_dir() / "demo"
+
+
+def published_dir() -> Path:
+    return raw_dir() / "published"
+
+
+def processed_dir() -> Path:
+    return data_dir() / "processed"
+
+
+def database_path() -> Path:
+    return processed_dir() / "dx.duckdb"
+
+
+def reports_dir() -> Path:
+    env = os.environ.get("VNDX_REPORTS_DIR")
+    return Path(env).resolve() if env else project_root() / "reports"
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def assets_dir() -> Path:
+    """Fonts, CSS and templates used by the renderers (ship inside the package)."""
+    return PACKAGE_DIR / "render"

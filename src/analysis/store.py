@@ -1,0 +1,227 @@
+"""The processed store: one DuckDB database analysts can query with SQL, plus Parquet copies.
+
+``data/processed/dx.duckdb`` holds
+
+* ``observations``      - every figure as reported (63-unit basis before 2025-07, 34 after),
+  with its source file and row;
+* ``observations_34``   - the same history carried onto the 34 current units (see
+  :func:`analysis.ingest.harmonize_to_current_provinces`); analytics read this one;
+* ``harmonization_log`` - units left out of ``observations_34`` and why;
+* ``published``         - real published figures and ranks, as published, with their sources;
+* ``provinces``, ``crosswalk``, ``regions``, ``indicators``, ``targets`` - reference tables;
+* ``inputs``            - every raw file read, with its checksum;
+* ``meta``              - the data version and when the store was built;
+* the view ``tidy``     - province, indicator, period, value, numerator, denominator, source,
+  is_synthetic on the 34-unit basis, for quick SQL.
+
+The database is built in a temporary file beside the target and moved into place with
+``os.replace``, so readers see either the old store or the new one, never half of one; a file
+lock serialises concurrent builds. The data version is a hash of every input's bytes and of the
+reference tables, so the same raw input always gives the same version (and the same rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from filelock import FileLock
+
+from analysis import __version__, catalog, geography, paths
+
+SCHEMA_VERSION = "1"
+
+
+def compute_data_version(files: list[dict]) -> str:
+    """A short, stable hash of the inputs (file names and checksums) and reference tables."""
+    h = hashlib.sha256(f"schema:{SCHEMA_VERSION}".encode())
+    for f in sorted(files, key=lambda f: f["file"]):
+        h.update(f"{Path(f['file']).as_posix()}:{f['sha256']}\n".encode())
+    for ref in sorted(paths.reference_dir().glob("*")):
+        if ref.is_file():
+            h.update(ref.name.encode() + hashlib.sha256(ref.read_bytes()).digest())
+    return h.hexdigest()[:12]
+
+
+def _period_start(period: pd.Period) -> dt.date:
+    return period.start_time.date()
+
+
+def _observation_table(obs: pd.DataFrame) -> pd.DataFrame:
+    units = pd.DataFrame([u.__dict__ for u in geography.units()])
+    units = units.rename(columns={"code": "province_code", "codename": "province",
+                                  "name": "province_name"})[
+        ["basis", "province_code", "province", "province_name", "region"]]
+    out = obs.merge(units, on=["basis", "province_code"], how="left")
+    out["period_start"] = out["period"].map(_period_start)
+    out["period"] = out["period"].astype(str)
+    out = out[["dataset", "basis", "province_code", "province", "province_name", "region",
+               "indicator", "freq", "period", "period_start", "value", "numerator",
+               "denominator", "rate_only", "source", "note", "source_file", "source_row",
+               "is_synthetic"]]
+    return out.sort_values(["dataset", "indicator", "period", "basis", "province_code"],
+                           kind="stable").reset_index(drop=True)
+
+
+def _harmonized_table(h: pd.DataFrame) -> pd.DataFrame:
+    p34 = geography.provinces("34").rename(columns={
+        "code": "province_code", "codename": "province", "name": "province_name"})
+    out = h.merge(p34[["province_code", "province", "province_name", "region"]],
+                  on="province_code", how="left")
+    out["period_start"] = out["period"].map(_period_start)
+    out["period"] = out["period"].astype(str)
+    out = out[["dataset", "province_code", "province", "province_name", "region", "indicator",
+               "freq", "period", "period_start", "value", "numerator", "denominator", "method",
+               "n_units", "is_weighted", "source", "is_synthetic"]]
+    return out.sort_values(["dataset", "indicator", "period", "province_code"],
+                           kind="stable").reset_index(drop=True)
+
+
+def _reference_tables() -> dict[str, pd.DataFrame]:
+    provinces = pd.concat([geography.provinces("63"), geography.provinces("34")],
+                          ignore_index=True)
+    targets = catalog.targets_frame()
+    targets["deadline"] = targets["deadline"].astype(str)
+    return {
+        "provinces": provinces,
+        "crosswalk": geography.crosswalk(),
+        "regions": geography.regions(),
+        "indicators": catalog.catalog_frame(),
+        "targets": targets,
+    }
+
+
+@contextmanager
+def build_lock(timeout: float = 600):
+    """Serialise writers of ``data/processed`` (two ingests at once wait for each other)."""
+    paths.processed_dir().mkdir(parents=True, exist_ok=True)
+    with FileLock(str(paths.processed_dir() / ".build.lock"), timeout=timeout):
+        yield
+
+
+def write_store(observations: pd.DataFrame, harmonized: pd.DataFrame, log: pd.DataFrame,
+                files: list[dict], published: pd.DataFrame | None = None) -> str:
+    """Write the database and Parquet files atomically; return the data version."""
+    version = compute_data_version(files)
+    tables = {
+        "observations": _observation_table(observations),
+        "observations_34": _harmonized_table(harmonized),
+        "harmonization_log": log.astype({"period": str}) if not log.empty else log,
+        "inputs": pd.DataFrame(files),
+        **_reference_tables(),
+    }
+    if published is not None:
+        tables["published"] = published
+    meta = pd.DataFrame([{
+        "data_version": version, "schema_version": SCHEMA_VERSION, "code_version": __version__,
+        "n_observations": len(tables["observations"]),
+        "datasets": json.dumps(sorted(tables["observations"]["dataset"].unique().tolist())),
+        "latest_period": _latest_period(tables["observations_34"]),
+        "is_synthetic": bool(tables["observations"]["is_synthetic"].any())
+        if len(tables["observations"]) else False,
+    }])
+    tables["meta"] = meta
+    target_dir = paths.processed_dir()
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with build_lock():
+        tmp_db = Path(tempfile.mkstemp(prefix=".dx-", suffix=".duckdb.tmp", dir=target_dir)[1])
+        tmp_db.unlink()  # duckdb wants to create the file itself
+        tmp_parquet = Path(tempfile.mkdtemp(prefix=".parquet-", dir=target_dir))
+        try:
+            con = duckdb.connect(str(tmp_db))
+            try:
+                for name, frame in tables.items():
+                    con.register("_frame", frame)
+                    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')  # noqa: S608
+                    con.unregister("_frame")
+                con.execute("""
+                    CREATE VIEW tidy AS
+                    SELECT province, province_name, indicator, period, value, numerator,
+                           denominator, source, is_synthetic, dataset, method
+                    FROM observations_34
+                """)
+                for name in ("observations", "observations_34", "published"):
+                    if name in tables:
+                        out = tmp_parquet / f"{name}.parquet"
+                        con.execute(f"COPY \"{name}\" TO '{out.as_posix()}' (FORMAT PARQUET)")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            _replace_dir(tmp_parquet, target_dir / "parquet")
+            os.replace(tmp_db, paths.database_path())
+        finally:
+            tmp_db.unlink(missing_ok=True)
+            shutil.rmtree(tmp_parquet, ignore_errors=True)
+    return version
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap a directory into place; the old one is removed only after the new one is there."""
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _latest_period(h: pd.DataFrame) -> str | None:
+    monthly = h[h["freq"] == "M"]["period"] if len(h) else pd.Series(dtype=str)
+    return str(monthly.max()) if len(monthly) else None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+class StoreMissing(FileNotFoundError):
+    pass
+
+
+def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the processed database (read-only by default, so notebooks cannot change it)."""
+    db = Path(path or paths.database_path())
+    if not db.exists():
+        raise StoreMissing(f"{db} does not exist: run `python -m analysis ingest` first "
+                           "(or `make report`).")
+    return duckdb.connect(str(db), read_only=read_only)
+
+
+def data_version(path: Path | None = None) -> str:
+    with connect(path=path) as con:
+        return con.execute("SELECT data_version FROM meta").fetchone()[0]
+
+
+def store_info(path: Path | None = None) -> dict:
+    with connect(path=path) as con:
+        return con.execute("SELECT * FROM meta").df().iloc[0].to_dict()
+
+
+def default_dataset(con: duckdb.DuckDBPyConnection) -> str:
+    """The dataset analytics use: the user's own submissions if any, else the demo."""
+    found = {r[0] for r in con.execute("SELECT DISTINCT dataset FROM observations_34").fetchall()}
+    if "submitted" in found:
+        return "submitted"
+    if "demo" in found:
+        return "demo"
+    return sorted(found)[0] if found else "demo"
+
+
+def load_series_frame(dataset: str | None = None, path: Path | None = None,
+                      basis: str = "34") -> pd.DataFrame:
+    """Observations as a DataFrame with ``period`` as pandas Periods (34-unit basis default)."""
+    table = "observations_34" if basis == "34" else "observations"
+    with connect(path=path) as con:
+        ds = dataset or default_dataset(con)
+        df = con.execute(f"SELECT * FROM {table} WHERE dataset = ?", [ds]).df()  # noqa: S608
+    if df.empty:
+        return df
+    df["period"] = [pd.Period(p, freq=f) for p, f in zip(df["period"], df["freq"], strict=True)]
+    return df

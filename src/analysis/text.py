@@ -1,0 +1,29 @@
+"""Small text helpers shared by name matching and normalization."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, the form every stored string uses."""
+    return unicodedata.normalize("NFC", text)
+
+
+def clean_cell(text: str) -> str:
+    """Strip BOM, non-breaking and repeated spaces; NFC."""
+    return _SPACES.sub(" ", nfc(str(text))).strip()
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese diacritics (``đ`` becomes ``d``, which NFD alone does not do)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def fold(text: str) -> str:
+    """A key for loose comparison: no diacritics, lower case, single spaces."""
+    return clean_cell(strip_diacritics(clean_cell(text))).lower()
