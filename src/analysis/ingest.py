@@ -361,7 +361,7 @@ def _header_key(name: str) -> str:
 
 def _is_long(header: Sequence[str]) -> bool:
     keys = {_header_key(h) for h in header}
-    return {"province", "indicator", "period"} <= keys or "indicator" in keys
+    return "indicator" in keys or "period" in keys
 
 
 def _period_from_name(name: str) -> str | None:
@@ -591,7 +591,9 @@ def _schema():
     def value_in_bounds(df: pd.DataFrame) -> pd.Series:
         lo = df["indicator"].map(lambda i: bounds[i][0])
         hi = df["indicator"].map(lambda i: bounds[i][1])
-        return df["value"].isna() | ((df["value"] >= lo - 1e-9) & (df["value"] <= hi + 1e-9))
+        # Rates computed from counts are covered by the count checks; report those instead.
+        derived = ~df["rate_only"].astype(bool)
+        return df["value"].isna() | derived | ((df["value"] >= lo - 1e-9) & (df["value"] <= hi + 1e-9))
 
     def numerator_le_denominator(df: pd.DataFrame) -> pd.Series:
         return df["numerator"].isna() | df["denominator"].isna() | (
@@ -665,7 +667,10 @@ def _duplicate_problems(frame: pd.DataFrame) -> list[Problem]:
         if len(figures) <= 1:
             continue
         first = group.iloc[0]
-        for _, other in group.iloc[1:].iterrows():
+        same = (group[["value", "numerator", "denominator"]].round(6)
+                .eq(group[["value", "numerator", "denominator"]].round(6).iloc[0])
+                | group[["value", "numerator", "denominator"]].isna()).all(axis=1)
+        for _, other in group[~same].iterrows():
             problems.append(Problem(
                 other.source_file, int(other.source_row), "value",
                 _figure_text(other),
@@ -818,6 +823,7 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
                           "source": str(table.meta.get("source") or table.display),
                           "revises": str(table.meta.get("revises") or "")})
         frames.append(frame)
+    frames = [f for f in frames if not f.empty]
     obs = pd.concat(frames, ignore_index=True) if frames else _empty_frame()
     obs = apply_revisions(obs, metas)
     problems += validate_observations(obs)

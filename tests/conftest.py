@@ -1,0 +1,64 @@
+"""Shared fixtures: an isolated data folder per test, and the demo store built once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_UNTIL = "2026-10"
+# Pin "today" so period checks and the demo's default month never depend on the run date.
+os.environ.setdefault("VNDX_TODAY", "2026-11-23")
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """An empty data folder (raw/ and processed/) used instead of the project's own."""
+    data = tmp_path / "data"
+    (data / "raw").mkdir(parents=True)
+    (data / "processed").mkdir()
+    monkeypatch.setenv("VNDX_DATA_DIR", str(data))
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(tmp_path / "reports"))
+    return data
+
+
+def write_csv(path: Path, text: str, meta: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if meta is not None:
+        path.with_name(path.name + ".meta.yml").write_text(meta, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory):
+    """The demo dataset (until 2026-10) generated and ingested once into a temporary folder.
+
+    Returns the data folder; tests that use it set ``VNDX_DATA_DIR`` to it.
+    """
+    from analysis import demo, ingest, published, store
+
+    data = tmp_path_factory.mktemp("demo") / "data"
+    (data / "raw").mkdir(parents=True)
+    old = os.environ.get("VNDX_DATA_DIR")
+    os.environ["VNDX_DATA_DIR"] = str(data)
+    try:
+        demo.write_demo(out_dir=data / "raw" / "demo", until=DEMO_UNTIL)
+        result = ingest.ingest()
+        facts = published.read_published(ROOT / "data" / "raw" / "published")
+        store.write_store(result.observations, result.harmonized, result.harmonization_log,
+                          result.files, facts)
+    finally:
+        if old is None:
+            os.environ.pop("VNDX_DATA_DIR", None)
+        else:
+            os.environ["VNDX_DATA_DIR"] = old
+    return data
+
+
+@pytest.fixture
+def use_demo_store(demo_store, monkeypatch):
+    monkeypatch.setenv("VNDX_DATA_DIR", str(demo_store))
+    return demo_store
