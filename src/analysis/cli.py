@@ -84,6 +84,58 @@ def demo(until: str | None, out: Path | None) -> None:
     click.echo(f"wrote {len(written)} demo file(s) to {written[0].parent if written else out}")
 
 
+@main.command()
+@click.option("--period", help="Month YYYY-MM (default: the latest month with data).")
+@click.option("--province", "provinces", multiple=True,
+              help="Code (40), codename (nghe_an) or name (Nghệ An); repeat for several.")
+@click.option("--notebook", "notebooks", multiple=True,
+              help="Notebook name (30_leadership_briefing); repeat for several.")
+@click.option("--to", "formats", default="html,pdf", show_default=True,
+              help="Comma-separated output formats: html, pdf.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Parallel workers (default: cores).")
+@click.option("--force", is_flag=True, help="Re-run even if inputs are unchanged.")
+@click.option("--lang", "langs", default="vi", show_default=True,
+              help="Report language: vi, en, or vi,en for both.")
+@click.option("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (for cron logs).")
+def run(period, provinces, notebooks, formats, jobs, force, langs, scheduler, no_progress):
+    """Execute and render the month's reports into reports/<period>/."""
+    from analysis import params, paths, runner
+
+    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in fmts if f not in runner.FORMATS]
+    if bad or not fmts:
+        raise click.BadParameter(f"unknown format(s) {bad}; use html, pdf", param_hint="--to")
+    lang_list = tuple(x.strip() for x in langs.split(",") if x.strip())
+    if not lang_list or any(x not in ("vi", "en") for x in lang_list):
+        raise click.BadParameter(f"{langs!r}: use vi, en or vi,en", param_hint="--lang")
+    if period is None:
+        rng = params.data_range()
+        if rng is None:
+            raise click.ClickException("no processed data: run `python -m analysis ingest`")
+        period = rng[1]
+    try:
+        summary = runner.run(period, provinces or None, notebooks or None, lang_list, fmts,
+                             jobs=jobs, force=force, scheduler=scheduler,
+                             progress=not no_progress)
+    except (params.ParameterError, KeyError) as exc:
+        click.echo(f"refused before any kernel started:\n{exc}", err=True)
+        raise SystemExit(2) from None
+    out = paths.reports_dir() / period
+    n = len(summary.results)
+    click.echo(f"{n - len(summary.failed)} of {n} report job(s) done "
+               f"({len(summary.skipped)} unchanged and skipped) -> {out}")
+    pdfs = sorted(out.glob("*/*.pdf"))
+    if pdfs:
+        click.echo(f"PDF briefings: {out}/<province>/*.pdf ({len(pdfs)} files), "
+                   f"manifest: {out / 'manifest.json'}")
+    for r in summary.failed:
+        j = r["job"]
+        click.echo(f"FAILED {j['unit']}/{j['notebook']} ({j['lang']}): {r['error']}", err=True)
+    if summary.failed:
+        raise SystemExit(1)
+
+
 @main.command("list")
 @click.argument("what", type=click.Choice(["indicators", "provinces", "notebooks", "periods"]),
                 default="indicators")

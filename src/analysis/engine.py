@@ -1,0 +1,111 @@
+"""A papermill engine that runs each notebook in a kernel started ahead of time.
+
+Starting a kernel and importing pandas, matplotlib, seaborn, duckdb and the project takes
+longer than running a short briefing notebook. :class:`WarmKernelPool` keeps one kernel per
+worker process started and *warmed* (heavy imports done) while the previous notebook runs;
+each kernel executes exactly one notebook and is then shut down, so no state leaks from one
+report into the next. Registered as the papermill engine ``warm`` (entry point), so
+``papermill --engine warm in.ipynb out.ipynb`` works too; there it simply starts a kernel.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+
+from jupyter_client import KernelManager
+from papermill.engines import NBClientEngine
+
+log = logging.getLogger(__name__)
+
+WARM_CODE = "import analysis.notebook_support  # noqa: F401  (pre-imports the heavy libraries)"
+
+
+def _start_warm_kernel(kernel_name: str, cwd: str | None) -> KernelManager:
+    km = KernelManager(kernel_name=kernel_name)
+    km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"])
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        reply = kc.execute_interactive(WARM_CODE, timeout=180, store_history=False,
+                                       output_hook=lambda msg: None)
+        if reply["content"]["status"] != "ok":
+            log.warning("warm-up failed in a kernel: %s", reply["content"].get("evalue"))
+    finally:
+        kc.stop_channels()
+    return km
+
+
+class WarmKernelPool:
+    """One warmed kernel kept ready per process (per kernel name and working directory)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[str, str | None], threading.Thread] = {}
+        self._ready: dict[tuple[str, str | None], KernelManager] = {}
+        self._errors: dict[tuple[str, str | None], BaseException] = {}
+        atexit.register(self.shutdown)
+
+    def _warm(self, key: tuple[str, str | None]) -> None:
+        try:
+            km = _start_warm_kernel(*key)
+            with self._lock:
+                self._ready[key] = km
+        except BaseException as exc:  # noqa: BLE001 - reported when the kernel is asked for
+            with self._lock:
+                self._errors[key] = exc
+
+    def prefetch(self, kernel_name: str = "python3", cwd: str | None = None) -> None:
+        key = (kernel_name, cwd)
+        with self._lock:
+            if key in self._ready or (key in self._pending and self._pending[key].is_alive()):
+                return
+            thread = threading.Thread(target=self._warm, args=(key,), daemon=True)
+            self._pending[key] = thread
+            thread.start()
+
+    def acquire(self, kernel_name: str = "python3", cwd: str | None = None) -> KernelManager:
+        """A started, warmed kernel for one notebook; warming of the next one starts now."""
+        key = (kernel_name, cwd)
+        self.prefetch(kernel_name, cwd)
+        self._pending[key].join()
+        with self._lock:
+            km = self._ready.pop(key, None)
+            err = self._errors.pop(key, None)
+        if km is None:
+            raise RuntimeError(f"could not start a warm kernel: {err}") from err
+        self.prefetch(kernel_name, cwd)
+        return km
+
+    def shutdown(self) -> None:
+        for thread in list(self._pending.values()):
+            thread.join(timeout=30)
+        with self._lock:
+            kms = list(self._ready.values())
+            self._ready.clear()
+        for km in kms:
+            try:
+                km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001, S110 - best effort at exit
+                pass
+
+
+POOL = WarmKernelPool()
+
+
+class WarmKernelEngine(NBClientEngine):
+    """papermill's nbclient engine, given a pre-started kernel that it uses once."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+        cwd = kwargs.get("cwd")
+        km = POOL.acquire(kernel_name or "python3", str(cwd) if cwd else None)
+        try:
+            return super().execute_managed_notebook(nb_man, kernel_name, km=km, **kwargs)
+        finally:
+            try:
+                km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - the kernel may already be gone
+                log.debug("kernel already stopped")

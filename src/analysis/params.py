@@ -1,0 +1,184 @@
+"""Typed notebook parameters, validated before a kernel starts.
+
+The runner calls :func:`validate` on every job before it starts a kernel; each notebook calls
+:func:`from_namespace` in the cell after its ``parameters`` cell, so a notebook run with the plain
+papermill CLI (``papermill nb.ipynb out.ipynb -p province nghe_an -p period 2026-10``) is
+checked too. pydantic gives types, coercion and messages; the checks against the data (the
+province exists, the period has data) are ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from analysis import catalog, geography
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is unknown, of the wrong type or outside the data."""
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+    period: str | None = None
+    """``YYYY-MM``; ``None`` means the latest month in the store."""
+    lang: Literal["vi", "en"] = "vi"
+    dataset: str | None = None
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_format(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise ValueError(f"period must be text like '2026-10', got {value!r}")
+        try:
+            p = pd.Period(value, freq="M")
+        except (ValueError, TypeError):
+            raise ValueError(f"period {value!r} is not a month (write YYYY-MM)") from None
+        return str(p)
+
+
+class _WithProvince(_Base):
+    province: str = "nghe_an"
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _province(cls, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError(f"province must be a code, codename or name, got {value!r}")
+        try:
+            return geography.match_province(value, "34").codename
+        except geography.UnknownProvince as exc:
+            raise ValueError(str(exc)) from None
+
+
+class ExploreParams(_WithProvince):
+    pass
+
+
+class ComparisonParams(_WithProvince):
+    indicators: list[str] | None = None
+    """Catalog ids; ``None`` means the headline indicators."""
+
+    @field_validator("indicators", mode="before")
+    @classmethod
+    def _indicators(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise ValueError(f"indicators must be a list of catalog ids, got {value!r}")
+        out = []
+        for v in value:
+            found = catalog.resolve_indicator(str(v))
+            if found is None:
+                raise ValueError(f"unknown indicator {v!r}; candidates: "
+                                 + ", ".join(catalog.indicator_candidates(str(v))))
+            out.append(found)
+        return out
+
+
+class ForecastParams(_WithProvince):
+    pass
+
+
+class BriefingParams(_WithProvince):
+    pass
+
+
+class NationalParams(_Base):
+    pass
+
+
+NOTEBOOK_PARAMS: dict[str, type[_Base]] = {
+    "00_explore": ExploreParams,
+    "10_province_comparison": ComparisonParams,
+    "20_target_forecast": ForecastParams,
+    "30_leadership_briefing": BriefingParams,
+    "40_national_overview": NationalParams,
+}
+NATIONAL_NOTEBOOKS = {"40_national_overview"}
+
+
+def model_for(notebook: str) -> type[_Base]:
+    try:
+        return NOTEBOOK_PARAMS[notebook]
+    except KeyError:
+        raise ParameterError(f"unknown notebook {notebook!r}; notebooks: "
+                             + ", ".join(NOTEBOOK_PARAMS)) from None
+
+
+def _format(err: ValidationError, notebook: str, given: Mapping[str, Any]) -> str:
+    lines = []
+    for e in err.errors():
+        name = ".".join(str(x) for x in e["loc"]) or "?"
+        value = given.get(name, e.get("input"))
+        if e["type"] == "extra_forbidden":
+            allowed = ", ".join(model_for(notebook).model_fields)
+            lines.append(f"unknown parameter {name!r} (value {value!r}); {notebook} takes: "
+                         f"{allowed}")
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            lines.append(f"parameter {name!r} = {value!r}: {msg}")
+    return f"{notebook}: " + "; ".join(lines)
+
+
+def validate(notebook: str, given: Mapping[str, Any], *,
+             available: tuple[str, str] | None = None) -> _Base:
+    """Check parameters for ``notebook``; raise :class:`ParameterError` naming each bad value.
+
+    ``available`` is the (first, last) month with data; a period outside it is refused. When
+    it is ``None`` the store is asked (if it exists).
+    """
+    model = model_for(notebook)
+    try:
+        params = model(**dict(given))
+    except ValidationError as err:
+        raise ParameterError(_format(err, notebook, given)) from None
+    if available is None:
+        available = data_range()
+    if params.period is not None and available is not None:
+        first, last = available
+        if not first <= params.period <= last:
+            raise ParameterError(f"{notebook}: parameter 'period' = {params.period!r} is outside "
+                                 f"the data ({first} .. {last}); choose a month in that range")
+    return params
+
+
+def data_range() -> tuple[str, str] | None:
+    """First and last month with data in the store's default dataset, or ``None`` if no store."""
+    from analysis import store
+
+    try:
+        con = store.connect()
+    except store.StoreMissing:
+        return None
+    with con:
+        ds = store.default_dataset(con)
+        row = con.execute("SELECT min(period), max(period) FROM observations_34 "
+                          "WHERE freq = 'M' AND dataset = ?", [ds]).fetchone()
+    return (row[0], row[1]) if row and row[0] else None
+
+
+def from_namespace(notebook: str, namespace: Mapping[str, Any]) -> _Base:
+    """Validate the parameters as a notebook's ``parameters`` cell (and papermill) left them.
+
+    Call as ``params = from_namespace("20_target_forecast", globals())`` right after the
+    parameters cell; the period ``None`` is resolved to the latest month with data.
+    """
+    model = model_for(notebook)
+    given = {k: namespace[k] for k in model.model_fields if k in namespace}
+    params = validate(notebook, given)
+    if params.period is None:
+        rng = data_range()
+        if rng is None:
+            raise ParameterError("no processed data: run `python -m analysis ingest` first")
+        params = params.model_copy(update={"period": rng[1]})
+    return params
