@@ -278,9 +278,9 @@ def test_harmonize_leaves_out_partial_units():
 
 
 def _ingest_to_store():
-    from analysis.cli import main
-
     from click.testing import CliRunner
+
+    from analysis.cli import main
 
     return CliRunner().invoke(main, ["ingest"], catch_exceptions=False)
 

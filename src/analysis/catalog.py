@@ -7,7 +7,7 @@ and answers questions about it (which target applies to a period, how an indicat
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
@@ -170,8 +170,13 @@ def get(indicator_id: str) -> Indicator:
 
 
 def _alias_index() -> dict[str, str]:
+    return _alias_index_for(str(paths.reference_dir() / "indicators.yml"))
+
+
+@lru_cache(maxsize=4)
+def _alias_index_for(path: str) -> dict[str, str]:
     idx: dict[str, str] = {}
-    for ind in indicators().values():
+    for ind in _load(path).values():
         for key in (ind.id, *ind.aliases):
             idx[fold(key).replace(" ", "_")] = ind.id
     return idx

@@ -196,8 +196,8 @@ def match_province(query: str | int, basis: Basis = "34") -> Unit:
         try:
             return unit(basis, code)
         except KeyError:
-            raise UnknownProvince(text, _candidates(text, basis),
-                                  f"no province with code {code} on the {basis}-unit basis") from None
+            reason = f"no province with code {code} on the {basis}-unit basis"
+            raise UnknownProvince(text, _candidates(text, basis), reason) from None
     codes = _name_index(basis).get(_key(text), set())
     if len(codes) == 1:
         return unit(basis, next(iter(codes)))

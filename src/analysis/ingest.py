@@ -27,6 +27,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -310,7 +311,7 @@ def today() -> dt.date:
 
 
 def parse_period(text: str, frequency: str) -> pd.Period:
-    """Parse ``YYYY-MM``, ``MM/YYYY``, ``tháng 10/2026`` or ``YYYY`` for an indicator's frequency."""
+    """Parse ``YYYY-MM``, ``MM/YYYY``, ``tháng 10/2026`` or ``YYYY`` for a frequency."""
     s = fold(text).replace(" ", " ")
     for pattern, kind in _PERIOD_PATTERNS:
         m = pattern.match(s)
@@ -380,6 +381,8 @@ def normalize_table(table: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     problems = list(table.problems)
     if problems:
         return _empty_frame(), problems
+    for memo in (_indicator_memo, _period_memo, _province_memo):
+        memo.cache_clear()  # the catalog or "today" may differ from the previous file's
     if _is_long(table.header):
         records, more = _long_records(table)
     else:
@@ -388,14 +391,16 @@ def normalize_table(table: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     synthetic = bool(table.meta.get("synthetic", False))
     source = str(table.meta.get("source") or table.display)
     out = []
+    dataset = table.dataset
     for rec in records:
         rec.setdefault("source", "")
         rec["source"] = rec["source"] or source
-        rec["dataset"] = table.dataset
+        rec["dataset"] = dataset
         rec["source_file"] = table.display
         rec["is_synthetic"] = synthetic
         out.append(rec)
     frame = pd.DataFrame(out, columns=NORMALIZED_COLUMNS) if out else _empty_frame()
+    frame = frame.astype({"value": float, "numerator": float, "denominator": float})
     return frame, problems
 
 
@@ -493,6 +498,24 @@ def _wide_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
     return records, problems
 
 
+# Inputs repeat the same few hundred province names, indicators and periods many thousand times;
+# parse each distinct text once per file.
+@lru_cache(maxsize=4096)
+def _indicator_memo(text: str) -> catalog.Indicator | None:
+    found = catalog.resolve_indicator(text)
+    return None if found is None else catalog.indicators()[found]
+
+
+@lru_cache(maxsize=4096)
+def _period_memo(text: str, frequency: str) -> pd.Period:
+    return parse_period(text, frequency)
+
+
+@lru_cache(maxsize=4096)
+def _province_memo(text: str, basis: str) -> geography.Unit:
+    return geography.match_province(text, basis)  # type: ignore[arg-type]
+
+
 def _parse_row(table: RawTable, row_no: int, row: dict,
                colmap: dict | None = None) -> tuple[dict | None, list[Problem]]:
     colmap = colmap or {}
@@ -502,17 +525,16 @@ def _parse_row(table: RawTable, row_no: int, row: dict,
     def fail(column: str, value: str | None, reason: str, hint: str) -> None:
         problems.append(Problem(table.display, row_no, col(column), value, reason, hint))
 
-    ind_id = catalog.resolve_indicator(row.get("indicator", ""))
-    if ind_id is None:
+    ind = _indicator_memo(row.get("indicator", ""))
+    if ind is None:
         fail("indicator", row.get("indicator"), "unknown indicator",
              "Use a catalog id (`python -m analysis list`); candidates: "
              + ", ".join(catalog.indicator_candidates(row.get("indicator", ""))))
         return None, problems
-    ind = catalog.indicators()[ind_id]
 
     period = None
     try:
-        period = parse_period(row.get("period", ""), ind.frequency)
+        period = _period_memo(row.get("period", ""), ind.frequency)
     except CellError as exc:
         fail("period", row.get("period"), exc.reason, exc.hint)
 
@@ -530,7 +552,7 @@ def _parse_row(table: RawTable, row_no: int, row: dict,
     unit = None
     if basis is not None:
         try:
-            unit = geography.match_province(row.get("province", ""), basis)  # type: ignore[arg-type]
+            unit = _province_memo(row.get("province", ""), basis)
         except geography.UnknownProvince as exc:
             fail("province", row.get("province"), exc.reason,
                  "Use a code, codename or name of a province on the "
@@ -593,7 +615,8 @@ def _schema():
         hi = df["indicator"].map(lambda i: bounds[i][1])
         # Rates computed from counts are covered by the count checks; report those instead.
         derived = ~df["rate_only"].astype(bool)
-        return df["value"].isna() | derived | ((df["value"] >= lo - 1e-9) & (df["value"] <= hi + 1e-9))
+        inside = (df["value"] >= lo - 1e-9) & (df["value"] <= hi + 1e-9)
+        return df["value"].isna() | derived | inside
 
     def numerator_le_denominator(df: pd.DataFrame) -> pd.Series:
         return df["numerator"].isna() | df["denominator"].isna() | (
@@ -749,36 +772,41 @@ def harmonize_to_current_provinces(obs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     old = obs[obs["basis"] == "63"].copy()
     old["new_code"] = old["province_code"].map(cw["new_code"])
     old["weight"] = old["province_code"].map(pop)
-    keys = ["dataset", "new_code", "indicator", "freq", "period"]
-    rows, log = [], []
-    for key, g in old.groupby(keys, sort=True, observed=True):
-        dataset, new_code, ind, freq, period = key
-        n_expected = int(expected[new_code])
-        if len(g) < n_expected:
-            missing = sorted(set(cw.index[cw["new_code"] == new_code]) - set(g["province_code"]))
-            log.append({"dataset": dataset, "province_code": new_code, "indicator": ind,
-                        "period": str(period),
-                        "reason": f"former provinces {', '.join(missing)} not reported; "
-                                  "no partial sum"})
-            continue
-        counts = g["numerator"].notna().all() and g["denominator"].notna().all()
-        if counts:
-            num, den = g["numerator"].sum(), g["denominator"].sum()
-            value, method, weighted = 100.0 * num / den, "sum_of_counts", False
-        else:
-            if weights_col[ind] != "population_thousands":
-                raise ValueError(f"weight column {weights_col[ind]!r} is not in the reference "
-                                 "data; add it to provinces_63.csv")
-            value = float(np.average(g["value"], weights=g["weight"]))
-            num = den = np.nan
-            method, weighted = "weighted_mean:population_thousands", True
-        rows.append({
-            "dataset": dataset, "province_code": new_code, "indicator": ind, "freq": freq,
-            "period": period, "value": value, "numerator": num, "denominator": den,
-            "method": method, "n_units": len(g), "is_weighted": weighted,
-            "source": "; ".join(sorted(set(g["source"]))), "is_synthetic": bool(
-                g["is_synthetic"].any()),
-        })
+    old["has_counts"] = old["numerator"].notna() & old["denominator"].notna()
+    old["wvalue"] = old["value"] * old["weight"]
+    # Monthly and annual Periods cannot be sorted together: group on their text.
+    old["period_key"] = old["period"].astype(str)
+    keys = ["dataset", "new_code", "indicator", "freq", "period_key"]
+    g = old.groupby(keys, sort=True, observed=True).agg(
+        period=("period", "first"), n_units=("province_code", "size"),
+        all_counts=("has_counts", "all"), numerator=("numerator", "sum"),
+        denominator=("denominator", "sum"), wvalue=("wvalue", "sum"),
+        weight=("weight", "sum"), is_synthetic=("is_synthetic", "any"),
+        source=("source", lambda s: "; ".join(sorted(set(s)))),
+        members=("province_code", lambda s: set(s)),
+    ).reset_index()
+    g["expected"] = g["new_code"].map(expected).astype(int)
+    partial = g[g["n_units"] < g["expected"]]
+    log = [{
+        "dataset": r.dataset, "province_code": r.new_code, "indicator": r.indicator,
+        "period": r.period_key,
+        "reason": "former provinces " + ", ".join(
+            sorted(set(cw.index[cw["new_code"] == r.new_code]) - r.members))
+        + " not reported; no partial sum",
+    } for r in partial.itertuples()]
+    g = g[g["n_units"] >= g["expected"]].copy()
+    unknown_weights = {i for i in g["indicator"] if weights_col[i] != "population_thousands"}
+    if unknown_weights:
+        raise ValueError(f"weight column(s) for {sorted(unknown_weights)} are not in the "
+                         "reference data; add them to provinces_63.csv")
+    counts = g["all_counts"].astype(bool)
+    g["value"] = (100.0 * g["numerator"] / g["denominator"]).where(
+        counts, g["wvalue"] / g["weight"])
+    g.loc[~counts, ["numerator", "denominator"]] = np.nan
+    g["method"] = np.where(counts, "sum_of_counts", "weighted_mean:population_thousands")
+    g["is_weighted"] = ~counts
+    g["province_code"] = g["new_code"]
+    rows = g[HARMONIZED_COLUMNS].to_dict("records")
     merged = pd.DataFrame(rows, columns=HARMONIZED_COLUMNS)
     # A unit reported on the 34 basis wins over one rebuilt from late 63-basis reports.
     both = pd.concat([current[HARMONIZED_COLUMNS], merged], ignore_index=True)

@@ -9,6 +9,7 @@ province exists, the period has data) are ours.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -37,11 +38,9 @@ class _Base(BaseModel):
             return None
         if not isinstance(value, str):
             raise ValueError(f"period must be text like '2026-10', got {value!r}")
-        try:
-            p = pd.Period(value, freq="M")
-        except (ValueError, TypeError):
-            raise ValueError(f"period {value!r} is not a month (write YYYY-MM)") from None
-        return str(p)
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
+            raise ValueError(f"period {value!r} is not a month (write YYYY-MM, e.g. 2026-10)")
+        return str(pd.Period(value.strip(), freq="M"))
 
 
 class _WithProvince(_Base):

@@ -15,6 +15,9 @@ def nfc(text: str) -> str:
 
 def clean_cell(text: str) -> str:
     """Strip BOM, non-breaking and repeated spaces; NFC."""
+    text = str(text)
+    if text.isascii() and "  " not in text and "\t" not in text and "\n" not in text:
+        return text.strip()  # the common case, without regex or normalization
     return _SPACES.sub(" ", nfc(str(text))).strip()
 
 

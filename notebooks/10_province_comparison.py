@@ -1,0 +1,70 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Province comparison
+#
+# Where does a province stand against the other 33 on each indicator: rank x/34 with the change
+# since last month and last year, the national and regional values (summed numerators over
+# summed denominators), the gap to the target, quartile tier, its regional peers and the top
+# movers.
+
+# %% tags=["parameters"]
+province = "nghe_an"
+period = None  # YYYY-MM; None = the latest month with data
+indicators = None  # list of catalog ids; None = the headline indicators
+lang = "vi"
+dataset = None
+
+# %%
+from analysis.notebook_support import *  # noqa: F403
+from analysis import briefing
+
+params_ = params.from_namespace("10_province_comparison", globals())
+province, period, lang = params_.province, params_.period, params_.lang
+chosen = params_.indicators or [i.id for i in catalog.indicators().values() if i.headline]
+results = analytics.period_results(period, params_.dataset)
+briefing.ensure_province_has_data(results, province)
+plots.apply_theme()
+display(briefing.metadata(results, province, "10_province_comparison", params_.model_dump(),
+                          lang, title_key="report.comparison_title"))
+if briefing.is_synthetic(results):
+    display(components.synthetic_notice(lang))
+
+# %%
+summary = briefing.comparison_summary(results, province, chosen, lang)
+display(HTML(summary.to_html(index=False, escape=True, classes="data-table")))
+
+# %%
+for ind_id in chosen:
+    rows = results.comparison[results.comparison["indicator"] == ind_id]
+    if rows["value"].notna().sum() == 0:
+        continue
+    fig = plots.rank_bar_chart(rows, province, lang=lang, title=catalog.get(ind_id).name(lang))
+    display(fig)
+    plt.close(fig)
+
+# %%
+display(HTML(f"<h2>{i18n.t('sections.peers', lang)}</h2>"))
+peers = briefing.peer_table(results, province, chosen, lang)
+display(HTML(peers.to_html(index=False, escape=True, classes="data-table")))
+
+# %%
+display(HTML(f"<h2>{i18n.t('sections.movers', lang)}</h2>"))
+movers = briefing.movers_table(results, chosen, lang)
+display(HTML(movers.to_html(index=False, escape=True, classes="data-table")))
+
+# %%
+first = chosen[0]
+values = results.comparison[results.comparison["indicator"] == first].set_index("province")
+fig = plots.tile_map(values["value"], highlight=province, lang=lang,
+                     title=catalog.get(first).short(lang))
+display(fig)
+plt.close(fig)

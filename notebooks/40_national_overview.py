@@ -1,0 +1,57 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # National overview
+#
+# Every province on every indicator this month, and for each target the provinces at risk of
+# missing it or off track ("one of 10 localities at risk").
+
+# %% tags=["parameters"]
+period = None  # YYYY-MM; None = the latest month with data
+lang = "vi"
+dataset = None
+
+# %%
+from analysis.notebook_support import *  # noqa: F403
+from analysis import briefing
+
+params_ = params.from_namespace("40_national_overview", globals())
+period, lang = params_.period, params_.lang
+results = analytics.period_results(period, params_.dataset)
+plots.apply_theme()
+display(briefing.metadata(results, None, "40_national_overview", params_.model_dump(), lang,
+                          title_key="report.national_title"))
+if briefing.is_synthetic(results):
+    display(components.synthetic_notice(lang))
+
+# %%
+risk = briefing.provinces_at_risk(results)
+display(HTML(f"<h2>{i18n.t('sections.at_risk_by_target', lang)}</h2>"))
+display(components.risk_table(risk, lang))
+
+# %%
+display(HTML(f"<h2>{i18n.t('sections.heatmap', lang)}</h2>"))
+monthly = [i.id for i in catalog.indicators().values() if i.headline or i.targets]
+fig = plots.heatmap(results.comparison[results.comparison["indicator"].isin(monthly)], lang=lang)
+display(fig)
+plt.close(fig)
+
+# %%
+display(HTML(f"<h2>{i18n.t('sections.all_values', lang)}</h2>"))
+wide = results.comparison.pivot_table(index="province_name", columns="indicator",
+                                      values="value", sort=False)
+wide = wide[[c for c in catalog.indicators() if c in wide.columns]]
+wide.columns = [catalog.get(c).short(lang) for c in wide.columns]
+display(HTML(wide.map(lambda v: i18n.fmt_decimal(v, lang, 1)).to_html(
+    escape=True, classes="data-table compact")))
+
+# %%
+display(components.method_note(lang))

@@ -1,0 +1,306 @@
+"""What goes into a briefing: KPI cards, the target table, changes since last month, provenance.
+
+Notebooks stay thin: they ask this module for the pieces and display them. Every function takes
+the period's :class:`analysis.analytics.PeriodResults`, a province codename and a language, and
+returns plain data or :mod:`analysis.render.components` objects, formatted vi-VN or English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+
+from analysis import catalog, geography, i18n
+from analysis.analytics import PeriodResults
+from analysis.render import components
+from analysis.runner import code_version
+
+STATUS_ORDER = {"off_track": 0, "at_risk": 1, "on_track": 2, "achieved": 3}
+
+
+def province_name(codename: str, lang: str = "vi") -> str:
+    # Official names keep their diacritics in English too (as in the government's own English).
+    return geography.by_codename(codename).name
+
+
+def is_synthetic(results: PeriodResults) -> bool:
+    return bool(results.observations["is_synthetic"].any())
+
+
+def history(results: PeriodResults, province: str, indicator: str) -> pd.Series:
+    """The province's series (34-unit basis, back-cast before 2025-07) as a PeriodIndex Series."""
+    obs = results.observations
+    rows = obs[(obs["province"] == province) & (obs["indicator"] == indicator)]
+    return rows.set_index("period")["value"].sort_index()
+
+
+def national_history(results: PeriodResults, indicator: str) -> pd.Series:
+    from analysis import compare
+
+    nat = compare.national_series(results.observations, indicator)
+    return nat.set_index("period")["value"] if not nat.empty else pd.Series(dtype=float)
+
+
+def _row(results: PeriodResults, province: str, indicator: str) -> pd.Series | None:
+    c = results.comparison
+    rows = c[(c["province"] == province) & (c["indicator"] == indicator)]
+    return None if rows.empty or pd.isna(rows.iloc[0]["value"]) else rows.iloc[0]
+
+
+def _direction(change: float) -> str | None:
+    if change is None or pd.isna(change):
+        return None
+    return "up" if change > 0.005 else "down" if change < -0.005 else "flat"
+
+
+def kpi_cards(results: PeriodResults, province: str, lang: str = "vi",
+              limit: int = 6) -> list[components.KpiCard]:
+    """Headline indicators: value, change since last month, rank x/34, tone by quartile."""
+    cards = []
+    for ind in catalog.indicators().values():
+        if not ind.headline:
+            continue
+        row = _row(results, province, ind.id)
+        if row is None:
+            continue
+        change = row["change_month"]
+        if ind.frequency == "annual":
+            change = row["change_year"]
+            change_text = (i18n.t("kpi.change_vs_last_year", lang,
+                                  value=i18n.fmt_points(change, lang))
+                           if pd.notna(change) else None)
+        else:
+            change_text = (i18n.t("kpi.change_vs_last_month", lang,
+                                  value=i18n.fmt_points(change, lang))
+                           if pd.notna(change) else None)
+        tier = row["tier"]
+        tone = "neutral" if pd.isna(tier) else {1: "good", 2: "good", 3: "warning",
+                                                 4: "bad"}[int(tier)]
+        label = ind.short(lang)
+        if ind.frequency == "annual":
+            label += f" ({i18n.fmt_period(row['period_used'], lang)})"
+        cards.append(components.KpiCard(
+            label=label, value=i18n.fmt_percent(row["value"], lang),
+            change=change_text, rank=i18n.t("kpi.rank", lang, rank=int(row["rank"]),
+                                            of=int(row["n_ranked"])),
+            tone=tone, direction=_direction(change),
+        ))
+    return cards[:limit]
+
+
+def target_rows(results: PeriodResults, province: str) -> pd.DataFrame:
+    """The province's forecast rows joined with the catalog, worst status first."""
+    f = results.forecasts
+    rows = f[f["province"] == province].copy()
+    if rows.empty:
+        return rows
+    rows["order"] = rows["status"].map(STATUS_ORDER)
+    rows["family"] = rows["indicator"].map(lambda i: catalog.get(i).family)
+    return rows.sort_values(["order", "prob_target_met", "indicator"]).reset_index(drop=True)
+
+
+def _deadline_date(indicator: str, deadline: str) -> dt.date:
+    ind = catalog.get(indicator)
+    p = pd.Period(deadline, freq=ind.freq)
+    return p.end_time.date()
+
+
+def status_rows(results: PeriodResults, province: str,
+                lang: str = "vi") -> list[components.StatusRow]:
+    """The traffic-light table's rows (see :func:`analysis.render.components.status_table`)."""
+    out = []
+    for r in target_rows(results, province).itertuples():
+        ind = catalog.get(r.indicator)
+        per = i18n.t("units.points_per_month", lang, value="{}") if ind.frequency == "monthly" \
+            else "{} / " + ("năm" if lang == "vi" else "year")
+        out.append(components.StatusRow(
+            indicator=ind.short(lang),
+            value=i18n.fmt_percent(r.last_value, lang),
+            target=i18n.fmt_percent(r.target, lang, decimals=0),
+            deadline=i18n.fmt_date(_deadline_date(r.indicator, r.deadline), lang, short=True),
+            probability=r.prob_target_met,
+            required_pace=per.format(i18n.fmt_signed(r.required_pace, lang))
+            if r.status != "achieved" and pd.notna(r.required_pace) else "—",
+            current_pace=per.format(i18n.fmt_signed(r.current_pace, lang))
+            if pd.notna(r.current_pace) else "—",
+            status=r.status,
+        ))
+    return out
+
+
+def at_risk(results: PeriodResults, province: str) -> pd.DataFrame:
+    """Targets at risk or off track (for the fan charts), worst first."""
+    rows = target_rows(results, province)
+    return rows[rows["status"].isin(["at_risk", "off_track"])]
+
+
+def changes(results: PeriodResults, province: str, lang: str = "vi",
+            limit: int = 6) -> list[components.Change]:
+    """What changed since last month: rank moves, targets newly met, the largest movements."""
+    c = results.comparison
+    rows = c[(c["province"] == province) & c["value"].notna()]
+    items: list[tuple[float, components.Change]] = []
+    for r in rows.itertuples():
+        ind = catalog.get(r.indicator)
+        if ind.frequency != "monthly":
+            continue
+        name = ind.short(lang)
+        if pd.notna(r.rank_prev_month) and r.rank != r.rank_prev_month:
+            up = r.rank < r.rank_prev_month
+            text = (f"{name}: {'lên' if up else 'xuống'} hạng {int(r.rank)}/{int(r.n_ranked)} "
+                    f"(tháng trước: {int(r.rank_prev_month)})" if lang == "vi" else
+                    f"{name}: {'up' if up else 'down'} to rank {int(r.rank)} of "
+                    f"{int(r.n_ranked)} (last month: {int(r.rank_prev_month)})")
+            items.append((abs(r.rank - r.rank_prev_month) + 0.5,
+                          components.Change(text, "up" if up else "down",
+                                            "good" if up else "bad")))
+        if pd.notna(r.change_month) and abs(r.change_month) >= 0.5:
+            better = (r.change_month > 0) == ind.higher_is_better
+            text = (f"{name}: {i18n.fmt_percent(r.value, lang)} "
+                    f"({i18n.fmt_points(r.change_month, lang)})")
+            items.append((abs(r.change_month), components.Change(
+                text, _direction(r.change_month), "good" if better else "bad")))
+        if pd.notna(r.target) and r.meets_target is True and pd.notna(r.change_month):
+            before = r.value - r.change_month
+            if not ind.meets(before, r.target):
+                text = (f"{name}: đạt mục tiêu {i18n.fmt_percent(r.target, lang, 0)}"
+                        if lang == "vi" else
+                        f"{name}: target of {i18n.fmt_percent(r.target, lang, 0)} reached")
+                items.append((100.0, components.Change(text, "up", "good")))
+    items.sort(key=lambda x: -x[0])
+    return [change for _, change in items[:limit]]
+
+
+def provenance(results: PeriodResults, notebook: str, parameters: dict,
+               lang: str = "vi") -> dict[str, str]:
+    """Footer facts: data version, parameters, code version, generation time, source."""
+    sources = sorted(set(results.observations["source"].dropna()))
+    kind = "provenance.data_kind_synthetic" if is_synthetic(results) else \
+        "provenance.data_kind_official"
+    # Canonical keys: the components translate their labels.
+    return {
+        "source": "; ".join(sources[:3]),
+        "data_kind": i18n.t(kind, lang),
+        "data_version": results.data_version,
+        "parameters": json.dumps(parameters, ensure_ascii=False),
+        "code_version": code_version(),
+        "notebook": notebook,
+        "generated_at": dt.datetime.now().replace(microsecond=0),
+    }
+
+
+def metadata(results: PeriodResults, province: str | None, notebook: str, parameters: dict,
+             lang: str = "vi", title_key: str = "report.title") -> components.ReportMetadata:
+    name = province_name(province, lang) if province else (
+        "Cả nước" if lang == "vi" else "Viet Nam")
+    period_label = i18n.fmt_period(results.period, lang)
+    return components.report_metadata(
+        title=i18n.t(title_key, lang),
+        subtitle=i18n.t("report.subtitle_monthly", lang, period=period_label),
+        province_name=name, period_label=period_label, lang=lang,
+        synthetic=is_synthetic(results),
+        provenance=provenance(results, notebook, parameters, lang),
+    )
+
+
+def provinces_at_risk(results: PeriodResults) -> pd.DataFrame:
+    """For each target: how many provinces are at risk or off track, and which.
+
+    Columns: indicator, target, deadline, n_at_risk, n_off_track, n_total, provinces (names).
+    """
+    f = results.forecasts
+    out = []
+    for ind_id, g in f.groupby("indicator", sort=False):
+        bad = g[g["status"].isin(["at_risk", "off_track"])].sort_values("prob_target_met")
+        names = [province_name(p) for p in bad["province"]]
+        out.append({
+            "indicator": ind_id, "target": g["target"].iloc[0], "deadline": g["deadline"].iloc[0],
+            "n_at_risk": int((g["status"] == "at_risk").sum()),
+            "n_off_track": int((g["status"] == "off_track").sum()),
+            "n_achieved": int((g["status"] == "achieved").sum()),
+            "n_total": len(g), "provinces": names,
+        })
+    frame = pd.DataFrame(out)
+    if frame.empty:
+        return frame
+    frame["n_bad"] = frame["n_at_risk"] + frame["n_off_track"]
+    return frame.sort_values("n_bad", ascending=False).reset_index(drop=True)
+
+
+def ensure_province_has_data(results: PeriodResults, province: str) -> None:
+    """Fail clearly when a province has no figures for the period (its briefing would be empty)."""
+    c = results.comparison
+    if c.empty or not c[(c["province"] == province) & c["value"].notna()].shape[0]:
+        raise ValueError(
+            f"no data for {province} in {results.period} (dataset {results.dataset}): check that "
+            "its figures for this month were ingested (`python -m analysis list periods`)")
+
+
+def fmt_value(value: float, lang: str = "vi") -> str:
+    return i18n.fmt_percent(value, lang) if not (value is None or np.isnan(value)) else "—"
+
+
+def _rank_cell(rank: object, n: object) -> str:
+    return "—" if pd.isna(rank) else f"{int(rank)}/{int(n)}"
+
+
+def comparison_summary(results: PeriodResults, province: str, indicators: list[str],
+                       lang: str = "vi") -> pd.DataFrame:
+    """One row per indicator: value, rank now / last month / last year, national, gap, tier."""
+    rows = []
+    for ind_id in indicators:
+        r = _row(results, province, ind_id)
+        if r is None:
+            continue
+        ind = catalog.get(ind_id)
+        rows.append({
+            i18n.t("table.indicator", lang): ind.short(lang),
+            i18n.t("table.value", lang): i18n.fmt_percent(r["value"], lang),
+            i18n.t("table.rank", lang): _rank_cell(r["rank"], r["n_ranked"]),
+            i18n.t("table.rank_prev_month", lang): _rank_cell(r["rank_prev_month"],
+                                                              r["n_ranked"]),
+            i18n.t("table.rank_prev_year", lang): _rank_cell(r["rank_prev_year"], r["n_ranked"]),
+            i18n.t("kpi.national_average", lang): i18n.fmt_percent(r["national_value"], lang),
+            i18n.t("kpi.regional_average", lang): i18n.fmt_percent(r["regional_value"], lang),
+            i18n.t("table.gap_target", lang): i18n.fmt_points(r["gap_target"], lang)
+            if pd.notna(r["gap_target"]) else "—",
+            i18n.t("table.tier", lang): "—" if pd.isna(r["tier"]) else f"Q{int(r['tier'])}",
+        })
+    return pd.DataFrame(rows)
+
+
+def peer_table(results: PeriodResults, province: str, indicators: list[str],
+               lang: str = "vi") -> pd.DataFrame:
+    """The province and its regional peers on the chosen indicators (values, vi-VN)."""
+    from analysis import compare
+
+    c = compare.peers(results.comparison, province)
+    c = c[c["indicator"].isin(indicators)]
+    wide = c.pivot_table(index="province_name", columns="indicator", values="value", sort=True)
+    wide = wide[[i for i in indicators if i in wide.columns]]
+    wide.columns = [catalog.get(i).short(lang) for i in wide.columns]
+    wide = wide.map(lambda v: i18n.fmt_percent(v, lang))
+    wide.index.name = i18n.t("table.province", lang)
+    return wide.reset_index()
+
+
+def movers_table(results: PeriodResults, indicators: list[str], lang: str = "vi",
+                 n: int = 3) -> pd.DataFrame:
+    """The top movers since last month on each chosen indicator."""
+    from analysis import compare
+
+    rows = []
+    for ind_id in indicators:
+        if catalog.get(ind_id).frequency != "monthly":
+            continue
+        for r in compare.top_movers(results.comparison, ind_id, n=n).itertuples():
+            rows.append({
+                i18n.t("table.indicator", lang): catalog.get(ind_id).short(lang),
+                i18n.t("table.province", lang): r.province_name,
+                i18n.t("table.value", lang): i18n.fmt_percent(r.value, lang),
+                i18n.t("table.change", lang): i18n.fmt_points(r.change_month, lang),
+            })
+    return pd.DataFrame(rows)

@@ -1,0 +1,1514 @@
+"""Synthetic demo data: deterministic, marked synthetic, agreeing with the seed facts.
+
+The demo dataset lets ``make report`` run on a fresh machine. It is written to
+``data/raw/demo/`` in the long layout of ``data/raw/README.md``, one file per indicator family
+(``demo_digital_economy.csv``, ``demo_infrastructure.csv``, ``demo_online_services.csv``,
+``demo_project06.csv``, ``demo_plan_execution.csv``) plus ``demo_revisions.csv``; each file has a
+``<file>.meta.yml`` sidecar with ``synthetic: true``.
+
+How it is made
+--------------
+1. A *latent* series is simulated for each of the 63 former provinces, every indicator and every
+   month from 2022-01 to 2030-12 (or ``until`` if later), then cut at ``until``: for any
+   ``until`` up to 2030-12 a month's figures are the same whatever ``until`` is. Ratio
+   indicators get integer numerators and denominators; the one rate indicator
+   (``digital_economy_share_grdp_pct``, annual) gets a value with two decimals.
+2. Sizes follow population: villages ~ pop/900, households ~ pop/3.7, monthly dossiers
+   ~ 5..15 per thousand people, eligible citizens ~ 0.78 x pop, e-ID applications ~ 0.7 x pop,
+   procedures 1,500-2,000, Project 06 tasks and essential services 25, Decision 422 services
+   11, Project 06 models 30-45, plan tasks 20-90, plan targets per pillar 3-11.
+3. Shares follow logistic adoption curves with province-specific start levels, midpoints,
+   speeds and ceilings (some below 100 %: plateaus). Stocks never decrease (except
+   ``dx_plan_tasks_overdue_pct``, small and fluctuating); flows are binomial draws around a
+   rising trend with autocorrelated noise and a Tết dip. Four provinces stall for 9-15 months
+   (``STALLS``). For indicators with a target, each of the 34 current units is given a status
+   for the target's deadline (early, on time, late, never) correlated with a unit-level
+   "maturity", so the latest months of 2026 show a realistic mix: some units achieved, most on
+   track, several at risk, a few clearly off track.
+4. Province-level facts of ``reference/seed_facts.csv`` are imposed exactly (see
+   :func:`seed_fact_expectations` and :func:`check_seed_facts`), including the ranks of
+   Nghệ An (digital economy 2022, 32nd of 63) and Quảng Nam (e-health books 2024-12, 53rd of
+   63). The 2022 digital-economy shares of the provinces named in the 2022 annual report are
+   the published ones.
+5. Published files: the 63 former provinces until 2025-06 (``basis`` 63, old codes) and the 34
+   current units from 2025-07 (``basis`` 34): numerators and denominators of the former
+   provinces are summed into their current unit (``geography.crosswalk()``); the annual rate is
+   the population-weighted mean of the constituents. Annual figures from 2025 on are on the
+   34-unit basis.
+
+The gap
+-------
+One figure is missing on purpose (``GAP``): ``households_fibre_pct`` for Bắc Kạn (code 06,
+basis 63) in 2024-03 is not in ``demo_infrastructure.csv``, as if the province had not reported.
+Bắc Kạn merged into Thái Nguyên, so harmonization leaves Thái Nguyên out for that month (no
+partial sums). It touches no seed fact.
+
+The revision
+------------
+``demo_revisions.csv`` (sidecar ``revises: demo_online_services.csv``) holds one row
+(``REVISION``): ``online_dossier_rate_pct`` for Thanh Hóa (code 38, basis 63) in 2024-06, with a
+larger numerator than in ``demo_online_services.csv`` (dossiers of one district counted late);
+the denominator is unchanged, so exactly one cell differs. It touches no seed fact.
+
+Ratio indicators are written with ``numerator`` and ``denominator`` only (``value`` empty, the
+reader computes it); the rate indicator with ``value`` only.
+
+API: :func:`latest_complete_month`, :func:`generate_demo`, :func:`write_demo`,
+:func:`generate_latent` (the 63-province series behind the files), :func:`seed_fact_expectations`
+and :func:`check_seed_facts` (reusable to test any long table, e.g. the processed store).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis import catalog, geography, paths
+
+SOURCE = "Dữ liệu mẫu tổng hợp (synthetic demo data)"
+DEFAULT_SEED = 20220101
+START = pd.Period("2022-01", freq="M")
+MIN_HORIZON = pd.Period("2030-12", freq="M")
+"""Latent series always run at least this far, so figures do not change with ``until``."""
+COLUMNS = [
+    "province",
+    "basis",
+    "indicator",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "source",
+    "note",
+]
+FILE_PREFIX = "demo_"
+REVISIONS_FILE = "demo_revisions.csv"
+FAMILY_ORDER = (
+    "digital_economy",
+    "infrastructure",
+    "online_services",
+    "project06",
+    "plan_execution",
+)
+LICENCE = "CC0-1.0 (synthetic data generated by analysis.demo; no real statistics)"
+
+GAP = {"indicator": "households_fibre_pct", "province": "06", "basis": "63", "period": "2024-03"}
+"""The one figure deliberately missing from the demo data."""
+
+REVISION = {
+    "file": "demo_online_services.csv",
+    "indicator": "online_dossier_rate_pct",
+    "province": "38",
+    "basis": "63",
+    "period": "2024-06",
+    "column": "numerator",
+}
+"""The one figure revised by ``demo_revisions.csv``."""
+
+STALLS = {
+    # former province: (family, first stalled month, months)
+    "02": ("infrastructure", "2022-10", 9),  # Hà Giang
+    "12": ("online_services", "2023-03", 12),  # Lai Châu
+    "62": ("project06", "2023-07", 15),  # Kon Tum
+    "84": ("plan_execution", "2024-02", 10),  # Trà Vinh
+}
+"""Provinces whose progress stalls in one indicator family (no progress for the months given)."""
+
+# Lunar New Year (Tết) day: dossier intake and clinic visits dip in the days around it.
+_TET = {
+    2022: "2022-02-01",
+    2023: "2023-01-22",
+    2024: "2024-02-10",
+    2025: "2025-01-29",
+    2026: "2026-02-17",
+    2027: "2027-02-06",
+    2028: "2028-01-26",
+    2029: "2029-02-13",
+    2030: "2030-02-03",
+    2031: "2031-01-23",
+    2032: "2032-02-11",
+    2033: "2033-01-31",
+    2034: "2034-02-19",
+    2035: "2035-02-08",
+}
+# Ordinary monthly pattern of administrative workload (year-end rush in December).
+_MONTH_PATTERN = np.array([1.0, 1.0, 1.05, 1.0, 1.02, 1.03, 1.0, 1.02, 1.0, 1.03, 1.04, 1.10])
+
+# Digital-economy share of GRDP in 2022 (%), preliminary provincial estimates of the Ministry of
+# Information and Communications' "Báo cáo kinh tế số Việt Nam 2022", as reported at
+# http://ef.itpc.gov.vn/web/vi/-/ha-noi-tp-hcm-khong-nam-trong-top-5-ia-phuong-ang-dan-au-ca-nuoc-ve-ty-trong-kinh-te-so-tren-grdp
+# (transcribed in data/raw/published/digital_economy_share.csv). Codes on the 63 basis.
+_DIGITAL_ECONOMY_2022_PUBLISHED = {
+    "27": 56.83,
+    "19": 42.92,
+    "24": 42.13,
+    "31": 29.48,
+    "26": 22.87,  # the five above 20 %
+    "48": 19.76,
+    "79": 18.66,
+    "01": 17.15,
+    "72": 5.78,
+    "82": 5.73,
+    "60": 5.16,
+    "95": 4.87,
+    "51": 4.21,  # the five lowest
+}
+# Demo assumption (not published): industrial provinces placed in the 10-17 % band, so that the
+# published distribution holds (>20 %: 5, 10-20 %: 13, 5-10 %: 43, <5 %: 2).
+_DIGITAL_ECONOMY_2022_INDUSTRIAL = ("74", "75", "30", "33", "22", "77", "80", "35", "25", "56")
+
+# Large cities: a head start in adoption (demo assumption).
+_CITY_BONUS = {"01": 1.0, "79": 1.0, "48": 0.8, "31": 0.6, "92": 0.3}
+
+# Facts whose statement says more than the columns: "chip ID cards issued to 100 % of eligible
+# citizens" (na-08) means numerator = denominator = 2,852,992.
+_FACT_OVERRIDES: dict[str, dict[str, int]] = {"na-08": {"denominator": 2852992}}
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def latest_complete_month(today: dt.date | None = None) -> pd.Period:
+    """The last month that has ended before ``today``.
+
+    Parameters
+    ----------
+    today
+        The reference date; default: ``VNDX_TODAY`` (``YYYY-MM-DD``) if set, else today.
+
+    Examples
+    --------
+    >>> latest_complete_month(dt.date(2026, 11, 23))
+    Period('2026-10', 'M')
+    """
+    if today is None:
+        pinned = os.environ.get("VNDX_TODAY")
+        today = dt.date.fromisoformat(pinned) if pinned else dt.date.today()
+    return pd.Period(today, freq="M") - 1
+
+
+def _until(until: str | pd.Period | None) -> pd.Period:
+    p = latest_complete_month() if until is None else pd.Period(until, freq="M")
+    if p < START:
+        raise ValueError(f"until={p} is before the first demo month {START}")
+    return p
+
+
+def _month_index(period: pd.Period | str) -> int:
+    p = pd.Period(period, freq="M")
+    return (p.year - START.year) * 12 + p.month - START.month
+
+
+# --- seed facts ------------------------------------------------------------------------------
+
+
+def _fact_int(text: str) -> int | None:
+    text = str(text).strip()
+    return int(float(text)) if text else None
+
+
+def _resolve_fact_indicator(name: str) -> tuple[str, bool]:
+    """(catalog id, whether the fact is a rank) for a fact's indicator name."""
+    found = catalog.resolve_indicator(name)
+    if found is not None:
+        return found, False
+    for ind in catalog.indicators().values():
+        if name in ind.rank_aliases:
+            return ind.id, True
+    raise KeyError(f"seed fact indicator {name!r} is neither an indicator nor a rank alias")
+
+
+EXPECTATION_COLUMNS = [
+    "fact_id",
+    "province",
+    "basis",
+    "indicator",
+    "period",
+    "aggregate",
+    "numerator",
+    "denominator",
+    "value",
+    "value_decimals",
+    "tolerance",
+    "rank",
+    "rank_of",
+    "statement",
+]
+
+
+def seed_fact_expectations(path: Path | None = None) -> pd.DataFrame:
+    """The province-level seed facts as checkable expectations, one row per fact.
+
+    Mapping rules: the fact's indicator is a catalog id or alias (a ``rank_aliases`` entry makes
+    it a rank fact); a dated ``as_of`` means that month; a bare year means the December value of
+    a monthly stock (``aggregate == "year_end"``, ``period`` ``YYYY-12``), the year's sum of
+    numerators over sum of denominators of a monthly flow (``"year_flow"``, ``period`` ``YYYY``)
+    or the annual figure of an annual indicator (``"year"``). Ranks are 1 for the highest value
+    among all units of the basis in that period. Facts that give only a target are left out.
+
+    Parameters
+    ----------
+    path
+        The facts file; default ``reference/seed_facts.csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``EXPECTATION_COLUMNS``: ``province`` is the unit code on ``basis``;
+        ``numerator``, ``denominator``, ``rank`` and ``rank_of`` are nullable integers;
+        ``value`` is in % and matches when within ``tolerance`` (half a unit of its last
+        published decimal).
+    """
+    facts = pd.read_csv(
+        path or paths.reference_dir() / "seed_facts.csv",
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8",
+    )
+    facts = facts[facts["level"].str.strip() == "province"]
+    rows = []
+    for f in facts.itertuples(index=False):
+        ind_id, is_rank = _resolve_fact_indicator(f.indicator.strip())
+        ind = catalog.indicators()[ind_id]
+        as_of = f.as_of.strip()
+        if re.fullmatch(r"\d{4}", as_of):
+            if ind.frequency == "annual":
+                period, aggregate = as_of, "year"
+            elif ind.temporal == "flow":
+                period, aggregate = as_of, "year_flow"
+            else:
+                period, aggregate = f"{as_of}-12", "year_end"
+        else:
+            if ind.frequency == "annual":
+                raise ValueError(f"fact {f.fact_id}: a month for an annual indicator")
+            period, aggregate = str(pd.Period(as_of[:7], freq="M")), "month"
+        basis = geography.basis_for_period(pd.Period(period))
+        unit = geography.match_province(f.geography.strip(), basis)
+        num, den = _fact_int(f.numerator), _fact_int(f.denominator)
+        value, decimals = np.nan, None
+        text = f.value.strip()
+        if text and f.unit.strip() == "%":
+            value = float(text)
+            decimals = len(text.split(".")[1]) if "." in text else 0
+        elif text and not is_rank and num is None:
+            num = _fact_int(text)  # a count published in the value column
+        over = _FACT_OVERRIDES.get(f.fact_id, {})
+        num, den = over.get("numerator", num), over.get("denominator", den)
+        rank, rank_of = _fact_int(f.rank), _fact_int(f.rank_of)
+        if num is None and den is None and np.isnan(value) and rank is None:
+            continue  # a target only: nothing to check
+        rows.append(
+            {
+                "fact_id": f.fact_id,
+                "province": unit.code,
+                "basis": basis,
+                "indicator": ind_id,
+                "period": period,
+                "aggregate": aggregate,
+                "numerator": num,
+                "denominator": den,
+                "value": value,
+                "value_decimals": decimals,
+                "tolerance": np.nan if decimals is None else 0.5 * 10.0**-decimals + 1e-9,
+                "rank": rank,
+                "rank_of": rank_of,
+                "statement": f.statement,
+            }
+        )
+    out = pd.DataFrame(rows, columns=EXPECTATION_COLUMNS)
+    for col in ("numerator", "denominator", "value_decimals", "rank", "rank_of"):
+        out[col] = out[col].astype("Int64")
+    out["value"] = out["value"].astype(float)
+    return out
+
+
+def _observed(
+    frame: pd.DataFrame, indicator: str, basis: str, period: str, aggregate: str
+) -> pd.DataFrame:
+    """Per-unit numerator, denominator and value of one indicator as a fact aggregates it."""
+    sub = frame[(frame["indicator"] == indicator) & (frame["basis"] == basis)]
+    if aggregate == "year_flow":
+        sub = sub[sub["period"].str.startswith(period + "-")]
+        g = sub.groupby("province")
+        out = pd.DataFrame(
+            {
+                "numerator": g["numerator"].sum(min_count=1),
+                "denominator": g["denominator"].sum(min_count=1),
+                "months": g.size(),
+            }
+        )
+        out.loc[out["months"] < 12, ["numerator", "denominator"]] = np.nan
+        out["value"] = 100.0 * out["numerator"] / out["denominator"]
+        return out[["numerator", "denominator", "value"]]
+    sub = sub[sub["period"] == period].set_index("province")
+    out = sub[["numerator", "denominator", "value"]].astype(float)
+    counted = out["numerator"].notna() & out["denominator"].notna()
+    out.loc[counted, "value"] = 100.0 * out["numerator"] / out["denominator"]
+    return out
+
+
+def check_seed_facts(frame: pd.DataFrame, expectations: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Compare a long frame with the seed-fact expectations.
+
+    Parameters
+    ----------
+    frame
+        Long observations with columns ``province`` (code), ``basis`` (``"63"``/``"34"``),
+        ``indicator`` (catalog id), ``period`` (``YYYY-MM`` or ``YYYY``), ``numerator``,
+        ``denominator`` and ``value``; e.g. the concatenated frames of :func:`generate_demo`.
+    expectations
+        Default :func:`seed_fact_expectations`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The expectations with ``observed_numerator``, ``observed_denominator``,
+        ``observed_value``, ``observed_rank``, ``observed_rank_of`` and ``ok``.
+    """
+    exp = seed_fact_expectations() if expectations is None else expectations
+    f = frame.copy()
+    for col in ("province", "basis", "indicator", "period"):
+        f[col] = f[col].astype(str)
+    for col in ("numerator", "denominator", "value"):
+        f[col] = pd.to_numeric(f[col], errors="coerce").astype(float)
+    out = []
+    for e in exp.to_dict("records"):
+        obs = _observed(f, e["indicator"], e["basis"], e["period"], e["aggregate"])
+        rec = dict(e)
+        row = obs.loc[e["province"]] if e["province"] in obs.index else None
+        rec["observed_numerator"] = np.nan if row is None else row["numerator"]
+        rec["observed_denominator"] = np.nan if row is None else row["denominator"]
+        rec["observed_value"] = np.nan if row is None else row["value"]
+        values = obs["value"].dropna()
+        own = rec["observed_value"]
+        rec["observed_rank"] = (int((values > own).sum()) + 1) if pd.notna(own) else np.nan
+        rec["observed_rank_of"] = len(values)
+        ok = row is not None
+        if ok and pd.notna(e["numerator"]):
+            ok &= rec["observed_numerator"] == e["numerator"]
+        if ok and pd.notna(e["denominator"]):
+            ok &= rec["observed_denominator"] == e["denominator"]
+        if ok and pd.notna(e["value"]):
+            ok &= abs(rec["observed_value"] - e["value"]) <= e["tolerance"]
+        if ok and pd.notna(e["rank"]):
+            ok &= rec["observed_rank"] == e["rank"]
+            if pd.notna(e["rank_of"]):
+                ok &= rec["observed_rank_of"] == e["rank_of"]
+        rec["ok"] = bool(ok)
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+# --- simulation context ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    codes: tuple[str, ...]  # the 63 former provinces
+    pop: np.ndarray  # (63,) thousands
+    region: np.ndarray  # (63,) region codes
+    unit_codes: tuple[str, ...]  # the 34 current units
+    unit_of: np.ndarray  # (63,) index into unit_codes
+    maturity: np.ndarray  # (34,) unit-level readiness, ~N(0, 1)
+    months: pd.PeriodIndex  # START .. horizon
+    season: np.ndarray  # (T,) workload factor (Tết dip, December rush)
+
+    @property
+    def n(self) -> int:
+        return len(self.codes)
+
+    @property
+    def T(self) -> int:  # noqa: N802
+        return len(self.months)
+
+    def index(self, code: str) -> int:
+        return self.codes.index(code)
+
+    def tau(self, family: str) -> np.ndarray:
+        """Effective time (63, T): months of progress, frozen during a province's stall."""
+        t = np.arange(self.T, dtype=float)
+        tau = np.tile(t, (self.n, 1))
+        for code, (fam, first, length) in STALLS.items():
+            if fam == family:
+                a = _month_index(first)
+                tau[self.index(code)] = t - np.clip(t - a, 0, length)
+        return tau
+
+
+def _rng(seed: int, name: str) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
+
+
+def _season(months: pd.PeriodIndex) -> np.ndarray:
+    factor = _MONTH_PATTERN[months.month.to_numpy() - 1].copy()
+    for i, p in enumerate(months):
+        tet = pd.Timestamp(_TET.get(p.year, f"{p.year}-02-01"))
+        holiday = pd.date_range(tet - pd.Timedelta(days=4), tet + pd.Timedelta(days=5))
+        days = int(((holiday.year == p.year) & (holiday.month == p.month)).sum())
+        factor[i] *= 1.0 - 0.9 * days / p.days_in_month
+    return factor
+
+
+@lru_cache(maxsize=8)
+def _context(seed: int, horizon: str) -> _Ctx:
+    p63 = geography.provinces("63")
+    cw = geography.crosswalk().set_index("old_code")["new_code"]
+    unit_codes = tuple(sorted(geography.provinces("34")["code"]))
+    codes = tuple(p63["code"])
+    unit_of = np.array([unit_codes.index(cw[c]) for c in codes])
+    rng = _rng(seed, "traits")
+    maturity = rng.normal(0.0, 1.0, len(unit_codes))
+    for code, bonus in _CITY_BONUS.items():
+        maturity[unit_codes.index(cw[code])] += bonus
+    months = pd.period_range(START, pd.Period(horizon, freq="M"), freq="M")
+    return _Ctx(
+        codes,
+        p63["population_thousands"].to_numpy(float),
+        p63["region"].to_numpy(),
+        unit_codes,
+        unit_of,
+        maturity,
+        months,
+        _season(months),
+    )
+
+
+# --- adoption curves -------------------------------------------------------------------------
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _progress(tau: np.ndarray, mid: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Logistic progress rescaled to 0 at tau = 0 (broadcasts over provinces)."""
+    l0 = _sigmoid(-mid / width)
+    return np.clip((_sigmoid((tau - mid) / width) - l0) / (1.0 - l0), 0.0, 1.0)
+
+
+def _solve_mid(
+    s0: np.ndarray, capx: np.ndarray, width: np.ndarray, share: np.ndarray, tau_a: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Midpoints (and, where needed, narrower widths) putting each curve through its anchor."""
+    goal = (share - s0) / (capx - s0)
+    width = width.copy()
+    lo = -3.0 * width
+    for _ in range(40):
+        short = _progress(tau_a, lo, width) < goal
+        if not short.any():
+            break
+        width = np.where(short, width * 0.85, width)
+        lo = -3.0 * width
+    hi = np.full_like(lo, 400.0)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        ahead = _progress(tau_a, mid, width) > goal
+        lo, hi = np.where(ahead, mid, lo), np.where(ahead, hi, mid)
+    return 0.5 * (lo + hi), width
+
+
+@dataclass(frozen=True)
+class _Design:
+    """Where the 34 units stand against a target at its deadline."""
+
+    target: float  # share, 0..1
+    deadline: str  # YYYY-MM
+    counts: tuple[int, int, int, int]  # units that reach it early, on time, late, never
+    early: tuple[float, float] = (4.0, 24.0)  # months before the deadline
+    late: tuple[float, float] = (3.0, 10.0)  # months after the deadline
+    never_gap: tuple[float, float] = (0.05, 0.15)  # ceiling below the target, share points
+
+
+@dataclass(frozen=True)
+class _Spec:
+    temporal: str  # stock | flow
+    den: tuple  # denominator model, see _denominator()
+    s0: tuple[float, float]  # share in 2022-01
+    cap: tuple[float, float]  # ceiling
+    width: tuple[float, float]  # logistic width, months
+    eps: tuple[float, float] = (0.0, 0.0)  # overshoot: the curve reaches its ceiling and stays
+    design: _Design | None = None
+    mid: tuple[float, float] = (18.0, 36.0)  # midpoint (months after 2022-01) without a design
+    start: str | None = None  # no activity before this month
+    noise: float = 0.02  # flows: sd of the monthly share noise
+    drift: tuple[float, float] = (0.0008, 0.003)  # creep per month after take-off (targets < 1)
+
+
+_D26 = (8, 16, 7, 3)
+
+SPECS: dict[str, _Spec] = {
+    "villages_mobile_broadband_pct": _Spec(
+        temporal="stock",
+        den=("villages",),
+        s0=(0.86, 0.985),
+        cap=(1.0, 1.0),
+        width=(4, 10),
+        eps=(0.02, 0.08),
+        design=_Design(1.0, "2026-12", (9, 13, 8, 4), early=(4, 36), never_gap=(0.005, 0.025)),
+    ),
+    "households_fibre_pct": _Spec(
+        temporal="stock",
+        den=("pop", 1 / 3.7, 0.92, 1.08, 0.015),
+        s0=(0.50, 0.72),
+        cap=(0.88, 0.97),
+        width=(6, 12),
+        design=_Design(0.85, "2026-12", _D26, never_gap=(0.04, 0.12)),
+        mid=(6, 30),
+    ),
+    "online_dossier_rate_pct": _Spec(
+        temporal="flow",
+        den=("flow", 0.005, 0.015, 0.06),
+        s0=(0.10, 0.25),
+        cap=(0.72, 0.90),
+        width=(5, 10),
+        design=_Design(0.60, "2026-12", _D26, never_gap=(0.06, 0.15)),
+        mid=(8, 22),
+        noise=0.025,
+    ),
+    "online_dossier_rate_districts_pct": _Spec(
+        temporal="flow",
+        den=("flow", 0.002, 0.006, 0.04),
+        s0=(0.10, 0.35),
+        cap=(0.60, 0.90),
+        width=(5, 12),
+        mid=(10, 28),
+        noise=0.025,
+    ),
+    "online_dossier_rate_departments_pct": _Spec(
+        temporal="flow",
+        den=("flow", 0.001, 0.003, 0.05),
+        s0=(0.05, 0.20),
+        cap=(0.50, 0.85),
+        width=(6, 14),
+        mid=(20, 45),
+        noise=0.025,
+    ),
+    "online_dossier_rate_essential_services_pct": _Spec(
+        temporal="flow",
+        den=("flow", 0.0015, 0.004, 0.05),
+        s0=(0.15, 0.40),
+        cap=(0.80, 0.97),
+        width=(5, 12),
+        mid=(6, 24),
+        noise=0.02,
+    ),
+    "full_process_online_services_pct": _Spec(
+        temporal="stock",
+        den=("procedures",),
+        s0=(0.15, 0.40),
+        cap=(0.93, 1.0),
+        width=(5, 12),
+        design=_Design(0.90, "2026-12", _D26, never_gap=(0.05, 0.15)),
+        mid=(10, 30),
+    ),
+    "online_payment_rate_pct": _Spec(
+        temporal="flow",
+        den=("flow", 0.002, 0.005, 0.08),
+        s0=(0.03, 0.12),
+        cap=(0.60, 0.85),
+        width=(6, 12),
+        design=_Design(0.50, "2026-12", _D26, never_gap=(0.06, 0.18)),
+        mid=(18, 36),
+        noise=0.02,
+    ),
+    "chip_id_cards_issued_pct": _Spec(
+        temporal="stock",
+        den=("pop", 0.78, 0.96, 1.04, 0.007),
+        s0=(0.65, 0.90),
+        cap=(1.0, 1.0),
+        width=(3, 8),
+        eps=(0.01, 0.05),
+        design=_Design(
+            1.0, "2023-12", (22, 8, 3, 1), early=(1, 10), late=(2, 10), never_gap=(0.003, 0.012)
+        ),
+    ),
+    "eid_activation_pct": _Spec(
+        temporal="stock",
+        den=("eid",),
+        s0=(0.20, 0.45),
+        cap=(0.93, 0.99),
+        width=(4, 8),
+        design=_Design(0.90, "2026-12", _D26, never_gap=(0.04, 0.12)),
+        mid=(8, 20),
+    ),
+    "civil_status_digitization_pct": _Spec(
+        temporal="stock",
+        den=("pop", 1.0, 0.9, 1.5, 0.003),
+        s0=(0.05, 0.30),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.03, 0.1),
+        design=_Design(
+            1.0, "2024-12", (14, 10, 6, 4), early=(2, 14), late=(3, 18), never_gap=(0.01, 0.05)
+        ),
+    ),
+    "civil_status_data_split_pct": _Spec(
+        temporal="stock",
+        den=("pop", 1.0, 0.9, 1.5, 0.0),
+        s0=(0.0, 0.0),
+        cap=(1.0, 1.0),
+        width=(2, 6),
+        eps=(0.03, 0.1),
+        design=_Design(
+            1.0, "2024-12", (12, 10, 8, 4), early=(1, 8), late=(3, 14), never_gap=(0.03, 0.15)
+        ),
+        start="2023-09",
+    ),
+    "land_records_digitized_pct": _Spec(
+        temporal="stock",
+        den=("pop", 1.0, 0.35, 0.7, 0.008),
+        s0=(0.03, 0.20),
+        cap=(1.0, 1.0),
+        width=(6, 14),
+        eps=(0.03, 0.1),
+        design=_Design(1.0, "2026-12", (6, 14, 9, 5), never_gap=(0.03, 0.15)),
+    ),
+    "health_insurance_qr_scan_pct": _Spec(
+        temporal="flow",
+        den=("visits", 0.09, 0.15, 0.03),
+        s0=(0.01, 0.08),
+        cap=(0.80, 0.97),
+        width=(4, 9),
+        mid=(16, 30),
+        noise=0.02,
+    ),
+    "ehealth_book_integration_pct": _Spec(
+        temporal="stock",
+        den=("pop", 1.0, 1.0, 1.0, 0.009),
+        s0=(0.0, 0.0),
+        cap=(0.60, 0.95),
+        width=(4, 9),
+        mid=(26, 42),
+        start="2023-06",
+    ),
+    "project06_public_services_pct": _Spec(
+        temporal="stock",
+        den=("const", 25, 25),
+        s0=(0.10, 0.45),
+        cap=(1.0, 1.0),
+        width=(3, 8),
+        eps=(0.05, 0.15),
+        design=_Design(
+            1.0, "2023-12", (20, 8, 5, 1), early=(1, 12), late=(2, 12), never_gap=(0.04, 0.08)
+        ),
+    ),
+    "decision422_services_pct": _Spec(
+        temporal="stock",
+        den=("const", 11, 11),
+        s0=(0.0, 0.0),
+        cap=(1.0, 1.0),
+        width=(4, 9),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2024-12", (12, 10, 8, 4), early=(2, 10), never_gap=(0.09, 0.2)),
+        start="2022-04",
+    ),
+    "project06_models_pct": _Spec(
+        temporal="stock",
+        den=("const", 30, 45),
+        s0=(0.0, 0.15),
+        cap=(1.0, 1.0),
+        width=(4, 10),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2024-12", (12, 10, 8, 4), never_gap=(0.05, 0.15)),
+    ),
+    "project06_tasks_done_pct": _Spec(
+        temporal="stock",
+        den=("const", 25, 25),
+        s0=(0.35, 0.60),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2026-12", _D26, early=(4, 36), never_gap=(0.04, 0.12)),
+    ),
+    "dx_plan_tasks_done_pct": _Spec(
+        temporal="stock",
+        den=("const", 20, 90),
+        s0=(0.05, 0.25),
+        cap=(1.0, 1.0),
+        width=(6, 14),
+        eps=(0.03, 0.1),
+        design=_Design(1.0, "2026-12", _D26, never_gap=(0.04, 0.12)),
+    ),
+    "plan_tasks_digital_government_pct": _Spec(
+        temporal="stock",
+        den=("const", 8, 25),
+        s0=(0.0, 0.3),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2025-12", (10, 12, 8, 4)),
+    ),
+    "plan_tasks_information_security_pct": _Spec(
+        temporal="stock",
+        den=("const", 4, 10),
+        s0=(0.0, 0.3),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2025-12", (10, 12, 8, 4)),
+    ),
+    "plan_tasks_human_resources_pct": _Spec(
+        temporal="stock",
+        den=("const", 3, 8),
+        s0=(0.0, 0.3),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2025-12", (10, 12, 8, 4)),
+    ),
+    "plan_tasks_sector_dx_pct": _Spec(
+        temporal="stock",
+        den=("const", 5, 14),
+        s0=(0.0, 0.3),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2025-12", (10, 12, 8, 4)),
+    ),
+    "plan_targets_digital_government_pct": _Spec(
+        temporal="stock",
+        den=("const", 6, 11),
+        s0=(0.0, 0.3),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2025-12", (8, 12, 9, 5)),
+    ),
+    "plan_targets_digital_economy_pct": _Spec(
+        temporal="stock",
+        den=("const", 3, 8),
+        s0=(0.0, 0.3),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2025-12", (8, 12, 9, 5)),
+    ),
+    "plan_targets_digital_society_pct": _Spec(
+        temporal="stock",
+        den=("const", 3, 6),
+        s0=(0.0, 0.3),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2025-12", (8, 12, 9, 5)),
+    ),
+}
+"""How each monthly ratio indicator is simulated (``dx_plan_tasks_overdue_pct`` and the annual
+digital-economy share have their own functions)."""
+
+
+def _denominator(model: tuple, rng: np.random.Generator, ctx: _Ctx) -> np.ndarray:
+    """Integer denominators (63, T) for a denominator model."""
+    n, T = ctx.n, ctx.T
+    t = np.arange(T, dtype=float)
+    pop = ctx.pop * 1000.0
+    kind = model[0]
+    if kind == "const":
+        lo, hi = model[1], model[2]
+        return np.tile(rng.integers(lo, hi + 1, n)[:, None], (1, T)).astype(np.int64)
+    if kind == "pop":  # a stock proportional to population, growing slowly
+        per, lo, hi, growth = model[1:]
+        level = pop * per * rng.uniform(lo, hi, n)
+        rate = growth * rng.uniform(0.7, 1.3, n)
+        # population_thousands is a 2023 average: index 18 is mid-2023
+        return np.rint(level[:, None] * (1 + rate[:, None]) ** ((t - 18) / 12)).astype(np.int64)
+    if kind == "villages":  # villages and hamlets; occasionally merged (the count falls)
+        per_region = {"NMM": 1.8, "CH": 1.3, "NCC": 1.0, "RRD": 0.75, "SE": 0.5, "MD": 0.7}
+        mult = np.array([per_region.get(r, 1.0) for r in ctx.region])
+        base = pop / 900.0 * mult * rng.uniform(0.85, 1.15, n)
+        den = np.tile(base[:, None], (1, T))
+        merges = rng.random(n) < 0.3
+        when = rng.integers(6, 60, n)
+        cut = rng.uniform(0.01, 0.04, n)
+        den *= np.where(merges[:, None] & (t[None, :] >= when[:, None]), 1 - cut[:, None], 1.0)
+        return np.rint(den).astype(np.int64)
+    if kind == "procedures":  # eligible procedures: a list revised now and then
+        base = rng.uniform(1500, 2000, n)
+        den = np.tile(base[:, None], (1, T))
+        for first in ("2023-01", "2024-07", "2025-07"):
+            step = rng.uniform(-0.08, 0.06, n)
+            den[:, _month_index(first) :] *= 1 + step[:, None]
+        return np.rint(den).astype(np.int64)
+    if kind == "eid":  # e-ID applications collected: fast in 2022-23, slower afterwards
+        level = pop * 0.70 * rng.uniform(0.93, 1.05, n)
+        mid = rng.uniform(8, 16, n)
+        ramp = 0.2 + 0.8 * _sigmoid((t[None, :] - mid[:, None]) / 4.0)
+        ramp = ramp + 0.012 * np.clip(t[None, :] - 24, 0, None) / 12
+        return np.rint(level[:, None] * ramp).astype(np.int64)
+    if kind in ("flow", "visits"):  # monthly counts: trend x season x noise
+        lo, hi, growth = model[1:]
+        level = pop * rng.uniform(lo, hi, n)
+        trend = (1 + growth) ** (t / 12)
+        noise = np.exp(rng.normal(0.0, 0.06, (n, T)))
+        den = level[:, None] * trend[None, :] * ctx.season[None, :] * noise
+        return np.maximum(np.rint(den), 1).astype(np.int64)
+    raise ValueError(f"unknown denominator model {kind!r}")
+
+
+def _stock_counts(
+    share: np.ndarray, den: np.ndarray, pins: dict[tuple[int, int], int]
+) -> np.ndarray:
+    """Integer numerators for shares, never decreasing as a ratio, with pinned cells exact."""
+    num = np.clip(np.rint(share * den), 0, den).astype(np.int64)
+    pinned = np.zeros(num.shape, dtype=bool)
+    for (i, m), value in pins.items():
+        num[i, m] = value
+        pinned[i, m] = True
+    T = num.shape[1]
+    for t in range(T - 2, -1, -1):  # no later ratio below an earlier one (lower the earlier)
+        ceiling = (num[:, t + 1] * den[:, t]) // den[:, t + 1]
+        num[:, t] = np.where(pinned[:, t], num[:, t], np.minimum(num[:, t], ceiling))
+    for t in range(1, T):  # and raise later ones left below a pinned cell
+        floor = -((-num[:, t - 1] * den[:, t]) // den[:, t - 1])
+        raised = np.minimum(den[:, t], np.maximum(num[:, t], floor))
+        num[:, t] = np.where(pinned[:, t], num[:, t], raised)
+    return num
+
+
+@dataclass
+class _Pins:
+    """Seed facts that concern one indicator, on the 63 basis."""
+
+    den: dict[tuple[int, int], int]
+    num: dict[tuple[int, int], int]
+    share: dict[tuple[int, int], float]  # stock: exact share at a month
+    year_share: dict[tuple[int, int], float]  # flow: share over a calendar year (i, year)
+    rank: dict[tuple[int, int], int]  # (i, month) -> rank among the 63
+
+
+def _pins_for(indicator: str, ctx: _Ctx, facts: pd.DataFrame) -> _Pins:
+    pins = _Pins({}, {}, {}, {}, {})
+    for e in facts[facts["indicator"] == indicator].to_dict("records"):
+        if e["basis"] != "63":
+            raise NotImplementedError(
+                f"seed fact {e['fact_id']}: only 63-basis facts are imposed on the latent series"
+            )
+        i = ctx.index(e["province"])
+        if e["aggregate"] == "year_flow":
+            if pd.notna(e["value"]):
+                pins.year_share[(i, int(e["period"]))] = e["value"] / 100.0
+            continue
+        m = _month_index(e["period"])
+        if pd.notna(e["denominator"]):
+            pins.den[(i, m)] = int(e["denominator"])
+        if pd.notna(e["numerator"]):
+            pins.num[(i, m)] = int(e["numerator"])
+        if pd.notna(e["value"]):
+            pins.share[(i, m)] = e["value"] / 100.0
+        if pd.notna(e["rank"]):
+            pins.rank[(i, m)] = int(e["rank"])
+    return pins
+
+
+def _apply_den_pins(den: np.ndarray, pins: _Pins) -> np.ndarray:
+    den = den.copy()
+    for (i, m), value in pins.den.items():
+        if (den[i] == den[i, 0]).all():  # a fixed quota: the same all along
+            den[i] = value
+        else:  # a drifting stock: rescale the province's history through the fact
+            den[i] = np.rint(den[i] * (value / den[i, m])).astype(np.int64)
+            den[i, m] = value
+    return den
+
+
+def _statuses(design: _Design, rng: np.random.Generator, ctx: _Ctx) -> np.ndarray:
+    """Status per unit (0 early, 1 on time, 2 late, 3 never), better for mature units."""
+    assert sum(design.counts) == len(ctx.unit_codes), design
+    score = ctx.maturity + rng.normal(0.0, 0.8, len(ctx.unit_codes))
+    order = np.argsort(-score, kind="stable")
+    status = np.empty(len(order), dtype=int)
+    status[order] = np.repeat(np.arange(4), design.counts)
+    return status
+
+
+def _shares(
+    spec: _Spec,
+    rng: np.random.Generator,
+    ctx: _Ctx,
+    tau: np.ndarray,
+    anchors: dict[int, tuple[float, float]],
+) -> np.ndarray:
+    """Trend shares (63, T) from the spec, its design and per-province anchors.
+
+    A share is ``min(ceiling, min(cap, s0 + (cap * (1 + eps) - s0) * progress) + drift * tau)``:
+    a logistic take-off, saturating at ``cap`` (in finite time when ``eps > 0``), and for
+    targets below 100 % a slow linear creep afterwards. ``anchors`` maps a province to
+    (share, month index) its curve must pass through (a seed fact).
+    """
+    n = ctx.n
+    s0 = rng.uniform(*spec.s0, n)
+    mountainous = np.isin(ctx.region, ("NMM", "CH"))
+    s0 = np.where(mountainous, s0 - 0.3 * (s0 - spec.s0[0]), s0)
+    cap = rng.uniform(*spec.cap, n)
+    width = rng.uniform(*spec.width, n)
+    eps = rng.uniform(*spec.eps, n)
+    drift_draw = rng.uniform(*spec.drift, n)
+    mid = rng.uniform(*spec.mid, n) - 3.0 * ctx.maturity[ctx.unit_of]
+    drift = np.zeros(n)
+    share_a = np.full(n, np.nan)
+    t_a = np.full(n, np.nan)
+    solve = np.zeros(n, dtype=bool)
+    if spec.design is not None:
+        d = spec.design
+        status = _statuses(d, rng, ctx)[ctx.unit_of]
+        deadline = _month_index(d.deadline)
+        early = deadline - rng.uniform(*d.early, n)
+        on_time = deadline - rng.uniform(-0.3, 1.5, n)
+        late = deadline + rng.uniform(*d.late, n)
+        never_t = deadline - rng.uniform(0.0, 12.0, n)
+        t_hit = np.clip(np.choose(status, [early, on_time, late, never_t]), 3.0, ctx.T - 1)
+        reach = status < 3
+        gap = rng.uniform(*d.never_gap, n)
+        if d.target >= 1.0:  # a campaign that completes: solve the take-off time
+            cap = np.where(reach, 1.0, np.maximum(d.target - gap, s0 + 0.01))
+            eps = np.where(reach, np.maximum(eps, 0.03), 0.0)
+            share_a = np.where(reach, d.target, s0 + 0.9 * (cap - s0))
+            t_a = t_hit
+            solve[:] = True
+        else:  # take-off at the drawn time, then a creep crossing the target at t_hit
+            tau_hit = _interp_tau(tau, t_hit)
+            g_hit = np.maximum(_progress(tau_hit, mid, width), 0.05)
+            level = s0 + (d.target - s0 - drift_draw * tau_hit) / g_hit
+            level = np.clip(level, s0 + 0.02, 0.97)
+            fitted = np.maximum((d.target - s0 - (level - s0) * g_hit) / tau_hit, 0.0)
+            drift = np.where(reach, fitted, 0.0)
+            cap = np.where(reach, level, np.maximum(d.target - gap, s0 + 0.01))
+            eps = np.zeros(n)
+    ceiling = np.where(drift > 0, 0.995, cap)
+    for i, (share, month) in anchors.items():
+        share_a[i], t_a[i], solve[i] = share, month, True
+        if share >= 1.0:
+            cap[i], ceiling[i], eps[i], drift[i] = 1.0, 1.0, max(eps[i], 0.03), 0.0
+        s0[i] = max(0.0, min(s0[i], share - 0.01 * max(share, 0.2)))
+    if solve.any():
+        rows = np.flatnonzero(solve)
+        tau_a = np.maximum(_interp_tau(tau[rows], np.clip(t_a[rows], 3.0, ctx.T - 1)), 1.0)
+        goal = (share_a[rows] - drift[rows] * tau_a - s0[rows]) / (
+            cap[rows] * (1.0 + eps[rows]) - s0[rows]
+        )
+        # An anchor above what the take-off reaches: drop the creep, raise the plateau.
+        bad = rows[goal > 0.97]
+        drift[bad] = 0.0
+        cap[bad] = ceiling[bad] = np.maximum(cap[bad], np.minimum(1.0, share_a[bad] + 0.03))
+        capx = cap * (1.0 + eps)
+        target = share_a[rows] - drift[rows] * tau_a
+        mid[rows], width[rows] = _solve_mid(s0[rows], capx[rows], width[rows], target, tau_a)
+    capx = cap * (1.0 + eps)
+    logistic = s0[:, None] + (capx - s0)[:, None] * _progress(tau, mid[:, None], width[:, None])
+    share = np.minimum(np.minimum(cap[:, None], logistic) + drift[:, None] * tau, ceiling[:, None])
+    if spec.start is not None:
+        share[:, : _month_index(spec.start)] = 0.0
+    return share
+
+
+def _interp_tau(tau: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Effective time of each row of ``tau`` at (fractional) month ``t`` of that row."""
+    lo = np.floor(t).astype(int)
+    hi = np.minimum(lo + 1, tau.shape[1] - 1)
+    rows = np.arange(tau.shape[0])
+    frac = t - lo
+    return tau[rows, lo] * (1 - frac) + tau[rows, hi] * frac
+
+
+def _simulate_stock(
+    ind: str, spec: _Spec, ctx: _Ctx, seed: int, pins: _Pins
+) -> tuple[np.ndarray, np.ndarray]:
+    rng = _rng(seed, ind)
+    family = catalog.indicators()[ind].family
+    den = _apply_den_pins(_denominator(spec.den, rng, ctx), pins)
+    anchors: dict[int, tuple[float, float]] = {}
+    num_pins = dict(pins.num)
+    for (i, m), value in pins.num.items():
+        anchors[i] = (value / den[i, m], m)
+    for (i, m), share in pins.share.items():
+        anchors[i] = (share, m)
+        num_pins.setdefault((i, m), int(round(share * den[i, m])))
+    tau = ctx.tau(family)
+    share = _shares(spec, rng, ctx, tau, anchors)
+    num = _stock_counts(share, den, num_pins)
+    for (i, m), rank in pins.rank.items():
+        # Place province i so that exactly rank - 1 others are above it in month m.
+        others = np.delete(num[:, m] / den[:, m], i)
+        ranked = np.sort(others)[::-1]
+        upper = ranked[rank - 2] if rank >= 2 else 1.0
+        lower = ranked[rank - 1] if rank - 1 < len(ranked) else 0.0
+        x = 0.5 * (upper + lower)
+        share_i = _shares(spec, _rng(seed, f"{ind}/rank"), ctx, tau, {i: (x, m)})
+        row_pins = {(0, m): int(round(x * den[i, m]))}
+        num[i] = _stock_counts(share_i[i : i + 1], den[i : i + 1], row_pins)[0]
+        value = num[i, m] / den[i, m]
+        if not lower < value < upper:
+            raise RuntimeError(f"{ind}: could not place province {ctx.codes[i]} at rank {rank}")
+    return num, den
+
+
+def _simulate_flow(
+    ind: str, spec: _Spec, ctx: _Ctx, seed: int, pins: _Pins
+) -> tuple[np.ndarray, np.ndarray]:
+    rng = _rng(seed, ind)
+    family = catalog.indicators()[ind].family
+    den = _denominator(spec.den, rng, ctx)
+    anchors = {
+        i: (share, _month_index(f"{year}-06") + 0.5) for (i, year), share in pins.year_share.items()
+    }
+    trend = _shares(spec, rng, ctx, ctx.tau(family), anchors)
+    noise = np.zeros_like(trend)
+    shocks = rng.normal(0.0, spec.noise, trend.shape)
+    for t in range(1, ctx.T):
+        noise[:, t] = 0.6 * noise[:, t - 1] + shocks[:, t]
+    share = np.clip(trend + noise * np.minimum(1.0, 4 * trend * (1 - trend)), 0.002, 0.998)
+    num = rng.binomial(den, share).astype(np.int64)
+    for (i, year), goal in pins.year_share.items():
+        cols = slice(_month_index(f"{year}-01"), _month_index(f"{year}-12") + 1)
+        d, k = den[i, cols], num[i, cols].astype(float)
+        total = int(round(goal * d.sum()))
+        scaled = np.minimum(np.floor(k * total / k.sum()), d).astype(np.int64)
+        rest = total - int(scaled.sum())
+        for j in np.argsort(-(d - scaled), kind="stable"):  # add the rest where there is room
+            add = min(rest, int(d[j] - scaled[j]))
+            scaled[j] += add
+            rest -= add
+            if rest == 0:
+                break
+        num[i, cols] = scaled
+    return num, den
+
+
+def _simulate_overdue(done: np.ndarray, den: np.ndarray, ctx: _Ctx, seed: int) -> np.ndarray:
+    """Overdue plan tasks: a few, fluctuating, none at the end for the best units."""
+    rng = _rng(seed, "dx_plan_tasks_overdue_pct")
+    n, T = done.shape
+    t = np.arange(T, dtype=float)
+    base = rng.uniform(0.03, 0.12, n)
+    decline = 0.4 + 0.6 * np.exp(-t[None, :] / rng.uniform(20, 50, n)[:, None])
+    rate = base[:, None] * decline * np.exp(rng.normal(0.0, 0.35, (n, T)))
+    score = ctx.maturity + rng.normal(0.0, 0.8, len(ctx.unit_codes))
+    clean_units = np.argsort(-score, kind="stable")[:12]  # no overdue task since t0
+    clean = np.isin(ctx.unit_of, clean_units)
+    t0 = rng.integers(36, 54, n)
+    rate = np.where(clean[:, None] & (t[None, :] >= t0[:, None]), 0.0, rate)
+    overdue = rng.poisson(rate * den)
+    return np.minimum(overdue, den - done).astype(np.int64)
+
+
+def _digital_economy(ctx: _Ctx, seed: int, facts: pd.DataFrame, years: list[int]) -> np.ndarray:
+    """Annual digital-economy share of GRDP (63, years) in %, two decimals."""
+    rng = _rng(seed, "digital_economy_share_grdp_pct")
+    n = ctx.n
+    v = np.full(n, np.nan)
+    for code, value in _DIGITAL_ECONOMY_2022_PUBLISHED.items():
+        v[ctx.index(code)] = value
+    fixed = facts[
+        (facts["indicator"] == "digital_economy_share_grdp_pct") & (facts["period"] == "2022")
+    ]
+    if len(fixed) != 1:
+        raise ValueError("expected one 2022 digital-economy seed fact with a value and a rank")
+    fact = fixed.iloc[0]
+    anchor_i, anchor_v, anchor_rank = ctx.index(fact["province"]), fact["value"], fact["rank"]
+    v[anchor_i] = anchor_v
+    industrial = [ctx.index(c) for c in _DIGITAL_ECONOMY_2022_INDUSTRIAL]
+    free = [i for i in range(n) if np.isnan(v[i]) and i not in industrial]
+    n_above = int(anchor_rank) - 1 - int((v > anchor_v).sum()) - len(industrial)
+    if not 0 <= n_above <= len(free):
+        raise ValueError("the 2022 digital-economy rank fact cannot be met")
+    score = ctx.maturity[ctx.unit_of[free]] + rng.normal(0.0, 1.0, len(free))
+    order = [free[j] for j in np.argsort(-score, kind="stable")]
+
+    def spread(lo: float, hi: float, k: int) -> np.ndarray:
+        while True:
+            vals = np.round(rng.uniform(lo, hi, k), 2)
+            if len(np.unique(vals)) == k:
+                return vals
+
+    v[industrial] = spread(10.2, 16.9, len(industrial))
+    v[order[:n_above]] = spread(anchor_v + 0.08, 9.9, n_above)
+    v[order[n_above:]] = spread(5.84, anchor_v - 0.08, len(order) - n_above)
+    out = np.empty((n, len(years)))
+    growth = rng.uniform(0.03, 0.12, n)
+    for k, year in enumerate(years):
+        if year == 2022:
+            out[:, k] = v
+        else:
+            prev = out[:, k - 1]
+            # relative growth, slower for the provinces whose share is already high
+            step = (growth + rng.normal(0.0, 0.03, n)) * (1.0 - prev / 100.0) ** 2
+            out[:, k] = np.round(np.clip(prev * (1 + np.maximum(step, -0.05)), 0.5, 80.0), 2)
+    return out
+
+
+# --- the latent series -----------------------------------------------------------------------
+
+
+@dataclass
+class _Latent:
+    ctx: _Ctx
+    until: pd.Period
+    counts: dict[str, tuple[np.ndarray, np.ndarray]]  # monthly: (num, den), (63, T)
+    annual_years: list[int]
+    digital_economy: np.ndarray  # (63, years)
+
+
+def _annual_years(until: pd.Period) -> list[int]:
+    last = until.year if until.month == 12 else until.year - 1
+    return list(range(START.year, last + 1))
+
+
+@lru_cache(maxsize=4)
+def _simulate(until: pd.Period, seed: int) -> _Latent:
+    horizon = max(until, MIN_HORIZON)
+    ctx = _context(seed, str(horizon))
+    facts = seed_fact_expectations()
+    counts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for ind, spec in SPECS.items():
+        pins = _pins_for(ind, ctx, facts)
+        sim = _simulate_stock if spec.temporal == "stock" else _simulate_flow
+        counts[ind] = sim(ind, spec, ctx, seed, pins)
+    done, den = counts["dx_plan_tasks_done_pct"]
+    counts["dx_plan_tasks_overdue_pct"] = (_simulate_overdue(done, den, ctx, seed), den)
+    years = list(range(START.year, horizon.year + 1))
+    de = _digital_economy(ctx, seed, facts, years)
+    ordered = {i: counts[i] for i in catalog.indicators() if i in counts}
+    return _Latent(ctx, until, ordered, years, de)
+
+
+def _valid_months(ind: catalog.Indicator, latent: _Latent) -> int:
+    """Number of months (from START) an indicator has data for, up to ``until``."""
+    last = latent.until
+    if ind.valid_to:
+        last = min(last, pd.Period(ind.valid_to, freq="M"))
+    return _month_index(last) + 1
+
+
+def generate_latent(until: str | pd.Period | None = None, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The latent 63-province series behind the demo files (for tests and diagnostics).
+
+    Parameters
+    ----------
+    until
+        Last month (``YYYY-MM``); default :func:`latest_complete_month`.
+    seed
+        Random seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long frame, columns ``COLUMNS`` minus ``source`` and ``note``: every former province
+        (``basis`` 63), every monthly indicator and month from 2022-01 to ``until`` (to 2025-06
+        for the district-level indicator), and the annual digital-economy share for every
+        complete year, all on the 63 basis, even after the merger.
+    """
+    latent = _simulate(_until(until), seed)
+    ctx = latent.ctx
+    frames = []
+    for ind_id, (num, den) in latent.counts.items():
+        k = _valid_months(catalog.indicators()[ind_id], latent)
+        frames.append(
+            _long(ctx.codes, "63", ind_id, ctx.months[:k].astype(str), num[:, :k], den[:, :k])
+        )
+    years = _annual_years(latent.until)
+    frames.append(
+        _long(
+            ctx.codes,
+            "63",
+            "digital_economy_share_grdp_pct",
+            pd.Index([str(y) for y in years]),
+            None,
+            None,
+            latent.digital_economy[:, : len(years)],
+        )
+    )
+    out = pd.concat(frames, ignore_index=True)
+    return out.drop(columns=["source", "note"])
+
+
+def _long(
+    codes: Iterable[str],
+    basis: str,
+    indicator: str,
+    periods: pd.Index,
+    num: np.ndarray | None,
+    den: np.ndarray | None,
+    value: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """A long frame from (units, periods) arrays, ordered by period then unit."""
+    codes = list(codes)
+    size = len(periods) * len(codes)
+    missing = pd.array([pd.NA] * size, dtype="Int64")
+    frame = pd.DataFrame(
+        {
+            "province": np.tile(codes, len(periods)),
+            "basis": basis,
+            "indicator": indicator,
+            "period": np.repeat(np.asarray(periods, dtype=object), len(codes)),
+            "value": np.nan if value is None else value.T.reshape(-1),
+            "numerator": missing if num is None else pd.array(num.T.reshape(-1), dtype="Int64"),
+            "denominator": missing if den is None else pd.array(den.T.reshape(-1), dtype="Int64"),
+            "source": SOURCE,
+            "note": "",
+        }
+    )
+    return frame[COLUMNS]
+
+
+# --- the published files ---------------------------------------------------------------------
+
+
+def _merge_matrix(ctx: _Ctx) -> np.ndarray:
+    m = np.zeros((len(ctx.unit_codes), ctx.n), dtype=np.int64)
+    m[ctx.unit_of, np.arange(ctx.n)] = 1
+    return m
+
+
+def _notes(frames: dict[str, pd.DataFrame], facts: pd.DataFrame) -> None:
+    """Mark the rows a seed fact rests on (in place)."""
+    wanted: dict[tuple[str, str, str, str], str] = {}
+    for f in facts.to_dict("records"):
+        period = f["period"]
+        text = f"khớp số liệu công bố / matches seed fact {f['fact_id']}"
+        if f["aggregate"] == "year_flow":
+            period = f"{period}-12"
+            text = f"cả năm {period[:4]} khớp / year {period[:4]} matches seed fact {f['fact_id']}"
+        key = (f["indicator"], f["basis"], f["province"], period)
+        wanted[key] = f"{wanted[key]}; {text}" if key in wanted else text
+    keys = ["indicator", "basis", "province", "period"]
+    for frame in frames.values():
+        if frame.empty:
+            continue
+        found = pd.MultiIndex.from_frame(frame[keys]).get_indexer(list(wanted))
+        note = frame.columns.get_loc("note")
+        for pos, text in zip(found, wanted.values(), strict=True):
+            if pos >= 0:
+                frame.iloc[pos, note] = text
+
+
+def generate_demo(
+    until: str | pd.Period | None = None, seed: int = DEFAULT_SEED
+) -> dict[str, pd.DataFrame]:
+    """The demo dataset as one long DataFrame per file name.
+
+    Parameters
+    ----------
+    until
+        Last month (``YYYY-MM`` or a monthly Period); default :func:`latest_complete_month`.
+        Annual figures cover every complete year up to it.
+    seed
+        Random seed; the same ``until`` and seed give the same frames.
+
+    Returns
+    -------
+    dict[str, pandas.DataFrame]
+        ``demo_<family>.csv`` for each catalog family and ``demo_revisions.csv`` (when
+        ``until`` reaches the revised month); columns ``COLUMNS``, ``province`` a code on the
+        row's ``basis`` (``"63"`` before 2025-07, ``"34"`` from then on), ``numerator`` and
+        ``denominator`` nullable integers (ratio indicators), ``value`` a float (rate indicator).
+    """
+    u = _until(until)
+    latent = _simulate(u, seed)
+    ctx = latent.ctx
+    merge = _merge_matrix(ctx)
+    split = _month_index(geography.MERGER_PERIOD)
+    by_family: dict[str, list[pd.DataFrame]] = {f: [] for f in FAMILY_ORDER}
+    for ind_id, (num, den) in latent.counts.items():
+        ind = catalog.indicators()[ind_id]
+        k = _valid_months(ind, latent)
+        months = ctx.months[:k].astype(str)
+        parts = [
+            _long(
+                ctx.codes,
+                "63",
+                ind_id,
+                months[: min(k, split)],
+                num[:, : min(k, split)],
+                den[:, : min(k, split)],
+            )
+        ]
+        if k > split:
+            parts.append(
+                _long(
+                    ctx.unit_codes,
+                    "34",
+                    ind_id,
+                    months[split:],
+                    merge @ num[:, split:k],
+                    merge @ den[:, split:k],
+                )
+            )
+        by_family[ind.family].extend(parts)
+    years = _annual_years(u)
+    de = latent.digital_economy[:, : len(years)]
+    w = ctx.pop
+    for k, year in enumerate(years):
+        if geography.basis_for_period(pd.Period(str(year))) == "63":
+            part = _long(
+                ctx.codes,
+                "63",
+                "digital_economy_share_grdp_pct",
+                pd.Index([str(year)]),
+                None,
+                None,
+                de[:, k : k + 1],
+            )
+        else:
+            merged = (merge @ (de[:, k] * w)) / (merge @ w)
+            part = _long(
+                ctx.unit_codes,
+                "34",
+                "digital_economy_share_grdp_pct",
+                pd.Index([str(year)]),
+                None,
+                None,
+                np.round(merged, 2)[:, None],
+            )
+        by_family["digital_economy"].append(part)
+    frames = {
+        f"{FILE_PREFIX}{fam}.csv": pd.concat(parts, ignore_index=True)
+        for fam, parts in by_family.items()
+        if parts
+    }
+    # the gap
+    gap_file = f"{FILE_PREFIX}{catalog.indicators()[GAP['indicator']].family}.csv"
+    g = frames[gap_file]
+    frames[gap_file] = g[
+        ~(
+            (g["indicator"] == GAP["indicator"])
+            & (g["basis"] == GAP["basis"])
+            & (g["province"] == GAP["province"])
+            & (g["period"] == GAP["period"])
+        )
+    ].reset_index(drop=True)
+    _notes(frames, seed_fact_expectations())
+    # the revision
+    if pd.Period(REVISION["period"], freq="M") <= u:
+        src = frames[REVISION["file"]]
+        hit = (
+            (src["indicator"] == REVISION["indicator"])
+            & (src["basis"] == REVISION["basis"])
+            & (src["province"] == REVISION["province"])
+            & (src["period"] == REVISION["period"])
+        )
+        row = src[hit].copy()
+        num, den = int(row["numerator"].iloc[0]), int(row["denominator"].iloc[0])
+        row["numerator"] = pd.array([min(den, num + max(1, round(0.035 * den)))], dtype="Int64")
+        row["note"] = (
+            "Sửa số liệu: bổ sung hồ sơ trực tuyến của một huyện báo cáo muộn / "
+            "revised: online dossiers of one district reported late (synthetic)"
+        )
+        frames[REVISIONS_FILE] = row.reset_index(drop=True)
+    return {name: frames[name].reset_index(drop=True) for name in frames if not frames[name].empty}
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    out = frame.copy()
+    out["value"] = [("" if pd.isna(v) else f"{v:.2f}") for v in out["value"]]
+    for col in ("numerator", "denominator"):
+        out[col] = [("" if pd.isna(v) else str(int(v))) for v in out[col]]
+    return out[COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp creates 0600; data files are world-readable
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sidecar(name: str, frame: pd.DataFrame, data: bytes, until: pd.Period, seed: int) -> dict:
+    periods = sorted(frame["period"].unique())
+    meta = {
+        "source": SOURCE,
+        "synthetic": True,
+        "generator": "analysis.demo",
+        "seed": int(seed),
+        "until": str(until),
+        "licence": LICENCE,
+        "created_for": "demonstrating and testing the monitoring pipeline and its reports; "
+        "not real statistics",
+        "description": "Dữ liệu mẫu tổng hợp, không phải số liệu thống kê thật. Synthetic "
+        "figures shaped like real adoption; they agree with the province-level "
+        "facts of data/raw/reference/seed_facts.csv.",
+        "basis": "63 former provinces until 2025-06, 34 current units from 2025-07",
+        "periods": f"{periods[0]}..{periods[-1]}",
+        "indicators": sorted(frame["indicator"].unique()),
+        "rows": len(frame),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    if name == REVISIONS_FILE:
+        meta["revises"] = REVISION["file"]
+        meta["note"] = (
+            f"Revises {REVISION['column']} of {REVISION['indicator']}, province "
+            f"{REVISION['province']} (basis {REVISION['basis']}), "
+            f"{REVISION['period']}."
+        )
+    elif GAP["indicator"] in meta["indicators"]:
+        meta["note"] = (
+            f"Deliberate gap: {GAP['indicator']}, province {GAP['province']} "
+            f"(basis {GAP['basis']}), {GAP['period']} is not reported."
+        )
+    return meta
+
+
+def write_demo(
+    out_dir: Path | None = None, until: str | pd.Period | None = None, seed: int = DEFAULT_SEED
+) -> list[Path]:
+    """Write the demo dataset as UTF-8 CSV files with ``.meta.yml`` sidecars.
+
+    Every file is written atomically (temporary file in the same folder, then ``os.replace``);
+    the bytes depend only on ``until`` and ``seed``. ``demo_*.csv`` files (and their sidecars)
+    left from earlier runs that this run did not write are removed after the new ones are in
+    place.
+
+    Parameters
+    ----------
+    out_dir
+        Target folder; default ``analysis.paths.demo_dir()`` (``data/raw/demo``).
+    until
+        Last month; default :func:`latest_complete_month`.
+    seed
+        Random seed.
+
+    Returns
+    -------
+    list[pathlib.Path]
+        The CSV files written (each has a sidecar ``<file>.meta.yml``).
+    """
+    u = _until(until)
+    out = Path(out_dir) if out_dir is not None else paths.demo_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    frames = generate_demo(u, seed)
+    written = []
+    for name, frame in frames.items():
+        data = _csv_bytes(frame)
+        path = out / name
+        _atomic_write(path, data)
+        meta = _sidecar(name, frame, data, u, seed)
+        side = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+        _atomic_write(path.with_name(name + ".meta.yml"), side.encode("utf-8"))
+        written.append(path)
+    keep = {p.name for p in written}
+    for stale in sorted(out.glob(f"{FILE_PREFIX}*.csv")):
+        if stale.name not in keep:
+            stale.unlink()
+            stale.with_name(stale.name + ".meta.yml").unlink(missing_ok=True)
+    return written
