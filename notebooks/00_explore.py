@@ -16,10 +16,10 @@
 # the store (it is opened read-only).
 
 # %% tags=["parameters"]
-province = "nghe_an"
-period = None  # YYYY-MM; None = the latest month with data
-lang = "vi"
-dataset = None
+province: str = "nghe_an"  # code, codename or name
+period: str = ""  # month YYYY-MM, empty for the latest month with data
+lang: str = "vi"  # vi or en
+dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
 from analysis.notebook_support import *  # noqa: F403
@@ -108,8 +108,7 @@ fc.status, round(fc.prob_target_met, 2), fc.expected_completion, fc.model
 plots.apply_theme()
 fig = plots.trend_fan_chart(series, fc.path, target=90, deadline="2026-12", lang=lang,
                             title=catalog.get("eid_activation_pct").name(lang))
-display(fig)
-plt.close(fig)
+plots.show(fig)
 
 # %%
 briefing.provinces_at_risk(results).head()

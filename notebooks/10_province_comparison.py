@@ -8,7 +8,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] tags=["remove-cell"]
 # # Province comparison
 #
 # Where does a province stand against the other 33 on each indicator: rank x/34 with the change
@@ -17,11 +17,11 @@
 # movers.
 
 # %% tags=["parameters"]
-province = "nghe_an"
-period = None  # YYYY-MM; None = the latest month with data
-indicators = None  # list of catalog ids; None = the headline indicators
-lang = "vi"
-dataset = None
+province: str = "nghe_an"  # code, codename or name
+period: str = ""  # month YYYY-MM, empty for the latest month with data
+indicators: list = []  # catalog ids, empty for the headline indicators
+lang: str = "vi"  # vi or en
+dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
 from analysis.notebook_support import *  # noqa: F403
@@ -48,8 +48,7 @@ for ind_id in chosen:
     if rows["value"].notna().sum() == 0:
         continue
     fig = plots.rank_bar_chart(rows, province, lang=lang, title=catalog.get(ind_id).name(lang))
-    display(fig)
-    plt.close(fig)
+    plots.show(fig)
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.peers', lang)}</h2>"))
@@ -66,5 +65,4 @@ first = chosen[0]
 values = results.comparison[results.comparison["indicator"] == first].set_index("province")
 fig = plots.tile_map(values["value"], highlight=province, lang=lang,
                      title=catalog.get(first).short(lang))
-display(fig)
-plt.close(fig)
+plots.show(fig)

@@ -8,7 +8,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] tags=["remove-cell"]
 # # Will each target be met?
 #
 # Every target the province tracks this month: current value, target and deadline, the
@@ -17,10 +17,10 @@
 # Forecasts come from `analysis.forecast` (cached per data version and period).
 
 # %% tags=["parameters"]
-province = "nghe_an"
-period = None  # YYYY-MM; None = the latest month with data
-lang = "vi"
-dataset = None
+province: str = "nghe_an"  # code, codename or name
+period: str = ""  # month YYYY-MM, empty for the latest month with data
+lang: str = "vi"  # vi or en
+dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
 from analysis.notebook_support import *  # noqa: F403
@@ -60,8 +60,7 @@ for row in targets.itertuples():
         briefing.history(results, province, row.indicator), plots.path_from_json(row.path_json),
         target=row.target, deadline=row.deadline, title=ind.name(lang), lang=lang,
         national=briefing.national_history(results, row.indicator))
-    display(fig)
-    plt.close(fig)
+    plots.show(fig)
 
 # %%
 display(components.method_note(lang))

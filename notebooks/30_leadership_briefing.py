@@ -8,7 +8,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] tags=["remove-cell"]
 # # Leadership briefing
 #
 # A 2-4 page briefing for one province and month: KPI cards, the target table with the
@@ -17,13 +17,15 @@
 # `jupyter nbconvert --to briefing_pdf` (or by `python -m analysis run`).
 
 # %% tags=["parameters"]
-province = "nghe_an"
-period = None  # YYYY-MM; None = the latest month with data
-lang = "vi"
-dataset = None
+province: str = "nghe_an"  # code, codename or name
+period: str = ""  # month YYYY-MM, empty for the latest month with data
+lang: str = "vi"  # vi or en
+dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
 from analysis.notebook_support import *  # noqa: F403
+import html
+
 from analysis import briefing
 
 params_ = params.from_namespace("30_leadership_briefing", globals())
@@ -43,38 +45,30 @@ display(components.kpi_cards(briefing.kpi_cards(results, province, lang)))
 # %%
 display(HTML(f"<h2>{i18n.t('sections.targets', lang)}</h2>"))
 display(components.status_table(briefing.status_rows(results, province, lang), lang))
+done = briefing.done_note(results, province, lang)
+if done:
+    display(HTML(f"<p class='small-note'>{html.escape(done)}</p>"))
 
 # %%
 display(components.changes_list(briefing.changes(results, province, lang), lang))
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.ranking', lang)}</h2>"))
-headline = next(i for i in catalog.indicators().values() if i.headline
-                and i.frequency == "monthly")
-comparison = results.comparison[results.comparison["indicator"] == headline.id]
-fig = plots.rank_bar_chart(comparison, province, lang=lang, title=headline.name(lang))
-display(fig)
-plt.close(fig)
+focus = briefing.focus_indicator(results, province)
+comparison = results.comparison[results.comparison["indicator"] == focus]
+plots.show(plots.rank_and_map(comparison, province, lang=lang,
+                              title=catalog.get(focus).name(lang)))
 
 # %%
-risky = briefing.at_risk(results, province).head(3)
+risky = briefing.at_risk(results, province).head(2)
 if len(risky):
     display(HTML(f"<h2>{i18n.t('sections.attention', lang)}</h2>"))
 for row in risky.itertuples():
-    ind = catalog.get(row.indicator)
-    fig = plots.trend_fan_chart(
-        briefing.history(results, province, row.indicator),
-        plots.path_from_json(row.path_json), target=row.target, deadline=row.deadline,
-        title=ind.name(lang), lang=lang,
-        national=briefing.national_history(results, row.indicator))
-    display(fig)
-    plt.close(fig)
-
-# %%
-values = comparison.set_index("province")["value"]
-fig = plots.tile_map(values, highlight=province, lang=lang, title=headline.short(lang))
-display(fig)
-plt.close(fig)
+    plots.show(plots.trend_fan_chart(
+        briefing.history(results, province, row.indicator), plots.path_from_json(row.path_json),
+        target=row.target, deadline=row.deadline, title=catalog.get(row.indicator).name(lang),
+        national=briefing.national_history(results, row.indicator), lang=lang,
+        figsize=(plots.A4_WIDTH, 2.6)))
 
 # %%
 display(components.method_note(lang))

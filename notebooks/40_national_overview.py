@@ -8,16 +8,16 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] tags=["remove-cell"]
 # # National overview
 #
 # Every province on every indicator this month, and for each target the provinces at risk of
 # missing it or off track ("one of 10 localities at risk").
 
 # %% tags=["parameters"]
-period = None  # YYYY-MM; None = the latest month with data
-lang = "vi"
-dataset = None
+period: str = ""  # month YYYY-MM, empty for the latest month with data
+lang: str = "vi"  # vi or en
+dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
 from analysis.notebook_support import *  # noqa: F403
@@ -41,8 +41,7 @@ display(components.risk_table(risk, lang))
 display(HTML(f"<h2>{i18n.t('sections.heatmap', lang)}</h2>"))
 monthly = [i.id for i in catalog.indicators().values() if i.headline or i.targets]
 fig = plots.heatmap(results.comparison[results.comparison["indicator"].isin(monthly)], lang=lang)
-display(fig)
-plt.close(fig)
+plots.show(fig)
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.all_values', lang)}</h2>"))

@@ -88,6 +88,52 @@ def compute_forecasts(obs: pd.DataFrame, period: pd.Period, version: str,
                                               version, jobs=jobs, seed=SEED)
 
 
+def _comparison_cached(version: str, period: pd.Period) -> pd.DataFrame | None:
+    db = cache_path()
+    if not db.exists():
+        return None
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            rows = con.execute("SELECT * FROM comparison_cache WHERE data_version = ? AND "
+                               "period_key = ? ORDER BY row_order", [version, str(period)]).df()
+    except duckdb.Error:
+        return None
+    if rows.empty:
+        return None
+    rows = rows.drop(columns=["data_version", "period_key", "row_order"])
+    for col in ("rank", "n_ranked", "rank_prev_month", "rank_prev_year", "tier"):
+        rows[col] = rows[col].astype("Int64")
+    rows["meets_target"] = rows["meets_target"].astype("boolean")
+    return rows
+
+
+def compute_comparison(obs: pd.DataFrame, period: pd.Period, version: str) -> pd.DataFrame:
+    """Every province on every indicator, from the cache when present."""
+    hit = _comparison_cached(version, period)
+    if hit is not None:
+        return hit
+    comparison = compare.compare_period(obs, period)
+    table = comparison.copy()
+    table["period_used"] = table["period_used"].astype(str)
+    table["deadline"] = table["deadline"].astype(str).replace({"None": None})
+    table["meets_target"] = table["meets_target"].astype("boolean")
+    table.insert(0, "row_order", range(len(table)))
+    table.insert(0, "period_key", str(period))
+    table.insert(0, "data_version", version)
+    paths.processed_dir().mkdir(parents=True, exist_ok=True)
+    with FileLock(str(cache_path()) + ".lock", timeout=1800):
+        with duckdb.connect(str(cache_path())) as con:
+            con.register("_new", table)
+            con.execute("CREATE TABLE IF NOT EXISTS comparison_cache AS "
+                        "SELECT * FROM _new WHERE false")
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM comparison_cache WHERE data_version = ? AND period_key = ?",
+                        [version, str(period)])
+            con.execute("INSERT INTO comparison_cache BY NAME SELECT * FROM _new")
+            con.execute("COMMIT")
+    return _comparison_cached(version, period)
+
+
 def period_results(period: pd.Period | str | None = None, dataset: str | None = None,
                    jobs: int | None = None) -> PeriodResults:
     """Comparison and forecasts for a month (default: the latest month with data)."""
@@ -98,10 +144,8 @@ def period_results(period: pd.Period | str | None = None, dataset: str | None = 
             period = con.execute("SELECT max(period) FROM observations_34 WHERE freq = 'M' "
                                  "AND dataset = ?", [ds]).fetchone()[0]
     p = pd.Period(period, freq="M")
-    obs = store.load_series_frame(ds)
-    # Only history up to the period: a report for a past month must not see later data.
-    obs = obs[obs["period"].map(lambda x: x.end_time <= p.end_time)].reset_index(drop=True)
-    comparison = compare.compare_period(obs, p)
+    obs = store.load_series_frame(ds, until=p)
+    comparison = compute_comparison(obs, p, version)
     forecasts = compute_forecasts(obs, p, version, jobs=jobs)
     return PeriodResults(p, ds, version, obs, comparison, forecasts)
 

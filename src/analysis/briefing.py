@@ -50,6 +50,10 @@ def _row(results: PeriodResults, province: str, indicator: str) -> pd.Series | N
     return None if rows.empty or pd.isna(rows.iloc[0]["value"]) else rows.iloc[0]
 
 
+def _true(flag: object) -> bool:
+    return bool(flag) if flag is not None and not pd.isna(flag) else False
+
+
 def _direction(change: float) -> str | None:
     if change is None or pd.isna(change):
         return None
@@ -92,11 +96,25 @@ def kpi_cards(results: PeriodResults, province: str, lang: str = "vi",
 
 
 def target_rows(results: PeriodResults, province: str) -> pd.DataFrame:
-    """The province's forecast rows joined with the catalog, worst status first."""
+    """The province's forecast rows joined with the catalog, worst status first.
+
+    Adds ``deadline_passed``; a target met now counts as ``achieved`` even when it was met after
+    its deadline (``late`` says so), and a passed deadline not met is ``off_track`` and
+    ``overdue``.
+    """
     f = results.forecasts
     rows = f[f["province"] == province].copy()
     if rows.empty:
         return rows
+    rows["deadline_passed"] = [
+        _deadline_date(i, d) < results.period.end_time.date()
+        for i, d in zip(rows["indicator"], rows["deadline"], strict=True)]
+    met_now = [catalog.get(i).meets(v, t) for i, v, t in
+               zip(rows["indicator"], rows["last_value"], rows["target"], strict=True)]
+    rows["late"] = rows["deadline_passed"] & pd.Series(met_now, index=rows.index) & (
+        rows["status"] != "achieved")
+    rows.loc[pd.Series(met_now, index=rows.index), "status"] = "achieved"
+    rows["overdue"] = rows["deadline_passed"] & (rows["status"] != "achieved")
     rows["order"] = rows["status"].map(STATUS_ORDER)
     rows["family"] = rows["indicator"].map(lambda i: catalog.get(i).family)
     return rows.sort_values(["order", "prob_target_met", "indicator"]).reset_index(drop=True)
@@ -108,33 +126,80 @@ def _deadline_date(indicator: str, deadline: str) -> dt.date:
     return p.end_time.date()
 
 
+def current_targets(results: PeriodResults, province: str) -> pd.DataFrame:
+    """Targets a leader acts on: those still ahead, and those overdue (passed and not met)."""
+    rows = target_rows(results, province)
+    if rows.empty:
+        return rows
+    return rows[~rows["deadline_passed"] | rows["overdue"]].reset_index(drop=True)
+
+
+def done_earlier(results: PeriodResults, province: str) -> pd.DataFrame:
+    """Targets whose deadline has passed and that are met (left out of the main table)."""
+    rows = target_rows(results, province)
+    if rows.empty:
+        return rows
+    return rows[rows["deadline_passed"] & ~rows["overdue"]].reset_index(drop=True)
+
+
 def status_rows(results: PeriodResults, province: str,
                 lang: str = "vi") -> list[components.StatusRow]:
-    """The traffic-light table's rows (see :func:`analysis.render.components.status_table`)."""
+    """The traffic-light table's rows (see :func:`analysis.render.components.status_table`).
+
+    Paces are in percentage points per month (per year for annual indicators, which the cell
+    says); they are left empty where they mean nothing (target met, deadline passed).
+    """
     out = []
-    for r in target_rows(results, province).itertuples():
+    for r in current_targets(results, province).itertuples():
         ind = catalog.get(r.indicator)
-        per = i18n.t("units.points_per_month", lang, value="{}") if ind.frequency == "monthly" \
-            else "{} / " + ("năm" if lang == "vi" else "year")
+        suffix = "" if ind.frequency == "monthly" else (" /năm" if lang == "vi" else " /yr")
+        active = r.status != "achieved" and not r.overdue
+        note = i18n.t("table.overdue", lang) if r.overdue else (
+            i18n.t("table.late", lang) if r.late else None)
         out.append(components.StatusRow(
             indicator=ind.short(lang),
             value=i18n.fmt_percent(r.last_value, lang),
             target=i18n.fmt_percent(r.target, lang, decimals=0),
             deadline=i18n.fmt_date(_deadline_date(r.indicator, r.deadline), lang, short=True),
-            probability=r.prob_target_met,
-            required_pace=per.format(i18n.fmt_signed(r.required_pace, lang))
-            if r.status != "achieved" and pd.notna(r.required_pace) else "—",
-            current_pace=per.format(i18n.fmt_signed(r.current_pace, lang))
+            probability=r.prob_target_met if not r.overdue else None,
+            required_pace=i18n.fmt_signed(r.required_pace, lang) + suffix
+            if active and pd.notna(r.required_pace) else "—",
+            current_pace=i18n.fmt_signed(r.current_pace, lang) + suffix
             if pd.notna(r.current_pace) else "—",
-            status=r.status,
+            status=r.status, note=note,
         ))
     return out
 
 
+def done_note(results: PeriodResults, province: str, lang: str = "vi") -> str | None:
+    """One sentence listing targets met whose deadlines have passed."""
+    rows = done_earlier(results, province)
+    if rows.empty:
+        return None
+    names = ", ".join(catalog.get(i).short(lang) for i in rows["indicator"])
+    return i18n.t("table.done_earlier", lang, count=len(rows), names=names)
+
+
 def at_risk(results: PeriodResults, province: str) -> pd.DataFrame:
-    """Targets at risk or off track (for the fan charts), worst first."""
-    rows = target_rows(results, province)
-    return rows[rows["status"].isin(["at_risk", "off_track"])]
+    """Targets still ahead that are at risk or off track (for the fan charts), worst first."""
+    rows = current_targets(results, province)
+    if rows.empty:
+        return rows
+    return rows[rows["status"].isin(["at_risk", "off_track"]) & ~rows["overdue"]]
+
+
+def focus_indicator(results: PeriodResults, province: str) -> str:
+    """The indicator the rank chart shows: the headline monthly indicator on which the province
+    ranks lowest (where comparison helps most), else the first headline indicator."""
+    c = results.comparison
+    heads = [i.id for i in catalog.indicators().values()
+             if i.headline and i.frequency == "monthly"]
+    rows = c[(c["province"] == province) & c["indicator"].isin(heads) & c["rank"].notna()]
+    spread = c[c["indicator"].isin(heads)].groupby("indicator")["value"].std()
+    rows = rows[rows["indicator"].map(spread) > 0.5]  # skip indicators everyone has maxed out
+    if rows.empty:
+        return heads[0]
+    return str(rows.sort_values("rank", ascending=False).iloc[0]["indicator"])
 
 
 def changes(results: PeriodResults, province: str, lang: str = "vi",
@@ -163,7 +228,7 @@ def changes(results: PeriodResults, province: str, lang: str = "vi",
                     f"({i18n.fmt_points(r.change_month, lang)})")
             items.append((abs(r.change_month), components.Change(
                 text, _direction(r.change_month), "good" if better else "bad")))
-        if pd.notna(r.target) and r.meets_target is True and pd.notna(r.change_month):
+        if pd.notna(r.target) and _true(r.meets_target) and pd.notna(r.change_month):
             before = r.value - r.change_month
             if not ind.meets(before, r.target):
                 text = (f"{name}: đạt mục tiêu {i18n.fmt_percent(r.target, lang, 0)}"
@@ -183,7 +248,7 @@ def provenance(results: PeriodResults, notebook: str, parameters: dict,
     # Canonical keys: the components translate their labels.
     return {
         "source": "; ".join(sources[:3]),
-        "data_kind": i18n.t(kind, lang),
+        i18n.t("provenance.data_kind", lang): i18n.t(kind, lang),
         "data_version": results.data_version,
         "parameters": json.dumps(parameters, ensure_ascii=False),
         "code_version": code_version(),

@@ -31,6 +31,11 @@ class _Base(BaseModel):
     lang: Literal["vi", "en"] = "vi"
     dataset: str | None = None
 
+    @field_validator("dataset", mode="before")
+    @classmethod
+    def _dataset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
     @field_validator("period", mode="before")
     @classmethod
     def _period_format(cls, value: Any) -> Any:
@@ -68,7 +73,7 @@ class ComparisonParams(_WithProvince):
     @field_validator("indicators", mode="before")
     @classmethod
     def _indicators(cls, value: Any) -> Any:
-        if value is None:
+        if value is None or value == [] or value == "":
             return None
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]

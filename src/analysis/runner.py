@@ -162,7 +162,8 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
             except Exception as exc:  # noqa: BLE001
                 result.update(status="failed", error=f"rendering failed: {_short_error(exc)}")
                 return _finish(result, started)
-            result["files"] += [str(Path(w).relative_to(paths.reports_dir())) for w in written]
+            result["files"] += [str(Path(w).relative_to(paths.reports_dir()))
+                                for w in written.values()]
             (out_dir / f"{job.stem}.failed.ipynb").unlink(missing_ok=True)
         finally:
             tmp.unlink(missing_ok=True)

@@ -219,13 +219,29 @@ def default_dataset(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def load_series_frame(dataset: str | None = None, path: Path | None = None,
-                      basis: str = "34") -> pd.DataFrame:
-    """Observations as a DataFrame with ``period`` as pandas Periods (34-unit basis default)."""
+                      basis: str = "34", until: pd.Period | str | None = None) -> pd.DataFrame:
+    """Observations as a DataFrame with ``period`` as pandas Periods (34-unit basis default).
+
+    ``until`` (a month) keeps only what was known by then: months up to it and years that ended
+    by it, so a report for a past month never sees later data.
+    """
     table = "observations_34" if basis == "34" else "observations"
+    sql = f"SELECT * FROM {table} WHERE dataset = ?"  # noqa: S608 - table name is ours
+    args: list = []
+    if until is not None:
+        p = pd.Period(until, freq="M")
+        last_year = p.year if p.month == 12 else p.year - 1
+        sql += " AND ((freq = 'M' AND period <= ?) OR (freq = 'Y' AND period <= ?))"
+        args = [str(p), str(last_year)]
     with connect(path=path) as con:
         ds = dataset or default_dataset(con)
-        df = con.execute(f"SELECT * FROM {table} WHERE dataset = ?", [ds]).df()  # noqa: S608
+        df = con.execute(sql + " ORDER BY indicator, province_code, period", [ds, *args]).df()
     if df.empty:
         return df
-    df["period"] = [pd.Period(p, freq=f) for p, f in zip(df["period"], df["freq"], strict=True)]
+    # Building Period objects one by one is slow; convert each frequency in one go.
+    periods = pd.Series(index=df.index, dtype=object)
+    for freq in df["freq"].unique():
+        mask = df["freq"] == freq
+        periods[mask] = list(pd.PeriodIndex(df.loc[mask, "period"], freq=freq))
+    df["period"] = periods
     return df

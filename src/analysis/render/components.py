@@ -637,3 +637,50 @@ __all__ = [
     "status_table",
     "synthetic_notice",
 ]
+
+
+_RISK_TEMPLATE = """
+<table class="status-table risk-table">
+<thead><tr><th class="col-indicator">{{ h.indicator }}</th><th class="col-target">{{ h.target }}</th>
+<th class="col-deadline">{{ h.deadline }}</th><th class="col-status">{{ h.summary }}</th>
+<th class="col-wide">{{ h.provinces }}</th>
+</tr></thead>
+<tbody>
+{% for r in rows %}<tr>
+<td class="col-indicator">{{ r.indicator }}</td><td class="num">{{ r.target }}</td>
+<td>{{ r.deadline }}</td>
+<td class="status-{{ r.tone }}"><span class="dot" aria-hidden="true"></span>{{ r.summary }}</td>
+<td class="col-wide">{{ r.provinces }}</td></tr>
+{% endfor %}
+</tbody></table>
+"""
+
+
+def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
+    """For each target, how many provinces are at risk or off track, and which.
+
+    ``risk`` is :func:`analysis.briefing.provinces_at_risk` (a DataFrame with indicator, target,
+    deadline, n_at_risk, n_off_track, n_achieved, n_total and provinces).
+    """
+    import pandas as pd
+
+    from analysis import catalog
+    from analysis.i18n import fmt_percent, fmt_period
+
+    lang = normalize_lang(lang)
+    rows = []
+    for r in risk.itertuples():
+        n_bad = int(r.n_at_risk + r.n_off_track)
+        names = ", ".join(r.provinces) if n_bad else t("risk.none", lang)
+        rows.append({
+            "indicator": catalog.get(r.indicator).short(lang),
+            "target": fmt_percent(r.target, lang, 0),
+            "deadline": fmt_period(pd.Period(str(r.deadline)), lang),
+            "summary": t("risk.summary", lang, count=n_bad, total=int(r.n_total)),
+            "provinces": names,
+            "tone": "off_track" if r.n_off_track else "at_risk" if n_bad else "on_track",
+        })
+    headers = {"indicator": t("table.indicator", lang), "target": t("table.target", lang),
+               "deadline": t("table.deadline", lang), "summary": t("table.status", lang),
+               "provinces": t("risk.provinces", lang)}
+    return _fragment(_RISK_TEMPLATE, rows=rows, h=headers)

@@ -1,0 +1,343 @@
+"""Charts: every function in both languages on a synthetic 34-province dataset.
+
+Set ``PLOTS_PREVIEW_DIR`` to also write the PNGs there for a visual check.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.colors as mcolors
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from analysis import compare, forecast, geography, plots
+
+PERIOD = "2026-10"
+MAIN = "online_dossier_rate_pct"
+HEATMAP_INDICATORS = [
+    "villages_mobile_broadband_pct",
+    "households_fibre_pct",
+    "online_dossier_rate_pct",
+    "online_dossier_rate_essential_services_pct",
+    "full_process_online_services_pct",
+    "online_payment_rate_pct",
+    "eid_activation_pct",
+    "civil_status_digitization_pct",
+    "land_records_digitized_pct",
+    "health_insurance_qr_scan_pct",
+    "dx_plan_tasks_done_pct",
+    "dx_plan_tasks_overdue_pct",
+]
+NO_DATA = {"lai_chau", "dien_bien"}  # no figure for MAIN in PERIOD
+
+
+def _synthetic_obs() -> pd.DataFrame:
+    """Monthly figures 2023-01..2026-10 for 34 provinces; a few holes on purpose."""
+    rng = np.random.default_rng(42)
+    prov = geography.provinces("34")
+    periods = pd.period_range("2023-01", PERIOD, freq="M")
+    t = np.arange(len(periods)) / len(periods)
+    rows = []
+    for k, ind in enumerate(HEATMAP_INDICATORS):
+        overdue = ind.endswith("overdue_pct")
+        for p in prov.itertuples():
+            start = rng.uniform(5, 60) if not overdue else rng.uniform(10, 35)
+            gain = rng.uniform(10, 45) if not overdue else -rng.uniform(2, 20)
+            values = np.clip(start + gain * t + rng.normal(0, 1.2, len(t)), 0.5, 99.8)
+            den = float(rng.integers(2_000, 90_000))
+            for period, v in zip(periods, values, strict=True):
+                if ind == MAIN and p.codename in NO_DATA and period == pd.Period(PERIOD):
+                    continue
+                if k % 5 == 4 and p.codename == "cao_bang" and period == pd.Period(PERIOD):
+                    continue  # a few empty heatmap cells
+                num = round(v / 100 * den)
+                rows.append(
+                    {
+                        "province": p.codename,
+                        "province_code": p.code,
+                        "indicator": ind,
+                        "period": period,
+                        "freq": "M",
+                        "numerator": float(num),
+                        "denominator": den,
+                        "value": 100.0 * num / den,
+                        "is_weighted": False,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def obs() -> pd.DataFrame:
+    return _synthetic_obs()
+
+
+@pytest.fixture(scope="module")
+def comparison(obs) -> pd.DataFrame:
+    return compare.compare_indicator(obs, MAIN, PERIOD)
+
+
+@pytest.fixture(scope="module")
+def comparison_all(obs) -> pd.DataFrame:
+    return compare.compare_period(obs, PERIOD, HEATMAP_INDICATORS)
+
+
+def _save(fig: Figure, tmp_path: Path, name: str) -> Path:
+    out = tmp_path / f"{name}.png"
+    fig.savefig(out, dpi=100, bbox_inches="tight")
+    assert out.stat().st_size > 5_000
+    preview = os.environ.get("PLOTS_PREVIEW_DIR")
+    if preview:
+        Path(preview).mkdir(parents=True, exist_ok=True)
+        fig.savefig(Path(preview) / out.name, dpi=150, bbox_inches="tight")
+    return out
+
+
+def _hex(color) -> str:
+    return mcolors.to_hex(color).lower()
+
+
+# --- tile grid --------------------------------------------------------------------------------
+
+
+def test_tile_grid_covers_the_34_units_once():
+    codenames = set(geography.provinces("34")["codename"])
+    assert set(plots.TILE_GRID) == codenames
+    assert len(plots.TILE_GRID) == 34
+    tiles = list(plots.TILE_GRID.values())
+    assert len(set(tiles)) == len(tiles), "two units on the same tile"
+    assert set(plots.TILE_ABBR) == codenames
+    assert len(set(plots.TILE_ABBR.values())) == 34, "abbreviations must be unique"
+
+
+def test_tile_grid_follows_the_map_roughly():
+    g = plots.TILE_GRID
+    assert g["ha_noi"][0] < g["da_nang"][0] < g["ho_chi_minh"][0] < g["ca_mau"][0]
+    assert g["cao_bang"][0] == 0 and g["ca_mau"][0] == max(r for r, _ in g.values())
+    assert g["quang_ninh"][1] > g["ha_noi"][1]  # north-east of Hà Nội
+    for a, b in [
+        ("hue", "da_nang"),
+        ("quang_tri", "hue"),
+        ("dong_nai", "ho_chi_minh"),
+        ("can_tho", "vinh_long"),
+        ("quang_ninh", "hai_phong"),
+    ]:
+        (ra, ca), (rb, cb) = g[a], g[b]
+        assert abs(ra - rb) + abs(ca - cb) == 1, f"{a} and {b} should share an edge"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def test_path_from_json_round_trip():
+    idx = pd.period_range("2024-01", "2026-10", freq="M")
+    history = pd.Series(np.linspace(30, 55, len(idx)), index=idx)
+    res = forecast.forecast_to_deadline(
+        history, "2026-12", target=60, lower=0, upper=100, n_paths=200
+    )
+    import json
+
+    text = json.dumps(res.to_dict()["path"])
+    path = plots.path_from_json(text)
+    assert isinstance(path.index, pd.PeriodIndex) and path.index.freqstr == "M"
+    assert list(path.columns) == ["mean", "lower", "upper"]
+    np.testing.assert_allclose(path["mean"].to_numpy(), res.path["mean"].to_numpy())
+    assert plots.path_from_json(None).empty and plots.path_from_json("[]").empty
+    assert plots.path_from_json(float("nan")).empty and plots.path_from_json("").empty
+
+
+def test_fmt_value_uses_the_decimal_comma():
+    assert plots.fmt_value(45.03, "vi", "%", 2) == "45,03%"
+    assert plots.fmt_value(45.03, "en", "%", 2) == "45.03%"
+    assert plots.fmt_value(None, "vi") == "—"
+
+
+def test_theme_is_applied_only_around_calls(comparison):
+    before = dict(mpl.rcParams)
+    plots.rank_bar_chart(comparison, "nghe_an")
+    assert mpl.rcParams["figure.dpi"] == before["figure.dpi"]
+    assert mpl.rcParams["font.sans-serif"] == before["font.sans-serif"]
+    plots.apply_theme()
+    try:
+        assert mpl.rcParams["savefig.dpi"] == 150
+        assert not mpl.rcParams["axes.spines.top"]
+        assert mpl.rcParams["font.sans-serif"][0] in ("Noto Sans", "DejaVu Sans")
+    finally:
+        mpl.rcParams.update(before)
+    assert set(plots.STATUS_COLORS) == {"achieved", "on_track", "at_risk", "off_track"}
+
+
+# --- charts -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_rank_bar_chart(comparison, tmp_path, lang):
+    fig = plots.rank_bar_chart(
+        comparison,
+        "nghe_an",
+        lang=lang,
+        title="Hồ sơ trực tuyến" if lang == "vi" else "Online dossiers",
+    )
+    assert isinstance(fig, Figure) and fig.axes
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if (p.get_gid() or "").startswith("bar:")]
+    assert len(bars) == 34 - len(NO_DATA)
+    orange = [p for p in bars if _hex(p.get_facecolor()) == plots.HIGHLIGHT]
+    assert [p.get_gid() for p in orange] == ["bar:nghe_an"]
+    # Best on top: the first row is rank 1 (y axis inverted).
+    ranked = comparison.dropna(subset=["value"]).sort_values("rank")
+    top_bar = min(bars, key=lambda p: p.get_y())
+    assert top_bar.get_gid() == f"bar:{ranked.iloc[0]['province']}"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 34 and any("Nghệ An" in s for s in labels)
+    texts = [t.get_text() for t in ax.texts]
+    assert ("Chưa có số liệu" if lang == "vi" else "No data") in texts
+    national = comparison["national_value"].iloc[0]
+    sep = "," if lang == "vi" else "."
+    assert any(f"{national:.1f}".replace(".", sep) in s for s in texts)
+    _save(fig, tmp_path, f"rank_bar_{lang}")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_trend_fan_chart(obs, tmp_path, lang):
+    rows = obs[(obs["indicator"] == MAIN) & (obs["province"] == "nghe_an")]
+    history = rows.set_index("period")["value"].sort_index()
+    res = forecast.forecast_to_deadline(
+        history, "2026-12", target=60, lower=0, upper=100, n_paths=200
+    )
+    nat = compare.national_series(obs, MAIN).set_index("period")["value"]
+    fig = plots.trend_fan_chart(
+        history,
+        res.path,
+        target=60,
+        deadline="2026-12",
+        lang=lang,
+        national=nat,
+        level=res.level,
+        series_label="Nghệ An",
+        title="Nghệ An",
+    )
+    assert isinstance(fig, Figure) and fig.axes
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    merger = "34 tỉnh, thành từ 07/2025" if lang == "vi" else "34 units from 07/2025"
+    assert merger in texts
+    legend = [t.get_text() for t in (fig.legends or [ax.get_legend()])[0].get_texts()]
+    assert any(("Mục tiêu" if lang == "vi" else "Target") in s for s in legend)
+    _save(fig, tmp_path, f"trend_fan_{lang}")
+
+    # From a batch row's path_json, without national series or target; and with no forecast.
+    path = plots.path_from_json(
+        '[{"period":"2026-11","mean":62.0,"lower":60.0,"upper":64.5},'
+        '{"period":"2026-12","mean":63.1,"lower":60.2,"upper":66.4}]'
+    )
+    assert isinstance(plots.trend_fan_chart(history, path, lang=lang), Figure)
+    assert isinstance(plots.trend_fan_chart(history, None, lang=lang), Figure)
+    assert isinstance(plots.trend_fan_chart(pd.Series(dtype=float), None, lang=lang), Figure)
+
+
+@pytest.mark.parametrize(("value", "lang"), [("tier", "vi"), ("tier", "en"), ("value", "vi")])
+def test_heatmap(comparison_all, tmp_path, value, lang):
+    fig = plots.heatmap(comparison_all, lang=lang, value=value, highlight="nghe_an")
+    assert isinstance(fig, Figure) and fig.axes
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(names) == 34
+    assert names[0] in set(geography.provinces("34").query("region == 'NMM'")["name"])
+    assert len(ax.get_xticklabels()) == len(HEATMAP_INDICATORS)
+    cells = [t.get_text() for t in ax.texts]
+    if lang == "vi":
+        assert any("," in c for c in cells) and not any("." in c for c in cells)
+    assert "—" in cells  # the missing cells
+    w, _h = fig.get_size_inches()
+    assert w <= plots.A4_WIDTH + 0.01
+    _save(fig, tmp_path, f"heatmap_{value}_{lang}")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_tile_map(comparison, tmp_path, lang):
+    values = comparison.set_index("province")["value"]
+    fig = plots.tile_map(
+        values,
+        highlight="nghe_an",
+        lang=lang,
+        title="Hồ sơ trực tuyến",
+        legend_label="Hồ sơ trực tuyến (%)",
+    )
+    assert isinstance(fig, Figure) and fig.axes
+    ax = fig.axes[0]
+    tiles = {p.get_gid(): p for p in ax.patches if (p.get_gid() or "").startswith("tile:")}
+    assert len(tiles) == 34
+    assert _hex(tiles["tile:nghe_an"].get_edgecolor()) == plots.HIGHLIGHT
+    assert tiles["tile:lai_chau"].get_hatch()  # no data: hatched
+    assert not tiles["tile:ha_noi"].get_hatch()
+    texts = {t.get_text() for t in ax.texts}
+    assert {"HN", "HCM", "NA", "Huế"} <= texts
+    _save(fig, tmp_path, f"tile_map_{lang}")
+    with pytest.raises(KeyError):
+        plots.tile_map({"atlantis": 1.0})
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_status_bar(tmp_path, lang):
+    batch = pd.DataFrame(
+        {"status": ["achieved"] * 3 + ["on_track"] * 5 + ["at_risk"] * 2 + ["off_track"]}
+    )
+    fig = plots.status_bar(batch, lang=lang)
+    assert isinstance(fig, Figure) and fig.axes
+    ax = fig.axes[0]
+    colors = [_hex(p.get_facecolor()) for p in ax.patches]
+    assert colors == [plots.STATUS_COLORS[s] for s in plots.STATUS_ORDER]
+    assert [p.get_width() for p in ax.patches] == [3, 5, 2, 1]
+    _save(fig, tmp_path, f"status_bar_{lang}")
+
+
+def test_charts_draw_into_a_given_axes(comparison):
+    fig = Figure(figsize=(plots.A4_WIDTH, 6))
+    ax1, ax2 = fig.subplots(1, 2)
+    assert plots.rank_bar_chart(comparison, "ha_noi", ax=ax1) is fig
+    assert plots.tile_map(comparison.set_index("province")["value"], ax=ax2) is fig
+
+
+def test_text_keeps_the_theme_font_after_the_call(comparison):
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plots.rank_bar_chart(comparison, "nghe_an")
+    FigureCanvasAgg(fig).draw()  # drawn outside the theme's rc_context
+    ax = fig.axes[0]
+    family = plots.register_fonts()
+    for text in [ax.texts[0], ax.get_yticklabels()[0], ax.get_xticklabels()[0]]:
+        found = font_manager.findfont(text.get_fontproperties(), fallback_to_default=False)
+        assert family.replace(" ", "") in Path(found).name.replace(" ", "")
+
+
+def test_trend_fan_chart_annual_series(tmp_path):
+    history = pd.Series([8.1, 9.4, 11.0, 12.6], index=pd.period_range("2022", "2025", freq="Y"))
+    path = plots.path_from_json(
+        '[{"period":"2026","mean":13.5,"lower":12.0,"upper":15.0},'
+        '{"period":"2030","mean":18.0,"lower":12.0,"upper":25.0}]'
+    )
+    assert path.index.freqstr.startswith("Y")
+    fig = plots.trend_fan_chart(history, path, target=30, deadline="2030", lang="vi")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["2022", "2023"]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Mục tiêu 30% (2030)" in legend
+    _save(fig, tmp_path, "trend_fan_annual_vi")
+
+
+def test_fallback_labels_match_the_catalog():
+    from analysis import i18n
+
+    for key, texts in plots._DEFAULT_TEXT.items():
+        if key.startswith("plots."):
+            assert i18n.has_message(key), f"{key} missing from messages.yml"
+        if i18n.has_message(key):
+            for lang in ("vi", "en"):
+                assert i18n.catalog()[key][lang] == texts[lang], (key, lang)
