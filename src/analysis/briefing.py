@@ -298,7 +298,8 @@ def provinces_at_risk(results: PeriodResults) -> pd.DataFrame:
 def ensure_province_has_data(results: PeriodResults, province: str) -> None:
     """Fail clearly when a province has no figures for the period (its briefing would be empty)."""
     c = results.comparison
-    if c.empty or not c[(c["province"] == province) & c["value"].notna()].shape[0]:
+    monthly = c["period_used"].astype(str) == str(results.period) if not c.empty else []
+    if c.empty or not c[(c["province"] == province) & c["value"].notna() & monthly].shape[0]:
         raise ValueError(
             f"no data for {province} in {results.period} (dataset {results.dataset}): check that "
             "its figures for this month were ingested (`python -m analysis list periods`)")

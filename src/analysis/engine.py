@@ -4,18 +4,19 @@ Starting a kernel and importing pandas, matplotlib, seaborn, duckdb and the proj
 longer than running a short briefing notebook. :class:`WarmKernelPool` keeps one kernel per
 worker process started and *warmed* (heavy imports done) while the previous notebook runs;
 each kernel executes exactly one notebook and is then shut down, so no state leaks from one
-report into the next. Registered as the papermill engine ``warm`` (entry point), so
-``papermill --engine warm in.ipynb out.ipynb`` works too; there it simply starts a kernel.
+report into the next. The papermill engine ``warm`` (:mod:`analysis.papermill_engine`,
+registered by entry point) takes its kernels from here, so ``papermill --engine warm in.ipynb
+out.ipynb`` works too; there it simply starts a kernel.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import subprocess
 import threading
 
 from jupyter_client import KernelManager
-from papermill.engines import NBClientEngine
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,11 @@ WARM_CODE = "import analysis.notebook_support  # noqa: F401  (pre-imports the he
 
 def _start_warm_kernel(kernel_name: str, cwd: str | None) -> KernelManager:
     km = KernelManager(kernel_name=kernel_name)
-    km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"])
+    # The kernel's own stderr only carries start-up chatter and, for a warmed kernel left
+    # unused when its worker exits, "parent appears to have exited"; cell errors reach the
+    # notebook through the messaging channels, not through stderr.
+    km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"],
+                    stderr=subprocess.DEVNULL)
     kc = km.client()
     kc.start_channels()
     try:
@@ -93,19 +98,3 @@ class WarmKernelPool:
 
 
 POOL = WarmKernelPool()
-
-
-class WarmKernelEngine(NBClientEngine):
-    """papermill's nbclient engine, given a pre-started kernel that it uses once."""
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-        cwd = kwargs.get("cwd")
-        km = POOL.acquire(kernel_name or "python3", str(cwd) if cwd else None)
-        try:
-            return super().execute_managed_notebook(nb_man, kernel_name, km=km, **kwargs)
-        finally:
-            try:
-                km.shutdown_kernel(now=True)
-            except Exception:  # noqa: BLE001 - the kernel may already be gone
-                log.debug("kernel already stopped")

@@ -133,6 +133,10 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
     result = {"job": asdict(job), "status": "ok", "error": None, "files": []}
     nb_in = paths.notebooks_dir() / f"{job.notebook}.ipynb"
     with FileLock(str(out_dir / f".{job.stem}.lock"), timeout=3600):
+        # Temporary files of this job left by a killed run; under the job's lock no other run
+        # can be writing them.
+        for stale in out_dir.glob(f".{job.stem}.*.tmp"):
+            stale.unlink(missing_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{job.stem}.", suffix=".ipynb.tmp",
                                         dir=out_dir)
         os.close(fd)
@@ -147,12 +151,14 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
             except Exception as exc:  # noqa: BLE001 - any failure fails this job only
                 failed = out_dir / f"{job.stem}.failed.ipynb"
                 if tmp.exists() and tmp.stat().st_size:
+                    tmp.chmod(0o644)
                     _atomic_replace(tmp, failed)
                 result.update(status="failed", error=_short_error(exc),
                               files=[str(failed.relative_to(paths.reports_dir()))]
                               if failed.exists() else [])
                 return _finish(result, started)
             executed = out_dir / f"{job.stem}.ipynb"
+            tmp.chmod(0o644)
             _atomic_replace(tmp, executed)
             result["files"].append(str(executed.relative_to(paths.reports_dir())))
             try:

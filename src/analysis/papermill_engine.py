@@ -1,0 +1,32 @@
+"""The papermill engine ``warm``: nbclient with a kernel started and warmed ahead of time.
+
+Papermill imports this module through its entry point while ``papermill.engines`` is being
+initialised, so the project itself never imports it directly (that order would be circular);
+the kernel pool lives in :mod:`analysis.engine`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from papermill.engines import NBClientEngine
+
+from analysis.engine import POOL
+
+log = logging.getLogger(__name__)
+
+
+class WarmKernelEngine(NBClientEngine):
+    """papermill's nbclient engine, given a pre-started kernel that it uses once."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+        cwd = kwargs.get("cwd")
+        km = POOL.acquire(kernel_name or "python3", str(cwd) if cwd else None)
+        try:
+            return super().execute_managed_notebook(nb_man, kernel_name, km=km, **kwargs)
+        finally:
+            try:
+                km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - the kernel may already be gone
+                log.debug("kernel already stopped")

@@ -1,0 +1,190 @@
+"""The monthly run: files and manifest, skipping, failures, kills, Dask, hostile input."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from analysis import ingest, params, published, runner, store
+
+from .conftest import DEMO_UNTIL, ROOT
+
+pytestmark = pytest.mark.slow
+PERIOD = "2026-10"
+HOSTILE = 'Sở KH&CN <script>alert("x")</script><img src="file:///etc/passwd">'
+
+
+@pytest.fixture(scope="module")
+def run_data(demo_store, tmp_path_factory):
+    """A copy of the demo data whose infrastructure source text is hostile, ingested."""
+    base = tmp_path_factory.mktemp("run")
+    data = base / "data"
+    shutil.copytree(demo_store / "raw", data / "raw")
+    import pandas as pd
+
+    csv = data / "raw" / "demo" / "demo_infrastructure.csv"
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    frame["source"] = HOSTILE  # a data string that reaches the provenance footer
+    frame.to_csv(csv, index=False)
+    old = os.environ.get("VNDX_DATA_DIR")
+    os.environ["VNDX_DATA_DIR"] = str(data)
+    try:
+        result = ingest.ingest()
+        store.write_store(result.observations, result.harmonized, result.harmonization_log,
+                          result.files, published.read_published(ROOT / "data/raw/published"))
+    finally:
+        os.environ.pop("VNDX_DATA_DIR") if old is None else os.environ.update(
+            VNDX_DATA_DIR=old)
+    return data
+
+
+@pytest.fixture
+def env(run_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("VNDX_DATA_DIR", str(run_data))
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(tmp_path / "reports"))
+    return tmp_path / "reports"
+
+
+def _whole(path):
+    if path.suffix == ".pdf":
+        return subprocess.run(["pdfinfo", str(path)], capture_output=True).returncode == 0
+    if path.suffix == ".html":
+        return path.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    if path.suffix == ".ipynb":
+        json.loads(path.read_text(encoding="utf-8"))
+        return True
+    return True
+
+
+def test_run_produces_every_file_a_complete_manifest_and_then_skips(env):
+    summary = runner.run(PERIOD, provinces=["40", "Hà Tĩnh"], jobs=2, progress=False)
+    assert summary.ok, summary.failed
+    for unit, nb in (("nghe_an", "30_leadership_briefing"), ("ha_tinh", "30_leadership_briefing"),
+                     ("national", "40_national_overview")):
+        for ext in ("ipynb", "html", "pdf"):
+            path = env / PERIOD / unit / f"{nb}.{ext}"
+            assert path.exists() and _whole(path), path
+    manifest = json.loads((env / PERIOD / "manifest.json").read_text())
+    assert manifest["data_version"] == store.data_version()
+    assert len(manifest["outputs"]) == 9
+    for entry in manifest["outputs"]:
+        assert entry["status"] == "ok" and entry["duration_s"] > 0
+        assert entry["parameters"]["period"] == PERIOD
+        assert entry["data_version"] and entry["code_version"] and entry["cache_key"]
+        assert (env / entry["path"]).exists()
+
+    mtimes = {p: p.stat().st_mtime for p in env.rglob("*.pdf")}
+    again = runner.run(PERIOD, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False)
+    assert again.ok and len(again.skipped) == 3
+    assert {p: p.stat().st_mtime for p in env.rglob("*.pdf")} == mtimes
+
+
+def test_hostile_source_text_is_inert_in_html_and_pdf(env):
+    assert runner.run(PERIOD, provinces=["nghe_an"], notebooks=["30_leadership_briefing"],
+                      jobs=1, progress=False).ok
+    html = (env / PERIOD / "nghe_an" / "30_leadership_briefing.html").read_text()
+    assert "&lt;script&gt;" in html  # shown as text...
+    assert '<script>alert("x")' not in html  # ...never as markup
+    assert not re.search(r"<img[^>]+file:", html)
+    pdf = env / PERIOD / "nghe_an" / "30_leadership_briefing.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "<script>" in text  # printed literally in the provenance footer
+
+
+def test_a_province_with_broken_data_fails_alone(run_data, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(run_data / "processed", data / "processed",
+                    ignore=shutil.ignore_patterns("analytics.duckdb*"))
+    (data / "raw").mkdir()
+    with duckdb.connect(str(data / "processed" / "dx.duckdb")) as con:
+        con.execute("DELETE FROM observations_34 WHERE province = 'ha_tinh' AND period = ?",
+                    [PERIOD])
+    monkeypatch.setenv("VNDX_DATA_DIR", str(data))
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(tmp_path / "reports"))
+    summary = runner.run(PERIOD, provinces=["nghe_an", "ha_tinh"],
+                         notebooks=["30_leadership_briefing"], jobs=2, progress=False)
+    assert not summary.ok
+    [failed] = summary.failed
+    assert failed["job"]["unit"] == "ha_tinh" and "no data for ha_tinh" in failed["error"]
+    out = tmp_path / "reports" / PERIOD
+    assert (out / "ha_tinh" / "30_leadership_briefing.failed.ipynb").exists()
+    assert not (out / "ha_tinh" / "30_leadership_briefing.pdf").exists()
+    assert (out / "nghe_an" / "30_leadership_briefing.pdf").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {e["status"] for e in manifest["outputs"] if e["unit"] == "ha_tinh"} == {"failed"}
+
+
+def test_bad_parameters_are_refused_before_any_kernel_starts(env):
+    with pytest.raises(params.ParameterError, match="outside the data"):
+        runner.run("2031-01", provinces=["nghe_an"], progress=False)
+    with pytest.raises(KeyError, match="unknown province"):
+        runner.run(PERIOD, provinces=["Atlantis"], progress=False)
+    with pytest.raises(params.ParameterError, match="unknown notebook"):
+        runner.run(PERIOD, notebooks=["99_nothing"], progress=False)
+    assert not env.exists()  # nothing was started, nothing written
+    cli = subprocess.run([sys.executable, "-m", "analysis", "run", "--period", PERIOD,
+                          "--province", "Atlantis"], capture_output=True, text=True,
+                         env=os.environ.copy())
+    assert cli.returncode == 2 and "Atlantis" in cli.stderr
+
+
+def test_a_killed_run_leaves_only_whole_files_and_the_next_run_completes(env):
+    cmd = [sys.executable, "-m", "analysis", "run", "--period", PERIOD, "--province", "40",
+           "--province", "42", "--notebook", "30_leadership_briefing", "--jobs", "1",
+           "--no-progress"]
+    proc = subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    first = env / PERIOD / "nghe_an" / "30_leadership_briefing.html"
+    while time.time() < deadline and not first.exists():  # kill while the second is underway
+        time.sleep(0.2)
+    time.sleep(1.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for path in env.rglob("*"):
+        if path.is_file() and not path.name.startswith("."):
+            assert _whole(path), path
+    summary = runner.run(PERIOD, provinces=["40", "42"], notebooks=["30_leadership_briefing"],
+                         jobs=1, progress=False)
+    assert summary.ok
+    assert not [p for p in env.rglob("*.tmp")]
+    assert (env / PERIOD / "ha_tinh" / "30_leadership_briefing.pdf").exists()
+
+
+def test_two_runs_at_once_do_not_corrupt_each_other(env):
+    cmd = [sys.executable, "-m", "analysis", "run", "--period", PERIOD, "--province", "40",
+           "--notebook", "30_leadership_briefing", "--to", "html", "--jobs", "1",
+           "--no-progress", "--force"]
+    procs = [subprocess.Popen(cmd, env=os.environ.copy(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE) for _ in range(2)]
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read()
+    html = env / PERIOD / "nghe_an" / "30_leadership_briefing.html"
+    assert _whole(html)
+    manifest = json.loads((env / PERIOD / "manifest.json").read_text())
+    assert [e["format"] for e in manifest["outputs"]].count("html") == 1
+
+
+def test_dask_local_cluster_runs_the_same_jobs(env):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        summary = runner.run(PERIOD, provinces=["nghe_an"], notebooks=["30_leadership_briefing"],
+                             formats=("html",), scheduler=cluster.scheduler_address,
+                             progress=False)
+    assert summary.ok, summary.failed
+    assert (env / PERIOD / "nghe_an" / "30_leadership_briefing.html").exists()
+
+
+def test_demo_until_matches_the_fixture():
+    assert DEMO_UNTIL == PERIOD
