@@ -238,10 +238,20 @@ def load_series_frame(dataset: str | None = None, path: Path | None = None,
         df = con.execute(sql + " ORDER BY indicator, province_code, period", [ds, *args]).df()
     if df.empty:
         return df
-    # Building Period objects one by one is slow; convert each frequency in one go.
-    periods = pd.Series(index=df.index, dtype=object)
-    for freq in df["freq"].unique():
-        mask = df["freq"] == freq
-        periods[mask] = list(pd.PeriodIndex(df.loc[mask, "period"], freq=freq))
-    df["period"] = periods
+    df["period"] = to_periods(df["period"], df["freq"])
     return df
+
+
+def to_periods(text: pd.Series, freq: pd.Series) -> pd.Series:
+    """'2026-10' / '2025' strings to pandas Periods, from integer ordinals (parsing each string
+    is the slowest part of loading the store otherwise)."""
+    out = pd.Series(index=text.index, dtype=object)
+    year = text.str.slice(0, 4).astype(int)
+    for f in freq.unique():
+        mask = freq == f
+        if f == "M":
+            ords = (year[mask] - 1970) * 12 + text[mask].str.slice(5, 7).astype(int) - 1
+        else:
+            ords = year[mask] - 1970
+        out[mask] = list(pd.PeriodIndex.from_ordinals(ords.to_numpy(), freq=f))
+    return out
