@@ -48,7 +48,12 @@ def forecast_inputs(obs: pd.DataFrame, period: pd.Period) -> tuple[pd.DataFrame,
     """The tidy frame and target table that :func:`analysis.forecast.forecast_batch` takes."""
     targets = catalog.targets_frame(period)
     frame = obs[obs["indicator"].isin(targets["indicator"])][
-        ["province", "indicator", "period", "value"]].copy()
+        ["province", "indicator", "period", "value", "denominator"]].copy()
+    # One counted unit in points (one task of 89 is 1.12 points): lets "100 % of tasks" be met
+    # by the last task rather than by a path touching the bound.
+    frame["resolution"] = 100.0 / frame.pop("denominator")
+    completion = {i.id for i in catalog.indicators().values() if i.completion}
+    frame["censored"] = frame["indicator"].isin(completion)
     bounds = {i.id: i.bounds for i in catalog.indicators().values()}
     frame["lower"] = frame["indicator"].map(lambda i: bounds[i][0])
     frame["upper"] = frame["indicator"].map(lambda i: bounds[i][1])

@@ -62,6 +62,9 @@ class Indicator:
     targets: tuple[Target, ...] = ()
     valid_to: str | None = None
     note: str | None = None
+    completion: bool = False
+    """Work that is finished at a bound (tasks, records, villages): forecasts treat the bound
+    as a limit reached at the current pace, not as an asymptote."""
 
     def name(self, lang: str = "vi") -> str:
         return self.name_en if lang == "en" else self.name_vi
@@ -136,7 +139,7 @@ def _parse(entry: dict) -> Indicator:
         aliases=tuple(entry.get("aliases", []) or []),
         rank_aliases=tuple(entry.get("rank_aliases", []) or []), targets=targets,
         valid_to=str(entry["valid_to"]) if entry.get("valid_to") else None,
-        note=entry.get("note"),
+        note=entry.get("note"), completion=bool(entry.get("completion", False)),
     )
 
 

@@ -384,11 +384,20 @@ METHOD_NOTE_KEYS: tuple[str, ...] = ("method.data", "method.forecast", "method.s
 
 
 def method_note(lang: str | None = "vi") -> Fragment:
-    """The standard method note (data, forecast, status rules) from the catalog."""
+    """The standard method note (data, forecast, status rules) from the catalog.
+
+    The status thresholds are the forecast engine's own defaults, so the note cannot drift
+    from what the table shows.
+    """
+    from analysis.forecast import StatusThresholds
+
+    thr = StatusThresholds()
+    numbers = {"on_track": round(100 * thr.on_track), "at_risk": round(100 * thr.at_risk)}
     return _fragment(
         _METHOD_TEMPLATE,
         title=t("method.title", lang),
-        paragraphs=[t(key, lang) for key in METHOD_NOTE_KEYS],
+        paragraphs=[t(key, lang, **numbers) if key == "method.status_rules" else t(key, lang)
+                    for key in METHOD_NOTE_KEYS],
     )
 
 

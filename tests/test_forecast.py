@@ -1,0 +1,526 @@
+"""Tests of analysis.forecast: properties, known answers, fallbacks, batch and cache."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import forecast as fc
+from analysis.forecast import (
+    BATCH_COLUMNS,
+    StatusThresholds,
+    cached_forecast_batch,
+    fit_logistic_curve,
+    forecast_batch,
+    forecast_to_deadline,
+)
+from analysis.forecast_models import (
+    EtsModel,
+    GridData,
+    Transform,
+    ar1_const_cls,
+    logistic_curve,
+)
+
+STATUSES = {"achieved", "on_track", "at_risk", "off_track"}
+
+
+def s_curve(
+    n: int = 58,
+    start: str = "2022-01",
+    cap: float = 90.0,
+    mid: float = 30.0,
+    rate: float = 0.12,
+    noise: float = 1.0,
+    seed: int = 0,
+) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n, dtype=float)
+    y = cap / (1 + np.exp(-rate * (t - mid))) + rng.normal(0, noise, n)
+    idx = pd.period_range(start, periods=n, freq="M")
+    return pd.Series(np.clip(y, 0, 100), index=idx)
+
+
+def assert_no_nan(res: fc.ForecastResult) -> None:
+    for name in (
+        "point",
+        "lower",
+        "upper",
+        "prob_target_met",
+        "required_pace",
+        "current_pace",
+        "interval_scale",
+    ):
+        assert math.isfinite(getattr(res, name)), name
+    assert np.isfinite(res.path.to_numpy()).all()
+    assert res.status in STATUSES
+    assert isinstance(res.model, str) and res.model
+
+
+# --------------------------------------------------------------------------- properties
+def test_bounds_respected_by_intervals_and_every_path() -> None:
+    # Rising fast toward the upper bound: unbounded models would cross 100.
+    hist = s_curve(cap=99.0, mid=20.0, rate=0.25, noise=0.8)
+    res = forecast_to_deadline(hist, "2028-12", target=99.5, lower=0, upper=100, return_paths=True)
+    assert res.paths is not None and res.paths.shape == (1000, len(res.path))
+    assert res.paths.min() >= 0.0 and res.paths.max() <= 100.0
+    assert (res.path["lower"] >= 0).all() and (res.path["upper"] <= 100).all()
+    assert (res.path["lower"] <= res.path["upper"]).all()
+    assert_no_nan(res)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.lists(st.floats(0, 1, allow_nan=False), min_size=3, max_size=30),
+    lower=st.floats(-50, 50),
+    width=st.floats(1, 500),
+    horizon=st.integers(1, 18),
+)
+def test_paths_stay_in_bounds_property(values, lower, width, horizon) -> None:
+    y = lower + width * np.asarray(values)
+    idx = pd.period_range("2024-01", periods=len(y), freq="M")
+    deadline = idx[-1] + horizon
+    res = forecast_to_deadline(
+        pd.Series(y, index=idx),
+        deadline,
+        target=lower + width / 2,
+        lower=lower,
+        upper=lower + width,
+        return_paths=True,
+        n_paths=200,
+    )
+    assert_no_nan(res)
+    assert res.paths is not None
+    tol = 1e-9 * max(1.0, abs(lower) + width)
+    assert res.paths.min() >= lower - tol and res.paths.max() <= lower + width + tol
+    assert 0.0 <= res.prob_target_met <= 1.0
+
+
+def test_probability_non_increasing_in_target() -> None:
+    hist = s_curve(noise=1.5)
+    probs = [
+        forecast_to_deadline(hist, "2027-06", target=t, lower=0, upper=100, seed=3).prob_target_met
+        for t in np.linspace(70, 100, 13)
+    ]
+    assert all(b <= a + 1e-12 for a, b in zip(probs, probs[1:], strict=False))
+    assert probs[0] > probs[-1]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(t1=st.floats(0, 100), t2=st.floats(0, 100), seed=st.integers(0, 5))
+def test_probability_monotone_property(t1, t2, seed) -> None:
+    hist = s_curve(n=30, noise=2.0, seed=seed)
+    lo, hi = sorted((t1, t2))
+    p_lo = forecast_to_deadline(hist, "2025-12", target=lo, lower=0, upper=100, seed=seed)
+    p_hi = forecast_to_deadline(hist, "2025-12", target=hi, lower=0, upper=100, seed=seed)
+    assert p_hi.prob_target_met <= p_lo.prob_target_met + 1e-12
+
+
+def test_achieved_when_already_met() -> None:
+    hist = s_curve()
+    res = forecast_to_deadline(hist, "2026-12", target=float(hist.iloc[-1]) - 5, lower=0, upper=100)
+    assert res.status == "achieved"
+    assert res.expected_completion == hist.index[-1]
+    assert "already met" in res.model
+
+
+def test_deterministic_with_seed() -> None:
+    hist = s_curve(noise=2.0)
+    a = forecast_to_deadline(
+        hist, "2027-12", target=85, lower=0, upper=100, seed=7, return_paths=True
+    )
+    b = forecast_to_deadline(
+        hist, "2027-12", target=85, lower=0, upper=100, seed=7, return_paths=True
+    )
+    pd.testing.assert_frame_equal(a.path, b.path)
+    assert a.prob_target_met == b.prob_target_met and a.model == b.model
+    np.testing.assert_array_equal(a.paths, b.paths)
+    c = forecast_to_deadline(
+        hist, "2027-12", target=85, lower=0, upper=100, seed=8, return_paths=True
+    )
+    assert not np.array_equal(a.paths, c.paths)
+
+
+def test_status_thresholds_configurable() -> None:
+    hist = s_curve(noise=2.0)
+    target = float(hist.iloc[-1]) + 1.0
+    base = forecast_to_deadline(hist, "2026-12", target=target, lower=0, upper=100)
+    p = base.prob_target_met
+    assert 0 < p < 1, "choose a target with an uncertain outcome"
+    strict = forecast_to_deadline(
+        hist,
+        "2026-12",
+        target=target,
+        lower=0,
+        upper=100,
+        thresholds=StatusThresholds(on_track=1.0, at_risk=1.0),
+    )
+    lax = forecast_to_deadline(
+        hist,
+        "2026-12",
+        target=target,
+        lower=0,
+        upper=100,
+        thresholds=StatusThresholds(on_track=0.0, at_risk=0.0),
+    )
+    assert strict.status == "off_track" and lax.status == "on_track"
+    with pytest.raises(ValueError):
+        StatusThresholds(on_track=0.2, at_risk=0.5)
+
+
+# --------------------------------------------------------------------------- known answers
+def test_straight_line_continues() -> None:
+    idx = pd.period_range("2022-01", periods=40, freq="M")
+    y = pd.Series(10.0 + 0.5 * np.arange(40), index=idx)
+    res = forecast_to_deadline(y, "2025-10", target=32)  # 6 months ahead, no bounds
+    expected = 10.0 + 0.5 * 45
+    assert res.point == pytest.approx(expected, rel=0.01)
+    assert res.current_pace == pytest.approx(0.5)
+    assert res.required_pace == pytest.approx((32 - y.iloc[-1]) / 6)
+    assert res.expected_completion == pd.Period("2025-09", "M")  # 10 + 0.5 * 44 = 32
+    assert res.status == "on_track"
+    assert_no_nan(res)
+
+
+def test_straight_line_with_noise_and_bounds() -> None:
+    rng = np.random.default_rng(1)
+    idx = pd.period_range("2022-01", periods=48, freq="M")
+    y = pd.Series(20.0 + 0.4 * np.arange(48) + rng.normal(0, 0.3, 48), index=idx)
+    res = forecast_to_deadline(y, "2026-06", lower=0, upper=100)  # 6 months ahead
+    assert res.point == pytest.approx(20.0 + 0.4 * 53, abs=1.5)
+    assert res.lower < res.point < res.upper
+
+
+def test_logistic_parameters_recovered() -> None:
+    t = np.arange(0, 60, dtype=float)
+    y = logistic_curve(t, cap=80.0, rate=0.15, midpoint=30.0, lower=0.0)
+    fit = fit_logistic_curve(t, y, lower=0.0, upper=100.0)
+    assert fit.cap == pytest.approx(80.0, rel=1e-3)
+    assert fit.rate == pytest.approx(0.15, rel=1e-3)
+    assert fit.midpoint == pytest.approx(30.0, abs=0.05)
+    rng = np.random.default_rng(0)
+    noisy = fit_logistic_curve(t, y + rng.normal(0, 0.5, t.size), lower=0.0, upper=100.0)
+    assert noisy.cap == pytest.approx(80.0, rel=0.03)
+    assert noisy.rate == pytest.approx(0.15, rel=0.1)
+    assert noisy.midpoint == pytest.approx(30.0, abs=1.0)
+
+
+def test_logistic_cap_never_exceeds_upper() -> None:
+    t = np.arange(30, dtype=float)
+    y = 100 / (1 + np.exp(-0.3 * (t - 10))) * 1.2  # data implying a cap above the bound
+    fit = fit_logistic_curve(t, np.clip(y, 0, 100), lower=0.0, upper=100.0)
+    assert fit.cap <= 100.0 + 1e-9
+
+
+def test_series_at_100_stays_at_100() -> None:
+    idx = pd.period_range("2023-01", periods=30, freq="M")
+    y = np.minimum(100.0, 60 + 3 * np.arange(30))
+    res = forecast_to_deadline(
+        pd.Series(y, index=idx), "2026-12", target=100, lower=0, upper=100, return_paths=True
+    )
+    assert res.status == "achieved"
+    assert res.point == 100.0 and res.lower == 100.0 and res.upper == 100.0
+    assert (res.paths == 100.0).all()
+    assert res.prob_target_met == 1.0
+    assert "upper bound" in res.model
+
+
+def test_ets_recursion_matches_statsmodels() -> None:
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    rng = np.random.default_rng(2)
+    z = np.cumsum(rng.normal(0.1, 0.3, 40))
+    data = GridData(z, z, np.ones(40, bool), Transform(None, None))
+    model = EtsModel.fit(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = ExponentialSmoothing(
+            z,
+            trend="add",
+            damped_trend=True,
+            initialization_method="heuristic",
+            bounds={"damping_trend": (0.8, 0.98)},
+        ).fit(use_brute=False)
+    np.testing.assert_allclose(model.point(6), ref.forecast(6), rtol=1e-8)
+    sims = model.simulate(6, 4000, np.random.default_rng(0))
+    np.testing.assert_allclose(sims.mean(axis=0), ref.forecast(6), atol=0.05)
+
+
+def test_ar1_matches_statsmodels_autoreg() -> None:
+    from statsmodels.tsa.ar_model import AutoReg
+
+    x = np.random.default_rng(3).normal(0.2, 1.0, 50)
+    ref = AutoReg(x, lags=1, trend="c").fit()
+    const, ar, sigma2 = ar1_const_cls(x)
+    np.testing.assert_allclose([const, ar, sigma2], [*ref.params, ref.sigma2], rtol=1e-10)
+
+
+# --------------------------------------------------------------------------- fallbacks
+def test_short_history_fallback() -> None:
+    idx = pd.period_range("2026-05", periods=5, freq="M")
+    res = forecast_to_deadline(
+        pd.Series([10, 12, 13, 15, 16.0], index=idx), "2026-12", target=25, lower=0, upper=100
+    )
+    assert "short history (5 points < 8)" in res.model
+    assert res.interval_scale > 1.0
+    assert_no_nan(res)
+
+
+def test_single_observation() -> None:
+    idx = pd.period_range("2026-10", periods=1, freq="M")
+    res = forecast_to_deadline(
+        pd.Series([40.0], index=idx), "2026-12", target=50, lower=0, upper=100
+    )
+    assert "single observation" in res.model
+    assert res.point == 40.0 and res.status == "off_track" and res.current_pace == 0.0
+    assert_no_nan(res)
+
+
+def test_flat_series() -> None:
+    idx = pd.period_range("2022-01", periods=24, freq="M")
+    res = forecast_to_deadline(pd.Series(40.0, index=idx), "2024-06", target=40, lower=0, upper=100)
+    assert "flat series" in res.model
+    assert res.status == "achieved" and res.point == 40.0
+    assert_no_nan(res)
+
+
+def test_missing_months_interpolated() -> None:
+    hist = s_curve()
+    gappy = hist.drop(hist.index[[5, 6, 7, 20, 33]])
+    gappy.iloc[10] = np.nan
+    res = forecast_to_deadline(gappy, "2026-12", target=90, lower=0, upper=100)
+    assert "6 missing months filled by linear interpolation" in res.model
+    assert_no_nan(res)
+
+
+def test_level_shift_detected_and_refit() -> None:
+    rng = np.random.default_rng(4)
+    idx = pd.period_range("2022-01", periods=58, freq="M")
+    y = 30 + 0.3 * np.arange(58) + rng.normal(0, 0.4, 58)
+    y[42:] += 20  # e.g. a boundary change in July 2025
+    res = forecast_to_deadline(pd.Series(y, index=idx), "2026-12", target=70, lower=0, upper=100)
+    assert "level shift at 2025-07" in res.model
+    assert res.point == pytest.approx(y[-1] + 0.3 * 2, abs=2.0)
+    assert_no_nan(res)
+
+
+def test_no_level_shift_on_smooth_s_curve() -> None:
+    res = forecast_to_deadline(s_curve(noise=0.5), "2026-12", lower=0, upper=100)
+    assert "level shift" not in res.model
+
+
+def test_deadline_passed() -> None:
+    hist = s_curve()
+    value = float(hist[pd.Period("2025-12", "M")])
+    met = forecast_to_deadline(hist, "2025-12", target=value - 1, lower=0, upper=100)
+    assert "already passed" in met.model
+    assert met.status == "achieved" and met.prob_target_met == 1.0
+    assert met.point == value and list(met.path.index) == [pd.Period("2025-12", "M")]
+    missed = forecast_to_deadline(hist, "2025-12", target=value + 1, lower=0, upper=100)
+    assert missed.status == "off_track" and missed.prob_target_met == 0.0
+    assert_no_nan(missed)
+
+
+def test_all_nan_history_and_empty() -> None:
+    idx = pd.period_range("2025-01", periods=12, freq="M")
+    res = forecast_to_deadline(
+        pd.Series(np.nan, index=idx), "2026-12", target=50, lower=0, upper=100
+    )
+    assert "no observed values" in res.model
+    assert res.status == "off_track" and res.prob_target_met == 0.0
+    assert math.isfinite(res.point) and res.lower == 0 and res.upper == 100
+    with pytest.raises(ValueError, match="empty"):
+        forecast_to_deadline(
+            pd.Series([], dtype=float, index=pd.PeriodIndex([], freq="M")), "2026-12"
+        )
+
+
+def test_no_target_status_is_valid() -> None:
+    res = forecast_to_deadline(s_curve(), "2026-12", lower=0, upper=100)
+    assert res.target is None and res.status in {"on_track", "at_risk", "off_track"}
+    assert math.isfinite(res.prob_target_met) and res.required_pace == 0.0
+    assert "no target" in res.model
+
+
+def test_lower_is_better_direction() -> None:
+    hist = 100 - s_curve(noise=0.5)  # declining toward 10
+    res = forecast_to_deadline(
+        hist, "2027-12", target=15, lower=0, upper=100, direction="lower_is_better"
+    )
+    assert res.direction == "lower_is_better"
+    easy = forecast_to_deadline(
+        hist, "2027-12", target=40, lower=0, upper=100, direction="lower_is_better"
+    )
+    assert easy.status == "achieved"
+    auto = forecast_to_deadline(hist, "2027-12", target=5, lower=0, upper=100, direction=None)
+    assert auto.direction == "lower_is_better"
+    assert res.prob_target_met >= auto.prob_target_met
+
+
+def test_deadline_formats_and_annual_series() -> None:
+    hist = s_curve()
+    a = forecast_to_deadline(hist, "2026-12-31", target=90, lower=0, upper=100)
+    b = forecast_to_deadline(hist, "2026", target=90, lower=0, upper=100)
+    c = forecast_to_deadline(hist, pd.Period("2026-12", "M"), target=90, lower=0, upper=100)
+    assert a.deadline == b.deadline == c.deadline == pd.Period("2026-12", "M")
+    yearly = pd.Series(
+        [5.0, 9, 14, 20, 27, 35, 43, 50, 57, 62],
+        index=pd.period_range("2015", periods=10, freq="Y"),
+    )
+    r = forecast_to_deadline(yearly, "2026-12", target=80, lower=0, upper=100)
+    assert r.deadline == pd.Period("2026", "Y") and len(r.path) == 2
+    assert r.current_pace == pytest.approx(6.0)  # slope over the last 2 years
+    assert_no_nan(r)
+
+
+def test_to_dict_is_json_friendly() -> None:
+    res = forecast_to_deadline(s_curve(), "2026-12", target=90, lower=0, upper=100)
+    d = json.loads(json.dumps(res.to_dict()))
+    assert d["deadline"] == "2026-12" and d["last_period"] == "2026-10"
+    assert d["path"][0]["period"] == "2026-11" and d["status"] == res.status
+
+
+# --------------------------------------------------------------------------- batch
+def small_frame() -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = []
+    for p, prov in enumerate(["ha_noi", "hue", "can_tho"]):
+        m = s_curve(n=46, seed=p)  # 2022-01 .. 2025-10
+        rows += [(prov, "fiber_households", per, v) for per, v in m.items()]
+        years = pd.period_range("2015", "2025", freq="Y")
+        for i, per in enumerate(years):
+            rows.append((prov, "online_services", per, min(100.0, 20 + 6 * i + p)))
+    frame = pd.DataFrame(rows, columns=["province", "indicator", "period", "value"])
+    # A later month that must be ignored for period 2025-10.
+    frame = pd.concat(
+        [
+            frame,
+            pd.DataFrame(
+                [("hue", "fiber_households", pd.Period("2025-11", "M"), 1.0)], columns=frame.columns
+            ),
+        ],
+        ignore_index=True,
+    )
+    targets = pd.DataFrame(
+        {
+            "indicator": ["fiber_households", "fiber_households", "online_services"],
+            "target": [80.0, 95.0, 90.0],
+            "deadline": ["2025-12", "2030-12", "2026"],
+            "direction": ["higher_is_better", None, "higher_is_better"],
+            "lower": [0.0, 0.0, 0.0],
+            "upper": [100.0, 100.0, 100.0],
+        }
+    )
+    return frame, targets
+
+
+def test_forecast_batch_rows() -> None:
+    frame, targets = small_frame()
+    out = forecast_batch(frame, targets, pd.Period("2025-10", "M"), jobs=1)
+    assert list(out.columns) == BATCH_COLUMNS
+    assert len(out) == 3 * 3
+    assert set(out["status"]) <= STATUSES
+    assert out[["point", "lower", "upper", "prob_target_met"]].notna().all().all()
+    fiber = out[out["indicator"] == "fiber_households"]
+    assert set(fiber["last_period"]) == {"2025-10"}  # 2025-11 row ignored
+    online = out[out["indicator"] == "online_services"]
+    assert set(online["deadline"]) == {"2026"} and set(online["last_period"]) == {"2025"}
+    path = json.loads(out.loc[0, "path_json"])
+    assert {"period", "mean", "lower", "upper"} <= set(path[0])
+    assert path[-1]["period"] == out.loc[0, "deadline"]
+
+
+def test_forecast_batch_parallel_equals_serial() -> None:
+    frame, targets = small_frame()
+    serial = forecast_batch(frame, targets, "2025-10", jobs=1, seed=5)
+    parallel = forecast_batch(frame, targets, "2025-10", jobs=2, seed=5)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_cached_forecast_batch(tmp_path, monkeypatch) -> None:
+    frame, targets = small_frame()
+    db = tmp_path / "cache.duckdb"
+    first = cached_forecast_batch(db, frame, targets, "2025-10", "v1", jobs=1)
+
+    def boom(*args, **kwargs):
+        raise AssertionError("recomputed despite cache")
+
+    monkeypatch.setattr(fc, "forecast_batch", boom)
+    second = cached_forecast_batch(db, frame, targets, "2025-10", "v1", jobs=1)
+    pd.testing.assert_frame_equal(first, second)
+    with pytest.raises(AssertionError, match="recomputed"):
+        cached_forecast_batch(db, frame, targets, "2025-10", "v2", jobs=1)
+
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    n = con.execute("SELECT count(*) FROM forecast_cache WHERE data_version = 'v1'").fetchone()
+    assert n == (len(first),)
+    cols = {r[0] for r in con.execute("DESCRIBE forecast_cache").fetchall()}
+    assert set(BATCH_COLUMNS) | {"data_version", "period_key"} <= cols
+    again = cached_forecast_batch(con, frame, targets, "2025-10", "v1", jobs=1)
+    pd.testing.assert_frame_equal(first, again)
+    con.close()
+
+
+def test_forecast_batch_awkward_series() -> None:
+    frame, targets = small_frame()
+    extra = pd.DataFrame(
+        [
+            ("lai_chau", "fiber_households", pd.Period("2025-01", "M"), np.nan),
+            ("lai_chau", "fiber_households", pd.Period("2025-02", "M"), np.nan),
+            ("lai_chau", "online_services", pd.Period("2027", "Y"), 50.0),  # after cut-off
+        ],
+        columns=frame.columns,
+    )
+    out = forecast_batch(pd.concat([frame, extra], ignore_index=True), targets, "2025-10", jobs=1)
+    lai = out[out["province"] == "lai_chau"]
+    assert len(lai) == 3
+    assert lai["model"].str.contains("no observed values").all()
+    assert (lai["status"] == "off_track").all()
+    assert lai[["point", "lower", "upper", "prob_target_met"]].notna().all().all()
+
+
+def _linear_campaign(pace: float, last: float = 96.0, n: int = 24) -> pd.Series:
+    idx = pd.period_range(end="2026-10", periods=n, freq="M")
+    return pd.Series(np.clip(last - pace * np.arange(n)[::-1], 0, 100), index=idx)
+
+
+def test_completion_series_reach_100_at_their_pace_and_stalled_ones_do_not() -> None:
+    # 94 % in October, +1.5 points a month: linear progress finishes in February.
+    moving = forecast_to_deadline(_linear_campaign(1.5, last=94), "2027-06", target=100,
+                                  lower=0, upper=100, censored=True)
+    assert moving.prob_target_met > 0.5 and moving.status in ("on_track", "at_risk")
+    assert "completion series" in moving.model
+    stalled = forecast_to_deadline(_linear_campaign(0.0, last=94), "2027-06", target=100,
+                                   lower=0, upper=100, censored=True)
+    assert stalled.prob_target_met < 0.3
+    # Asymptotic reading of the same campaign: 100 % is never quite reached.
+    asymptotic = forecast_to_deadline(_linear_campaign(1.5, last=94), "2027-06", target=100,
+                                      lower=0, upper=100)
+    assert asymptotic.prob_target_met < moving.prob_target_met
+
+
+def test_censored_probability_still_falls_as_target_rises() -> None:
+    hist = _linear_campaign(0.8)
+    probs = [forecast_to_deadline(hist, "2026-12", target=t, lower=0, upper=100, seed=2,
+                                  censored=True).prob_target_met
+             for t in np.linspace(95, 100, 11)]
+    assert all(b <= a + 1e-12 for a, b in zip(probs, probs[1:], strict=False))
+    paths = forecast_to_deadline(hist, "2026-12", target=100, lower=0, upper=100,
+                                 censored=True, return_paths=True).paths
+    assert paths.min() >= 0 and paths.max() <= 100
+
+
+def test_resolution_lets_the_last_task_complete_a_target() -> None:
+    hist = pd.Series([100 * k / 25 for k in (20, 21, 22, 23, 24)] * 1,
+                     index=pd.period_range(end="2026-10", periods=5, freq="M"))
+    with_unit = forecast_to_deadline(hist, "2026-12", target=100, lower=0, upper=100,
+                                     censored=True, resolution=100 / 25)
+    assert with_unit.prob_target_met >= 0.5
