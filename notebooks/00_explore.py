@@ -77,8 +77,10 @@ geography.crosswalk().query("new_code == '48'")
 [geography.match_province(q).codename for q in ("TP.HCM", "Thừa Thiên Huế", "nghe an", "40")]
 
 # %%
-ingest.parse_number("45,03%", integer=False, percent_ok=True), ingest.parse_number(
-    "2.852.992", integer=True)
+(
+    ingest.parse_number("45,03%", integer=False, percent_ok=True),
+    ingest.parse_number("2.852.992", integer=True),
+)
 
 # %% [markdown]
 # ## Comparison and forecasts for the period
@@ -86,18 +88,21 @@ ingest.parse_number("45,03%", integer=False, percent_ok=True), ingest.parse_numb
 # %%
 results = analytics.period_results(period, params_.dataset)
 results.comparison.query("province == @province")[
-    ["indicator", "value", "rank", "n_ranked", "national_value", "gap_target", "tier"]]
+    ["indicator", "value", "rank", "n_ranked", "national_value", "gap_target", "tier"]
+]
 
 # %%
 compare.top_movers(results.comparison, "online_dossier_rate_pct")[
-    ["province_name", "value", "change_month"]]
+    ["province_name", "value", "change_month"]
+]
 
 # %%
 compare.national_series(results.observations, "online_dossier_rate_pct").tail()
 
 # %%
 briefing.target_rows(results, province)[
-    ["indicator", "last_value", "target", "deadline", "prob_target_met", "status", "model"]]
+    ["indicator", "last_value", "target", "deadline", "prob_target_met", "status", "model"]
+]
 
 # %%
 series = briefing.history(results, province, "eid_activation_pct")
@@ -106,16 +111,25 @@ fc.status, round(fc.prob_target_met, 2), fc.expected_completion, fc.model
 
 # %%
 plots.apply_theme()
-fig = plots.trend_fan_chart(series, fc.path, target=90, deadline="2026-12", lang=lang,
-                            title=catalog.get("eid_activation_pct").name(lang))
+fig = plots.trend_fan_chart(
+    series,
+    fc.path,
+    target=90,
+    deadline="2026-12",
+    lang=lang,
+    title=catalog.get("eid_activation_pct").name(lang),
+)
 plots.show(fig)
 
 # %%
 briefing.provinces_at_risk(results).head()
 
 # %%
-i18n.fmt_number(1899673, lang), i18n.fmt_percent(45.03, lang), i18n.fmt_period(
-    pd.Period("2026-10", "M"), lang)
+(
+    i18n.fmt_number(1899673, lang),
+    i18n.fmt_percent(45.03, lang),
+    i18n.fmt_period(pd.Period("2026-10", "M"), lang),
+)
 
 # %%
 con.close()

@@ -33,8 +33,16 @@ chosen = params_.indicators or [i.id for i in catalog.indicators().values() if i
 results = analytics.period_results(period, params_.dataset)
 briefing.ensure_province_has_data(results, province)
 plots.apply_theme()
-display(briefing.metadata(results, province, "10_province_comparison", params_.model_dump(),
-                          lang, title_key="report.comparison_title"))
+display(
+    briefing.metadata(
+        results,
+        province,
+        "10_province_comparison",
+        params_.model_dump(),
+        lang,
+        title_key="report.comparison_title",
+    )
+)
 if briefing.is_synthetic(results):
     display(components.synthetic_notice(lang))
 
@@ -63,6 +71,7 @@ display(HTML(movers.to_html(index=False, escape=True, classes="data-table")))
 # %%
 first = chosen[0]
 values = results.comparison[results.comparison["indicator"] == first].set_index("province")
-fig = plots.tile_map(values["value"], highlight=province, lang=lang,
-                     title=catalog.get(first).short(lang))
+fig = plots.tile_map(
+    values["value"], highlight=province, lang=lang, title=catalog.get(first).short(lang)
+)
 plots.show(fig)

@@ -31,8 +31,16 @@ province, period, lang = params_.province, params_.period, params_.lang
 results = analytics.period_results(period, params_.dataset)
 briefing.ensure_province_has_data(results, province)
 plots.apply_theme()
-display(briefing.metadata(results, province, "20_target_forecast", params_.model_dump(), lang,
-                          title_key="report.forecast_title"))
+display(
+    briefing.metadata(
+        results,
+        province,
+        "20_target_forecast",
+        params_.model_dump(),
+        lang,
+        title_key="report.forecast_title",
+    )
+)
 if briefing.is_synthetic(results):
     display(components.synthetic_notice(lang))
 
@@ -41,25 +49,21 @@ display(components.status_table(briefing.status_rows(results, province, lang), l
 
 # %%
 targets = briefing.target_rows(results, province)
-table = pd.DataFrame({
-    i18n.t("table.indicator", lang): targets["indicator"].map(lambda i: catalog.get(i).short(lang)),
-    i18n.t("table.value", lang): targets["last_value"].map(lambda v: i18n.fmt_percent(v, lang)),
-    i18n.t("table.forecast", lang): [
-        f"{i18n.fmt_decimal(p, lang)} ({i18n.fmt_decimal(lo, lang)}–{i18n.fmt_decimal(hi, lang)})"
-        for p, lo, hi in zip(targets["point"], targets["lower"], targets["upper"], strict=True)],
-    i18n.t("table.expected_completion", lang): targets["expected_completion"].map(
-        lambda p: i18n.fmt_period(p, lang) if isinstance(p, str) and p else "—"),
-    i18n.t("table.model", lang): targets["model"],
-})
+table = briefing.forecast_table(results, province, lang)
 display(HTML(table.to_html(index=False, escape=True, classes="data-table")))
 
 # %%
 for row in targets.itertuples():
     ind = catalog.get(row.indicator)
     fig = plots.trend_fan_chart(
-        briefing.history(results, province, row.indicator), plots.path_from_json(row.path_json),
-        target=row.target, deadline=row.deadline, title=ind.name(lang), lang=lang,
-        national=briefing.national_history(results, row.indicator))
+        briefing.history(results, province, row.indicator),
+        plots.path_from_json(row.path_json),
+        target=row.target,
+        deadline=row.deadline,
+        title=ind.name(lang),
+        lang=lang,
+        national=briefing.national_history(results, row.indicator),
+    )
     plots.show(fig)
 
 # %%

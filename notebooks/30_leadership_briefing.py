@@ -33,8 +33,7 @@ province, period, lang = params_.province, params_.period, params_.lang
 results = analytics.period_results(period, params_.dataset)
 briefing.ensure_province_has_data(results, province)
 plots.apply_theme()
-display(briefing.metadata(results, province, "30_leadership_briefing",
-                          params_.model_dump(), lang))
+display(briefing.metadata(results, province, "30_leadership_briefing", params_.model_dump(), lang))
 if briefing.is_synthetic(results):
     display(components.synthetic_notice(lang))
 
@@ -56,19 +55,25 @@ display(components.changes_list(briefing.changes(results, province, lang), lang)
 display(HTML(f"<h2>{i18n.t('sections.ranking', lang)}</h2>"))
 focus = briefing.focus_indicator(results, province)
 comparison = results.comparison[results.comparison["indicator"] == focus]
-plots.show(plots.rank_and_map(comparison, province, lang=lang,
-                              title=catalog.get(focus).name(lang)))
+plots.show(plots.rank_and_map(comparison, province, lang=lang, title=catalog.get(focus).name(lang)))
 
 # %%
 risky = briefing.at_risk(results, province).head(2)
 if len(risky):
     display(HTML(f"<h2>{i18n.t('sections.attention', lang)}</h2>"))
 for row in risky.itertuples():
-    plots.show(plots.trend_fan_chart(
-        briefing.history(results, province, row.indicator), plots.path_from_json(row.path_json),
-        target=row.target, deadline=row.deadline, title=catalog.get(row.indicator).name(lang),
-        national=briefing.national_history(results, row.indicator), lang=lang,
-        figsize=(plots.A4_WIDTH, 2.6)))
+    plots.show(
+        plots.trend_fan_chart(
+            briefing.history(results, province, row.indicator),
+            plots.path_from_json(row.path_json),
+            target=row.target,
+            deadline=row.deadline,
+            title=catalog.get(row.indicator).name(lang),
+            national=briefing.national_history(results, row.indicator),
+            lang=lang,
+            figsize=(plots.A4_WIDTH, 2.6),
+        )
+    )
 
 # %%
 display(components.method_note(lang))

@@ -27,8 +27,16 @@ params_ = params.from_namespace("40_national_overview", globals())
 period, lang = params_.period, params_.lang
 results = analytics.period_results(period, params_.dataset)
 plots.apply_theme()
-display(briefing.metadata(results, None, "40_national_overview", params_.model_dump(), lang,
-                          title_key="report.national_title"))
+display(
+    briefing.metadata(
+        results,
+        None,
+        "40_national_overview",
+        params_.model_dump(),
+        lang,
+        title_key="report.national_title",
+    )
+)
 if briefing.is_synthetic(results):
     display(components.synthetic_notice(lang))
 
@@ -45,12 +53,18 @@ plots.show(fig)
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.all_values', lang)}</h2>"))
-wide = results.comparison.pivot_table(index="province_name", columns="indicator",
-                                      values="value", sort=False)
+wide = results.comparison.pivot_table(
+    index="province_name", columns="indicator", values="value", sort=False
+)
 wide = wide[[c for c in catalog.indicators() if c in wide.columns]]
 wide.columns = [catalog.get(c).short(lang) for c in wide.columns]
-display(HTML(wide.map(lambda v: i18n.fmt_decimal(v, lang, 1)).to_html(
-    escape=True, classes="data-table compact")))
+display(
+    HTML(
+        wide.map(lambda v: i18n.fmt_decimal(v, lang, 1)).to_html(
+            escape=True, classes="data-table compact"
+        )
+    )
+)
 
 # %%
 display(components.method_note(lang))

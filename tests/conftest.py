@@ -48,8 +48,9 @@ def demo_store(tmp_path_factory):
         demo.write_demo(out_dir=data / "raw" / "demo", until=DEMO_UNTIL)
         result = ingest.ingest()
         facts = published.read_published(ROOT / "data" / "raw" / "published")
-        store.write_store(result.observations, result.harmonized, result.harmonization_log,
-                          result.files, facts)
+        store.write_store(
+            result.observations, result.harmonized, result.harmonization_log, result.files, facts
+        )
     finally:
         if old is None:
             os.environ.pop("VNDX_DATA_DIR", None)

@@ -15,21 +15,35 @@ def _obs(rows, indicator=IND, freq="M"):
     p34 = geography.provinces("34").set_index("codename")
     out = []
     for codename, period, num, den in rows:
-        out.append({"province": codename, "province_code": p34.loc[codename, "code"],
-                    "indicator": indicator, "period": pd.Period(period, freq),
-                    "freq": freq, "numerator": num, "denominator": den,
-                    "value": 100.0 * num / den if den else num, "is_weighted": False})
+        out.append(
+            {
+                "province": codename,
+                "province_code": p34.loc[codename, "code"],
+                "indicator": indicator,
+                "period": pd.Period(period, freq),
+                "freq": freq,
+                "numerator": num,
+                "denominator": den,
+                "value": 100.0 * num / den if den else num,
+                "is_weighted": False,
+            }
+        )
     return pd.DataFrame(out)
 
 
 @pytest.fixture
 def small():
     # Three provinces, two months; hand-computed below.
-    return _obs([
-        ("nghe_an", "2026-09", 3700, 3806), ("nghe_an", "2026-10", 3760, 3806),
-        ("ha_tinh", "2026-09", 1900, 2000), ("ha_tinh", "2026-10", 1990, 2000),
-        ("hue", "2026-09", 1000, 1100), ("hue", "2026-10", 1045, 1100),
-    ])
+    return _obs(
+        [
+            ("nghe_an", "2026-09", 3700, 3806),
+            ("nghe_an", "2026-10", 3760, 3806),
+            ("ha_tinh", "2026-09", 1900, 2000),
+            ("ha_tinh", "2026-10", 1990, 2000),
+            ("hue", "2026-09", 1000, 1100),
+            ("hue", "2026-10", 1045, 1100),
+        ]
+    )
 
 
 def test_ranks_values_and_weighted_national(small):
@@ -57,16 +71,23 @@ def test_regional_value_is_ratio_of_sums(small):
 
 
 def test_ties_share_the_best_rank():
-    obs = _obs([("nghe_an", "2026-10", 50, 100), ("ha_tinh", "2026-10", 5, 10),
-                ("hue", "2026-10", 40, 100)])
+    obs = _obs(
+        [
+            ("nghe_an", "2026-10", 50, 100),
+            ("ha_tinh", "2026-10", 5, 10),
+            ("hue", "2026-10", 40, 100),
+        ]
+    )
     c = compare.compare_indicator(obs, IND, "2026-10").set_index("province")
     assert c.loc["nghe_an", "rank"] == 1 and c.loc["ha_tinh", "rank"] == 1
     assert c.loc["hue", "rank"] == 3
 
 
 def test_lower_is_better_direction_and_signed_gaps():
-    obs = _obs([("nghe_an", "2026-10", 5, 100), ("ha_tinh", "2026-10", 1, 100)],
-               indicator="dx_plan_tasks_overdue_pct")
+    obs = _obs(
+        [("nghe_an", "2026-10", 5, 100), ("ha_tinh", "2026-10", 1, 100)],
+        indicator="dx_plan_tasks_overdue_pct",
+    )
     c = compare.compare_indicator(obs, "dx_plan_tasks_overdue_pct", "2026-10")
     c = c.set_index("province")
     assert c.loc["ha_tinh", "rank"] == 1
@@ -77,13 +98,22 @@ def test_lower_is_better_direction_and_signed_gaps():
 def test_annual_indicator_uses_the_last_complete_year_and_weights_rates():
     rows = []
     for codename, value in (("nghe_an", 7.38), ("ha_noi", 17.15)):
-        rows.append({"province": codename,
-                     "province_code": geography.by_codename(codename).code,
-                     "indicator": "digital_economy_share_grdp_pct",
-                     "period": pd.Period("2025", "Y"), "freq": "Y", "value": value,
-                     "numerator": np.nan, "denominator": np.nan, "is_weighted": False})
-    c = compare.compare_indicator(pd.DataFrame(rows), "digital_economy_share_grdp_pct",
-                                  "2026-10").set_index("province")
+        rows.append(
+            {
+                "province": codename,
+                "province_code": geography.by_codename(codename).code,
+                "indicator": "digital_economy_share_grdp_pct",
+                "period": pd.Period("2025", "Y"),
+                "freq": "Y",
+                "value": value,
+                "numerator": np.nan,
+                "denominator": np.nan,
+                "is_weighted": False,
+            }
+        )
+    c = compare.compare_indicator(
+        pd.DataFrame(rows), "digital_economy_share_grdp_pct", "2026-10"
+    ).set_index("province")
     assert str(c.loc["nghe_an", "period_used"]) == "2025"
     pop = geography.provinces("34").set_index("codename")["population_thousands"]
     expected = (7.38 * pop["nghe_an"] + 17.15 * pop["ha_noi"]) / (pop["nghe_an"] + pop["ha_noi"])

@@ -494,33 +494,43 @@ def _linear_campaign(pace: float, last: float = 96.0, n: int = 24) -> pd.Series:
 
 def test_completion_series_reach_100_at_their_pace_and_stalled_ones_do_not() -> None:
     # 94 % in October, +1.5 points a month: linear progress finishes in February.
-    moving = forecast_to_deadline(_linear_campaign(1.5, last=94), "2027-06", target=100,
-                                  lower=0, upper=100, censored=True)
+    moving = forecast_to_deadline(
+        _linear_campaign(1.5, last=94), "2027-06", target=100, lower=0, upper=100, censored=True
+    )
     assert moving.prob_target_met > 0.5 and moving.status in ("on_track", "at_risk")
     assert "completion series" in moving.model
-    stalled = forecast_to_deadline(_linear_campaign(0.0, last=94), "2027-06", target=100,
-                                   lower=0, upper=100, censored=True)
+    stalled = forecast_to_deadline(
+        _linear_campaign(0.0, last=94), "2027-06", target=100, lower=0, upper=100, censored=True
+    )
     assert stalled.prob_target_met < 0.3
     # Asymptotic reading of the same campaign: 100 % is never quite reached.
-    asymptotic = forecast_to_deadline(_linear_campaign(1.5, last=94), "2027-06", target=100,
-                                      lower=0, upper=100)
+    asymptotic = forecast_to_deadline(
+        _linear_campaign(1.5, last=94), "2027-06", target=100, lower=0, upper=100
+    )
     assert asymptotic.prob_target_met < moving.prob_target_met
 
 
 def test_censored_probability_still_falls_as_target_rises() -> None:
     hist = _linear_campaign(0.8)
-    probs = [forecast_to_deadline(hist, "2026-12", target=t, lower=0, upper=100, seed=2,
-                                  censored=True).prob_target_met
-             for t in np.linspace(95, 100, 11)]
+    probs = [
+        forecast_to_deadline(
+            hist, "2026-12", target=t, lower=0, upper=100, seed=2, censored=True
+        ).prob_target_met
+        for t in np.linspace(95, 100, 11)
+    ]
     assert all(b <= a + 1e-12 for a, b in zip(probs, probs[1:], strict=False))
-    paths = forecast_to_deadline(hist, "2026-12", target=100, lower=0, upper=100,
-                                 censored=True, return_paths=True).paths
+    paths = forecast_to_deadline(
+        hist, "2026-12", target=100, lower=0, upper=100, censored=True, return_paths=True
+    ).paths
     assert paths.min() >= 0 and paths.max() <= 100
 
 
 def test_resolution_lets_the_last_task_complete_a_target() -> None:
-    hist = pd.Series([100 * k / 25 for k in (20, 21, 22, 23, 24)] * 1,
-                     index=pd.period_range(end="2026-10", periods=5, freq="M"))
-    with_unit = forecast_to_deadline(hist, "2026-12", target=100, lower=0, upper=100,
-                                     censored=True, resolution=100 / 25)
+    hist = pd.Series(
+        [100 * k / 25 for k in (20, 21, 22, 23, 24)] * 1,
+        index=pd.period_range(end="2026-10", periods=5, freq="M"),
+    )
+    with_unit = forecast_to_deadline(
+        hist, "2026-12", target=100, lower=0, upper=100, censored=True, resolution=100 / 25
+    )
     assert with_unit.prob_target_met >= 0.5

@@ -33,14 +33,29 @@ def test_codes_are_keyed_by_basis():
     assert geography.unit("34", "15").name == "Lào Cai"
 
 
-@pytest.mark.parametrize("query, codename", [
-    ("Nghệ An", "nghe_an"), ("Nghe An", "nghe_an"), ("nghe_an", "nghe_an"), ("40", "nghe_an"),
-    (40, "nghe_an"), ("Tỉnh Nghệ An", "nghe_an"), ("  NGHỆ   AN ", "nghe_an"),
-    ("TP.HCM", "ho_chi_minh"), ("HCM", "ho_chi_minh"), ("Sài Gòn", "ho_chi_minh"),
-    ("Thành phố Hồ Chí Minh", "ho_chi_minh"), ("TP. Đà Nẵng", "da_nang"),
-    ("Thừa Thiên Huế", "hue"), ("Thừa Thiên - Huế", "hue"), ("Thành phố Huế", "hue"),
-    ("Khánh Hoà", "khanh_hoa"), ("Khanh Hoa", "khanh_hoa"), ("Hà Nội", "ha_noi"),
-])
+@pytest.mark.parametrize(
+    "query, codename",
+    [
+        ("Nghệ An", "nghe_an"),
+        ("Nghe An", "nghe_an"),
+        ("nghe_an", "nghe_an"),
+        ("40", "nghe_an"),
+        (40, "nghe_an"),
+        ("Tỉnh Nghệ An", "nghe_an"),
+        ("  NGHỆ   AN ", "nghe_an"),
+        ("TP.HCM", "ho_chi_minh"),
+        ("HCM", "ho_chi_minh"),
+        ("Sài Gòn", "ho_chi_minh"),
+        ("Thành phố Hồ Chí Minh", "ho_chi_minh"),
+        ("TP. Đà Nẵng", "da_nang"),
+        ("Thừa Thiên Huế", "hue"),
+        ("Thừa Thiên - Huế", "hue"),
+        ("Thành phố Huế", "hue"),
+        ("Khánh Hoà", "khanh_hoa"),
+        ("Khanh Hoa", "khanh_hoa"),
+        ("Hà Nội", "ha_noi"),
+    ],
+)
 def test_match_current_units(query, codename):
     assert match_province(query, "34").codename == codename
 
@@ -66,8 +81,12 @@ def test_merged_province_named_on_current_basis_says_where_it_went():
 
 def test_ambiguous_name_lists_both(monkeypatch):
     tables = dict(geography._tables())
-    extra = pd.DataFrame([{"basis": "34", "code": "40", "alias": "Xứ Nghệ", "note": ""},
-                          {"basis": "34", "code": "42", "alias": "Xứ Nghệ", "note": ""}])
+    extra = pd.DataFrame(
+        [
+            {"basis": "34", "code": "40", "alias": "Xứ Nghệ", "note": ""},
+            {"basis": "34", "code": "42", "alias": "Xứ Nghệ", "note": ""},
+        ]
+    )
     tables["aliases"] = pd.concat([tables["aliases"], extra], ignore_index=True)
     monkeypatch.setattr(geography, "_tables", lambda: tables)
     geography._name_index.cache_clear()
@@ -83,8 +102,11 @@ def test_ambiguous_name_lists_both(monkeypatch):
 def test_every_published_province_name_matches():
     facts = published.read_published(ROOT / "data" / "raw" / "published")
     national = facts["geography_as_published"].map(
-        lambda n: n.lower().startswith("(") or n in {"Việt Nam", "Cả nước", "Khối bộ, ngành",
-                                                      "Khối tỉnh, thành"})
+        lambda n: (
+            n.lower().startswith("(")
+            or n in {"Việt Nam", "Cả nước", "Khối bộ, ngành", "Khối tỉnh, thành"}
+        )
+    )
     unmatched = facts[~national & facts["province_code"].isna()]
     assert unmatched.empty, unmatched["geography_as_published"].tolist()
     assert (~national).sum() > 100

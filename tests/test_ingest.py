@@ -19,41 +19,67 @@ HEADER = "province,indicator,period,value,numerator,denominator\n"
 # --- normalization -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, integer, expected", [
-    ("45,03", False, 45.03), ("45.03", False, 45.03), ("45,03%", False, 45.03),
-    (" 45,03 % ", False, 45.03), ("\u00a045,03\u00a0", False, 45.03), ("1.234,5", False, 1234.5),
-    ("1,234.5", False, 1234.5), ("2.852.992", True, 2852992), ("2,852,992", True, 2852992),
-    ("2852992", True, 2852992), ("3 743", True, 3743), ("", True, None), ("-", False, None),
-    ("N/A", False, None), ("100", False, 100.0),
-])
+@pytest.mark.parametrize(
+    "text, integer, expected",
+    [
+        ("45,03", False, 45.03),
+        ("45.03", False, 45.03),
+        ("45,03%", False, 45.03),
+        (" 45,03 % ", False, 45.03),
+        ("\u00a045,03\u00a0", False, 45.03),
+        ("1.234,5", False, 1234.5),
+        ("1,234.5", False, 1234.5),
+        ("2.852.992", True, 2852992),
+        ("2,852,992", True, 2852992),
+        ("2852992", True, 2852992),
+        ("3 743", True, 3743),
+        ("", True, None),
+        ("-", False, None),
+        ("N/A", False, None),
+        ("100", False, 100.0),
+    ],
+)
 def test_parse_number(text, integer, expected):
     assert parse_number(text, integer=integer, percent_ok=not integer) == expected
 
 
-@pytest.mark.parametrize("text, integer", [
-    ("khoảng 45", False), ("<10", False), ("12abc", True), ("2.852,5", True), ("45%", True),
-    ("1.23.4", False),
-])
+@pytest.mark.parametrize(
+    "text, integer",
+    [
+        ("khoảng 45", False),
+        ("<10", False),
+        ("12abc", True),
+        ("2.852,5", True),
+        ("45%", True),
+        ("1.23.4", False),
+    ],
+)
 def test_parse_number_refuses(text, integer):
     with pytest.raises(CellError):
         parse_number(text, integer=integer, percent_ok=not integer)
 
 
-@pytest.mark.parametrize("text, freq, expected", [
-    ("2026-10", "monthly", pd.Period("2026-10", "M")), ("10/2026", "monthly",
-                                                        pd.Period("2026-10", "M")),
-    ("Tháng 10/2026", "monthly", pd.Period("2026-10", "M")), ("2026/1", "monthly",
-                                                              pd.Period("2026-01", "M")),
-    ("2024", "annual", pd.Period("2024", "Y")), ("năm 2024", "annual", pd.Period("2024", "Y")),
-])
+@pytest.mark.parametrize(
+    "text, freq, expected",
+    [
+        ("2026-10", "monthly", pd.Period("2026-10", "M")),
+        ("10/2026", "monthly", pd.Period("2026-10", "M")),
+        ("Tháng 10/2026", "monthly", pd.Period("2026-10", "M")),
+        ("2026/1", "monthly", pd.Period("2026-01", "M")),
+        ("2024", "annual", pd.Period("2024", "Y")),
+        ("năm 2024", "annual", pd.Period("2024", "Y")),
+    ],
+)
 def test_parse_period(text, freq, expected):
     assert parse_period(text, freq) == expected
 
 
 def test_bom_crlf_nbsp_semicolons_and_names_without_diacritics(workspace):
-    text = ("\ufeffprovince;indicator;period;value;numerator;denominator\r\n"
-            "Nghe An;villages_mobile_broadband_pct;2023-08;;3.743;3.806\r\n"
-            "  TP.HCM\u00a0;online_dossier_rate;2023-08;\"45,03%\";;\r\n")
+    text = (
+        "\ufeffprovince;indicator;period;value;numerator;denominator\r\n"
+        "Nghe An;villages_mobile_broadband_pct;2023-08;;3.743;3.806\r\n"
+        '  TP.HCM\u00a0;online_dossier_rate;2023-08;"45,03%";;\r\n'
+    )
     path = write_csv(workspace / "raw" / "sub" / "a.csv", text)
     frame, problems = ingest.normalize_table(ingest.read_table(path))
     assert problems == []
@@ -65,9 +91,11 @@ def test_bom_crlf_nbsp_semicolons_and_names_without_diacritics(workspace):
 
 
 def test_wide_template_with_period_in_file_name(workspace):
-    text = ("Tỉnh/Thành phố,online_dossier_rate_pct,villages_mobile_broadband_pct__numerator,"
-            "villages_mobile_broadband_pct__denominator\n"
-            "Nghệ An,\"52,1\",3800,3806\nĐà Nẵng,61.5,,\n")
+    text = (
+        "Tỉnh/Thành phố,online_dossier_rate_pct,villages_mobile_broadband_pct__numerator,"
+        "villages_mobile_broadband_pct__denominator\n"
+        'Nghệ An,"52,1",3800,3806\nĐà Nẵng,61.5,,\n'
+    )
     path = write_csv(workspace / "raw" / "sub" / "bao_cao_2026-10.csv", text)
     frame, problems = ingest.normalize_table(ingest.read_table(path))
     assert problems == []
@@ -99,38 +127,97 @@ def test_wide_excel_with_meta_sheet(workspace):
 
 
 BAD_ROWS = [
-    ("text in a number", "Nghệ An,online_dossier_rate_pct,2026-10,khoảng 45,,",
-     "value", "text where a number is expected"),
-    ("unknown province", "Quang Nm,online_dossier_rate_pct,2026-10,45,,",
-     "province", "unknown province"),
-    ("former province after the merger", "Quảng Nam,online_dossier_rate_pct,2026-10,45,,",
-     "province", "became part of Đà Nẵng"),
-    ("unknown indicator", "Nghệ An,online_dosier_pct,2026-10,45,,", "indicator",
-     "unknown indicator"),
-    ("impossible month", "Nghệ An,online_dossier_rate_pct,2026-13,45,,", "period",
-     "month 13 does not exist"),
-    ("future period", "Nghệ An,online_dossier_rate_pct,2027-02,45,,", "period",
-     "a period in the future"),
-    ("ancient year", "Nghệ An,online_dossier_rate_pct,1999-02,45,,", "period",
-     "before 2015"),
-    ("year for a monthly indicator", "Nghệ An,online_dossier_rate_pct,2025,45,,", "period",
-     "a year given for a monthly indicator"),
-    ("negative count", "Nghệ An,villages_mobile_broadband_pct,2026-10,,-5,3806", "numerator",
-     "a negative count"),
-    ("numerator above denominator", "Nghệ An,villages_mobile_broadband_pct,2026-10,,3900,3806",
-     "numerator", "numerator above denominator"),
-    ("rate out of bounds", "Nghệ An,online_dossier_rate_pct,2026-10,4503,,", "value",
-     "a rate outside its bounds"),
-    ("zero denominator", "Nghệ An,villages_mobile_broadband_pct,2026-10,,0,0", "denominator",
-     "a denominator of zero or less"),
-    ("count with decimals", "Nghệ An,villages_mobile_broadband_pct,2026-10,,3743.5,3806",
-     "numerator", "a count with a decimal part"),
-    ("value disagrees with counts", "Nghệ An,villages_mobile_broadband_pct,2026-10,90,3743,3806",
-     "value", "value disagrees with numerator/denominator"),
-    ("numerator without denominator", "Nghệ An,villages_mobile_broadband_pct,2026-10,,3743,",
-     "denominator", "without its denominator"),
-    ("counts for a rate-only indicator", "Nghệ An,digital_economy_share_grdp_pct,2024,,1,2",
-     "numerator", "counts given for a rate-only indicator"),
+    (
+        "text in a number",
+        "Nghệ An,online_dossier_rate_pct,2026-10,khoảng 45,,",
+        "value",
+        "text where a number is expected",
+    ),
+    (
+        "unknown province",
+        "Quang Nm,online_dossier_rate_pct,2026-10,45,,",
+        "province",
+        "unknown province",
+    ),
+    (
+        "former province after the merger",
+        "Quảng Nam,online_dossier_rate_pct,2026-10,45,,",
+        "province",
+        "became part of Đà Nẵng",
+    ),
+    (
+        "unknown indicator",
+        "Nghệ An,online_dosier_pct,2026-10,45,,",
+        "indicator",
+        "unknown indicator",
+    ),
+    (
+        "impossible month",
+        "Nghệ An,online_dossier_rate_pct,2026-13,45,,",
+        "period",
+        "month 13 does not exist",
+    ),
+    (
+        "future period",
+        "Nghệ An,online_dossier_rate_pct,2027-02,45,,",
+        "period",
+        "a period in the future",
+    ),
+    ("ancient year", "Nghệ An,online_dossier_rate_pct,1999-02,45,,", "period", "before 2015"),
+    (
+        "year for a monthly indicator",
+        "Nghệ An,online_dossier_rate_pct,2025,45,,",
+        "period",
+        "a year given for a monthly indicator",
+    ),
+    (
+        "negative count",
+        "Nghệ An,villages_mobile_broadband_pct,2026-10,,-5,3806",
+        "numerator",
+        "a negative count",
+    ),
+    (
+        "numerator above denominator",
+        "Nghệ An,villages_mobile_broadband_pct,2026-10,,3900,3806",
+        "numerator",
+        "numerator above denominator",
+    ),
+    (
+        "rate out of bounds",
+        "Nghệ An,online_dossier_rate_pct,2026-10,4503,,",
+        "value",
+        "a rate outside its bounds",
+    ),
+    (
+        "zero denominator",
+        "Nghệ An,villages_mobile_broadband_pct,2026-10,,0,0",
+        "denominator",
+        "a denominator of zero or less",
+    ),
+    (
+        "count with decimals",
+        "Nghệ An,villages_mobile_broadband_pct,2026-10,,3743.5,3806",
+        "numerator",
+        "a count with a decimal part",
+    ),
+    (
+        "value disagrees with counts",
+        "Nghệ An,villages_mobile_broadband_pct,2026-10,90,3743,3806",
+        "value",
+        "value disagrees with numerator/denominator",
+    ),
+    (
+        "numerator without denominator",
+        "Nghệ An,villages_mobile_broadband_pct,2026-10,,3743,",
+        "denominator",
+        "without its denominator",
+    ),
+    (
+        "counts for a rate-only indicator",
+        "Nghệ An,digital_economy_share_grdp_pct,2024,,1,2",
+        "numerator",
+        "counts given for a rate-only indicator",
+    ),
     ("short row", "Nghệ An,online_dossier_rate_pct,2026-10", "value", "short row"),
     ("no figure", "Nghệ An,online_dossier_rate_pct,2026-10,,,", "value", "no figure"),
 ]
@@ -138,8 +225,10 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize("kind, row, column, message", BAD_ROWS, ids=[b[0] for b in BAD_ROWS])
 def test_bad_row_is_refused_with_file_row_column_value(workspace, kind, row, column, message):
-    path = write_csv(workspace / "raw" / "sub" / "bad.csv",
-                     HEADER + "Hà Tĩnh,online_dossier_rate_pct,2026-10,50,,\n" + row + "\n")
+    path = write_csv(
+        workspace / "raw" / "sub" / "bad.csv",
+        HEADER + "Hà Tĩnh,online_dossier_rate_pct,2026-10,50,,\n" + row + "\n",
+    )
     problems = ingest.check_files([path])
     assert len(problems) >= 1, kind
     p = problems[0]
@@ -149,13 +238,19 @@ def test_bad_row_is_refused_with_file_row_column_value(workspace, kind, row, col
     assert "row 3" in str(p) and column in str(p)
 
 
-@pytest.mark.parametrize("kind, text, message", [
-    ("empty file", "", "the file is empty"),
-    ("header only", HEADER, "no data rows"),
-    ("missing column", "province,period,value\nNghệ An,2026-10,45\n", "'indicator' is missing"),
-    ("no figures column", "province,indicator,period\nNghệ An,online_dossier_rate_pct,2026-10\n",
-     "neither a 'value' nor a 'numerator'"),
-])
+@pytest.mark.parametrize(
+    "kind, text, message",
+    [
+        ("empty file", "", "the file is empty"),
+        ("header only", HEADER, "no data rows"),
+        ("missing column", "province,period,value\nNghệ An,2026-10,45\n", "'indicator' is missing"),
+        (
+            "no figures column",
+            "province,indicator,period\nNghệ An,online_dossier_rate_pct,2026-10\n",
+            "neither a 'value' nor a 'numerator'",
+        ),
+    ],
+)
 def test_bad_file_is_refused(workspace, kind, text, message):
     path = write_csv(workspace / "raw" / "sub" / "bad.csv", text)
     problems = ingest.check_files([path])
@@ -174,22 +269,28 @@ def test_unreadable_file(workspace):
 
 
 def test_wide_without_period_and_unknown_column(workspace):
-    path = write_csv(workspace / "raw" / "sub" / "wide.csv", "province,online_dossier_rate_pct\n"
-                     "Nghệ An,45\n")
+    path = write_csv(
+        workspace / "raw" / "sub" / "wide.csv", "province,online_dossier_rate_pct\nNghệ An,45\n"
+    )
     assert "no reporting period" in ingest.check_files([path])[0].reason
-    path2 = write_csv(workspace / "raw" / "sub" / "wide_2026-10.csv", "province,foo_rate\n"
-                      "Nghệ An,45\n")
+    path2 = write_csv(
+        workspace / "raw" / "sub" / "wide_2026-10.csv", "province,foo_rate\nNghệ An,45\n"
+    )
     p = ingest.check_files([path2])[0]
     assert p.column == "foo_rate" and "unknown indicator column" in p.reason
 
 
 def test_conflicting_duplicates_within_and_across_files(workspace):
-    a = write_csv(workspace / "raw" / "sub" / "a.csv",
-                  HEADER + "Nghệ An,online_dossier_rate_pct,2026-10,45,,\n"
-                  "Nghệ An,online_dossier_rate_pct,2026-10,45,,\n")  # identical: fine
+    a = write_csv(
+        workspace / "raw" / "sub" / "a.csv",
+        HEADER + "Nghệ An,online_dossier_rate_pct,2026-10,45,,\n"
+        "Nghệ An,online_dossier_rate_pct,2026-10,45,,\n",
+    )  # identical: fine
     assert ingest.check_files([a]) == []
-    b = write_csv(workspace / "raw" / "sub" / "b.csv",
-                  HEADER + "Nghe An,online_dossier_rate_pct,10/2026,46,,\n")
+    b = write_csv(
+        workspace / "raw" / "sub" / "b.csv",
+        HEADER + "Nghe An,online_dossier_rate_pct,10/2026,46,,\n",
+    )
     problems = ingest.check_files([a, b])
     assert len(problems) == 1
     assert "conflicting duplicate" in problems[0].reason and "a.csv" in problems[0].reason
@@ -197,11 +298,15 @@ def test_conflicting_duplicates_within_and_across_files(workspace):
 
 
 def test_revision_sidecar_replaces_the_earlier_figure(workspace):
-    a = write_csv(workspace / "raw" / "sub" / "a.csv",
-                  HEADER + "Nghệ An,online_dossier_rate_pct,2026-10,45,,\n")
-    b = write_csv(workspace / "raw" / "sub" / "b.csv",
-                  HEADER + "Nghệ An,online_dossier_rate_pct,2026-10,46,,\n",
-                  meta="revises: a.csv\nsource: corrected report\n")
+    a = write_csv(
+        workspace / "raw" / "sub" / "a.csv",
+        HEADER + "Nghệ An,online_dossier_rate_pct,2026-10,45,,\n",
+    )
+    b = write_csv(
+        workspace / "raw" / "sub" / "b.csv",
+        HEADER + "Nghệ An,online_dossier_rate_pct,2026-10,46,,\n",
+        meta="revises: a.csv\nsource: corrected report\n",
+    )
     result = ingest.load_inputs([a, b])
     assert result.problems == []
     assert result.observations["value"].tolist() == [46.0]
@@ -235,15 +340,37 @@ def _obs(rows):
 
 
 def test_harmonize_sums_counts_of_merged_provinces():
-    obs = _obs([
-        {"basis": "63", "province_code": "48", "indicator": "villages_mobile_broadband_pct",
-         "period": "2025-06", "value": 100 * 190 / 200, "numerator": 190, "denominator": 200},
-        {"basis": "63", "province_code": "49", "indicator": "villages_mobile_broadband_pct",
-         "period": "2025-06", "value": 100 * 900 / 1000, "numerator": 900, "denominator": 1000},
-        {"basis": "34", "province_code": "48", "indicator": "villages_mobile_broadband_pct",
-         "period": "2025-07", "value": 100 * 1100 / 1200, "numerator": 1100,
-         "denominator": 1200},
-    ])
+    obs = _obs(
+        [
+            {
+                "basis": "63",
+                "province_code": "48",
+                "indicator": "villages_mobile_broadband_pct",
+                "period": "2025-06",
+                "value": 100 * 190 / 200,
+                "numerator": 190,
+                "denominator": 200,
+            },
+            {
+                "basis": "63",
+                "province_code": "49",
+                "indicator": "villages_mobile_broadband_pct",
+                "period": "2025-06",
+                "value": 100 * 900 / 1000,
+                "numerator": 900,
+                "denominator": 1000,
+            },
+            {
+                "basis": "34",
+                "province_code": "48",
+                "indicator": "villages_mobile_broadband_pct",
+                "period": "2025-07",
+                "value": 100 * 1100 / 1200,
+                "numerator": 1100,
+                "denominator": 1200,
+            },
+        ]
+    )
     h, log = ingest.harmonize_to_current_provinces(obs)
     june = h[(h.province_code == "48") & (h.period == pd.Period("2025-06", "M"))].iloc[0]
     assert (june.numerator, june.denominator) == (1090, 1200)
@@ -253,12 +380,24 @@ def test_harmonize_sums_counts_of_merged_provinces():
 
 
 def test_harmonize_weights_rates_without_counts_and_flags_them():
-    obs = _obs([
-        {"basis": "63", "province_code": "48", "indicator": "digital_economy_share_grdp_pct",
-         "period": "2024-12", "value": 20.0},
-        {"basis": "63", "province_code": "49", "indicator": "digital_economy_share_grdp_pct",
-         "period": "2024-12", "value": 10.0},
-    ])
+    obs = _obs(
+        [
+            {
+                "basis": "63",
+                "province_code": "48",
+                "indicator": "digital_economy_share_grdp_pct",
+                "period": "2024-12",
+                "value": 20.0,
+            },
+            {
+                "basis": "63",
+                "province_code": "49",
+                "indicator": "digital_economy_share_grdp_pct",
+                "period": "2024-12",
+                "value": 10.0,
+            },
+        ]
+    )
     h, _ = ingest.harmonize_to_current_provinces(obs)
     row = h.iloc[0]
     # Population weights: Đà Nẵng 1,245 thousand, Quảng Nam 1,520 thousand.
@@ -267,8 +406,17 @@ def test_harmonize_weights_rates_without_counts_and_flags_them():
 
 
 def test_harmonize_leaves_out_partial_units():
-    obs = _obs([{"basis": "63", "province_code": "48", "indicator": "online_dossier_rate_pct",
-                 "period": "2025-06", "value": 50.0}])
+    obs = _obs(
+        [
+            {
+                "basis": "63",
+                "province_code": "48",
+                "indicator": "online_dossier_rate_pct",
+                "period": "2025-06",
+                "value": 50.0,
+            }
+        ]
+    )
     h, log = ingest.harmonize_to_current_provinces(obs)
     assert h.empty
     assert "49" in log.iloc[0]["reason"]
@@ -286,9 +434,11 @@ def _ingest_to_store():
 
 
 def test_store_is_untouched_by_a_refused_ingest_and_rebuilt_identically(workspace):
-    write_csv(workspace / "raw" / "sub" / "ok.csv",
-              HEADER + "Nghệ An,villages_mobile_broadband_pct,2023-08,,3743,3806\n"
-              "Đà Nẵng,online_dossier_rate_pct,2026-10,\"61,5\",,\n")
+    write_csv(
+        workspace / "raw" / "sub" / "ok.csv",
+        HEADER + "Nghệ An,villages_mobile_broadband_pct,2023-08,,3743,3806\n"
+        'Đà Nẵng,online_dossier_rate_pct,2026-10,"61,5",,\n',
+    )
     first = _ingest_to_store()
     assert first.exit_code == 0, first.output
     db = workspace / "processed" / "dx.duckdb"
@@ -296,12 +446,16 @@ def test_store_is_untouched_by_a_refused_ingest_and_rebuilt_identically(workspac
     version = store.data_version(db)
     with duckdb.connect(str(db), read_only=True) as con:
         rows1 = con.execute("SELECT * FROM observations ORDER BY ALL").fetchall()
-        sql = con.execute("SELECT numerator, denominator FROM observations WHERE "
-                          "province = 'nghe_an' AND period = '2023-08'").fetchone()
+        sql = con.execute(
+            "SELECT numerator, denominator FROM observations WHERE "
+            "province = 'nghe_an' AND period = '2023-08'"
+        ).fetchone()
     assert sql == (3743, 3806)
 
-    write_csv(workspace / "raw" / "sub" / "bad.csv",
-              HEADER + "Nghệ An,online_dossier_rate_pct,2026-10,abc,,\n")
+    write_csv(
+        workspace / "raw" / "sub" / "bad.csv",
+        HEADER + "Nghệ An,online_dossier_rate_pct,2026-10,abc,,\n",
+    )
     refused = _ingest_to_store()
     assert refused.exit_code == 1
     assert "bad.csv, row 2, column 'value'" in refused.output

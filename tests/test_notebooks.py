@@ -26,8 +26,14 @@ pytestmark = pytest.mark.slow
 
 def _execute(name, tmp_path, **parameters):
     out = tmp_path / f"{name}.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(out), parameters=parameters,
-                        kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False)
+    pm.execute_notebook(
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(out),
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
+    )
     return nbformat.read(out, as_version=4), out
 
 
@@ -42,13 +48,16 @@ def _html_outputs(nb) -> str:
 def _sql_rank(db, indicator, period, province):
     """Rank 1 = highest value, computed in SQL over the store (independent of compare.py)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("""
+        return con.execute(
+            """
             WITH v AS (SELECT province, numerator / denominator * 100 AS pct
                        FROM observations_34 WHERE indicator = ? AND period = ?
                        AND dataset = 'demo')
             SELECT (SELECT count(*) FROM v AS o WHERE o.pct > v.pct) + 1, pct,
                    (SELECT count(*) FROM v)
-            FROM v WHERE province = ?""", [indicator, period, province]).fetchone()
+            FROM v WHERE province = ?""",
+            [indicator, period, province],
+        ).fetchone()
 
 
 def test_every_notebook_has_a_parameters_cell_and_no_outputs():
@@ -56,19 +65,31 @@ def test_every_notebook_has_a_parameters_cell_and_no_outputs():
         nb = nbformat.read(path, as_version=4)
         tags = [c.metadata.get("tags", []) for c in nb.cells if c.cell_type == "code"]
         assert ["parameters"] in tags, path.name
-        assert all(not c.get("outputs") and not c.get("execution_count")
-                   for c in nb.cells if c.cell_type == "code"), path.name
+        assert all(
+            not c.get("outputs") and not c.get("execution_count")
+            for c in nb.cells
+            if c.cell_type == "code"
+        ), path.name
         assert path.with_suffix(".py").exists(), f"{path.name} is not paired with a .py"
 
 
 def test_province_comparison_values_match_sql_and_hand_computation(use_demo_store, tmp_path):
-    nb, _ = _execute("10_province_comparison", tmp_path, province="Nghệ An", period="2023-08",
-                     indicators=["villages_mobile_broadband_pct"])
+    nb, _ = _execute(
+        "10_province_comparison",
+        tmp_path,
+        province="Nghệ An",
+        period="2023-08",
+        indicators=["villages_mobile_broadband_pct"],
+    )
     html = _html_outputs(nb)
     # Seed fact: 3,743 of 3,806 villages -> 98,35 % (hand computation, vi-VN format).
     assert f"{100 * 3743 / 3806:.2f}".replace(".", ",") + "%" in html
-    rank, pct, n = _sql_rank(store.connect().execute("PRAGMA database_list").fetchone()[2],
-                             "villages_mobile_broadband_pct", "2023-08", "nghe_an")
+    rank, pct, n = _sql_rank(
+        store.connect().execute("PRAGMA database_list").fetchone()[2],
+        "villages_mobile_broadband_pct",
+        "2023-08",
+        "nghe_an",
+    )
     assert abs(pct - 100 * 3743 / 3806) < 1e-9
     obs = store.load_series_frame("demo")
     ours = compare.compare_indicator(obs, "villages_mobile_broadband_pct", "2023-08")
@@ -79,11 +100,25 @@ def test_province_comparison_values_match_sql_and_hand_computation(use_demo_stor
 
 def test_target_forecast_runs_with_plain_papermill_cli(use_demo_store, tmp_path):
     out = tmp_path / "out.ipynb"
-    subprocess.run([str(ROOT / ".venv" / "bin" / "papermill")
-                    if (ROOT / ".venv" / "bin" / "papermill").exists() else "papermill",
-                    str(NOTEBOOKS / "20_target_forecast.ipynb"), str(out), "-p", "province",
-                    "nghe_an", "-p", "period", "2026-10", "--cwd", str(NOTEBOOKS)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "papermill")
+            if (ROOT / ".venv" / "bin" / "papermill").exists()
+            else "papermill",
+            str(NOTEBOOKS / "20_target_forecast.ipynb"),
+            str(out),
+            "-p",
+            "province",
+            "nghe_an",
+            "-p",
+            "period",
+            "2026-10",
+            "--cwd",
+            str(NOTEBOOKS),
+        ],
+        check=True,
+        capture_output=True,
+    )
     nb = nbformat.read(out, as_version=4)
     html = _html_outputs(nb)
     for ind in ("eid_activation_pct", "online_dossier_rate_pct"):
@@ -110,8 +145,9 @@ def test_national_overview_lists_provinces_at_risk(use_demo_store, tmp_path):
 
 def test_explore_notebook_runs(use_demo_store, tmp_path):
     nb, _ = _execute("00_explore", tmp_path)
-    text = "\n".join(o.get("data", {}).get("text/plain", "") for c in nb.cells
-                     for o in c.get("outputs", []))
+    text = "\n".join(
+        o.get("data", {}).get("text/plain", "") for c in nb.cells for o in c.get("outputs", [])
+    )
     assert "3743" in text and "3806" in text  # the SQL example
 
 
@@ -126,10 +162,14 @@ def briefing_pdfs(demo_store, tmp_path_factory):
         files = {}
         for lang in ("vi", "en"):
             path = out / f"30_leadership_briefing.{lang}.ipynb"
-            pm.execute_notebook(str(NOTEBOOKS / "30_leadership_briefing.ipynb"), str(path),
-                                parameters={"province": "nghe_an", "period": "2026-10",
-                                            "lang": lang},
-                                kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False)
+            pm.execute_notebook(
+                str(NOTEBOOKS / "30_leadership_briefing.ipynb"),
+                str(path),
+                parameters={"province": "nghe_an", "period": "2026-10", "lang": lang},
+                kernel_name="python3",
+                cwd=str(NOTEBOOKS),
+                progress_bar=False,
+            )
             files[lang] = exporters.export(path, out, formats=("html", "pdf"))
     finally:
         if old is None:
@@ -158,8 +198,11 @@ def test_briefing_pdf_text_pages_fonts_and_notice(briefing_pdfs):
     pages = _pages(pdf)
     assert 2 <= pages <= 4
     for page in range(1, pages + 1):
-        page_text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
-                                   capture_output=True, text=True).stdout
+        page_text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+        ).stdout
         assert "DỮ LIỆU MẪU (TỔNG HỢP)" in page_text, page
         assert f"Trang {page}/{pages}" in page_text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
@@ -169,8 +212,9 @@ def test_briefing_pdf_text_pages_fonts_and_notice(briefing_pdfs):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
 def test_english_briefing_is_in_english(briefing_pdfs):
-    text = subprocess.run(["pdftotext", str(_pdf(briefing_pdfs["en"])), "-"],
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(_pdf(briefing_pdfs["en"])), "-"], capture_output=True, text=True
+    ).stdout
     assert "Briefing on digital transformation" in text and "October 2026" in text
     assert "SYNTHETIC DEMO DATA" in text
     for vietnamese in ("Báo cáo chuyển đổi số", "Tiến độ thực hiện", "Trạng thái", "tháng"):

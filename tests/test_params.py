@@ -10,28 +10,36 @@ from analysis.params import ParameterError
 RANGE = ("2022-01", "2026-10")
 
 
-@pytest.mark.parametrize("given, codename", [
-    ({"province": "40"}, "nghe_an"), ({"province": 40}, "nghe_an"),
-    ({"province": "Nghệ An"}, "nghe_an"), ({"province": "Nghe An"}, "nghe_an"),
-    ({"province": "TP.HCM"}, "ho_chi_minh"),
-])
+@pytest.mark.parametrize(
+    "given, codename",
+    [
+        ({"province": "40"}, "nghe_an"),
+        ({"province": 40}, "nghe_an"),
+        ({"province": "Nghệ An"}, "nghe_an"),
+        ({"province": "Nghe An"}, "nghe_an"),
+        ({"province": "TP.HCM"}, "ho_chi_minh"),
+    ],
+)
 def test_province_by_code_codename_or_name(given, codename):
     p = params.validate("20_target_forecast", {**given, "period": "2026-10"}, available=RANGE)
     assert p.province == codename and p.period == "2026-10"
 
 
-@pytest.mark.parametrize("notebook, given, fragment", [
-    ("20_target_forecast", {"provinse": "nghe_an"}, "unknown parameter 'provinse'"),
-    ("20_target_forecast", {"province": ["nghe_an"]}, "parameter 'province'"),
-    ("20_target_forecast", {"province": "Atlantis"}, "unknown province: 'Atlantis'"),
-    ("20_target_forecast", {"period": "2030-01"}, "outside the data (2022-01 .. 2026-10)"),
-    ("20_target_forecast", {"period": 202610}, "period must be text"),
-    ("20_target_forecast", {"period": "Oct"}, "is not a month"),
-    ("20_target_forecast", {"lang": "fr"}, "parameter 'lang' = 'fr'"),
-    ("40_national_overview", {"province": "nghe_an"}, "unknown parameter 'province'"),
-    ("10_province_comparison", {"indicators": ["online_dosier"]}, "unknown indicator"),
-    ("99_nothing", {}, "unknown notebook '99_nothing'"),
-])
+@pytest.mark.parametrize(
+    "notebook, given, fragment",
+    [
+        ("20_target_forecast", {"provinse": "nghe_an"}, "unknown parameter 'provinse'"),
+        ("20_target_forecast", {"province": ["nghe_an"]}, "parameter 'province'"),
+        ("20_target_forecast", {"province": "Atlantis"}, "unknown province: 'Atlantis'"),
+        ("20_target_forecast", {"period": "2030-01"}, "outside the data (2022-01 .. 2026-10)"),
+        ("20_target_forecast", {"period": 202610}, "period must be text"),
+        ("20_target_forecast", {"period": "Oct"}, "is not a month"),
+        ("20_target_forecast", {"lang": "fr"}, "parameter 'lang' = 'fr'"),
+        ("40_national_overview", {"province": "nghe_an"}, "unknown parameter 'province'"),
+        ("10_province_comparison", {"indicators": ["online_dosier"]}, "unknown indicator"),
+        ("99_nothing", {}, "unknown notebook '99_nothing'"),
+    ],
+)
 def test_bad_parameters_are_refused_with_the_value_named(notebook, given, fragment):
     with pytest.raises(ParameterError) as err:
         params.validate(notebook, given, available=RANGE)
@@ -39,13 +47,16 @@ def test_bad_parameters_are_refused_with_the_value_named(notebook, given, fragme
 
 
 def test_indicator_lists_accept_aliases_and_comma_text():
-    p = params.validate("10_province_comparison",
-                        {"indicators": "online_dossier_rate, villages_mobile_broadband"},
-                        available=RANGE)
+    p = params.validate(
+        "10_province_comparison",
+        {"indicators": "online_dossier_rate, villages_mobile_broadband"},
+        available=RANGE,
+    )
     assert p.indicators == ["online_dossier_rate_pct", "villages_mobile_broadband_pct"]
 
 
 def test_from_namespace_resolves_the_latest_period(use_demo_store):
-    p = params.from_namespace("30_leadership_briefing", {"province": "Nghe An", "period": None,
-                                                         "lang": "en", "other": 1})
+    p = params.from_namespace(
+        "30_leadership_briefing", {"province": "Nghe An", "period": None, "lang": "en", "other": 1}
+    )
     assert p.period == "2026-10" and p.province == "nghe_an" and p.lang == "en"

@@ -39,11 +39,15 @@ def run_data(demo_store, tmp_path_factory):
     os.environ["VNDX_DATA_DIR"] = str(data)
     try:
         result = ingest.ingest()
-        store.write_store(result.observations, result.harmonized, result.harmonization_log,
-                          result.files, published.read_published(ROOT / "data/raw/published"))
+        store.write_store(
+            result.observations,
+            result.harmonized,
+            result.harmonization_log,
+            result.files,
+            published.read_published(ROOT / "data/raw/published"),
+        )
     finally:
-        os.environ.pop("VNDX_DATA_DIR") if old is None else os.environ.update(
-            VNDX_DATA_DIR=old)
+        os.environ.pop("VNDX_DATA_DIR") if old is None else os.environ.update(VNDX_DATA_DIR=old)
     return data
 
 
@@ -68,8 +72,11 @@ def _whole(path):
 def test_run_produces_every_file_a_complete_manifest_and_then_skips(env):
     summary = runner.run(PERIOD, provinces=["40", "Hà Tĩnh"], jobs=2, progress=False)
     assert summary.ok, summary.failed
-    for unit, nb in (("nghe_an", "30_leadership_briefing"), ("ha_tinh", "30_leadership_briefing"),
-                     ("national", "40_national_overview")):
+    for unit, nb in (
+        ("nghe_an", "30_leadership_briefing"),
+        ("ha_tinh", "30_leadership_briefing"),
+        ("national", "40_national_overview"),
+    ):
         for ext in ("ipynb", "html", "pdf"):
             path = env / PERIOD / unit / f"{nb}.{ext}"
             assert path.exists() and _whole(path), path
@@ -89,8 +96,9 @@ def test_run_produces_every_file_a_complete_manifest_and_then_skips(env):
 
 
 def test_hostile_source_text_is_inert_in_html_and_pdf(env):
-    assert runner.run(PERIOD, provinces=["nghe_an"], notebooks=["30_leadership_briefing"],
-                      jobs=1, progress=False).ok
+    assert runner.run(
+        PERIOD, provinces=["nghe_an"], notebooks=["30_leadership_briefing"], jobs=1, progress=False
+    ).ok
     html = (env / PERIOD / "nghe_an" / "30_leadership_briefing.html").read_text()
     assert "&lt;script&gt;" in html  # shown as text...
     assert '<script>alert("x")' not in html  # ...never as markup
@@ -102,16 +110,25 @@ def test_hostile_source_text_is_inert_in_html_and_pdf(env):
 
 def test_a_province_with_broken_data_fails_alone(run_data, tmp_path, monkeypatch):
     data = tmp_path / "data"
-    shutil.copytree(run_data / "processed", data / "processed",
-                    ignore=shutil.ignore_patterns("analytics.duckdb*"))
+    shutil.copytree(
+        run_data / "processed",
+        data / "processed",
+        ignore=shutil.ignore_patterns("analytics.duckdb*"),
+    )
     (data / "raw").mkdir()
     with duckdb.connect(str(data / "processed" / "dx.duckdb")) as con:
-        con.execute("DELETE FROM observations_34 WHERE province = 'ha_tinh' AND period = ?",
-                    [PERIOD])
+        con.execute(
+            "DELETE FROM observations_34 WHERE province = 'ha_tinh' AND period = ?", [PERIOD]
+        )
     monkeypatch.setenv("VNDX_DATA_DIR", str(data))
     monkeypatch.setenv("VNDX_REPORTS_DIR", str(tmp_path / "reports"))
-    summary = runner.run(PERIOD, provinces=["nghe_an", "ha_tinh"],
-                         notebooks=["30_leadership_briefing"], jobs=2, progress=False)
+    summary = runner.run(
+        PERIOD,
+        provinces=["nghe_an", "ha_tinh"],
+        notebooks=["30_leadership_briefing"],
+        jobs=2,
+        progress=False,
+    )
     assert not summary.ok
     [failed] = summary.failed
     assert failed["job"]["unit"] == "ha_tinh" and "no data for ha_tinh" in failed["error"]
@@ -131,18 +148,40 @@ def test_bad_parameters_are_refused_before_any_kernel_starts(env):
     with pytest.raises(params.ParameterError, match="unknown notebook"):
         runner.run(PERIOD, notebooks=["99_nothing"], progress=False)
     assert not env.exists()  # nothing was started, nothing written
-    cli = subprocess.run([sys.executable, "-m", "analysis", "run", "--period", PERIOD,
-                          "--province", "Atlantis"], capture_output=True, text=True,
-                         env=os.environ.copy())
+    cli = subprocess.run(
+        [sys.executable, "-m", "analysis", "run", "--period", PERIOD, "--province", "Atlantis"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert cli.returncode == 2 and "Atlantis" in cli.stderr
 
 
 def test_a_killed_run_leaves_only_whole_files_and_the_next_run_completes(env):
-    cmd = [sys.executable, "-m", "analysis", "run", "--period", PERIOD, "--province", "40",
-           "--province", "42", "--notebook", "30_leadership_briefing", "--jobs", "1",
-           "--no-progress"]
-    proc = subprocess.Popen(cmd, env=os.environ.copy(), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "run",
+        "--period",
+        PERIOD,
+        "--province",
+        "40",
+        "--province",
+        "42",
+        "--notebook",
+        "30_leadership_briefing",
+        "--jobs",
+        "1",
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        env=os.environ.copy(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     first = env / PERIOD / "nghe_an" / "30_leadership_briefing.html"
     while time.time() < deadline and not first.exists():  # kill while the second is underway
@@ -153,19 +192,39 @@ def test_a_killed_run_leaves_only_whole_files_and_the_next_run_completes(env):
     for path in env.rglob("*"):
         if path.is_file() and not path.name.startswith("."):
             assert _whole(path), path
-    summary = runner.run(PERIOD, provinces=["40", "42"], notebooks=["30_leadership_briefing"],
-                         jobs=1, progress=False)
+    summary = runner.run(
+        PERIOD, provinces=["40", "42"], notebooks=["30_leadership_briefing"], jobs=1, progress=False
+    )
     assert summary.ok
     assert not [p for p in env.rglob("*.tmp")]
     assert (env / PERIOD / "ha_tinh" / "30_leadership_briefing.pdf").exists()
 
 
 def test_two_runs_at_once_do_not_corrupt_each_other(env):
-    cmd = [sys.executable, "-m", "analysis", "run", "--period", PERIOD, "--province", "40",
-           "--notebook", "30_leadership_briefing", "--to", "html", "--jobs", "1",
-           "--no-progress", "--force"]
-    procs = [subprocess.Popen(cmd, env=os.environ.copy(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE) for _ in range(2)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "run",
+        "--period",
+        PERIOD,
+        "--province",
+        "40",
+        "--notebook",
+        "30_leadership_briefing",
+        "--to",
+        "html",
+        "--jobs",
+        "1",
+        "--no-progress",
+        "--force",
+    ]
+    procs = [
+        subprocess.Popen(
+            cmd, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
     for p in procs:
         assert p.wait(timeout=300) == 0, p.stderr.read()
     html = env / PERIOD / "nghe_an" / "30_leadership_briefing.html"
@@ -177,11 +236,17 @@ def test_two_runs_at_once_do_not_corrupt_each_other(env):
 def test_dask_local_cluster_runs_the_same_jobs(env):
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        summary = runner.run(PERIOD, provinces=["nghe_an"], notebooks=["30_leadership_briefing"],
-                             formats=("html",), scheduler=cluster.scheduler_address,
-                             progress=False)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        summary = runner.run(
+            PERIOD,
+            provinces=["nghe_an"],
+            notebooks=["30_leadership_briefing"],
+            formats=("html",),
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
     assert summary.ok, summary.failed
     assert (env / PERIOD / "nghe_an" / "30_leadership_briefing.html").exists()
 

@@ -38,7 +38,10 @@ class PeriodResults:
     def province(self, codename: str) -> PeriodResults:
         """The same results restricted to one province (history kept for all, for ranks)."""
         return PeriodResults(
-            self.period, self.dataset, self.data_version, self.observations,
+            self.period,
+            self.dataset,
+            self.data_version,
+            self.observations,
             self.comparison[self.comparison["province"] == codename],
             self.forecasts[self.forecasts["province"] == codename],
         )
@@ -48,7 +51,8 @@ def forecast_inputs(obs: pd.DataFrame, period: pd.Period) -> tuple[pd.DataFrame,
     """The tidy frame and target table that :func:`analysis.forecast.forecast_batch` takes."""
     targets = catalog.targets_frame(period)
     frame = obs[obs["indicator"].isin(targets["indicator"])][
-        ["province", "indicator", "period", "value", "denominator"]].copy()
+        ["province", "indicator", "period", "value", "denominator"]
+    ].copy()
     # One counted unit in points (one task of 89 is 1.12 points): lets "100 % of tasks" be met
     # by the last task rather than by a path touching the bound.
     frame["resolution"] = 100.0 / frame.pop("denominator")
@@ -69,7 +73,9 @@ def _cached(version: str, period: pd.Period, frame, targets) -> pd.DataFrame | N
         with duckdb.connect(str(db), read_only=True) as con:
             rows = con.execute(
                 "SELECT * FROM forecast_cache WHERE data_version = ? AND period_key = ? "
-                "AND params_key = ?", [version, str(period), key]).df()
+                "AND params_key = ?",
+                [version, str(period), key],
+            ).df()
     except duckdb.Error:
         return None
     if rows.empty:
@@ -77,8 +83,9 @@ def _cached(version: str, period: pd.Period, frame, targets) -> pd.DataFrame | N
     return rows.drop(columns=["data_version", "period_key", "params_key"], errors="ignore")
 
 
-def compute_forecasts(obs: pd.DataFrame, period: pd.Period, version: str,
-                      jobs: int | None = None) -> pd.DataFrame:
+def compute_forecasts(
+    obs: pd.DataFrame, period: pd.Period, version: str, jobs: int | None = None
+) -> pd.DataFrame:
     """Forecasts for the period, from the cache when present, computed and cached otherwise."""
     frame, targets = forecast_inputs(obs, period)
     hit = _cached(version, period, frame, targets)
@@ -89,8 +96,9 @@ def compute_forecasts(obs: pd.DataFrame, period: pd.Period, version: str,
         hit = _cached(version, period, frame, targets)  # another process may have finished
         if hit is not None:
             return hit
-        return forecast.cached_forecast_batch(str(cache_path()), frame, targets, period,
-                                              version, jobs=jobs, seed=SEED)
+        return forecast.cached_forecast_batch(
+            str(cache_path()), frame, targets, period, version, jobs=jobs, seed=SEED
+        )
 
 
 def _comparison_cached(version: str, period: pd.Period) -> pd.DataFrame | None:
@@ -99,8 +107,11 @@ def _comparison_cached(version: str, period: pd.Period) -> pd.DataFrame | None:
         return None
     try:
         with duckdb.connect(str(db), read_only=True) as con:
-            rows = con.execute("SELECT * FROM comparison_cache WHERE data_version = ? AND "
-                               "period_key = ? ORDER BY row_order", [version, str(period)]).df()
+            rows = con.execute(
+                "SELECT * FROM comparison_cache WHERE data_version = ? AND "
+                "period_key = ? ORDER BY row_order",
+                [version, str(period)],
+            ).df()
     except duckdb.Error:
         return None
     if rows.empty:
@@ -129,25 +140,30 @@ def compute_comparison(obs: pd.DataFrame, period: pd.Period, version: str) -> pd
     with FileLock(str(cache_path()) + ".lock", timeout=1800):
         with duckdb.connect(str(cache_path())) as con:
             con.register("_new", table)
-            con.execute("CREATE TABLE IF NOT EXISTS comparison_cache AS "
-                        "SELECT * FROM _new WHERE false")
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS comparison_cache AS SELECT * FROM _new WHERE false"
+            )
             con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM comparison_cache WHERE data_version = ? AND period_key = ?",
-                        [version, str(period)])
+            con.execute(
+                "DELETE FROM comparison_cache WHERE data_version = ? AND period_key = ?",
+                [version, str(period)],
+            )
             con.execute("INSERT INTO comparison_cache BY NAME SELECT * FROM _new")
             con.execute("COMMIT")
     return _comparison_cached(version, period)
 
 
-def period_results(period: pd.Period | str | None = None, dataset: str | None = None,
-                   jobs: int | None = None) -> PeriodResults:
+def period_results(
+    period: pd.Period | str | None = None, dataset: str | None = None, jobs: int | None = None
+) -> PeriodResults:
     """Comparison and forecasts for a month (default: the latest month with data)."""
     with store.connect() as con:
         ds = dataset or store.default_dataset(con)
         version = con.execute("SELECT data_version FROM meta").fetchone()[0]
         if period is None:
-            period = con.execute("SELECT max(period) FROM observations_34 WHERE freq = 'M' "
-                                 "AND dataset = ?", [ds]).fetchone()[0]
+            period = con.execute(
+                "SELECT max(period) FROM observations_34 WHERE freq = 'M' AND dataset = ?", [ds]
+            ).fetchone()[0]
     p = pd.Period(period, freq="M")
     obs = store.load_series_frame(ds, until=p)
     comparison = compute_comparison(obs, p, version)
@@ -155,7 +171,8 @@ def period_results(period: pd.Period | str | None = None, dataset: str | None = 
     return PeriodResults(p, ds, version, obs, comparison, forecasts)
 
 
-def precompute(period: pd.Period | str, dataset: str | None = None,
-               jobs: int | None = None) -> PeriodResults:
+def precompute(
+    period: pd.Period | str, dataset: str | None = None, jobs: int | None = None
+) -> PeriodResults:
     """Fill the cache for a period before reports fan out (the runner calls this)."""
     return period_results(period, dataset, jobs)

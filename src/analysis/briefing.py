@@ -60,8 +60,9 @@ def _direction(change: float) -> str | None:
     return "up" if change > 0.005 else "down" if change < -0.005 else "flat"
 
 
-def kpi_cards(results: PeriodResults, province: str, lang: str = "vi",
-              limit: int = 6) -> list[components.KpiCard]:
+def kpi_cards(
+    results: PeriodResults, province: str, lang: str = "vi", limit: int = 6
+) -> list[components.KpiCard]:
     """Headline indicators: value, change since last month, rank x/34, tone by quartile."""
     cards = []
     for ind in catalog.indicators().values():
@@ -73,25 +74,36 @@ def kpi_cards(results: PeriodResults, province: str, lang: str = "vi",
         change = row["change_month"]
         if ind.frequency == "annual":
             change = row["change_year"]
-            change_text = (i18n.t("kpi.change_vs_last_year", lang,
-                                  value=i18n.fmt_points(change, lang))
-                           if pd.notna(change) else None)
+            change_text = (
+                i18n.t("kpi.change_vs_last_year", lang, value=i18n.fmt_points(change, lang))
+                if pd.notna(change)
+                else None
+            )
         else:
-            change_text = (i18n.t("kpi.change_vs_last_month", lang,
-                                  value=i18n.fmt_points(change, lang))
-                           if pd.notna(change) else None)
+            change_text = (
+                i18n.t("kpi.change_vs_last_month", lang, value=i18n.fmt_points(change, lang))
+                if pd.notna(change)
+                else None
+            )
         tier = row["tier"]
-        tone = "neutral" if pd.isna(tier) else {1: "good", 2: "good", 3: "warning",
-                                                 4: "bad"}[int(tier)]
+        tone = (
+            "neutral"
+            if pd.isna(tier)
+            else {1: "good", 2: "good", 3: "warning", 4: "bad"}[int(tier)]
+        )
         label = ind.short(lang)
         if ind.frequency == "annual":
             label += f" ({i18n.fmt_period(row['period_used'], lang)})"
-        cards.append(components.KpiCard(
-            label=label, value=i18n.fmt_percent(row["value"], lang),
-            change=change_text, rank=i18n.t("kpi.rank", lang, rank=int(row["rank"]),
-                                            of=int(row["n_ranked"])),
-            tone=tone, direction=_direction(change),
-        ))
+        cards.append(
+            components.KpiCard(
+                label=label,
+                value=i18n.fmt_percent(row["value"], lang),
+                change=change_text,
+                rank=i18n.t("kpi.rank", lang, rank=int(row["rank"]), of=int(row["n_ranked"])),
+                tone=tone,
+                direction=_direction(change),
+            )
+        )
     return cards[:limit]
 
 
@@ -108,11 +120,17 @@ def target_rows(results: PeriodResults, province: str) -> pd.DataFrame:
         return rows
     rows["deadline_passed"] = [
         _deadline_date(i, d) < results.period.end_time.date()
-        for i, d in zip(rows["indicator"], rows["deadline"], strict=True)]
-    met_now = [catalog.get(i).meets(v, t) for i, v, t in
-               zip(rows["indicator"], rows["last_value"], rows["target"], strict=True)]
-    rows["late"] = rows["deadline_passed"] & pd.Series(met_now, index=rows.index) & (
-        rows["status"] != "achieved")
+        for i, d in zip(rows["indicator"], rows["deadline"], strict=True)
+    ]
+    met_now = [
+        catalog.get(i).meets(v, t)
+        for i, v, t in zip(rows["indicator"], rows["last_value"], rows["target"], strict=True)
+    ]
+    rows["late"] = (
+        rows["deadline_passed"]
+        & pd.Series(met_now, index=rows.index)
+        & (rows["status"] != "achieved")
+    )
     rows.loc[pd.Series(met_now, index=rows.index), "status"] = "achieved"
     rows["overdue"] = rows["deadline_passed"] & (rows["status"] != "achieved")
     rows["order"] = rows["status"].map(STATUS_ORDER)
@@ -142,8 +160,9 @@ def done_earlier(results: PeriodResults, province: str) -> pd.DataFrame:
     return rows[rows["deadline_passed"] & ~rows["overdue"]].reset_index(drop=True)
 
 
-def status_rows(results: PeriodResults, province: str,
-                lang: str = "vi") -> list[components.StatusRow]:
+def status_rows(
+    results: PeriodResults, province: str, lang: str = "vi"
+) -> list[components.StatusRow]:
     """The traffic-light table's rows (see :func:`analysis.render.components.status_table`).
 
     Paces are in percentage points per month (per year for annual indicators, which the cell
@@ -154,20 +173,28 @@ def status_rows(results: PeriodResults, province: str,
         ind = catalog.get(r.indicator)
         suffix = "" if ind.frequency == "monthly" else (" /năm" if lang == "vi" else " /yr")
         active = r.status != "achieved" and not r.overdue
-        note = i18n.t("table.overdue", lang) if r.overdue else (
-            i18n.t("table.late", lang) if r.late else None)
-        out.append(components.StatusRow(
-            indicator=ind.short(lang),
-            value=i18n.fmt_percent(r.last_value, lang),
-            target=i18n.fmt_percent(r.target, lang, decimals=0),
-            deadline=i18n.fmt_date(_deadline_date(r.indicator, r.deadline), lang, short=True),
-            probability=r.prob_target_met if not r.overdue else None,
-            required_pace=i18n.fmt_signed(r.required_pace, lang) + suffix
-            if active and pd.notna(r.required_pace) else "—",
-            current_pace=i18n.fmt_signed(r.current_pace, lang) + suffix
-            if pd.notna(r.current_pace) else "—",
-            status=r.status, note=note,
-        ))
+        note = (
+            i18n.t("table.overdue", lang)
+            if r.overdue
+            else (i18n.t("table.late", lang) if r.late else None)
+        )
+        out.append(
+            components.StatusRow(
+                indicator=ind.short(lang),
+                value=i18n.fmt_percent(r.last_value, lang),
+                target=i18n.fmt_percent(r.target, lang, decimals=0),
+                deadline=i18n.fmt_date(_deadline_date(r.indicator, r.deadline), lang, short=True),
+                probability=r.prob_target_met if not r.overdue else None,
+                required_pace=i18n.fmt_signed(r.required_pace, lang) + suffix
+                if active and pd.notna(r.required_pace)
+                else "—",
+                current_pace=i18n.fmt_signed(r.current_pace, lang) + suffix
+                if pd.notna(r.current_pace)
+                else "—",
+                status=r.status,
+                note=note,
+            )
+        )
     return out
 
 
@@ -192,8 +219,7 @@ def focus_indicator(results: PeriodResults, province: str) -> str:
     """The indicator the rank chart shows: the headline monthly indicator on which the province
     ranks lowest (where comparison helps most), else the first headline indicator."""
     c = results.comparison
-    heads = [i.id for i in catalog.indicators().values()
-             if i.headline and i.frequency == "monthly"]
+    heads = [i.id for i in catalog.indicators().values() if i.headline and i.frequency == "monthly"]
     rows = c[(c["province"] == province) & c["indicator"].isin(heads) & c["rank"].notna()]
     spread = c[c["indicator"].isin(heads)].groupby("indicator")["value"].std()
     rows = rows[rows["indicator"].map(spread) > 0.5]  # skip indicators everyone has maxed out
@@ -202,8 +228,9 @@ def focus_indicator(results: PeriodResults, province: str) -> str:
     return str(rows.sort_values("rank", ascending=False).iloc[0]["indicator"])
 
 
-def changes(results: PeriodResults, province: str, lang: str = "vi",
-            limit: int = 6) -> list[components.Change]:
+def changes(
+    results: PeriodResults, province: str, lang: str = "vi", limit: int = 6
+) -> list[components.Change]:
     """What changed since last month: rank moves, targets newly met, the largest movements."""
     c = results.comparison
     rows = c[(c["province"] == province) & c["value"].notna()]
@@ -215,36 +242,56 @@ def changes(results: PeriodResults, province: str, lang: str = "vi",
         name = ind.short(lang)
         if pd.notna(r.rank_prev_month) and r.rank != r.rank_prev_month:
             up = r.rank < r.rank_prev_month
-            text = (f"{name}: {'lên' if up else 'xuống'} hạng {int(r.rank)}/{int(r.n_ranked)} "
-                    f"(tháng trước: {int(r.rank_prev_month)})" if lang == "vi" else
-                    f"{name}: {'up' if up else 'down'} to rank {int(r.rank)} of "
-                    f"{int(r.n_ranked)} (last month: {int(r.rank_prev_month)})")
-            items.append((abs(r.rank - r.rank_prev_month) + 0.5,
-                          components.Change(text, "up" if up else "down",
-                                            "good" if up else "bad")))
+            text = (
+                f"{name}: {'lên' if up else 'xuống'} hạng {int(r.rank)}/{int(r.n_ranked)} "
+                f"(tháng trước: {int(r.rank_prev_month)})"
+                if lang == "vi"
+                else f"{name}: {'up' if up else 'down'} to rank {int(r.rank)} of "
+                f"{int(r.n_ranked)} (last month: {int(r.rank_prev_month)})"
+            )
+            items.append(
+                (
+                    abs(r.rank - r.rank_prev_month) + 0.5,
+                    components.Change(text, "up" if up else "down", "good" if up else "bad"),
+                )
+            )
         if pd.notna(r.change_month) and abs(r.change_month) >= 0.5:
             better = (r.change_month > 0) == ind.higher_is_better
-            text = (f"{name}: {i18n.fmt_percent(r.value, lang)} "
-                    f"({i18n.fmt_points(r.change_month, lang)})")
-            items.append((abs(r.change_month), components.Change(
-                text, _direction(r.change_month), "good" if better else "bad")))
+            text = (
+                f"{name}: {i18n.fmt_percent(r.value, lang)} "
+                f"({i18n.fmt_points(r.change_month, lang)})"
+            )
+            items.append(
+                (
+                    abs(r.change_month),
+                    components.Change(
+                        text, _direction(r.change_month), "good" if better else "bad"
+                    ),
+                )
+            )
         if pd.notna(r.target) and _true(r.meets_target) and pd.notna(r.change_month):
             before = r.value - r.change_month
             if not ind.meets(before, r.target):
-                text = (f"{name}: đạt mục tiêu {i18n.fmt_percent(r.target, lang, 0)}"
-                        if lang == "vi" else
-                        f"{name}: target of {i18n.fmt_percent(r.target, lang, 0)} reached")
+                text = (
+                    f"{name}: đạt mục tiêu {i18n.fmt_percent(r.target, lang, 0)}"
+                    if lang == "vi"
+                    else f"{name}: target of {i18n.fmt_percent(r.target, lang, 0)} reached"
+                )
                 items.append((100.0, components.Change(text, "up", "good")))
     items.sort(key=lambda x: -x[0])
     return [change for _, change in items[:limit]]
 
 
-def provenance(results: PeriodResults, notebook: str, parameters: dict,
-               lang: str = "vi") -> dict[str, str]:
+def provenance(
+    results: PeriodResults, notebook: str, parameters: dict, lang: str = "vi"
+) -> dict[str, str]:
     """Footer facts: data version, parameters, code version, generation time, source."""
     sources = sorted(set(results.observations["source"].dropna()))
-    kind = "provenance.data_kind_synthetic" if is_synthetic(results) else \
-        "provenance.data_kind_official"
+    kind = (
+        "provenance.data_kind_synthetic"
+        if is_synthetic(results)
+        else "provenance.data_kind_official"
+    )
     # Canonical keys: the components translate their labels.
     return {
         "source": "; ".join(sources[:3]),
@@ -257,15 +304,24 @@ def provenance(results: PeriodResults, notebook: str, parameters: dict,
     }
 
 
-def metadata(results: PeriodResults, province: str | None, notebook: str, parameters: dict,
-             lang: str = "vi", title_key: str = "report.title") -> components.ReportMetadata:
-    name = province_name(province, lang) if province else (
-        "Cả nước" if lang == "vi" else "Viet Nam")
+def metadata(
+    results: PeriodResults,
+    province: str | None,
+    notebook: str,
+    parameters: dict,
+    lang: str = "vi",
+    title_key: str = "report.title",
+) -> components.ReportMetadata:
+    name = (
+        province_name(province, lang) if province else ("Cả nước" if lang == "vi" else "Viet Nam")
+    )
     period_label = i18n.fmt_period(results.period, lang)
     return components.report_metadata(
         title=i18n.t(title_key, lang),
         subtitle=i18n.t("report.subtitle_monthly", lang, period=period_label),
-        province_name=name, period_label=period_label, lang=lang,
+        province_name=name,
+        period_label=period_label,
+        lang=lang,
         synthetic=is_synthetic(results),
         provenance=provenance(results, notebook, parameters, lang),
     )
@@ -281,13 +337,18 @@ def provinces_at_risk(results: PeriodResults) -> pd.DataFrame:
     for ind_id, g in f.groupby("indicator", sort=False):
         bad = g[g["status"].isin(["at_risk", "off_track"])].sort_values("prob_target_met")
         names = [province_name(p) for p in bad["province"]]
-        out.append({
-            "indicator": ind_id, "target": g["target"].iloc[0], "deadline": g["deadline"].iloc[0],
-            "n_at_risk": int((g["status"] == "at_risk").sum()),
-            "n_off_track": int((g["status"] == "off_track").sum()),
-            "n_achieved": int((g["status"] == "achieved").sum()),
-            "n_total": len(g), "provinces": names,
-        })
+        out.append(
+            {
+                "indicator": ind_id,
+                "target": g["target"].iloc[0],
+                "deadline": g["deadline"].iloc[0],
+                "n_at_risk": int((g["status"] == "at_risk").sum()),
+                "n_off_track": int((g["status"] == "off_track").sum()),
+                "n_achieved": int((g["status"] == "achieved").sum()),
+                "n_total": len(g),
+                "provinces": names,
+            }
+        )
     frame = pd.DataFrame(out)
     if frame.empty:
         return frame
@@ -302,7 +363,8 @@ def ensure_province_has_data(results: PeriodResults, province: str) -> None:
     if c.empty or not c[(c["province"] == province) & c["value"].notna() & monthly].shape[0]:
         raise ValueError(
             f"no data for {province} in {results.period} (dataset {results.dataset}): check that "
-            "its figures for this month were ingested (`python -m analysis list periods`)")
+            "its figures for this month were ingested (`python -m analysis list periods`)"
+        )
 
 
 def fmt_value(value: float, lang: str = "vi") -> str:
@@ -313,8 +375,9 @@ def _rank_cell(rank: object, n: object) -> str:
     return "—" if pd.isna(rank) else f"{int(rank)}/{int(n)}"
 
 
-def comparison_summary(results: PeriodResults, province: str, indicators: list[str],
-                       lang: str = "vi") -> pd.DataFrame:
+def comparison_summary(
+    results: PeriodResults, province: str, indicators: list[str], lang: str = "vi"
+) -> pd.DataFrame:
     """One row per indicator: value, rank now / last month / last year, national, gap, tier."""
     rows = []
     for ind_id in indicators:
@@ -322,24 +385,31 @@ def comparison_summary(results: PeriodResults, province: str, indicators: list[s
         if r is None:
             continue
         ind = catalog.get(ind_id)
-        rows.append({
-            i18n.t("table.indicator", lang): ind.short(lang),
-            i18n.t("table.value", lang): i18n.fmt_percent(r["value"], lang),
-            i18n.t("table.rank", lang): _rank_cell(r["rank"], r["n_ranked"]),
-            i18n.t("table.rank_prev_month", lang): _rank_cell(r["rank_prev_month"],
-                                                              r["n_ranked"]),
-            i18n.t("table.rank_prev_year", lang): _rank_cell(r["rank_prev_year"], r["n_ranked"]),
-            i18n.t("kpi.national_average", lang): i18n.fmt_percent(r["national_value"], lang),
-            i18n.t("kpi.regional_average", lang): i18n.fmt_percent(r["regional_value"], lang),
-            i18n.t("table.gap_target", lang): i18n.fmt_points(r["gap_target"], lang)
-            if pd.notna(r["gap_target"]) else "—",
-            i18n.t("table.tier", lang): "—" if pd.isna(r["tier"]) else f"Q{int(r['tier'])}",
-        })
+        rows.append(
+            {
+                i18n.t("table.indicator", lang): ind.short(lang),
+                i18n.t("table.value", lang): i18n.fmt_percent(r["value"], lang),
+                i18n.t("table.rank", lang): _rank_cell(r["rank"], r["n_ranked"]),
+                i18n.t("table.rank_prev_month", lang): _rank_cell(
+                    r["rank_prev_month"], r["n_ranked"]
+                ),
+                i18n.t("table.rank_prev_year", lang): _rank_cell(
+                    r["rank_prev_year"], r["n_ranked"]
+                ),
+                i18n.t("kpi.national_average", lang): i18n.fmt_percent(r["national_value"], lang),
+                i18n.t("kpi.regional_average", lang): i18n.fmt_percent(r["regional_value"], lang),
+                i18n.t("table.gap_target", lang): i18n.fmt_points(r["gap_target"], lang)
+                if pd.notna(r["gap_target"])
+                else "—",
+                i18n.t("table.tier", lang): "—" if pd.isna(r["tier"]) else f"Q{int(r['tier'])}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def peer_table(results: PeriodResults, province: str, indicators: list[str],
-               lang: str = "vi") -> pd.DataFrame:
+def peer_table(
+    results: PeriodResults, province: str, indicators: list[str], lang: str = "vi"
+) -> pd.DataFrame:
     """The province and its regional peers on the chosen indicators (values, vi-VN)."""
     from analysis import compare
 
@@ -353,8 +423,9 @@ def peer_table(results: PeriodResults, province: str, indicators: list[str],
     return wide.reset_index()
 
 
-def movers_table(results: PeriodResults, indicators: list[str], lang: str = "vi",
-                 n: int = 3) -> pd.DataFrame:
+def movers_table(
+    results: PeriodResults, indicators: list[str], lang: str = "vi", n: int = 3
+) -> pd.DataFrame:
     """The top movers since last month on each chosen indicator."""
     from analysis import compare
 
@@ -363,10 +434,38 @@ def movers_table(results: PeriodResults, indicators: list[str], lang: str = "vi"
         if catalog.get(ind_id).frequency != "monthly":
             continue
         for r in compare.top_movers(results.comparison, ind_id, n=n).itertuples():
-            rows.append({
-                i18n.t("table.indicator", lang): catalog.get(ind_id).short(lang),
-                i18n.t("table.province", lang): r.province_name,
-                i18n.t("table.value", lang): i18n.fmt_percent(r.value, lang),
-                i18n.t("table.change", lang): i18n.fmt_points(r.change_month, lang),
-            })
+            rows.append(
+                {
+                    i18n.t("table.indicator", lang): catalog.get(ind_id).short(lang),
+                    i18n.t("table.province", lang): r.province_name,
+                    i18n.t("table.value", lang): i18n.fmt_percent(r.value, lang),
+                    i18n.t("table.change", lang): i18n.fmt_points(r.change_month, lang),
+                }
+            )
     return pd.DataFrame(rows)
+
+
+def forecast_table(results: PeriodResults, province: str, lang: str = "vi") -> pd.DataFrame:
+    """Every target's forecast at its deadline with the interval, expected month and model."""
+    rows = target_rows(results, province)
+    out = []
+    for r in rows.itertuples():
+        forecast = (
+            f"{i18n.fmt_decimal(r.point, lang)} "
+            f"({i18n.fmt_decimal(r.lower, lang)}–{i18n.fmt_decimal(r.upper, lang)})"
+        )
+        expected = r.expected_completion
+        out.append(
+            {
+                i18n.t("table.indicator", lang): catalog.get(r.indicator).short(lang),
+                i18n.t("table.value", lang): i18n.fmt_percent(r.last_value, lang),
+                i18n.t("table.forecast", lang): forecast,
+                i18n.t("table.expected_completion", lang): i18n.fmt_period(
+                    pd.Period(expected), lang
+                )
+                if isinstance(expected, str) and expected
+                else "—",
+                i18n.t("table.model", lang): r.model,
+            }
+        )
+    return pd.DataFrame(out)

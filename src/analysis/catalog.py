@@ -113,8 +113,20 @@ class CatalogError(ValueError):
 
 
 def _parse(entry: dict) -> Indicator:
-    required = {"id", "family", "name_vi", "name_en", "unit", "frequency", "kind", "temporal",
-                "direction", "aggregation", "bounds", "source"}
+    required = {
+        "id",
+        "family",
+        "name_vi",
+        "name_en",
+        "unit",
+        "frequency",
+        "kind",
+        "temporal",
+        "direction",
+        "aggregation",
+        "bounds",
+        "source",
+    }
     missing = required - entry.keys()
     if missing:
         raise CatalogError(f"indicator {entry.get('id', '?')}: missing fields {sorted(missing)}")
@@ -128,18 +140,30 @@ def _parse(entry: dict) -> Indicator:
     )
     lo, hi = entry["bounds"]
     return Indicator(
-        id=entry["id"], family=entry["family"], name_vi=entry["name_vi"], name_en=entry["name_en"],
+        id=entry["id"],
+        family=entry["family"],
+        name_vi=entry["name_vi"],
+        name_en=entry["name_en"],
         short_vi=entry.get("short_vi", entry["name_vi"]),
         short_en=entry.get("short_en", entry["name_en"]),
-        unit=entry["unit"], frequency=entry["frequency"], kind=entry["kind"],
-        temporal=entry["temporal"], direction=entry["direction"],
-        numerator=entry.get("numerator", {}), denominator=entry.get("denominator", {}),
-        aggregation=entry["aggregation"], bounds=(float(lo), float(hi)), source=entry["source"],
-        weight=entry.get("weight"), headline=bool(entry.get("headline", False)),
+        unit=entry["unit"],
+        frequency=entry["frequency"],
+        kind=entry["kind"],
+        temporal=entry["temporal"],
+        direction=entry["direction"],
+        numerator=entry.get("numerator", {}),
+        denominator=entry.get("denominator", {}),
+        aggregation=entry["aggregation"],
+        bounds=(float(lo), float(hi)),
+        source=entry["source"],
+        weight=entry.get("weight"),
+        headline=bool(entry.get("headline", False)),
         aliases=tuple(entry.get("aliases", []) or []),
-        rank_aliases=tuple(entry.get("rank_aliases", []) or []), targets=targets,
+        rank_aliases=tuple(entry.get("rank_aliases", []) or []),
+        targets=targets,
         valid_to=str(entry["valid_to"]) if entry.get("valid_to") else None,
-        note=entry.get("note"), completion=bool(entry.get("completion", False)),
+        note=entry.get("note"),
+        completion=bool(entry.get("completion", False)),
     )
 
 
@@ -209,14 +233,21 @@ def targets_frame(period: pd.Period | str | None = None) -> pd.DataFrame:
         for t in chosen:
             if t is None:
                 continue
-            rows.append({
-                "indicator": ind.id, "target": t.value,
-                "deadline": t.deadline_period if ind.frequency == "monthly"
-                else pd.Period(t.deadline, freq="Y"),
-                "deadline_date": t.deadline, "direction": ind.direction,
-                "lower": ind.bounds[0], "upper": ind.bounds[1], "basis": t.basis,
-                "frequency": ind.frequency,
-            })
+            rows.append(
+                {
+                    "indicator": ind.id,
+                    "target": t.value,
+                    "deadline": t.deadline_period
+                    if ind.frequency == "monthly"
+                    else pd.Period(t.deadline, freq="Y"),
+                    "deadline_date": t.deadline,
+                    "direction": ind.direction,
+                    "lower": ind.bounds[0],
+                    "upper": ind.bounds[1],
+                    "basis": t.basis,
+                    "frequency": ind.frequency,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -224,16 +255,29 @@ def catalog_frame() -> pd.DataFrame:
     """The catalog as a flat table (for SQL and notebooks)."""
     rows = []
     for ind in indicators().values():
-        rows.append({
-            "indicator": ind.id, "family": ind.family, "name_vi": ind.name_vi,
-            "name_en": ind.name_en, "short_vi": ind.short_vi, "short_en": ind.short_en,
-            "unit": ind.unit, "frequency": ind.frequency, "kind": ind.kind,
-            "temporal": ind.temporal, "direction": ind.direction,
-            "aggregation": ind.aggregation, "weight": ind.weight,
-            "lower_bound": ind.bounds[0], "upper_bound": ind.bounds[1],
-            "numerator_vi": ind.numerator.get("vi"), "numerator_en": ind.numerator.get("en"),
-            "denominator_vi": ind.denominator.get("vi"),
-            "denominator_en": ind.denominator.get("en"), "headline": ind.headline,
-            "source": ind.source,
-        })
+        rows.append(
+            {
+                "indicator": ind.id,
+                "family": ind.family,
+                "name_vi": ind.name_vi,
+                "name_en": ind.name_en,
+                "short_vi": ind.short_vi,
+                "short_en": ind.short_en,
+                "unit": ind.unit,
+                "frequency": ind.frequency,
+                "kind": ind.kind,
+                "temporal": ind.temporal,
+                "direction": ind.direction,
+                "aggregation": ind.aggregation,
+                "weight": ind.weight,
+                "lower_bound": ind.bounds[0],
+                "upper_bound": ind.bounds[1],
+                "numerator_vi": ind.numerator.get("vi"),
+                "numerator_en": ind.numerator.get("en"),
+                "denominator_vi": ind.denominator.get("vi"),
+                "denominator_en": ind.denominator.get("en"),
+                "headline": ind.headline,
+                "source": ind.source,
+            }
+        )
     return pd.DataFrame(rows)

@@ -20,7 +20,9 @@ log = logging.getLogger("analysis")
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
     )
 
 
@@ -48,8 +50,9 @@ def ingest() -> None:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
     facts = published.read_published() if paths.published_dir().exists() else None
-    version = store.write_store(result.observations, result.harmonized,
-                                result.harmonization_log, result.files, facts)
+    version = store.write_store(
+        result.observations, result.harmonized, result.harmonization_log, result.files, facts
+    )
     n_log = len(result.harmonization_log)
     click.echo(
         f"data version {version}: {len(result.observations):,} observations from "
@@ -67,8 +70,12 @@ def check(files: tuple[Path, ...]) -> None:
 
     problems = ingest_mod.check_files(files)
     if problems:
-        click.echo(str(ingest_mod.IngestError(problems)).replace(
-            "nothing was written to data/processed", "nothing was written"), err=True)
+        click.echo(
+            str(ingest_mod.IngestError(problems)).replace(
+                "nothing was written to data/processed", "nothing was written"
+            ),
+            err=True,
+        )
         raise SystemExit(1)
     click.echo(f"{len(files)} file(s) OK")
 
@@ -86,16 +93,34 @@ def demo(until: str | None, out: Path | None) -> None:
 
 @main.command()
 @click.option("--period", help="Month YYYY-MM (default: the latest month with data).")
-@click.option("--province", "provinces", multiple=True,
-              help="Code (40), codename (nghe_an) or name (Nghệ An); repeat for several.")
-@click.option("--notebook", "notebooks", multiple=True,
-              help="Notebook name (30_leadership_briefing); repeat for several.")
-@click.option("--to", "formats", default="html,pdf", show_default=True,
-              help="Comma-separated output formats: html, pdf.")
+@click.option(
+    "--province",
+    "provinces",
+    multiple=True,
+    help="Code (40), codename (nghe_an) or name (Nghệ An); repeat for several.",
+)
+@click.option(
+    "--notebook",
+    "notebooks",
+    multiple=True,
+    help="Notebook name (30_leadership_briefing); repeat for several.",
+)
+@click.option(
+    "--to",
+    "formats",
+    default="html,pdf",
+    show_default=True,
+    help="Comma-separated output formats: html, pdf.",
+)
 @click.option("--jobs", type=click.IntRange(1, 64), help="Parallel workers (default: cores).")
 @click.option("--force", is_flag=True, help="Re-run even if inputs are unchanged.")
-@click.option("--lang", "langs", default="vi", show_default=True,
-              help="Report language: vi, en, or vi,en for both.")
+@click.option(
+    "--lang",
+    "langs",
+    default="vi",
+    show_default=True,
+    help="Report language: vi, en, or vi,en for both.",
+)
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (for cron logs).")
 def run(period, provinces, notebooks, formats, jobs, force, langs, scheduler, no_progress):
@@ -115,20 +140,32 @@ def run(period, provinces, notebooks, formats, jobs, force, langs, scheduler, no
             raise click.ClickException("no processed data: run `python -m analysis ingest`")
         period = rng[1]
     try:
-        summary = runner.run(period, provinces or None, notebooks or None, lang_list, fmts,
-                             jobs=jobs, force=force, scheduler=scheduler,
-                             progress=not no_progress)
+        summary = runner.run(
+            period,
+            provinces or None,
+            notebooks or None,
+            lang_list,
+            fmts,
+            jobs=jobs,
+            force=force,
+            scheduler=scheduler,
+            progress=not no_progress,
+        )
     except (params.ParameterError, KeyError) as exc:
         click.echo(f"refused before any kernel started:\n{exc}", err=True)
         raise SystemExit(2) from None
     out = paths.reports_dir() / period
     n = len(summary.results)
-    click.echo(f"{n - len(summary.failed)} of {n} report job(s) done "
-               f"({len(summary.skipped)} unchanged and skipped) -> {out}")
+    click.echo(
+        f"{n - len(summary.failed)} of {n} report job(s) done "
+        f"({len(summary.skipped)} unchanged and skipped) -> {out}"
+    )
     pdfs = sorted(out.glob("*/*.pdf"))
     if pdfs:
-        click.echo(f"PDF briefings: {out}/<province>/*.pdf ({len(pdfs)} files), "
-                   f"manifest: {out / 'manifest.json'}")
+        click.echo(
+            f"PDF briefings: {out}/<province>/*.pdf ({len(pdfs)} files), "
+            f"manifest: {out / 'manifest.json'}"
+        )
     for r in summary.failed:
         j = r["job"]
         click.echo(f"FAILED {j['unit']}/{j['notebook']} ({j['lang']}): {r['error']}", err=True)
@@ -137,8 +174,11 @@ def run(period, provinces, notebooks, formats, jobs, force, langs, scheduler, no
 
 
 @main.command("list")
-@click.argument("what", type=click.Choice(["indicators", "provinces", "notebooks", "periods"]),
-                default="indicators")
+@click.argument(
+    "what",
+    type=click.Choice(["indicators", "provinces", "notebooks", "periods"]),
+    default="indicators",
+)
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
 def list_(what: str, lang: str) -> None:
     """List indicators, provinces, notebooks or the periods in the store."""
@@ -148,12 +188,13 @@ def list_(what: str, lang: str) -> None:
         for ind in catalog.indicators().values():
             t = ind.targets[-1] if ind.targets else None
             target = f"  target {t.value:g}{ind.unit} by {t.deadline}" if t else ""
-            click.echo(f"{ind.id:40s} {ind.family:16s} {ind.frequency:8s} {ind.name(lang)}"
-                       f"{target}")
+            click.echo(f"{ind.id:40s} {ind.family:16s} {ind.frequency:8s} {ind.name(lang)}{target}")
     elif what == "provinces":
         for row in geography.provinces("34").itertuples():
-            click.echo(f"{row.code}  {row.codename:14s} {row.name:16s} "
-                       f"{geography.region_name(row.region, lang)}")
+            click.echo(
+                f"{row.code}  {row.codename:14s} {row.name:16s} "
+                f"{geography.region_name(row.region, lang)}"
+            )
     elif what == "notebooks":
         for nb in sorted(paths.notebooks_dir().glob("[0-9]*.ipynb")):
             click.echo(nb.stem)
@@ -161,7 +202,8 @@ def list_(what: str, lang: str) -> None:
         with store.connect() as con:
             rows = con.execute(
                 "SELECT dataset, min(period), max(period), count(*) FROM observations_34 "
-                "WHERE freq = 'M' GROUP BY dataset ORDER BY dataset").fetchall()
+                "WHERE freq = 'M' GROUP BY dataset ORDER BY dataset"
+            ).fetchall()
         for ds, first, last, n in rows:
             click.echo(f"{ds:10s} {first} .. {last}  ({n:,} rows)")
 

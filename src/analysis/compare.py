@@ -62,8 +62,11 @@ def aggregate(rows: pd.DataFrame, indicator: str) -> Aggregate:
     rows = rows[rows["value"].notna()]
     if rows.empty:
         return Aggregate(np.nan, np.nan, np.nan, 0, "none")
-    if rows["numerator"].notna().all() and rows["denominator"].notna().all() \
-            and ind.aggregation == "ratio_of_sums":
+    if (
+        rows["numerator"].notna().all()
+        and rows["denominator"].notna().all()
+        and ind.aggregation == "ratio_of_sums"
+    ):
         num, den = float(rows["numerator"].sum()), float(rows["denominator"].sum())
         return Aggregate(100.0 * num / den, num, den, len(rows), "ratio_of_sums")
     weights = _weights(rows)
@@ -88,12 +91,17 @@ def compare_indicator(obs: pd.DataFrame, indicator: str, period: pd.Period | str
     ind = catalog.get(indicator)
     p = pd.Period(period, freq="M")
     provinces = geography.provinces("34")[["code", "codename", "name", "region"]].rename(
-        columns={"code": "province_code", "codename": "province", "name": "province_name"})
+        columns={"code": "province_code", "codename": "province", "name": "province_name"}
+    )
     now = value_for_period(obs, ind.id, p)
     base = provinces.merge(
-        now[["province_code", "value", "numerator", "denominator", "period_used"]
-            + (["is_weighted"] if "is_weighted" in now else [])],
-        on="province_code", how="left")
+        now[
+            ["province_code", "value", "numerator", "denominator", "period_used"]
+            + (["is_weighted"] if "is_weighted" in now else [])
+        ],
+        on="province_code",
+        how="left",
+    )
     base["indicator"] = ind.id
     base["rank"] = rank_values(base["value"], ind.direction)
     base["n_ranked"] = int(base["value"].notna().sum())
@@ -104,7 +112,8 @@ def compare_indicator(obs: pd.DataFrame, indicator: str, period: pd.Period | str
         if ind.frequency == "annual" and label == "prev_month":
             before = before.iloc[0:0]
         prev = provinces[["province_code"]].merge(
-            before[["province_code", "value"]], on="province_code", how="left")
+            before[["province_code", "value"]], on="province_code", how="left"
+        )
         prev_rank = rank_values(prev["value"], ind.direction)
         base[f"rank_{label}"] = prev_rank.to_numpy()
         base[f"change_{label.split('_')[1]}"] = base["value"].to_numpy() - prev["value"].to_numpy()
@@ -133,8 +142,9 @@ def quartile_tiers(ranks: pd.Series, n: int) -> pd.Series:
     return pd.Series(tiers, index=ranks.index).astype("Int64")
 
 
-def compare_period(obs: pd.DataFrame, period: pd.Period | str,
-                   indicators: list[str] | None = None) -> pd.DataFrame:
+def compare_period(
+    obs: pd.DataFrame, period: pd.Period | str, indicators: list[str] | None = None
+) -> pd.DataFrame:
     """:func:`compare_indicator` for several indicators (default: every catalog indicator with
     data in the period), stacked."""
     ids = indicators or [i for i in catalog.indicators() if (obs["indicator"] == i).any()]
@@ -149,15 +159,20 @@ def national_series(obs: pd.DataFrame, indicator: str) -> pd.DataFrame:
     """The national value for every period (weighted as in :func:`aggregate`)."""
     rows = obs[obs["indicator"] == indicator]
     out = [
-        {"period": p, "value": (a := aggregate(g, indicator)).value, "n_units": a.n_units,
-         "method": a.method}
+        {
+            "period": p,
+            "value": (a := aggregate(g, indicator)).value,
+            "n_units": a.n_units,
+            "method": a.method,
+        }
         for p, g in rows.groupby("period", sort=True)
     ]
     return pd.DataFrame(out)
 
 
-def top_movers(comparison: pd.DataFrame, indicator: str, n: int = 3,
-               by: str = "change_month") -> pd.DataFrame:
+def top_movers(
+    comparison: pd.DataFrame, indicator: str, n: int = 3, by: str = "change_month"
+) -> pd.DataFrame:
     """The ``n`` provinces that improved most (direction-aware) on one indicator."""
     ind = catalog.get(indicator)
     rows = comparison[(comparison["indicator"] == ind.id) & comparison[by].notna()].copy()

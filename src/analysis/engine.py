@@ -28,14 +28,16 @@ def _start_warm_kernel(kernel_name: str, cwd: str | None) -> KernelManager:
     # The kernel's own stderr only carries start-up chatter and, for a warmed kernel left
     # unused when its worker exits, "parent appears to have exited"; cell errors reach the
     # notebook through the messaging channels, not through stderr.
-    km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"],
-                    stderr=subprocess.DEVNULL)
+    km.start_kernel(
+        cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"], stderr=subprocess.DEVNULL
+    )
     kc = km.client()
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=120)
-        reply = kc.execute_interactive(WARM_CODE, timeout=180, store_history=False,
-                                       output_hook=lambda msg: None)
+        reply = kc.execute_interactive(
+            WARM_CODE, timeout=180, store_history=False, output_hook=lambda msg: None
+        )
         if reply["content"]["status"] != "ok":
             log.warning("warm-up failed in a kernel: %s", reply["content"].get("evalue"))
     finally:

@@ -701,8 +701,16 @@ CENSOR_LIFT = 0.10
 """For censored series, the share of the range by which the transform's bounds are moved."""
 
 
-def _simulate_for(series: _Series, dl: int, lo: float | None, hi: float | None, level: float,
-                  rng: np.random.Generator, n_paths: int, censored: bool) -> _Sim:
+def _simulate_for(
+    series: _Series,
+    dl: int,
+    lo: float | None,
+    hi: float | None,
+    level: float,
+    rng: np.random.Generator,
+    n_paths: int,
+    censored: bool,
+) -> _Sim:
     """:func:`_simulate`, with the bounds read as asymptotes or as censoring limits.
 
     Adoption (e-ID activation, fibre, online dossiers) approaches its bound asymptotically: the
@@ -721,13 +729,16 @@ def _simulate_for(series: _Series, dl: int, lo: float | None, hi: float | None, 
     sim.lower, sim.upper = lo, hi
     if sim.paths is not None:
         sim.paths = np.clip(sim.paths, lo, hi)
-        sim.notes.append(f"completion series: transform bounds moved out by {_fmt(lift)}, "
-                         f"paths censored at [{_fmt(lo)}, {_fmt(hi)}]")
+        sim.notes.append(
+            f"completion series: transform bounds moved out by {_fmt(lift)}, "
+            f"paths censored at [{_fmt(lo)}, {_fmt(hi)}]"
+        )
     return sim
 
 
-def _effective_target(target: float, direction: str, sim: _Sim,
-                      resolution: float | None = None) -> float:
+def _effective_target(
+    target: float, direction: str, sim: _Sim, resolution: float | None = None
+) -> float:
     """Target for path comparisons: within ``eps`` of a bound counts as the bound.
 
     With a ``resolution`` (the size of one counted unit on the value's scale: 100/89 points
@@ -1085,8 +1096,7 @@ def _run_task(task: dict[str, Any], level: float, thr: StatusThresholds, n_paths
         except ValueError as exc:
             notes.append(f"bounds ignored ({exc})")
             lo = hi = None
-        sim = _simulate_for(series, dl, lo, hi, level, rng, n_paths,
-                            bool(task.get("censored")))
+        sim = _simulate_for(series, dl, lo, hi, level, rng, n_paths, bool(task.get("censored")))
         sim.notes.extend(notes)
         for target, direction, order in specs:
             s = _summarize(sim, target, direction, thr, level, task.get("resolution"))

@@ -55,7 +55,7 @@ _PREFIXES = ("thanh pho truc thuoc trung uong", "thanh pho", "tinh", "tp.", "tp 
 def _strip_prefix(folded: str) -> str:
     for prefix in _PREFIXES:
         if folded.startswith(prefix):
-            return folded[len(prefix):].strip(" .")
+            return folded[len(prefix) :].strip(" .")
     return folded
 
 
@@ -80,8 +80,9 @@ def units() -> tuple[Unit, ...]:
     t = _tables()
     out: list[Unit] = []
     for row in t["p63"].itertuples():
-        out.append(Unit("63", row.code, nfc(row.name), nfc(row.name), _codename(row.name),
-                        row.region))
+        out.append(
+            Unit("63", row.code, nfc(row.name), nfc(row.name), _codename(row.name), row.region)
+        )
     region34 = dict(zip(t["r34"].code, t["r34"].region, strict=True))
     for p in vnp.Province.iter_all():
         code = f"{int(p.code.value):02d}"
@@ -210,7 +211,8 @@ def match_province(query: str | int, basis: Basis = "34") -> Unit:
             old = unit("63", next(iter(former)))
             new = successor(old.code)
             raise UnknownProvince(
-                text, [new.name],
+                text,
+                [new.name],
                 f"{old.name} became part of {new.name} ({new.codename}) on 2025-07-01; "
                 "use the current unit",
             )

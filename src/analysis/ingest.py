@@ -39,8 +39,16 @@ from analysis.text import clean_cell, fold
 
 LONG_COLUMNS = ("province", "indicator", "period")
 OPTIONAL_COLUMNS = ("value", "numerator", "denominator", "basis", "source", "note")
-PROVINCE_HEADERS = {"province", "tinh/thanh pho", "tinh", "tinh thanh", "tinh/thanh", "don vi",
-                    "dia phuong", "tinh, thanh pho"}
+PROVINCE_HEADERS = {
+    "province",
+    "tinh/thanh pho",
+    "tinh",
+    "tinh thanh",
+    "tinh/thanh",
+    "don vi",
+    "dia phuong",
+    "tinh, thanh pho",
+}
 MISSING_TOKENS = {"", "-", "—", "–", "na", "n/a", "nan", "null", "none", "..."}
 VALUE_TOLERANCE = 0.01
 """Largest accepted gap, in percentage points, between a reported rate and numerator/denominator."""
@@ -76,8 +84,10 @@ class IngestError(Exception):
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
         files = sorted({p.file for p in self.problems})
-        head = (f"{len(self.problems)} problem(s) in {len(files)} file(s); nothing was written "
-                "to data/processed:")
+        head = (
+            f"{len(self.problems)} problem(s) in {len(files)} file(s); nothing was written "
+            "to data/processed:"
+        )
         super().__init__("\n".join([head, *(f"- {p}" for p in self.problems)]))
 
 
@@ -117,8 +127,18 @@ def read_sidecar(path: Path) -> dict:
     with open(side, encoding="utf-8") as fh:
         meta = yaml.safe_load(fh) or {}
     if not isinstance(meta, dict):
-        raise IngestError([Problem(str(side), None, None, None, "sidecar is not a YAML mapping",
-                                   "Write `key: value` lines (source, synthetic, period).")])
+        raise IngestError(
+            [
+                Problem(
+                    str(side),
+                    None,
+                    None,
+                    None,
+                    "sidecar is not a YAML mapping",
+                    "Write `key: value` lines (source, synthetic, period).",
+                )
+            ]
+        )
     return meta
 
 
@@ -136,12 +156,21 @@ def read_table(path: Path) -> RawTable:
     meta = read_sidecar(path)
     empty = RawTable(path, display, [], [], [], meta)
     if not path.exists():
-        empty.problems.append(Problem(display, None, None, None, "file not found",
-                                      "Check the path."))
+        empty.problems.append(
+            Problem(display, None, None, None, "file not found", "Check the path.")
+        )
         return empty
     if path.stat().st_size == 0:
-        empty.problems.append(Problem(display, None, None, None, "the file is empty",
-                                      "Export the sheet again; an empty file has no figures."))
+        empty.problems.append(
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "the file is empty",
+                "Export the sheet again; an empty file has no figures.",
+            )
+        )
         return empty
     suffix = path.suffix.lower()
     try:
@@ -151,26 +180,64 @@ def read_table(path: Path) -> RawTable:
             header, rows, numbers, sheet_meta = _read_xlsx(path)
             meta = {**sheet_meta, **meta}
         else:
-            empty.problems.append(Problem(display, None, None, None,
-                                          f"unsupported file type {suffix!r}",
-                                          "Send CSV (UTF-8) or Excel .xlsx."))
+            empty.problems.append(
+                Problem(
+                    display,
+                    None,
+                    None,
+                    None,
+                    f"unsupported file type {suffix!r}",
+                    "Send CSV (UTF-8) or Excel .xlsx.",
+                )
+            )
             return empty
     except UnicodeDecodeError:
-        empty.problems.append(Problem(display, None, None, None, "the file is not UTF-8 text",
-                                      "Save it again as 'CSV UTF-8' (Excel: Save As > CSV UTF-8)."))
+        empty.problems.append(
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "the file is not UTF-8 text",
+                "Save it again as 'CSV UTF-8' (Excel: Save As > CSV UTF-8).",
+            )
+        )
         return empty
     except Exception as exc:  # noqa: BLE001 - any parser failure means "unreadable"
-        empty.problems.append(Problem(display, None, None, None,
-                                      f"the file cannot be read ({type(exc).__name__}: {exc})",
-                                      "Open it in a spreadsheet program and save it again."))
+        empty.problems.append(
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                f"the file cannot be read ({type(exc).__name__}: {exc})",
+                "Open it in a spreadsheet program and save it again.",
+            )
+        )
         return empty
     table = RawTable(path, display, header, rows, numbers, meta)
     if not header:
-        table.problems.append(Problem(display, None, None, None, "the file has no header row",
-                                      "The first row must name the columns."))
+        table.problems.append(
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "the file has no header row",
+                "The first row must name the columns.",
+            )
+        )
     elif not rows:
-        table.problems.append(Problem(display, None, None, None, "the file has no data rows",
-                                      "Add one row per province (and indicator, and period)."))
+        table.problems.append(
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "the file has no data rows",
+                "Add one row per province (and indicator, and period).",
+            )
+        )
     return table
 
 
@@ -263,19 +330,25 @@ def parse_number(text: str, *, integer: bool, percent_ok: bool = False) -> float
         return None
     if s.endswith("%"):
         if not percent_ok:
-            raise CellError("a percent sign in a count",
-                            "Counts are whole numbers; put rates in the `value` column.")
+            raise CellError(
+                "a percent sign in a count",
+                "Counts are whole numbers; put rates in the `value` column.",
+            )
         s = s[:-1]
     if not _NUMBER.match(s):
-        raise CellError("text where a number is expected",
-                        "Write only digits, with ',' or '.' as separators; put remarks in `note`.")
+        raise CellError(
+            "text where a number is expected",
+            "Write only digits, with ',' or '.' as separators; put remarks in `note`.",
+        )
     sign = -1.0 if s.startswith("-") else 1.0
     s = s.lstrip("+-")
     if integer:
         groups = re.split(r"[.,]", s)
         if len(groups) > 1 and not all(len(g) == 3 for g in groups[1:]):
-            raise CellError("a count with a decimal part",
-                            "Counts must be whole numbers (2.852.992 or 2852992).")
+            raise CellError(
+                "a count with a decimal part",
+                "Counts must be whole numbers (2.852.992 or 2852992).",
+            )
         return sign * float("".join(groups))
     if "," in s and "." in s:
         decimal = "," if s.rfind(",") > s.rfind(".") else "."
@@ -287,8 +360,9 @@ def parse_number(text: str, *, integer: bool, percent_ok: bool = False) -> float
         sep = "," if s.count(",") > 1 else "."
         groups = s.split(sep)
         if not all(len(g) == 3 for g in groups[1:]):
-            raise CellError("a number with misplaced separators",
-                            "Write rates like 45,03 or 45.03.")
+            raise CellError(
+                "a number with misplaced separators", "Write rates like 45,03 or 45.03."
+            )
         s = "".join(groups)
     return sign * float(s)
 
@@ -326,23 +400,29 @@ def parse_period(text: str, frequency: str) -> pd.Period:
         if month is not None and not 1 <= month <= 12:
             raise CellError(f"month {month} does not exist", "Months run from 01 to 12.")
         if year < FIRST_YEAR:
-            raise CellError(f"year {year} is before {FIRST_YEAR}",
-                            "Check the year; the monitoring series start in 2015.")
+            raise CellError(
+                f"year {year} is before {FIRST_YEAR}",
+                "Check the year; the monitoring series start in 2015.",
+            )
         if frequency == "annual":
             if month is not None and kind != "ymd":
-                raise CellError("a month given for an annual indicator",
-                                "Write the year only (2024).")
+                raise CellError(
+                    "a month given for an annual indicator", "Write the year only (2024)."
+                )
             period = pd.Period(str(year), freq="Y")
             if period.end_time.date() > today() and period.start_time.date() > today():
                 raise CellError("a period in the future", "Check the year.")
             return period
         if month is None:
-            raise CellError("a year given for a monthly indicator",
-                            "Write the month as YYYY-MM (2026-10).")
+            raise CellError(
+                "a year given for a monthly indicator", "Write the month as YYYY-MM (2026-10)."
+            )
         period = pd.Period(year=year, month=month, freq="M")
         if period > pd.Period(today(), freq="M"):
-            raise CellError("a period in the future",
-                            f"Figures can be reported up to {today():%Y-%m}; check the date.")
+            raise CellError(
+                "a period in the future",
+                f"Figures can be reported up to {today():%Y-%m}; check the date.",
+            )
         return period
     raise CellError("not a period", "Write YYYY-MM for months (2026-10) or YYYY for years.")
 
@@ -351,8 +431,21 @@ def parse_period(text: str, frequency: str) -> pd.Period:
 
 
 NORMALIZED_COLUMNS = [
-    "dataset", "basis", "province_code", "indicator", "freq", "period", "value", "numerator",
-    "denominator", "rate_only", "source", "note", "source_file", "source_row", "is_synthetic",
+    "dataset",
+    "basis",
+    "province_code",
+    "indicator",
+    "freq",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "rate_only",
+    "source",
+    "note",
+    "source_file",
+    "source_row",
+    "is_synthetic",
 ]
 
 
@@ -413,28 +506,55 @@ def _long_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
     keys = [_header_key(h) for h in table.header]
     for required in LONG_COLUMNS:
         if required not in keys:
-            problems.append(Problem(table.display, 1, required, None,
-                                    f"the column {required!r} is missing",
-                                    "The long layout needs province, indicator and period "
-                                    "columns (see data/raw/README.md)."))
+            problems.append(
+                Problem(
+                    table.display,
+                    1,
+                    required,
+                    None,
+                    f"the column {required!r} is missing",
+                    "The long layout needs province, indicator and period "
+                    "columns (see data/raw/README.md).",
+                )
+            )
     if not ({"value", "numerator"} & set(keys)):
-        problems.append(Problem(table.display, 1, "value", None,
-                                "neither a 'value' nor a 'numerator' column",
-                                "Add the figures in 'value' (rates) or 'numerator' and "
-                                "'denominator' (counts)."))
+        problems.append(
+            Problem(
+                table.display,
+                1,
+                "value",
+                None,
+                "neither a 'value' nor a 'numerator' column",
+                "Add the figures in 'value' (rates) or 'numerator' and 'denominator' (counts).",
+            )
+        )
     if problems:
         return [], problems
     records = []
     for cells, row_no in zip(table.rows, table.row_numbers, strict=True):
         if len(cells) < len(keys):
-            problems.append(Problem(table.display, row_no, keys[len(cells)] if cells else None,
-                                    None, f"short row: {len(cells)} of {len(keys)} cells",
-                                    "Fill every column (leave a cell empty, not missing)."))
+            problems.append(
+                Problem(
+                    table.display,
+                    row_no,
+                    keys[len(cells)] if cells else None,
+                    None,
+                    f"short row: {len(cells)} of {len(keys)} cells",
+                    "Fill every column (leave a cell empty, not missing).",
+                )
+            )
             continue
-        if len(cells) > len(keys) and any(cells[len(keys):]):
-            problems.append(Problem(table.display, row_no, None, ",".join(cells[len(keys):]),
-                                    f"long row: {len(cells)} cells under {len(keys)} headers",
-                                    "Remove the extra cells or name their column."))
+        if len(cells) > len(keys) and any(cells[len(keys) :]):
+            problems.append(
+                Problem(
+                    table.display,
+                    row_no,
+                    None,
+                    ",".join(cells[len(keys) :]),
+                    f"long row: {len(cells)} cells under {len(keys)} headers",
+                    "Remove the extra cells or name their column.",
+                )
+            )
             continue
         row = dict(zip(keys, cells, strict=False))
         rec, more = _parse_row(table, row_no, row)
@@ -448,28 +568,55 @@ def _wide_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
     problems: list[Problem] = []
     header = table.header
     if _header_key(header[0]).replace("_", " ") not in PROVINCE_HEADERS:
-        problems.append(Problem(table.display, 1, header[0], header[0],
-                                "the first column does not name provinces",
-                                "Name it 'province' (or 'Tỉnh/Thành phố'), or use the long "
-                                "layout with an 'indicator' column."))
+        problems.append(
+            Problem(
+                table.display,
+                1,
+                header[0],
+                header[0],
+                "the first column does not name provinces",
+                "Name it 'province' (or 'Tỉnh/Thành phố'), or use the long "
+                "layout with an 'indicator' column.",
+            )
+        )
         return [], problems
     period_text = str(table.meta.get("period") or _period_from_name(table.path.name) or "")
     if not period_text:
-        problems.append(Problem(table.display, None, None, None,
-                                "no reporting period for this wide file",
-                                "Put the month in the file name (..._2026-10.xlsx) or in its "
-                                "sidecar (`period: 2026-10`)."))
+        problems.append(
+            Problem(
+                table.display,
+                None,
+                None,
+                None,
+                "no reporting period for this wide file",
+                "Put the month in the file name (..._2026-10.xlsx) or in its "
+                "sidecar (`period: 2026-10`).",
+            )
+        )
         return [], problems
     columns: list[tuple[int, str, str]] = []  # (position, indicator, field)
     for pos, name in enumerate(header[1:], start=1):
         base, _, suffix = name.partition("__")
-        field_ = {"": "value", "numerator": "numerator", "denominator": "denominator",
-                  "tu_so": "numerator", "mau_so": "denominator"}.get(_header_key(suffix))
+        field_ = {
+            "": "value",
+            "numerator": "numerator",
+            "denominator": "denominator",
+            "tu_so": "numerator",
+            "mau_so": "denominator",
+        }.get(_header_key(suffix))
         ind = catalog.resolve_indicator(base)
         if ind is None or field_ is None:
-            problems.append(Problem(table.display, 1, name, name, "unknown indicator column",
-                                    "Use catalog ids (see `python -m analysis list`); candidates: "
-                                    + ", ".join(catalog.indicator_candidates(base))))
+            problems.append(
+                Problem(
+                    table.display,
+                    1,
+                    name,
+                    name,
+                    "unknown indicator column",
+                    "Use catalog ids (see `python -m analysis list`); candidates: "
+                    + ", ".join(catalog.indicator_candidates(base)),
+                )
+            )
             continue
         columns.append((pos, ind, field_))
     if problems:
@@ -478,9 +625,16 @@ def _wide_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
     records = []
     for cells, row_no in zip(table.rows, table.row_numbers, strict=True):
         if len(cells) < len(header):
-            problems.append(Problem(table.display, row_no, header[len(cells)], None,
-                                    f"short row: {len(cells)} of {len(header)} cells",
-                                    "Fill every column (leave a cell empty, not missing)."))
+            problems.append(
+                Problem(
+                    table.display,
+                    row_no,
+                    header[len(cells)],
+                    None,
+                    f"short row: {len(cells)} of {len(header)} cells",
+                    "Fill every column (leave a cell empty, not missing).",
+                )
+            )
             continue
         for ind in indicators:
             row = {"province": cells[0], "indicator": ind, "period": period_text}
@@ -516,8 +670,9 @@ def _province_memo(text: str, basis: str) -> geography.Unit:
     return geography.match_province(text, basis)  # type: ignore[arg-type]
 
 
-def _parse_row(table: RawTable, row_no: int, row: dict,
-               colmap: dict | None = None) -> tuple[dict | None, list[Problem]]:
+def _parse_row(
+    table: RawTable, row_no: int, row: dict, colmap: dict | None = None
+) -> tuple[dict | None, list[Problem]]:
     colmap = colmap or {}
     col = lambda name: colmap.get(name, name)  # noqa: E731
     problems: list[Problem] = []
@@ -527,9 +682,13 @@ def _parse_row(table: RawTable, row_no: int, row: dict,
 
     ind = _indicator_memo(row.get("indicator", ""))
     if ind is None:
-        fail("indicator", row.get("indicator"), "unknown indicator",
-             "Use a catalog id (`python -m analysis list`); candidates: "
-             + ", ".join(catalog.indicator_candidates(row.get("indicator", ""))))
+        fail(
+            "indicator",
+            row.get("indicator"),
+            "unknown indicator",
+            "Use a catalog id (`python -m analysis list`); candidates: "
+            + ", ".join(catalog.indicator_candidates(row.get("indicator", ""))),
+        )
         return None, problems
 
     period = None
@@ -542,8 +701,12 @@ def _parse_row(table: RawTable, row_no: int, row: dict,
     basis: str | None = None
     if basis_text:
         if basis_text not in ("63", "34"):
-            fail("basis", basis_text, "basis must be 63 or 34",
-                 "Leave it empty: 63 before 2025-07, 34 from 2025-07.")
+            fail(
+                "basis",
+                basis_text,
+                "basis must be 63 or 34",
+                "Leave it empty: 63 before 2025-07, 34 from 2025-07.",
+            )
         else:
             basis = basis_text
     if basis is None and period is not None:
@@ -554,10 +717,14 @@ def _parse_row(table: RawTable, row_no: int, row: dict,
         try:
             unit = _province_memo(row.get("province", ""), basis)
         except geography.UnknownProvince as exc:
-            fail("province", row.get("province"), exc.reason,
-                 "Use a code, codename or name of a province on the "
-                 f"{basis}-unit basis" + (f" (did you mean {', '.join(exc.candidates)}?)"
-                                          if exc.candidates else "."))
+            fail(
+                "province",
+                row.get("province"),
+                exc.reason,
+                "Use a code, codename or name of a province on the "
+                f"{basis}-unit basis"
+                + (f" (did you mean {', '.join(exc.candidates)}?)" if exc.candidates else "."),
+            )
 
     numbers: dict[str, float | None] = {}
     for name, integer in (("value", False), ("numerator", True), ("denominator", True)):
@@ -573,31 +740,54 @@ def _parse_row(table: RawTable, row_no: int, row: dict,
     value, num, den = numbers["value"], numbers["numerator"], numbers["denominator"]
     if (num is None) != (den is None):
         missing = "denominator" if den is None else "numerator"
-        fail(missing, "", f"a {'numerator' if den is None else 'denominator'} without its "
-             f"{missing}", "Give both counts, or only the rate in 'value'.")
+        fail(
+            missing,
+            "",
+            f"a {'numerator' if den is None else 'denominator'} without its {missing}",
+            "Give both counts, or only the rate in 'value'.",
+        )
         return None, problems
     if value is None and num is None:
-        fail("value", "", "no figure in this row",
-             "Fill 'value' or 'numerator' and 'denominator', or remove the row.")
+        fail(
+            "value",
+            "",
+            "no figure in this row",
+            "Fill 'value' or 'numerator' and 'denominator', or remove the row.",
+        )
         return None, problems
     if ind.kind == "rate" and num is not None:
-        fail("numerator", row.get("numerator"), "counts given for a rate-only indicator",
-             f"{ind.id} is published as a rate; put it in 'value'.")
+        fail(
+            "numerator",
+            row.get("numerator"),
+            "counts given for a rate-only indicator",
+            f"{ind.id} is published as a rate; put it in 'value'.",
+        )
         return None, problems
     if num is not None and den is not None and den > 0 and value is not None:
         implied = 100.0 * num / den
         if abs(implied - value) > VALUE_TOLERANCE:
-            fail("value", row.get("value"),
-                 f"value disagrees with numerator/denominator ({implied:.4f})",
-                 "Correct either the rate or the counts.")
+            fail(
+                "value",
+                row.get("value"),
+                f"value disagrees with numerator/denominator ({implied:.4f})",
+                "Correct either the rate or the counts.",
+            )
             return None, problems
     if value is None and num is not None and den and den > 0:
         value = 100.0 * num / den
     return {
-        "basis": basis, "province_code": unit.code if unit else None, "indicator": ind.id,
-        "freq": ind.freq, "period": period, "value": value, "numerator": num,
-        "denominator": den, "rate_only": num is None, "source": row.get("source", ""),
-        "note": row.get("note", ""), "source_row": row_no,
+        "basis": basis,
+        "province_code": unit.code if unit else None,
+        "indicator": ind.id,
+        "freq": ind.freq,
+        "period": period,
+        "value": value,
+        "numerator": num,
+        "denominator": den,
+        "rate_only": num is None,
+        "source": row.get("source", ""),
+        "note": row.get("note", ""),
+        "source_row": row_no,
     }, problems
 
 
@@ -619,8 +809,11 @@ def _schema():
         return df["value"].isna() | derived | inside
 
     def numerator_le_denominator(df: pd.DataFrame) -> pd.Series:
-        return df["numerator"].isna() | df["denominator"].isna() | (
-            df["numerator"] <= df["denominator"])
+        return (
+            df["numerator"].isna()
+            | df["denominator"].isna()
+            | (df["numerator"] <= df["denominator"])
+        )
 
     return pa.DataFrameSchema(
         {
@@ -637,13 +830,18 @@ def _schema():
 
 _CHECK_TEXT = {
     "greater_than_or_equal_to(0)": ("a negative count", "Counts cannot be below zero."),
-    "greater_than(0)": ("a denominator of zero or less",
-                        "The denominator is the total (villages, dossiers, citizens); it must be "
-                        "positive."),
-    "value_in_bounds": ("a rate outside its bounds",
-                        "Rates are percentages between 0 and 100; check the decimal mark."),
-    "numerator_le_denominator": ("numerator above denominator",
-                                 "The part cannot exceed the total; check both counts."),
+    "greater_than(0)": (
+        "a denominator of zero or less",
+        "The denominator is the total (villages, dossiers, citizens); it must be positive.",
+    ),
+    "value_in_bounds": (
+        "a rate outside its bounds",
+        "Rates are percentages between 0 and 100; check the decimal mark.",
+    ),
+    "numerator_le_denominator": (
+        "numerator above denominator",
+        "The part cannot exceed the total; check both counts.",
+    ),
 }
 
 
@@ -673,8 +871,9 @@ def validate_observations(frame: pd.DataFrame) -> list[Problem]:
                 column, shown = "value", f"{row.value:g}"
             else:
                 shown = str(case.failure_case)
-            problems.append(Problem(row.source_file, int(row.source_row), column, shown, reason,
-                                    hint))
+            problems.append(
+                Problem(row.source_file, int(row.source_row), column, shown, reason, hint)
+            )
     # Frame-wide checks report one failure case per column; keep one problem per cell.
     problems = sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.row or 0))
     problems += _duplicate_problems(typed)
@@ -690,18 +889,26 @@ def _duplicate_problems(frame: pd.DataFrame) -> list[Problem]:
         if len(figures) <= 1:
             continue
         first = group.iloc[0]
-        same = (group[["value", "numerator", "denominator"]].round(6)
-                .eq(group[["value", "numerator", "denominator"]].round(6).iloc[0])
-                | group[["value", "numerator", "denominator"]].isna()).all(axis=1)
+        same = (
+            group[["value", "numerator", "denominator"]]
+            .round(6)
+            .eq(group[["value", "numerator", "denominator"]].round(6).iloc[0])
+            | group[["value", "numerator", "denominator"]].isna()
+        ).all(axis=1)
         for _, other in group[~same].iterrows():
-            problems.append(Problem(
-                other.source_file, int(other.source_row), "value",
-                _figure_text(other),
-                f"conflicting duplicate: {first.source_file} row {int(first.source_row)} gives "
-                f"{_figure_text(first)} for {other.province_code} {other.indicator} "
-                f"{other.period}",
-                "Keep one figure; to correct an earlier file, add `revises: <file>` to the new "
-                "file's sidecar."))
+            problems.append(
+                Problem(
+                    other.source_file,
+                    int(other.source_row),
+                    "value",
+                    _figure_text(other),
+                    f"conflicting duplicate: {first.source_file} row {int(first.source_row)} gives "
+                    f"{_figure_text(first)} for {other.province_code} {other.indicator} "
+                    f"{other.period}",
+                    "Keep one figure; to correct an earlier file, add `revises: <file>` to the new "
+                    "file's sidecar.",
+                )
+            )
     return problems
 
 
@@ -736,8 +943,19 @@ def apply_revisions(frame: pd.DataFrame, metas: dict[str, dict]) -> pd.DataFrame
 
 
 HARMONIZED_COLUMNS = [
-    "dataset", "province_code", "indicator", "freq", "period", "value", "numerator",
-    "denominator", "method", "n_units", "is_weighted", "source", "is_synthetic",
+    "dataset",
+    "province_code",
+    "indicator",
+    "freq",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "method",
+    "n_units",
+    "is_weighted",
+    "source",
+    "is_synthetic",
 ]
 
 
@@ -757,12 +975,14 @@ def harmonize_to_current_provinces(obs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     """
     if obs.empty:
         return pd.DataFrame(columns=HARMONIZED_COLUMNS), pd.DataFrame(
-            columns=["dataset", "province_code", "indicator", "period", "reason"])
+            columns=["dataset", "province_code", "indicator", "period", "reason"]
+        )
     cw = geography.crosswalk().set_index("old_code")
     expected = cw.groupby("new_code").size()
     pop = geography.population_63()
-    weights_col = {i.id: (i.weight or "population_thousands")
-                   for i in catalog.indicators().values()}
+    weights_col = {
+        i.id: (i.weight or "population_thousands") for i in catalog.indicators().values()
+    }
 
     current = obs[obs["basis"] == "34"].copy()
     current["method"] = "reported"
@@ -777,31 +997,47 @@ def harmonize_to_current_provinces(obs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     # Monthly and annual Periods cannot be sorted together: group on their text.
     old["period_key"] = old["period"].astype(str)
     keys = ["dataset", "new_code", "indicator", "freq", "period_key"]
-    g = old.groupby(keys, sort=True, observed=True).agg(
-        period=("period", "first"), n_units=("province_code", "size"),
-        all_counts=("has_counts", "all"), numerator=("numerator", "sum"),
-        denominator=("denominator", "sum"), wvalue=("wvalue", "sum"),
-        weight=("weight", "sum"), is_synthetic=("is_synthetic", "any"),
-        source=("source", lambda s: "; ".join(sorted(set(s)))),
-        members=("province_code", lambda s: set(s)),
-    ).reset_index()
+    g = (
+        old.groupby(keys, sort=True, observed=True)
+        .agg(
+            period=("period", "first"),
+            n_units=("province_code", "size"),
+            all_counts=("has_counts", "all"),
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+            wvalue=("wvalue", "sum"),
+            weight=("weight", "sum"),
+            is_synthetic=("is_synthetic", "any"),
+            source=("source", lambda s: "; ".join(sorted(set(s)))),
+            members=("province_code", lambda s: set(s)),
+        )
+        .reset_index()
+    )
     g["expected"] = g["new_code"].map(expected).astype(int)
     partial = g[g["n_units"] < g["expected"]]
-    log = [{
-        "dataset": r.dataset, "province_code": r.new_code, "indicator": r.indicator,
-        "period": r.period_key,
-        "reason": "former provinces " + ", ".join(
-            sorted(set(cw.index[cw["new_code"] == r.new_code]) - r.members))
-        + " not reported; no partial sum",
-    } for r in partial.itertuples()]
+    log = [
+        {
+            "dataset": r.dataset,
+            "province_code": r.new_code,
+            "indicator": r.indicator,
+            "period": r.period_key,
+            "reason": "former provinces "
+            + ", ".join(sorted(set(cw.index[cw["new_code"] == r.new_code]) - r.members))
+            + " not reported; no partial sum",
+        }
+        for r in partial.itertuples()
+    ]
     g = g[g["n_units"] >= g["expected"]].copy()
     unknown_weights = {i for i in g["indicator"] if weights_col[i] != "population_thousands"}
     if unknown_weights:
-        raise ValueError(f"weight column(s) for {sorted(unknown_weights)} are not in the "
-                         "reference data; add them to provinces_63.csv")
+        raise ValueError(
+            f"weight column(s) for {sorted(unknown_weights)} are not in the "
+            "reference data; add them to provinces_63.csv"
+        )
     counts = g["all_counts"].astype(bool)
     g["value"] = (100.0 * g["numerator"] / g["denominator"]).where(
-        counts, g["wvalue"] / g["weight"])
+        counts, g["wvalue"] / g["weight"]
+    )
     g.loc[~counts, ["numerator", "denominator"]] = np.nan
     g["method"] = np.where(counts, "sum_of_counts", "weighted_mean:population_thousands")
     g["is_weighted"] = ~counts
@@ -811,8 +1047,9 @@ def harmonize_to_current_provinces(obs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     # A unit reported on the 34 basis wins over one rebuilt from late 63-basis reports.
     both = pd.concat([current[HARMONIZED_COLUMNS], merged], ignore_index=True)
     both = both.drop_duplicates(["dataset", "province_code", "indicator", "period"], keep="first")
-    log_frame = pd.DataFrame(log, columns=["dataset", "province_code", "indicator", "period",
-                                           "reason"])
+    log_frame = pd.DataFrame(
+        log, columns=["dataset", "province_code", "indicator", "period", "reason"]
+    )
     return both.reset_index(drop=True), log_frame
 
 
@@ -822,8 +1059,13 @@ def harmonize_to_current_provinces(obs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
 def discover_inputs(raw_dir: Path | None = None) -> list[Path]:
     """Every CSV and XLSX under ``data/raw`` except reference tables and published extracts."""
     root = Path(raw_dir or paths.raw_dir())
-    found = [p for p in root.rglob("*") if p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
-             and p.is_file() and not p.name.startswith((".", "~$"))]
+    found = [
+        p
+        for p in root.rglob("*")
+        if p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
+        and p.is_file()
+        and not p.name.startswith((".", "~$"))
+    ]
     skip = {"reference", "published"}
     return sorted(p for p in found if not (set(p.relative_to(root).parts[:-1]) & skip))
 
@@ -845,11 +1087,17 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
         frame, more = normalize_table(table)
         problems += more
         metas[table.display] = table.meta
-        file_rows.append({"file": table.display, "dataset": table.dataset,
-                          "sha256": _sha256(path) if Path(path).exists() else None,
-                          "rows": len(table.rows), "synthetic": bool(table.meta.get("synthetic")),
-                          "source": str(table.meta.get("source") or table.display),
-                          "revises": str(table.meta.get("revises") or "")})
+        file_rows.append(
+            {
+                "file": table.display,
+                "dataset": table.dataset,
+                "sha256": _sha256(path) if Path(path).exists() else None,
+                "rows": len(table.rows),
+                "synthetic": bool(table.meta.get("synthetic")),
+                "source": str(table.meta.get("source") or table.display),
+                "revises": str(table.meta.get("revises") or ""),
+            }
+        )
         frames.append(frame)
     frames = [f for f in frames if not f.empty]
     obs = pd.concat(frames, ignore_index=True) if frames else _empty_frame()
@@ -870,7 +1118,8 @@ def ingest(raw_dir: Path | None = None) -> IngestResult:
     if result.problems:
         raise IngestError(result.problems)
     result.harmonized, result.harmonization_log = harmonize_to_current_provinces(
-        result.observations)
+        result.observations
+    )
     return result
 
 

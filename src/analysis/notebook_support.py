@@ -33,6 +33,20 @@ warnings.filterwarnings("ignore")
 pd.set_option("display.max_columns", 40)
 
 __all__ = [
-    "HTML", "Markdown", "analytics", "catalog", "compare", "display", "forecast", "geography",
-    "i18n", "np", "params", "pd", "plots", "plt", "store", "components",
+    "HTML",
+    "Markdown",
+    "analytics",
+    "catalog",
+    "compare",
+    "display",
+    "forecast",
+    "geography",
+    "i18n",
+    "np",
+    "params",
+    "pd",
+    "plots",
+    "plt",
+    "store",
+    "components",
 ]

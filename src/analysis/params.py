@@ -83,8 +83,10 @@ class ComparisonParams(_WithProvince):
         for v in value:
             found = catalog.resolve_indicator(str(v))
             if found is None:
-                raise ValueError(f"unknown indicator {v!r}; candidates: "
-                                 + ", ".join(catalog.indicator_candidates(str(v))))
+                raise ValueError(
+                    f"unknown indicator {v!r}; candidates: "
+                    + ", ".join(catalog.indicator_candidates(str(v)))
+                )
             out.append(found)
         return out
 
@@ -115,8 +117,9 @@ def model_for(notebook: str) -> type[_Base]:
     try:
         return NOTEBOOK_PARAMS[notebook]
     except KeyError:
-        raise ParameterError(f"unknown notebook {notebook!r}; notebooks: "
-                             + ", ".join(NOTEBOOK_PARAMS)) from None
+        raise ParameterError(
+            f"unknown notebook {notebook!r}; notebooks: " + ", ".join(NOTEBOOK_PARAMS)
+        ) from None
 
 
 def _format(err: ValidationError, notebook: str, given: Mapping[str, Any]) -> str:
@@ -126,16 +129,18 @@ def _format(err: ValidationError, notebook: str, given: Mapping[str, Any]) -> st
         value = given.get(name, e.get("input"))
         if e["type"] == "extra_forbidden":
             allowed = ", ".join(model_for(notebook).model_fields)
-            lines.append(f"unknown parameter {name!r} (value {value!r}); {notebook} takes: "
-                         f"{allowed}")
+            lines.append(
+                f"unknown parameter {name!r} (value {value!r}); {notebook} takes: {allowed}"
+            )
         else:
             msg = e["msg"].removeprefix("Value error, ")
             lines.append(f"parameter {name!r} = {value!r}: {msg}")
     return f"{notebook}: " + "; ".join(lines)
 
 
-def validate(notebook: str, given: Mapping[str, Any], *,
-             available: tuple[str, str] | None = None) -> _Base:
+def validate(
+    notebook: str, given: Mapping[str, Any], *, available: tuple[str, str] | None = None
+) -> _Base:
     """Check parameters for ``notebook``; raise :class:`ParameterError` naming each bad value.
 
     ``available`` is the (first, last) month with data; a period outside it is refused. When
@@ -151,8 +156,10 @@ def validate(notebook: str, given: Mapping[str, Any], *,
     if params.period is not None and available is not None:
         first, last = available
         if not first <= params.period <= last:
-            raise ParameterError(f"{notebook}: parameter 'period' = {params.period!r} is outside "
-                                 f"the data ({first} .. {last}); choose a month in that range")
+            raise ParameterError(
+                f"{notebook}: parameter 'period' = {params.period!r} is outside "
+                f"the data ({first} .. {last}); choose a month in that range"
+            )
     return params
 
 
@@ -166,8 +173,10 @@ def data_range() -> tuple[str, str] | None:
         return None
     with con:
         ds = store.default_dataset(con)
-        row = con.execute("SELECT min(period), max(period) FROM observations_34 "
-                          "WHERE freq = 'M' AND dataset = ?", [ds]).fetchone()
+        row = con.execute(
+            "SELECT min(period), max(period) FROM observations_34 WHERE freq = 'M' AND dataset = ?",
+            [ds],
+        ).fetchone()
     return (row[0], row[1]) if row and row[0] else None
 
 

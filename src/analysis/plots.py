@@ -1634,7 +1634,6 @@ def show(fig: Figure, dpi: int = 200) -> None:
     import io
 
     from IPython.display import Image, display
-    from matplotlib import pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")

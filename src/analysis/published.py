@@ -18,17 +18,42 @@ import pandas as pd
 from analysis import geography, paths
 from analysis.text import clean_cell, fold
 
-NATIONAL = {"viet nam", "ca nuoc", "(mean of provinces)", "(distribution)", "khoi bo, nganh",
-            "khoi tinh, thanh"}
+NATIONAL = {
+    "viet nam",
+    "ca nuoc",
+    "(mean of provinces)",
+    "(distribution)",
+    "khoi bo, nganh",
+    "khoi tinh, thanh",
+}
 NAME_COLUMNS = ("province_as_published", "unit_as_published", "province")
 VALUE_COLUMNS = ("value", "value_pct", "score", "dti_pdti")
 PERIOD_COLUMNS = ("year", "as_of", "reference")
 MEASURE_TO_INDICATOR = {
     "digital_economy_share_of_grdp_pct": "digital_economy_share_grdp_pct",
 }
-COLUMNS = ["file", "row", "geography_as_published", "basis", "province_code", "province",
-           "province_name", "measure", "indicator", "period_text", "year", "value", "value_text",
-           "numerator", "denominator", "rank", "rank_text", "rank_of", "source_url", "note"]
+COLUMNS = [
+    "file",
+    "row",
+    "geography_as_published",
+    "basis",
+    "province_code",
+    "province",
+    "province_name",
+    "measure",
+    "indicator",
+    "period_text",
+    "year",
+    "value",
+    "value_text",
+    "numerator",
+    "denominator",
+    "rank",
+    "rank_text",
+    "rank_of",
+    "source_url",
+    "note",
+]
 
 
 def _year(text: str) -> int | None:
@@ -57,13 +82,13 @@ def _basis_hint(name: str, row: dict, year: int | None) -> tuple[str, str]:
     if row.get("rank_of") in ("63", "34") and basis is None:
         basis = row["rank_of"]
     if basis is None:
-        basis = "34" if "post-merger" in fold(row.get("as_of", "")) or (year or 0) >= 2026 \
-            else "63"
+        basis = "34" if "post-merger" in fold(row.get("as_of", "")) or (year or 0) >= 2026 else "63"
     return name, basis
 
 
-def match_published_name(name: str, row: dict | None = None,
-                         year: int | None = None) -> geography.Unit | None:
+def match_published_name(
+    name: str, row: dict | None = None, year: int | None = None
+) -> geography.Unit | None:
     """The unit a published name refers to; ``None`` for national and group rows."""
     row = row or {}
     if fold(name) in NATIONAL or fold(name).startswith("("):
@@ -93,27 +118,38 @@ def read_published(folder: Path | None = None) -> pd.DataFrame:
             previous = period_text
             year = _year(period_text)
             unit = match_published_name(rec[name_col], rec, year)
-            measure = rec.get("measure") or rec.get("component") or (
-                "dti_rank" if "rank_dti" in rec else "")
+            measure = (
+                rec.get("measure")
+                or rec.get("component")
+                or ("dti_rank" if "rank_dti" in rec else "")
+            )
             value_text = next((rec[c] for c in VALUE_COLUMNS if rec.get(c)), "")
             rank_text = rec.get("rank") or rec.get("rank_dti") or ""
             rank_of = _number(rec.get("rank_of", "")) or (
-                63 if "rank_dti" in rec or ("63" in rec.get("unit_set", "") and rank_text)
-                else None)
-            rows.append({
-                "file": f"data/raw/published/{path.name}", "row": i,
-                "geography_as_published": rec[name_col],
-                "basis": unit.basis if unit else None,
-                "province_code": unit.code if unit else None,
-                "province": unit.codename if unit else None,
-                "province_name": unit.name if unit else None,
-                "measure": measure,
-                "indicator": MEASURE_TO_INDICATOR.get(fold(measure)),
-                "period_text": period_text, "year": year,
-                "value": _number(value_text), "value_text": value_text,
-                "numerator": _number(rec.get("numerator", "")),
-                "denominator": _number(rec.get("denominator", "")),
-                "rank": _number(rank_text), "rank_text": rank_text, "rank_of": rank_of,
-                "source_url": rec.get("source", ""), "note": rec.get("note", ""),
-            })
+                63 if "rank_dti" in rec or ("63" in rec.get("unit_set", "") and rank_text) else None
+            )
+            rows.append(
+                {
+                    "file": f"data/raw/published/{path.name}",
+                    "row": i,
+                    "geography_as_published": rec[name_col],
+                    "basis": unit.basis if unit else None,
+                    "province_code": unit.code if unit else None,
+                    "province": unit.codename if unit else None,
+                    "province_name": unit.name if unit else None,
+                    "measure": measure,
+                    "indicator": MEASURE_TO_INDICATOR.get(fold(measure)),
+                    "period_text": period_text,
+                    "year": year,
+                    "value": _number(value_text),
+                    "value_text": value_text,
+                    "numerator": _number(rec.get("numerator", "")),
+                    "denominator": _number(rec.get("denominator", "")),
+                    "rank": _number(rank_text),
+                    "rank_text": rank_text,
+                    "rank_of": rank_of,
+                    "source_url": rec.get("source", ""),
+                    "note": rec.get("note", ""),
+                }
+            )
     return pd.DataFrame(rows, columns=COLUMNS)

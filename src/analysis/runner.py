@@ -72,17 +72,31 @@ class Job:
 
     def cache_key(self, data_version: str, code: str) -> str:
         source = (paths.notebooks_dir() / f"{self.notebook}.ipynb").read_bytes()
-        blob = json.dumps({"params": self.parameters, "formats": list(self.formats),
-                           "data": data_version, "code": code}, sort_keys=True).encode()
+        blob = json.dumps(
+            {
+                "params": self.parameters,
+                "formats": list(self.formats),
+                "data": data_version,
+                "code": code,
+            },
+            sort_keys=True,
+        ).encode()
         return hashlib.sha256(source + blob).hexdigest()[:16]
 
 
-def plan_jobs(period: str, provinces: Sequence[str] | None = None,
-              notebooks: Sequence[str] | None = None, langs: Sequence[str] = ("vi",),
-              formats: Sequence[str] = FORMATS) -> list[Job]:
+def plan_jobs(
+    period: str,
+    provinces: Sequence[str] | None = None,
+    notebooks: Sequence[str] | None = None,
+    langs: Sequence[str] = ("vi",),
+    formats: Sequence[str] = FORMATS,
+) -> list[Job]:
     """Jobs for a run; raise :class:`analysis.params.ParameterError` for unknown names."""
-    units = ([geography.match_province(p, "34").codename for p in provinces]
-             if provinces else list(geography.provinces("34")["codename"]))
+    units = (
+        [geography.match_province(p, "34").codename for p in provinces]
+        if provinces
+        else list(geography.provinces("34")["codename"])
+    )
     if notebooks:
         chosen = list(notebooks)
         for nb in chosen:
@@ -93,12 +107,28 @@ def plan_jobs(period: str, provinces: Sequence[str] | None = None,
     for lang in langs:
         for nb in chosen:
             if nb in params.NATIONAL_NOTEBOOKS:
-                jobs.append(Job(nb, "national", period, lang, tuple(formats),
-                                {"period": period, "lang": lang}))
+                jobs.append(
+                    Job(
+                        nb,
+                        "national",
+                        period,
+                        lang,
+                        tuple(formats),
+                        {"period": period, "lang": lang},
+                    )
+                )
                 continue
             for unit in units:
-                jobs.append(Job(nb, unit, period, lang, tuple(formats),
-                                {"period": period, "province": unit, "lang": lang}))
+                jobs.append(
+                    Job(
+                        nb,
+                        unit,
+                        period,
+                        lang,
+                        tuple(formats),
+                        {"period": period, "province": unit, "lang": lang},
+                    )
+                )
     return jobs
 
 
@@ -137,15 +167,19 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
         # can be writing them.
         for stale in out_dir.glob(f".{job.stem}.*.tmp"):
             stale.unlink(missing_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{job.stem}.", suffix=".ipynb.tmp",
-                                        dir=out_dir)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{job.stem}.", suffix=".ipynb.tmp", dir=out_dir)
         os.close(fd)
         tmp = Path(tmp_name)
         try:
             try:
                 pm.execute_notebook(
-                    str(nb_in), str(tmp), parameters=job.parameters, kernel_name="python3",
-                    engine_name=engine, cwd=str(paths.notebooks_dir()), progress_bar=False,
+                    str(nb_in),
+                    str(tmp),
+                    parameters=job.parameters,
+                    kernel_name="python3",
+                    engine_name=engine,
+                    cwd=str(paths.notebooks_dir()),
+                    progress_bar=False,
                     log_output=False,
                 )
             except Exception as exc:  # noqa: BLE001 - any failure fails this job only
@@ -153,9 +187,11 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
                 if tmp.exists() and tmp.stat().st_size:
                     tmp.chmod(0o644)
                     _atomic_replace(tmp, failed)
-                result.update(status="failed", error=_short_error(exc),
-                              files=[str(failed.relative_to(paths.reports_dir()))]
-                              if failed.exists() else [])
+                result.update(
+                    status="failed",
+                    error=_short_error(exc),
+                    files=[str(failed.relative_to(paths.reports_dir()))] if failed.exists() else [],
+                )
                 return _finish(result, started)
             executed = out_dir / f"{job.stem}.ipynb"
             tmp.chmod(0o644)
@@ -168,8 +204,9 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
             except Exception as exc:  # noqa: BLE001
                 result.update(status="failed", error=f"rendering failed: {_short_error(exc)}")
                 return _finish(result, started)
-            result["files"] += [str(Path(w).relative_to(paths.reports_dir()))
-                                for w in written.values()]
+            result["files"] += [
+                str(Path(w).relative_to(paths.reports_dir())) for w in written.values()
+            ]
             (out_dir / f"{job.stem}.failed.ipynb").unlink(missing_ok=True)
         finally:
             tmp.unlink(missing_ok=True)
@@ -227,10 +264,17 @@ def _write_manifest(period: str, update: Callable[[dict], dict]) -> dict:
 def _entries(result: dict, key: str, data_version: str, code: str) -> list[dict]:
     job = result["job"]
     base = {
-        "notebook": job["notebook"], "unit": job["unit"], "lang": job["lang"],
-        "parameters": job["parameters"], "data_version": data_version, "code_version": code,
-        "cache_key": key, "duration_s": result.get("duration_s"), "status": result["status"],
-        "error": result.get("error"), "reused": result.get("reused", False),
+        "notebook": job["notebook"],
+        "unit": job["unit"],
+        "lang": job["lang"],
+        "parameters": job["parameters"],
+        "data_version": data_version,
+        "code_version": code,
+        "cache_key": key,
+        "duration_s": result.get("duration_s"),
+        "status": result["status"],
+        "error": result.get("error"),
+        "reused": result.get("reused", False),
         "finished_at": result.get("finished_at"),
     }
     files = result.get("files") or []
@@ -267,10 +311,18 @@ def _is_fresh(entry_list: list[dict], key: str) -> bool:
     return all(e["path"] and (paths.reports_dir() / e["path"]).exists() for e in entry_list)
 
 
-def run(period: str, provinces: Sequence[str] | None = None,
-        notebooks: Sequence[str] | None = None, langs: Sequence[str] = ("vi",),
-        formats: Sequence[str] = FORMATS, jobs: int | None = None, force: bool = False,
-        scheduler: str | None = None, progress: bool = True, engine: str = "warm") -> RunSummary:
+def run(
+    period: str,
+    provinces: Sequence[str] | None = None,
+    notebooks: Sequence[str] | None = None,
+    langs: Sequence[str] = ("vi",),
+    formats: Sequence[str] = FORMATS,
+    jobs: int | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    progress: bool = True,
+    engine: str = "warm",
+) -> RunSummary:
     """Run a month's reports; see the module docstring."""
     from analysis import analytics, store
 
@@ -281,11 +333,20 @@ def run(period: str, provinces: Sequence[str] | None = None,
     version = store.data_version()
     code = code_version()
     n_workers = max(1, int(jobs or os.cpu_count() or 1))
-    log.info("run period=%s data_version=%s code_version=%s jobs=%d notebooks=%s langs=%s "
-             "formats=%s provinces=%s force=%s scheduler=%s", period, version, code, n_workers,
-             sorted({j.notebook for j in planned}), list(langs), list(formats),
-             "all" if not provinces else ",".join(sorted({j.unit for j in planned})), force,
-             scheduler or "local")
+    log.info(
+        "run period=%s data_version=%s code_version=%s jobs=%d notebooks=%s langs=%s "
+        "formats=%s provinces=%s force=%s scheduler=%s",
+        period,
+        version,
+        code,
+        n_workers,
+        sorted({j.notebook for j in planned}),
+        list(langs),
+        list(formats),
+        "all" if not provinces else ",".join(sorted({j.unit for j in planned})),
+        force,
+        scheduler or "local",
+    )
 
     manifest = read_manifest(period)
     by_job: dict[tuple, list[dict]] = {}
@@ -296,13 +357,24 @@ def run(period: str, provinces: Sequence[str] | None = None,
         key = job.cache_key(version, code)
         previous = by_job.get((job.notebook, job.unit, job.lang), [])
         if not force and _is_fresh(previous, key):
-            results.append({"job": asdict(job), "status": "ok", "reused": True,
-                            "duration_s": 0.0, "files": [e["path"] for e in previous],
-                            "finished_at": previous[0].get("finished_at")})
+            results.append(
+                {
+                    "job": asdict(job),
+                    "status": "ok",
+                    "reused": True,
+                    "duration_s": 0.0,
+                    "files": [e["path"] for e in previous],
+                    "finished_at": previous[0].get("finished_at"),
+                }
+            )
         else:
             todo.append(job)
-    log.info("%d job(s): %d to run, %d unchanged since the last run", len(planned), len(todo),
-             len(planned) - len(todo))
+    log.info(
+        "%d job(s): %d to run, %d unchanged since the last run",
+        len(planned),
+        len(todo),
+        len(planned) - len(todo),
+    )
 
     if todo:
         t0 = time.perf_counter()
@@ -317,12 +389,20 @@ def run(period: str, provinces: Sequence[str] | None = None,
         if result["status"] != "ok":
             log.error("%s failed: %s", job.label, result["error"])
         _record(period, job, result, keys[job], version, code)
-    _write_manifest(period, lambda m: {
-        **m, "period": period, "data_version": version, "code_version": code,
-        "updated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "outputs": sorted(m.get("outputs", []), key=lambda e: (e["unit"], e["notebook"],
-                                                               e["lang"], e["format"] or "")),
-    })
+    _write_manifest(
+        period,
+        lambda m: {
+            **m,
+            "period": period,
+            "data_version": version,
+            "code_version": code,
+            "updated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "outputs": sorted(
+                m.get("outputs", []),
+                key=lambda e: (e["unit"], e["notebook"], e["lang"], e["format"] or ""),
+            ),
+        },
+    )
     return RunSummary(period, version, results)
 
 
@@ -330,19 +410,33 @@ def _record(period: str, job: Job, result: dict, key: str, version: str, code: s
     new = _entries(result, key, version, code)
 
     def update(m: dict) -> dict:
-        keep = [e for e in m.get("outputs", [])
-                if (e["notebook"], e["unit"], e["lang"]) != (job.notebook, job.unit, job.lang)]
+        keep = [
+            e
+            for e in m.get("outputs", [])
+            if (e["notebook"], e["unit"], e["lang"]) != (job.notebook, job.unit, job.lang)
+        ]
         return {**m, "outputs": keep + new}
 
     _write_manifest(period, update)
 
 
-def _execute(todo: list[Job], env: dict[str, str], n_workers: int, scheduler: str | None,
-             progress: bool, engine: str) -> Iterable[dict]:
+def _execute(
+    todo: list[Job],
+    env: dict[str, str],
+    n_workers: int,
+    scheduler: str | None,
+    progress: bool,
+    engine: str,
+) -> Iterable[dict]:
     from tqdm import tqdm
 
-    bar = tqdm(total=len(todo), disable=not progress or not todo, unit="report",
-               desc="reports", dynamic_ncols=True)
+    bar = tqdm(
+        total=len(todo),
+        disable=not progress or not todo,
+        unit="report",
+        desc="reports",
+        dynamic_ncols=True,
+    )
     try:
         if not todo:
             return
@@ -356,8 +450,9 @@ def _execute(todo: list[Job], env: dict[str, str], n_workers: int, scheduler: st
                     bar.update()
                     yield fut.result()
             return
-        with ProcessPoolExecutor(max_workers=min(n_workers, len(todo)),
-                                 initializer=_worker_init, initargs=(env,)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(n_workers, len(todo)), initializer=_worker_init, initargs=(env,)
+        ) as pool:
             futures = [pool.submit(run_job, job, env, engine) for job in todo]
             for fut in as_completed(futures):
                 bar.update()
@@ -365,8 +460,13 @@ def _execute(todo: list[Job], env: dict[str, str], n_workers: int, scheduler: st
                     yield fut.result()
                 except Exception as exc:  # noqa: BLE001 - a dead worker fails its job only
                     job = todo[futures.index(fut)]
-                    yield {"job": asdict(job), "status": "failed", "files": [],
-                           "error": f"worker died: {exc}", "duration_s": None,
-                           "trace": traceback.format_exc()}
+                    yield {
+                        "job": asdict(job),
+                        "status": "failed",
+                        "files": [],
+                        "error": f"worker died: {exc}",
+                        "duration_s": None,
+                        "trace": traceback.format_exc(),
+                    }
     finally:
         bar.close()

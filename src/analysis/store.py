@@ -61,37 +61,79 @@ def _period_starts(periods: pd.Series) -> pd.Series:
 
 def _observation_table(obs: pd.DataFrame) -> pd.DataFrame:
     units = pd.DataFrame([u.__dict__ for u in geography.units()])
-    units = units.rename(columns={"code": "province_code", "codename": "province",
-                                  "name": "province_name"})[
-        ["basis", "province_code", "province", "province_name", "region"]]
+    units = units.rename(
+        columns={"code": "province_code", "codename": "province", "name": "province_name"}
+    )[["basis", "province_code", "province", "province_name", "region"]]
     out = obs.merge(units, on=["basis", "province_code"], how="left")
     out["period_start"] = _period_starts(out["period"])
     out["period"] = out["period"].astype(str)
-    out = out[["dataset", "basis", "province_code", "province", "province_name", "region",
-               "indicator", "freq", "period", "period_start", "value", "numerator",
-               "denominator", "rate_only", "source", "note", "source_file", "source_row",
-               "is_synthetic"]]
-    return out.sort_values(["dataset", "indicator", "period", "basis", "province_code"],
-                           kind="stable").reset_index(drop=True)
+    out = out[
+        [
+            "dataset",
+            "basis",
+            "province_code",
+            "province",
+            "province_name",
+            "region",
+            "indicator",
+            "freq",
+            "period",
+            "period_start",
+            "value",
+            "numerator",
+            "denominator",
+            "rate_only",
+            "source",
+            "note",
+            "source_file",
+            "source_row",
+            "is_synthetic",
+        ]
+    ]
+    return out.sort_values(
+        ["dataset", "indicator", "period", "basis", "province_code"], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _harmonized_table(h: pd.DataFrame) -> pd.DataFrame:
-    p34 = geography.provinces("34").rename(columns={
-        "code": "province_code", "codename": "province", "name": "province_name"})
-    out = h.merge(p34[["province_code", "province", "province_name", "region"]],
-                  on="province_code", how="left")
+    p34 = geography.provinces("34").rename(
+        columns={"code": "province_code", "codename": "province", "name": "province_name"}
+    )
+    out = h.merge(
+        p34[["province_code", "province", "province_name", "region"]],
+        on="province_code",
+        how="left",
+    )
     out["period_start"] = _period_starts(out["period"])
     out["period"] = out["period"].astype(str)
-    out = out[["dataset", "province_code", "province", "province_name", "region", "indicator",
-               "freq", "period", "period_start", "value", "numerator", "denominator", "method",
-               "n_units", "is_weighted", "source", "is_synthetic"]]
-    return out.sort_values(["dataset", "indicator", "period", "province_code"],
-                           kind="stable").reset_index(drop=True)
+    out = out[
+        [
+            "dataset",
+            "province_code",
+            "province",
+            "province_name",
+            "region",
+            "indicator",
+            "freq",
+            "period",
+            "period_start",
+            "value",
+            "numerator",
+            "denominator",
+            "method",
+            "n_units",
+            "is_weighted",
+            "source",
+            "is_synthetic",
+        ]
+    ]
+    return out.sort_values(
+        ["dataset", "indicator", "period", "province_code"], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _reference_tables() -> dict[str, pd.DataFrame]:
-    provinces = pd.concat([geography.provinces("63"), geography.provinces("34")],
-                          ignore_index=True)
+    provinces = pd.concat([geography.provinces("63"), geography.provinces("34")], ignore_index=True)
     targets = catalog.targets_frame()
     targets["deadline"] = targets["deadline"].astype(str)
     return {
@@ -111,8 +153,13 @@ def build_lock(timeout: float = 600):
         yield
 
 
-def write_store(observations: pd.DataFrame, harmonized: pd.DataFrame, log: pd.DataFrame,
-                files: list[dict], published: pd.DataFrame | None = None) -> str:
+def write_store(
+    observations: pd.DataFrame,
+    harmonized: pd.DataFrame,
+    log: pd.DataFrame,
+    files: list[dict],
+    published: pd.DataFrame | None = None,
+) -> str:
     """Write the database and Parquet files atomically; return the data version."""
     version = compute_data_version(files)
     tables = {
@@ -124,14 +171,21 @@ def write_store(observations: pd.DataFrame, harmonized: pd.DataFrame, log: pd.Da
     }
     if published is not None:
         tables["published"] = published
-    meta = pd.DataFrame([{
-        "data_version": version, "schema_version": SCHEMA_VERSION, "code_version": __version__,
-        "n_observations": len(tables["observations"]),
-        "datasets": json.dumps(sorted(tables["observations"]["dataset"].unique().tolist())),
-        "latest_period": _latest_period(tables["observations_34"]),
-        "is_synthetic": bool(tables["observations"]["is_synthetic"].any())
-        if len(tables["observations"]) else False,
-    }])
+    meta = pd.DataFrame(
+        [
+            {
+                "data_version": version,
+                "schema_version": SCHEMA_VERSION,
+                "code_version": __version__,
+                "n_observations": len(tables["observations"]),
+                "datasets": json.dumps(sorted(tables["observations"]["dataset"].unique().tolist())),
+                "latest_period": _latest_period(tables["observations_34"]),
+                "is_synthetic": bool(tables["observations"]["is_synthetic"].any())
+                if len(tables["observations"])
+                else False,
+            }
+        ]
+    )
     tables["meta"] = meta
     target_dir = paths.processed_dir()
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -193,8 +247,9 @@ def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPy
     """Open the processed database (read-only by default, so notebooks cannot change it)."""
     db = Path(path or paths.database_path())
     if not db.exists():
-        raise StoreMissing(f"{db} does not exist: run `python -m analysis ingest` first "
-                           "(or `make report`).")
+        raise StoreMissing(
+            f"{db} does not exist: run `python -m analysis ingest` first (or `make report`)."
+        )
     return duckdb.connect(str(db), read_only=read_only)
 
 
@@ -218,8 +273,12 @@ def default_dataset(con: duckdb.DuckDBPyConnection) -> str:
     return sorted(found)[0] if found else "demo"
 
 
-def load_series_frame(dataset: str | None = None, path: Path | None = None,
-                      basis: str = "34", until: pd.Period | str | None = None) -> pd.DataFrame:
+def load_series_frame(
+    dataset: str | None = None,
+    path: Path | None = None,
+    basis: str = "34",
+    until: pd.Period | str | None = None,
+) -> pd.DataFrame:
     """Observations as a DataFrame with ``period`` as pandas Periods (34-unit basis default).
 
     ``until`` (a month) keeps only what was known by then: months up to it and years that ended

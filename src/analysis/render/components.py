@@ -396,8 +396,10 @@ def method_note(lang: str | None = "vi") -> Fragment:
     return _fragment(
         _METHOD_TEMPLATE,
         title=t("method.title", lang),
-        paragraphs=[t(key, lang, **numbers) if key == "method.status_rules" else t(key, lang)
-                    for key in METHOD_NOTE_KEYS],
+        paragraphs=[
+            t(key, lang, **numbers) if key == "method.status_rules" else t(key, lang)
+            for key in METHOD_NOTE_KEYS
+        ],
     )
 
 
@@ -650,7 +652,8 @@ __all__ = [
 
 _RISK_TEMPLATE = """
 <table class="status-table risk-table">
-<thead><tr><th class="col-indicator">{{ h.indicator }}</th><th class="col-target">{{ h.target }}</th>
+<thead><tr><th class="col-indicator">{{ h.indicator }}</th>
+<th class="col-target">{{ h.target }}</th>
 <th class="col-deadline">{{ h.deadline }}</th><th class="col-status">{{ h.summary }}</th>
 <th class="col-wide">{{ h.provinces }}</th>
 </tr></thead>
@@ -681,15 +684,21 @@ def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
     for r in risk.itertuples():
         n_bad = int(r.n_at_risk + r.n_off_track)
         names = ", ".join(r.provinces) if n_bad else t("risk.none", lang)
-        rows.append({
-            "indicator": catalog.get(r.indicator).short(lang),
-            "target": fmt_percent(r.target, lang, 0),
-            "deadline": fmt_period(pd.Period(str(r.deadline)), lang),
-            "summary": t("risk.summary", lang, count=n_bad, total=int(r.n_total)),
-            "provinces": names,
-            "tone": "off_track" if r.n_off_track else "at_risk" if n_bad else "on_track",
-        })
-    headers = {"indicator": t("table.indicator", lang), "target": t("table.target", lang),
-               "deadline": t("table.deadline", lang), "summary": t("table.status", lang),
-               "provinces": t("risk.provinces", lang)}
+        rows.append(
+            {
+                "indicator": catalog.get(r.indicator).short(lang),
+                "target": fmt_percent(r.target, lang, 0),
+                "deadline": fmt_period(pd.Period(str(r.deadline)), lang),
+                "summary": t("risk.summary", lang, count=n_bad, total=int(r.n_total)),
+                "provinces": names,
+                "tone": "off_track" if r.n_off_track else "at_risk" if n_bad else "on_track",
+            }
+        )
+    headers = {
+        "indicator": t("table.indicator", lang),
+        "target": t("table.target", lang),
+        "deadline": t("table.deadline", lang),
+        "summary": t("table.status", lang),
+        "provinces": t("risk.provinces", lang),
+    }
     return _fragment(_RISK_TEMPLATE, rows=rows, h=headers)
