@@ -51,7 +51,7 @@ test: lint
 	$(VENV)/bin/pytest -q
 
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 bench: setup
 	$(PY) -m pip install -q -e '.[dev,bench]'

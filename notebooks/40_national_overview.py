@@ -21,6 +21,8 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
 from analysis.notebook_support import *  # noqa: F403
+import html
+
 from analysis import briefing
 
 params_ = params.from_namespace("40_national_overview", globals())
@@ -53,18 +55,9 @@ plots.show(fig)
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.all_values', lang)}</h2>"))
-wide = results.comparison.pivot_table(
-    index="province_name", columns="indicator", values="value", sort=False
-)
-wide = wide[[c for c in catalog.indicators() if c in wide.columns]]
-wide.columns = [catalog.get(c).short(lang) for c in wide.columns]
-display(
-    HTML(
-        wide.map(lambda v: i18n.fmt_decimal(v, lang, 1)).to_html(
-            escape=True, classes="data-table compact"
-        )
-    )
-)
+for title, table in briefing.value_tables(results, lang):
+    display(HTML(f"<h3>{html.escape(title)}</h3>"))
+    display(HTML(table.to_html(index=False, escape=True, classes="data-table compact")))
 
 # %%
 display(components.method_note(lang))

@@ -534,3 +534,47 @@ def test_resolution_lets_the_last_task_complete_a_target() -> None:
         hist, "2026-12", target=100, lower=0, upper=100, censored=True, resolution=100 / 25
     )
     assert with_unit.prob_target_met >= 0.5
+
+
+def test_two_sided_calibration_keeps_median_and_order() -> None:
+    from analysis.forecast_models import Calibration
+
+    paths = (
+        np.random.default_rng(4).normal(0.0, 1.0, (2001, 3)).cumsum(axis=1)
+    )  # odd: median is a path
+    cal = Calibration(below=0.5, above=2.0)
+    out = cal.apply(paths)
+    med = np.median(paths, axis=0)
+    np.testing.assert_allclose(np.median(out, axis=0), med, atol=1e-9)
+    # Monotone per period: every path keeps its rank.
+    for j in range(paths.shape[1]):
+        assert (
+            np.argsort(out[:, j], kind="stable") == np.argsort(paths[:, j], kind="stable")
+        ).all()
+    dev, dev_out = paths - med, out - med
+    np.testing.assert_allclose(dev_out[dev < 0], 0.5 * dev[dev < 0])
+    np.testing.assert_allclose(dev_out[dev >= 0], 2.0 * dev[dev >= 0])
+
+
+def test_steady_riser_gets_little_probability_of_falling() -> None:
+    # A steadily rising rate: the mixture no longer spends paths on a random walk
+    # and calibrates each side of the median on its own.
+    idx = pd.period_range("2015", periods=12, freq="Y")
+    hist = pd.Series(np.linspace(20, 53, 12) + np.tile([0.4, -0.4], 6), index=idx)
+    res = forecast_to_deadline(hist, "2027", lower=0, upper=100, seed=1)
+    assert "naive" not in res.weights
+    assert res.prob_target_met > 0.85  # no target: P(at least the latest level)
+    assert "per side of the median" in res.model
+
+
+def test_short_backtest_tilts_less_toward_the_best_model() -> None:
+    from analysis.forecast_models import select_and_combine
+
+    # 10 annual points: n // 4 = 2 periods of backtest and a single usable origin.
+    y = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 15.0, 19.0, 22.0, 24.5, 26.5])
+    tr = Transform(0.0, 100.0)
+    data = GridData(tr.forward(y), y, np.ones(y.size, bool), tr)
+    ens = select_and_combine(data, 5, 0.8, np.random.default_rng(0))
+    assert len(ens.models) > 1  # not the single best model
+    w = np.asarray(ens.weights)
+    assert w.max() - w.min() <= 0.5 / 3 + 1e-9  # tilt scaled by 1 origin of 3

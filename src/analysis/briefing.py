@@ -469,3 +469,29 @@ def forecast_table(results: PeriodResults, province: str, lang: str = "vi") -> p
             }
         )
     return pd.DataFrame(out)
+
+
+def value_tables(
+    results: PeriodResults, lang: str = "vi", max_columns: int = 6
+) -> list[tuple[str, pd.DataFrame]]:
+    """Every province's value on every indicator, as tables narrow enough for an A4 page:
+    one per indicator family, split into chunks of at most ``max_columns`` indicators."""
+    c = results.comparison
+    wide = c.pivot_table(index="province_name", columns="indicator", values="value", sort=False)
+    order = geography.provinces("34").sort_values(["region", "name"])["name"]
+    wide = wide.reindex([n for n in order if n in wide.index])
+    out = []
+    for family, (name_vi, name_en) in catalog.FAMILIES.items():
+        ids = [
+            i.id
+            for i in catalog.indicators().values()
+            if i.family == family and i.id in wide.columns
+        ]
+        for start in range(0, len(ids), max_columns):
+            chunk = ids[start : start + max_columns]
+            table = wide[chunk].map(lambda v: i18n.fmt_decimal(v, lang, 1))
+            table.columns = [catalog.get(i).short(lang) for i in chunk]
+            table.index.name = i18n.t("table.province", lang)
+            part = f" ({start // max_columns + 1})" if len(ids) > max_columns else ""
+            out.append(((name_vi if lang == "vi" else name_en) + part, table.reset_index()))
+    return out

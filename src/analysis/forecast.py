@@ -24,19 +24,23 @@ and paths are clipped at the known bound.
 logit scale and on the original scale (statsmodels ``ExponentialSmoothing``),
 a logistic growth curve capped by the upper bound (scipy ``curve_fit``,
 residual bootstrap), ARIMA(1,1,0) with drift (conditional least squares, the
-statsmodels ``AutoReg`` estimator, on differences), naive and drift.  Without
-both bounds there is no logit scale: the same models run on the original
-scale and the logistic curve is skipped.
+statsmodels ``AutoReg`` estimator, on differences) and drift.  Without both
+bounds there is no logit scale: the same models run on the original scale and
+the logistic curve is skipped.  The random walk (naive) is no longer a
+candidate: as a predictive distribution it puts half its paths on a decline of
+a steadily rising series, and the equal-weight shrinkage kept it in every mix;
+the damped trend on the original scale covers the "stalls at its level" case.
 
 *Selection.* A rolling-origin backtest on the series' own history: horizon
 ``periods to deadline`` limited to ``[3, 12]`` and to ``n // 4``; 3 origins
-spaced half a horizon apart.  Logistic, ARIMA, naive and drift are refitted
+spaced half a horizon apart.  Logistic, ARIMA and drift are refitted
 at each origin; ETS keeps its full-sample smoothing parameters and restarts
 from the states its filter had at the origin (cheap; the parameters are the
-only look-ahead).  Models are weighted by ``0.5 x (1/MASE, normalised) +
-0.5 x equal``: a few origins rank models noisily and equal weights are hard
-to beat, so the backtest tilts rather than picks (the single best model is
-used when fewer than two origins fit).
+only look-ahead).  Models are weighted by ``s x (1/MASE, normalised) +
+(1 - s) x equal`` with ``s = 0.5 x (origins used / 3)``: a few origins rank
+models noisily and equal weights are hard to beat, so the backtest tilts
+rather than picks, and tilts less when a short history allows fewer origins
+(one origin: ``s = 1/6``).
 
 *Uncertainty.* 1000 paths are drawn from the weighted mixture of the models.
 The interval, the point forecast, the probability that the target is met and
@@ -52,9 +56,15 @@ computed (on the modelling scale).  The ``level`` quantile of these ratios is
 the factor that would have made the interval cover ``level`` of held-out
 values.  It is shrunk toward 1 on the log scale as if 6 extra ratios equalled 1
 (a quantile of a handful of correlated errors is noisy), bounded to
-``[0.25, 4]``, and applied to the dispersion of the final paths around their
-per-period median: ``z' = median + s (z - median)``.  ``interval_scale``
-reports ``s``.
+``[0.25, 4]``.  The same estimate is made separately for the held-out values
+below and above the median (each side's ratios against that side's
+half-width), shrunk toward the pooled factor in the same way, and applied to
+the deviations of the final paths on that side of their per-period median:
+``z' = median + s_below (z - median)`` under the median, ``s_above`` over it
+(a monotone map, so the paths stay paths).  Adoption series rarely fall, so
+a symmetric factor would put too much probability on a decline; the side of
+the held-out values also carries any bias of the median.  ``interval_scale``
+reports the pooled ``s``; the two side factors are named in ``model``.
 
 *Fallbacks* (each named in ``model``; none raises except an empty history):
 

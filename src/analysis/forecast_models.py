@@ -22,11 +22,13 @@ well under a millisecond; each also exists as an original-scale variant
     differences, estimated by conditional least squares (the statsmodels
     ``AutoReg`` estimator, see :func:`ar1_const_cls`).
 ``naive`` / ``drift``
-    Random walk without / with drift: the usual benchmarks.
+    Random walk without / with drift: the usual benchmarks (``naive`` only in
+    the fallbacks, see :class:`BacktestSettings`).
 
 :func:`select_and_combine` runs a cheap rolling-origin backtest, weights the
-models by inverse MASE shrunk toward equal weights and estimates an interval
-scale factor from the backtest's standardised errors.
+models by inverse MASE shrunk toward equal weights (more so when the history
+allows fewer backtest origins) and estimates one interval scale factor per
+side of the median from the backtest's standardised errors.
 """
 
 from __future__ import annotations
@@ -720,9 +722,12 @@ class Ensemble:
     notes: list[str] = field(default_factory=list)
     mase: dict[str, float] = field(default_factory=dict)
 
+    calibration: Calibration | None = None
+
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
         """Mixed and calibrated paths on the modelling scale, shape ``(n, h)``."""
-        return mix_paths(self.models, self.weights, self.scale, h, n, rng)
+        scale = self.calibration if self.calibration is not None else self.scale
+        return mix_paths(self.models, self.weights, scale, h, n, rng)
 
 
 def allocate_paths(weights: np.ndarray, n: int) -> np.ndarray:
@@ -737,18 +742,44 @@ def allocate_paths(weights: np.ndarray, n: int) -> np.ndarray:
     return counts
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """Dispersion factors for the deviations below and above the per-step median.
+
+    ``z' = median + below * (z - median)`` for values under the median and
+    ``above`` for values over it: a monotone map of each period's values, so
+    the paths keep their order (and stay the paths that every reported
+    quantity is read from).
+    """
+
+    below: float
+    above: float
+
+    def apply(self, paths: np.ndarray) -> np.ndarray:
+        """Recalibrated copy of ``paths`` (shape ``(n, h)``)."""
+        med = np.median(paths, axis=0)
+        dev = paths - med
+        return med + np.where(dev < 0, self.below, self.above) * dev
+
+
 def mix_paths(
     models: Sequence[FittedModel],
     weights: np.ndarray,
-    scale: float,
+    scale: float | Calibration,
     h: int,
     n: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Draw a weighted mixture of model paths and rescale its dispersion."""
+    """Draw a weighted mixture of model paths and rescale its dispersion.
+
+    ``scale`` is one factor for every deviation from the per-step median, or a
+    :class:`Calibration` (one factor per side of the median).
+    """
     counts = allocate_paths(weights, n)
     parts = [m.simulate(h, c, rng) for m, c in zip(models, counts, strict=True) if c > 0]
     paths = np.vstack(parts)
+    if isinstance(scale, Calibration):
+        return scale.apply(paths)
     if scale != 1.0:
         med = np.median(paths, axis=0)
         paths = med + scale * (paths - med)
@@ -809,14 +840,18 @@ class BacktestSettings:
     pool : tuple of str
         Candidate models (keys of :data:`CANDIDATES`).  The default mixes
         trends on the logit scale (which extrapolate S-curves toward the
-        bound), a saturating curve (which can level off below it), a damped
-        trend on the original scale and the no-change forecast (which guard
-        against the explosive growth that logit-scale trends project from
-        the first percent of an adoption curve).
+        bound), a saturating curve (which can level off below it) and a damped
+        trend on the original scale (which guards against the explosive growth
+        that logit-scale trends project from the first percent of an adoption
+        curve, and holds a stalled series near its level).  The random walk
+        (``naive``) is not in the default pool: as a predictive distribution it
+        puts half its mass on a decline of a series that rises steadily, and
+        the equal-weight shrinkage kept at least 1/12 of the paths on it.
     top_k : int
         Number of best models combined (default: all candidates).
     shrink : float
-        Weight of the inverse-MASE weights against equal weights.
+        Weight of the inverse-MASE weights against equal weights with the
+        planned ``n_origins`` backtest origins.
     calib_paths : int
         Paths per origin used to estimate the interval scale.
     prior_scale, prior_weight : float
@@ -825,19 +860,28 @@ class BacktestSettings:
         of a handful of correlated errors is noisy.
     scale_bounds : tuple of float
         Hard limits of the scale factor.
+    two_sided : bool
+        Calibrate the dispersion below and above the median separately
+        (each side shrunk toward the pooled factor), see :class:`Calibration`.
+    evidence_shrink : bool
+        With fewer usable origins than ``n_origins`` scale ``shrink`` down in
+        proportion (one origin: a sixth of the tilt) instead of keeping only
+        the best model.
     """
 
     max_horizon: int = 12
     min_horizon: int = 3
     n_origins: int = 3
     min_train: int = 8
-    pool: tuple[str, ...] = ("ets", "logistic", "arima", "ets_y", "naive", "drift")
-    top_k: int = 6
+    pool: tuple[str, ...] = ("ets", "logistic", "arima", "ets_y", "drift")
+    top_k: int = 5
     shrink: float = 0.5
     calib_paths: int = 200
     prior_scale: float = 1.0
     prior_weight: float = 6.0
     scale_bounds: tuple[float, float] = (0.25, 4.0)
+    two_sided: bool = True
+    evidence_shrink: bool = True
 
 
 def select_and_combine(
@@ -857,14 +901,18 @@ def select_and_combine(
        it had at the origin) and score point forecasts on observed values,
        scaled by the in-sample naive MAE (MASE).
     3. Keep the ``top_k`` models by MASE and weight them by
-       ``shrink * (1/MASE, normalised) + (1 - shrink) * equal``; with fewer
-       than two usable origins, keep only the best model.
+       ``shrink' * (1/MASE, normalised) + (1 - shrink') * equal`` where
+       ``shrink' = shrink * min(1, origins used / n_origins)``: the fewer the
+       origins, the noisier the ranking and the closer to equal weights.
     4. Interval calibration: at each origin, draw the weighted mixture of paths,
        and for each held-out value compute the ratio of its distance from the
        mixture median to the half-width of the nominal interval on its side.
        The ``level`` quantile of these ratios is the factor that would have
        made the intervals cover ``level`` of the held-out values; it is shrunk
-       toward 1 and bounded (see :class:`BacktestSettings`).
+       toward 1 and bounded (see :class:`BacktestSettings`).  The same is done
+       for the held-out values below and above the median separately, each
+       shrunk toward the pooled factor, and the two factors are applied to the
+       deviations on their side of the median (:class:`Calibration`).
 
     Parameters
     ----------
@@ -936,26 +984,32 @@ def select_and_combine(
     if not usable:
         # No backtest possible (e.g. history just long enough): fall back to the
         # damped trend if it fitted, otherwise the mean of naive and drift.
-        chosen = ["ets"] if "ets" in full else [c for c in ("naive", "drift") if c in full]
-        if not chosen:
+        if "ets" in full:
+            chosen = ["ets"]
+        else:
             full["naive"] = NaiveModel.fit(data)
-            chosen = ["naive"]
+            chosen = ["naive", "drift"] if "drift" in full else ["naive"]
         w = np.full(len(chosen), 1.0 / len(chosen))
         desc = "no usable backtest origin: " + " + ".join(_label(c, data) for c in chosen)
         return Ensemble([full[c] for c in chosen], w, 1.0, desc, notes, mase)
 
     ranked = sorted(usable, key=lambda k: (usable[k], list(s.pool).index(k)))
-    if len(fits_at) < 2:
+    if len(fits_at) < 2 and not s.evidence_shrink:
         chosen = ranked[:1]
     else:
         chosen = ranked[: s.top_k]
     inv = np.array([1.0 / max(usable[c], 1e-9) for c in chosen])
-    # Inverse-MASE weights shrunk toward equal weights: a few backtest origins
+    inv = inv / inv.sum()
+    # Backtest weights shrunk toward equal weights: a few backtest origins
     # rank models noisily and equal weights are famously hard to beat (the
     # "forecast combination puzzle"), so the backtest only tilts the mix.
-    w = s.shrink * inv / inv.sum() + (1.0 - s.shrink) / len(chosen)
+    # The tilt grows with the evidence: with fewer backtest origins than
+    # planned (short histories) the ranking is noisier, so the weights stay
+    # closer to equal (rather than trusting the single best model).
+    shrink = s.shrink * min(1.0, len(fits_at) / s.n_origins) if s.evidence_shrink else s.shrink
+    w = shrink * inv + (1.0 - shrink) / len(chosen)
 
-    scale, n_ratio, raw = _calibrate(data, fits_at, chosen, w, h_bt, level, rng, s)
+    scale, n_ratio, raw, sided = _calibrate(data, fits_at, chosen, w, h_bt, level, rng, s)
     parts = " + ".join(f"{_label(c, data)} {wi:.2f}" for c, wi in zip(chosen, w, strict=True))
     if len(chosen) == 1:
         how = (
@@ -965,7 +1019,7 @@ def select_and_combine(
         )
     else:
         how = (
-            f"combination of {parts}; weights {s.shrink:g}×(∝ 1/MASE) + {1 - s.shrink:g}×equal "
+            f"combination of {parts}; weights {shrink:.2g}×(∝ 1/MASE) + {1 - shrink:.2g}×equal "
             f"over the top {len(chosen)} of {len(usable)} models in a rolling-origin "
             f"backtest ({len(fits_at)} origins, horizon {h_bt})"
         )
@@ -974,7 +1028,9 @@ def select_and_combine(
             f"; intervals calibrated ×{scale:.2f} from {n_ratio} held-out errors "
             f"(raw {raw:.2f}, shrunk toward {s.prior_scale:g})"
         )
-    return Ensemble([full[c] for c in chosen], w, scale, how, notes, mase)
+        if sided is not None:
+            how += f"; per side of the median ×{sided.below:.2f} below, ×{sided.above:.2f} above"
+    return Ensemble([full[c] for c in chosen], w, scale, how, notes, mase, sided)
 
 
 def _calibrate(
@@ -986,10 +1042,16 @@ def _calibrate(
     level: float,
     rng: np.random.Generator,
     s: BacktestSettings,
-) -> tuple[float, int, float]:
-    """Interval scale factor from backtest errors (see :func:`select_and_combine`)."""
+) -> tuple[float, int, float, Calibration | None]:
+    """Interval scale factors from backtest errors (see :func:`select_and_combine`).
+
+    Returns the pooled factor, the number of ratios, the raw (unshrunk) pooled
+    factor and, when ``s.two_sided``, the :class:`Calibration` per side of the
+    median (else None).
+    """
     q_lo, q_hi = 0.5 - level / 2.0, 0.5 + level / 2.0
     ratios: list[np.ndarray] = []
+    sides: list[np.ndarray] = []
     for o, fits in fits_at.items():
         if not all(c in fits for c in chosen):
             continue
@@ -1004,17 +1066,36 @@ def _calibrate(
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.where(half > 0, dist / half, np.where(dist > 0, np.inf, 0.0))
         ratios.append(r[obs])
+        sides.append(above[obs])
     if not ratios:
-        return 1.0, 0, 1.0
+        return 1.0, 0, 1.0, None
     r_all = np.concatenate(ratios)
+    up = np.concatenate(sides)
     m = r_all.size
     if m == 0:
-        return 1.0, 0, 1.0
-    raw = float(np.quantile(r_all, level))
+        return 1.0, 0, 1.0, None
     lo_b, hi_b = s.scale_bounds
-    raw_c = float(np.clip(raw, lo_b, hi_b)) if np.isfinite(raw) else hi_b
-    log_s = (m * math.log(raw_c) + s.prior_weight * math.log(s.prior_scale)) / (m + s.prior_weight)
-    return float(np.clip(math.exp(log_s), lo_b, hi_b)), m, raw_c
+
+    def shrunk_quantile(r: np.ndarray, prior: float) -> tuple[float, float]:
+        raw = float(np.quantile(r, level))
+        raw_c = float(np.clip(raw, lo_b, hi_b)) if np.isfinite(raw) else hi_b
+        k = r.size
+        log_s = (k * math.log(raw_c) + s.prior_weight * math.log(prior)) / (k + s.prior_weight)
+        return float(np.clip(math.exp(log_s), lo_b, hi_b)), raw_c
+
+    pooled, raw_c = shrunk_quantile(r_all, s.prior_scale)
+    if not s.two_sided:
+        return pooled, m, raw_c, None
+    # Each side of the median on its own (the ratios above the median against
+    # the upper half-width, those below against the lower one), shrunk toward
+    # the pooled factor: a rising adoption series rarely falls, so its errors
+    # below the median are often smaller than those above it, and a symmetric
+    # factor would put too much probability on a decline (and the reverse near
+    # saturation).  The side of each held-out value also carries the median's
+    # bias: more values above the median widen the upper side.
+    below = shrunk_quantile(r_all[~up], pooled)[0] if (~up).any() else pooled
+    above = shrunk_quantile(r_all[up], pooled)[0] if up.any() else pooled
+    return pooled, m, raw_c, Calibration(below, above)
 
 
 _LABELS = {

@@ -1,0 +1,83 @@
+"""The processed store: seed facts reproduced by SQL, tables analysts rely on, idempotence."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analysis import demo, store
+
+
+@pytest.fixture
+def con(use_demo_store):
+    with store.connect() as c:
+        yield c
+
+
+def test_nghe_an_village_coverage_by_sql(con):
+    row = con.execute("""
+        SELECT numerator, denominator FROM observations
+        WHERE province = 'nghe_an' AND indicator = 'villages_mobile_broadband_pct'
+          AND period = '2023-08'""").fetchone()
+    assert row == (3743, 3806)
+    tidy = con.execute("""SELECT numerator, denominator, is_synthetic FROM tidy
+        WHERE province = 'nghe_an' AND indicator = 'villages_mobile_broadband_pct'
+          AND period = '2023-08'""").fetchone()
+    assert tidy == (3743, 3806, True)
+
+
+def test_every_province_level_seed_fact_is_reproduced_from_the_store(con):
+    expectations = demo.seed_fact_expectations()
+    assert len(expectations) >= 20
+    obs = con.execute("SELECT * FROM observations WHERE dataset = 'demo'").df()
+    frame = obs.rename(columns={"province_code": "province_code_"})
+    frame["province"] = frame.pop("province_code_")
+    checked = demo.check_seed_facts(frame, expectations)
+    failed = checked[~checked["ok"]]
+    assert failed.empty, failed[["fact_id", "statement"]].to_string()
+
+
+def test_harmonized_history_is_continuous_across_the_merger(con):
+    # Đà Nẵng (34 basis) before July 2025 = former Đà Nẵng + Quảng Nam, summed.
+    june = con.execute("""
+        SELECT numerator, denominator, method, n_units FROM observations_34
+        WHERE province = 'da_nang' AND indicator = 'villages_mobile_broadband_pct'
+          AND period = '2025-06'""").fetchone()
+    parts = con.execute("""
+        SELECT sum(numerator), sum(denominator) FROM observations
+        WHERE basis = '63' AND province_code IN ('48', '49')
+          AND indicator = 'villages_mobile_broadband_pct' AND period = '2025-06'""").fetchone()
+    assert june[:2] == parts and june[2] == "sum_of_counts" and june[3] == 2
+    months = con.execute("""
+        SELECT count(DISTINCT period) FROM observations_34
+        WHERE province = 'da_nang' AND indicator = 'villages_mobile_broadband_pct'""").fetchone()
+    assert months[0] == 58  # 2022-01 .. 2026-10, no gap at the merger
+
+
+def test_weighted_rates_are_flagged_and_the_gap_is_logged(con):
+    flagged = con.execute("""SELECT count(*) FROM observations_34
+        WHERE indicator = 'digital_economy_share_grdp_pct' AND is_weighted""").fetchone()[0]
+    assert flagged > 0
+    log = con.execute("SELECT * FROM harmonization_log").df()
+    assert ((log["province_code"] == "19") & (log["period"] == "2024-03")).any()  # Bắc Kạn gap
+
+
+def test_published_facts_keep_their_ranks_and_sources(con):
+    ranks = con.execute("""SELECT rank, rank_of, source_url FROM published
+        WHERE province = 'nghe_an' AND measure = 'dti_rank'""").fetchall()
+    assert ranks and ranks[0][0] == 52 and ranks[0][1] == 63 and ranks[0][2].startswith("http")
+
+
+def test_parquet_copies_match_the_database(use_demo_store):
+    parquet = use_demo_store / "processed" / "parquet" / "observations_34.parquet"
+    with duckdb.connect() as c:
+        n = c.execute(f"SELECT count(*) FROM '{parquet}'").fetchone()[0]
+    with store.connect() as c:
+        assert n == c.execute("SELECT count(*) FROM observations_34").fetchone()[0]
+
+
+def test_store_info(use_demo_store):
+    info = store.store_info()
+    assert info["is_synthetic"] and info["latest_period"] == "2026-10"
+    assert pd.Series([info["data_version"]]).str.fullmatch(r"[0-9a-f]{12}").all()
