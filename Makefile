@@ -10,7 +10,7 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig 
 PERIOD ?=
 JOBS ?=
 
-.PHONY: setup report test lint lab demo ingest bench clean-reports help
+.PHONY: setup report test lint lab demo ingest bench clean-reports help preview
 
 help:
 	@echo "make report  - set up, ingest the bundled data and render the latest month's reports"
@@ -61,3 +61,8 @@ bench: setup
 
 clean-reports:
 	rm -rf reports/[0-9]*
+
+# Page 1 of a briefing as a PNG for the README (after `make report`).
+preview:
+	@pdf=$$(ls -t reports/*/nghe_an/30_leadership_briefing.pdf | head -1); \
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile "$$pdf" docs/briefing-page1 && echo "docs/briefing-page1.png from $$pdf"

@@ -184,7 +184,8 @@ def status_rows(
                 value=i18n.fmt_percent(r.last_value, lang),
                 target=i18n.fmt_percent(r.target, lang, decimals=0),
                 deadline=i18n.fmt_date(_deadline_date(r.indicator, r.deadline), lang, short=True),
-                probability=r.prob_target_met if not r.overdue else None,
+                # Met targets and passed deadlines have no open question to put a probability on.
+            probability=r.prob_target_met if active else None,
                 required_pace=i18n.fmt_signed(r.required_pace, lang) + suffix
                 if active and pd.notna(r.required_pace)
                 else "—",
