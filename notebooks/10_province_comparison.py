@@ -27,24 +27,9 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook_support import *  # noqa: F403
 from analysis import briefing
 
-params_ = params.from_namespace("10_province_comparison", globals())
+params_, results = briefing.begin("10_province_comparison", globals())
 province, period, lang = params_.province, params_.period, params_.lang
 chosen = params_.indicators or [i.id for i in catalog.indicators().values() if i.headline]
-results = analytics.period_results(period, params_.dataset)
-briefing.ensure_province_has_data(results, province)
-plots.apply_theme()
-display(
-    briefing.metadata(
-        results,
-        province,
-        "10_province_comparison",
-        params_.model_dump(),
-        lang,
-        title_key="report.comparison_title",
-    )
-)
-if briefing.is_synthetic(results):
-    display(components.synthetic_notice(lang))
 
 # %%
 summary = briefing.comparison_summary(results, province, chosen, lang)

@@ -26,23 +26,8 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook_support import *  # noqa: F403
 from analysis import briefing
 
-params_ = params.from_namespace("20_target_forecast", globals())
+params_, results = briefing.begin("20_target_forecast", globals())
 province, period, lang = params_.province, params_.period, params_.lang
-results = analytics.period_results(period, params_.dataset)
-briefing.ensure_province_has_data(results, province)
-plots.apply_theme()
-display(
-    briefing.metadata(
-        results,
-        province,
-        "20_target_forecast",
-        params_.model_dump(),
-        lang,
-        title_key="report.forecast_title",
-    )
-)
-if briefing.is_synthetic(results):
-    display(components.synthetic_notice(lang))
 
 # %%
 display(components.status_table(briefing.status_rows(results, province, lang), lang))

@@ -28,14 +28,8 @@ import html
 
 from analysis import briefing
 
-params_ = params.from_namespace("30_leadership_briefing", globals())
+params_, results = briefing.begin("30_leadership_briefing", globals())
 province, period, lang = params_.province, params_.period, params_.lang
-results = analytics.period_results(period, params_.dataset)
-briefing.ensure_province_has_data(results, province)
-plots.apply_theme()
-display(briefing.metadata(results, province, "30_leadership_briefing", params_.model_dump(), lang))
-if briefing.is_synthetic(results):
-    display(components.synthetic_notice(lang))
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.key_figures', lang)}</h2>"))

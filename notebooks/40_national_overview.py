@@ -25,22 +25,8 @@ import html
 
 from analysis import briefing
 
-params_ = params.from_namespace("40_national_overview", globals())
+params_, results = briefing.begin("40_national_overview", globals())
 period, lang = params_.period, params_.lang
-results = analytics.period_results(period, params_.dataset)
-plots.apply_theme()
-display(
-    briefing.metadata(
-        results,
-        None,
-        "40_national_overview",
-        params_.model_dump(),
-        lang,
-        title_key="report.national_title",
-    )
-)
-if briefing.is_synthetic(results):
-    display(components.synthetic_notice(lang))
 
 # %%
 risk = briefing.provinces_at_risk(results)

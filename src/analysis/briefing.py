@@ -185,7 +185,7 @@ def status_rows(
                 target=i18n.fmt_percent(r.target, lang, decimals=0),
                 deadline=i18n.fmt_date(_deadline_date(r.indicator, r.deadline), lang, short=True),
                 # Met targets and passed deadlines have no open question to put a probability on.
-            probability=r.prob_target_met if active else None,
+                probability=r.prob_target_met if active else None,
                 required_pace=i18n.fmt_signed(r.required_pace, lang) + suffix
                 if active and pd.notna(r.required_pace)
                 else "—",
@@ -496,3 +496,43 @@ def value_tables(
             part = f" ({start // max_columns + 1})" if len(ids) > max_columns else ""
             out.append(((name_vi if lang == "vi" else name_en) + part, table.reset_index()))
     return out
+
+
+TITLE_KEYS = {
+    "10_province_comparison": "report.comparison_title",
+    "20_target_forecast": "report.forecast_title",
+    "30_leadership_briefing": "report.title",
+    "40_national_overview": "report.national_title",
+}
+
+
+def begin(notebook: str, namespace: dict) -> tuple[object, PeriodResults]:
+    """The opening every report notebook shares.
+
+    Validates the parameters as papermill injected them, loads the period's cached analytics,
+    checks the province has figures, applies the chart theme and displays the report metadata
+    (and the synthetic-data notice when it applies). Returns ``(params, results)``.
+    """
+    from IPython.display import display
+
+    from analysis import analytics, params, plots
+
+    p = params.from_namespace(notebook, namespace)
+    results = analytics.period_results(p.period, p.dataset)
+    province = getattr(p, "province", None) if notebook not in params.NATIONAL_NOTEBOOKS else None
+    if province:
+        ensure_province_has_data(results, province)
+    plots.apply_theme()
+    display(
+        metadata(
+            results,
+            province,
+            notebook,
+            p.model_dump(),
+            p.lang,
+            title_key=TITLE_KEYS.get(notebook, "report.title"),
+        )
+    )
+    if is_synthetic(results):
+        display(components.synthetic_notice(p.lang))
+    return p, results
