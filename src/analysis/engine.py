@@ -53,6 +53,9 @@ class WarmKernelPool:
         self._pending: dict[tuple[str, str | None], threading.Thread] = {}
         self._ready: dict[tuple[str, str | None], KernelManager] = {}
         self._errors: dict[tuple[str, str | None], BaseException] = {}
+        # One lock per key around "join the warm-up, take its kernel": two threads of one
+        # process (a multi-threaded Dask worker) must not both wait for the same kernel.
+        self._acquire_locks: dict[tuple[str, str | None], threading.Lock] = {}
         atexit.register(self.shutdown)
 
     def _warm(self, key: tuple[str, str | None]) -> None:
@@ -76,14 +79,17 @@ class WarmKernelPool:
     def acquire(self, kernel_name: str = "python3", cwd: str | None = None) -> KernelManager:
         """A started, warmed kernel for one notebook; warming of the next one starts now."""
         key = (kernel_name, cwd)
-        self.prefetch(kernel_name, cwd)
-        self._pending[key].join()
         with self._lock:
-            km = self._ready.pop(key, None)
-            err = self._errors.pop(key, None)
-        if km is None:
-            raise RuntimeError(f"could not start a warm kernel: {err}") from err
-        self.prefetch(kernel_name, cwd)
+            key_lock = self._acquire_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            self.prefetch(kernel_name, cwd)
+            self._pending[key].join()
+            with self._lock:
+                km = self._ready.pop(key, None)
+                err = self._errors.pop(key, None)
+            if km is None:
+                raise RuntimeError(f"could not start a warm kernel: {err}") from err
+            self.prefetch(kernel_name, cwd)
         return km
 
     def shutdown(self) -> None:

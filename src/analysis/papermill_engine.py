@@ -8,6 +8,7 @@ the kernel pool lives in :mod:`analysis.engine`.
 from __future__ import annotations
 
 import logging
+import os
 
 from papermill.engines import NBClientEngine
 
@@ -21,8 +22,10 @@ class WarmKernelEngine(NBClientEngine):
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-        cwd = kwargs.get("cwd")
-        km = POOL.acquire(kernel_name or "python3", str(cwd) if cwd else None)
+        # papermill has already changed into its ``cwd`` and does not pass it on: the current
+        # directory is the key the runner's workers warmed their kernel for.
+        cwd = kwargs.get("cwd") or os.getcwd()
+        km = POOL.acquire(kernel_name or "python3", str(cwd))
         try:
             return super().execute_managed_notebook(nb_man, kernel_name, km=km, **kwargs)
         finally:
