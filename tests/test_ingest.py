@@ -463,7 +463,10 @@ def test_store_is_untouched_by_a_refused_ingest_and_rebuilt_identically(workspac
     assert not list((workspace / "processed").glob(".dx-*"))
 
     (workspace / "raw" / "sub" / "bad.csv").unlink()
+    raw_before = {p: p.read_bytes() for p in (workspace / "raw").rglob("*") if p.is_file()}
     again = _ingest_to_store()
+    raw_after = {p: p.read_bytes() for p in (workspace / "raw").rglob("*") if p.is_file()}
+    assert raw_after == raw_before  # raw inputs are read, never written
     assert again.exit_code == 0
     assert store.data_version(db) == version
     with duckdb.connect(str(db), read_only=True) as con:
