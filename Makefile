@@ -36,8 +36,11 @@ setup: $(STAMP)
 demo: setup
 	$(PY) -m analysis demo
 
+# The demo data are regenerated up to the latest complete month (deterministic: unchanged
+# months give unchanged files); `make report DEMO=0` leaves data/raw/demo alone.
+DEMO ?= 1
 ingest: setup
-	@test -d data/raw/demo || $(PY) -m analysis demo
+	@if [ "$(DEMO)" != 0 ]; then $(PY) -m analysis demo; fi
 	$(PY) -m analysis ingest
 
 report: ingest
