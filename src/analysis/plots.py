@@ -1648,7 +1648,7 @@ def rank_and_map(
     *,
     lang: str = "vi",
     title: str | None = None,
-    figsize: tuple[float, float] = (A4_WIDTH, 6.0),
+    figsize: tuple[float, float] = (A4_WIDTH, 5.0),
 ) -> Figure:
     """The rank bars and the tile map of one indicator side by side (one briefing figure)."""
     fig = Figure(figsize=figsize, layout="constrained")
