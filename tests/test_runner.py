@@ -196,7 +196,7 @@ def test_a_killed_run_leaves_only_whole_files_and_the_next_run_completes(env):
         PERIOD, provinces=["40", "42"], notebooks=["30_leadership_briefing"], jobs=1, progress=False
     )
     assert summary.ok
-    assert not [p for p in env.rglob("*.tmp")]
+    assert not [p for p in env.rglob(".*.tmp*")]
     assert (env / PERIOD / "ha_tinh" / "30_leadership_briefing.pdf").exists()
 
 

@@ -24,6 +24,13 @@ def _setup_logging(verbose: bool) -> None:
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
+    if not verbose:
+        # jupyter_client logs "could not destroy zmq context" when a used kernel's client is
+        # collected: harmless, and not something an operator can act on.
+        logging.getLogger("traitlets").setLevel(logging.ERROR)
+        # One line per step of every PDF would bury the run's own log.
+        for name in ("weasyprint", "fontTools", "analysis.render.exporters", "papermill"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

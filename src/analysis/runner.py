@@ -165,9 +165,9 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
     with FileLock(str(out_dir / f".{job.stem}.lock"), timeout=3600):
         # Temporary files of this job left by a killed run; under the job's lock no other run
         # can be writing them.
-        for stale in out_dir.glob(f".{job.stem}.*.tmp"):
+        for stale in out_dir.glob(f".{job.stem}.*.tmp*"):
             stale.unlink(missing_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{job.stem}.", suffix=".ipynb.tmp", dir=out_dir)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{job.stem}.", suffix=".tmp.ipynb", dir=out_dir)
         os.close(fd)
         tmp = Path(tmp_name)
         try:
