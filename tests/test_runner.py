@@ -16,7 +16,7 @@ import pytest
 
 from analysis import ingest, params, published, runner, store
 
-from .conftest import DEMO_UNTIL, ROOT
+from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
 PERIOD = "2026-10"
@@ -249,7 +249,3 @@ def test_dask_local_cluster_runs_the_same_jobs(env):
         )
     assert summary.ok, summary.failed
     assert (env / PERIOD / "nghe_an" / "30_leadership_briefing.html").exists()
-
-
-def test_demo_until_matches_the_fixture():
-    assert DEMO_UNTIL == PERIOD
