@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import numpy as np
 import pandas as pd
 
 from analysis import catalog, geography, i18n
@@ -366,10 +365,6 @@ def ensure_province_has_data(results: PeriodResults, province: str) -> None:
             f"no data for {province} in {results.period} (dataset {results.dataset}): check that "
             "its figures for this month were ingested (`python -m analysis list periods`)"
         )
-
-
-def fmt_value(value: float, lang: str = "vi") -> str:
-    return i18n.fmt_percent(value, lang) if not (value is None or np.isnan(value)) else "—"
 
 
 def _rank_cell(rank: object, n: object) -> str:

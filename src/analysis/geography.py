@@ -17,7 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from analysis import paths
-from analysis.text import fold, nfc, strip_diacritics
+from analysis.text import fold, nfc
 
 Basis = Literal["63", "34"]
 MERGER_PERIOD = pd.Period("2025-07", freq="M")
@@ -227,27 +227,7 @@ def _candidates(text: str, basis: Basis, limit: int = 3) -> list[str]:
     return [name for _key_, _score, name in found]
 
 
-def match_any_basis(query: str | int, period: pd.Period | str | None = None) -> Unit:
-    """Match on the basis in force in ``period`` (or the current one), falling back to the other.
-
-    Published tables name former provinces (Hà Giang, Quảng Nam) long after the merger.
-    """
-    first: Basis = basis_for_period(period) if period is not None else "34"
-    second: Basis = "63" if first == "34" else "34"
-    try:
-        return match_province(query, first)
-    except UnknownProvince as exc:
-        try:
-            return match_province(query, second)
-        except UnknownProvince:
-            raise exc from None
-
-
 def successor(old_code: str) -> Unit:
     """The current unit a former province became part of."""
     cw = crosswalk().set_index("old_code")
     return unit("34", str(cw.loc[old_code, "new_code"]))
-
-
-def ascii_name(name: str) -> str:
-    return strip_diacritics(name)

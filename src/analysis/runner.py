@@ -147,10 +147,6 @@ def validate_jobs(jobs: Iterable[Job]) -> list[str]:
 # --- one job (runs in a worker process) ----------------------------------------------------
 
 
-def _atomic_replace(src: Path, dst: Path) -> None:
-    os.replace(src, dst)
-
-
 def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -> dict:
     """Execute and render one notebook; never raises (failures are returned as results)."""
     import papermill as pm
@@ -189,7 +185,7 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
                 failed = out_dir / f"{job.stem}.failed.ipynb"
                 if tmp.exists() and tmp.stat().st_size:
                     tmp.chmod(0o644)
-                    _atomic_replace(tmp, failed)
+                    os.replace(tmp, failed)
                 result.update(
                     status="failed",
                     error=_short_error(exc),
@@ -198,7 +194,7 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
                 return _finish(result, started)
             executed = out_dir / f"{job.stem}.ipynb"
             tmp.chmod(0o644)
-            _atomic_replace(tmp, executed)
+            os.replace(tmp, executed)
             result["files"].append(str(executed.relative_to(paths.reports_dir())))
             try:
                 from analysis.render import exporters
