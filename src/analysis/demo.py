@@ -548,6 +548,20 @@ class _Spec:
 
 _D26 = (8, 16, 7, 3)
 
+
+def _plan_spec(den_lo: int, den_hi: int, mix: tuple[int, int, int, int]) -> _Spec:
+    """A 2025 plan group: a few tasks or targets per province, all due by 2025-12."""
+    return _Spec(
+        temporal="stock",
+        den=("const", den_lo, den_hi),
+        s0=(0.0, 0.3),
+        cap=(1.0, 1.0),
+        width=(5, 12),
+        eps=(0.05, 0.15),
+        design=_Design(1.0, "2025-12", mix),
+    )
+
+
 SPECS: dict[str, _Spec] = {
     "villages_mobile_broadband_pct": _Spec(
         temporal="stock",
@@ -741,69 +755,13 @@ SPECS: dict[str, _Spec] = {
         eps=(0.03, 0.1),
         design=_Design(1.0, "2026-12", _D26, never_gap=(0.04, 0.12)),
     ),
-    "plan_tasks_digital_government_pct": _Spec(
-        temporal="stock",
-        den=("const", 8, 25),
-        s0=(0.0, 0.3),
-        cap=(1.0, 1.0),
-        width=(5, 12),
-        eps=(0.05, 0.15),
-        design=_Design(1.0, "2025-12", (10, 12, 8, 4)),
-    ),
-    "plan_tasks_information_security_pct": _Spec(
-        temporal="stock",
-        den=("const", 4, 10),
-        s0=(0.0, 0.3),
-        cap=(1.0, 1.0),
-        width=(5, 12),
-        eps=(0.05, 0.15),
-        design=_Design(1.0, "2025-12", (10, 12, 8, 4)),
-    ),
-    "plan_tasks_human_resources_pct": _Spec(
-        temporal="stock",
-        den=("const", 3, 8),
-        s0=(0.0, 0.3),
-        cap=(1.0, 1.0),
-        width=(5, 12),
-        eps=(0.05, 0.15),
-        design=_Design(1.0, "2025-12", (10, 12, 8, 4)),
-    ),
-    "plan_tasks_sector_dx_pct": _Spec(
-        temporal="stock",
-        den=("const", 5, 14),
-        s0=(0.0, 0.3),
-        cap=(1.0, 1.0),
-        width=(5, 12),
-        eps=(0.05, 0.15),
-        design=_Design(1.0, "2025-12", (10, 12, 8, 4)),
-    ),
-    "plan_targets_digital_government_pct": _Spec(
-        temporal="stock",
-        den=("const", 6, 11),
-        s0=(0.0, 0.3),
-        cap=(1.0, 1.0),
-        width=(5, 12),
-        eps=(0.05, 0.15),
-        design=_Design(1.0, "2025-12", (8, 12, 9, 5)),
-    ),
-    "plan_targets_digital_economy_pct": _Spec(
-        temporal="stock",
-        den=("const", 3, 8),
-        s0=(0.0, 0.3),
-        cap=(1.0, 1.0),
-        width=(5, 12),
-        eps=(0.05, 0.15),
-        design=_Design(1.0, "2025-12", (8, 12, 9, 5)),
-    ),
-    "plan_targets_digital_society_pct": _Spec(
-        temporal="stock",
-        den=("const", 3, 6),
-        s0=(0.0, 0.3),
-        cap=(1.0, 1.0),
-        width=(5, 12),
-        eps=(0.05, 0.15),
-        design=_Design(1.0, "2025-12", (8, 12, 9, 5)),
-    ),
+    "plan_tasks_digital_government_pct": _plan_spec(8, 25, (10, 12, 8, 4)),
+    "plan_tasks_information_security_pct": _plan_spec(4, 10, (10, 12, 8, 4)),
+    "plan_tasks_human_resources_pct": _plan_spec(3, 8, (10, 12, 8, 4)),
+    "plan_tasks_sector_dx_pct": _plan_spec(5, 14, (10, 12, 8, 4)),
+    "plan_targets_digital_government_pct": _plan_spec(6, 11, (8, 12, 9, 5)),
+    "plan_targets_digital_economy_pct": _plan_spec(3, 8, (8, 12, 9, 5)),
+    "plan_targets_digital_society_pct": _plan_spec(3, 6, (8, 12, 9, 5)),
 }
 """How each monthly ratio indicator is simulated (``dx_plan_tasks_overdue_pct`` and the annual
 digital-economy share have their own functions)."""
