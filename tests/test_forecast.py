@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from analysis import forecast as fc
 from analysis.forecast import (
     BATCH_COLUMNS,
+    PooledCalibration,
     StatusThresholds,
     cached_forecast_batch,
     fit_logistic_curve,
@@ -578,3 +579,99 @@ def test_short_backtest_tilts_less_toward_the_best_model() -> None:
     assert len(ens.models) > 1  # not the single best model
     w = np.asarray(ens.weights)
     assert w.max() - w.min() <= 0.5 / 3 + 1e-9  # tilt scaled by 1 origin of 3
+
+
+# --------------------------------------------------------------------------- pooled calibration
+def _evidence(errors: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    return np.column_stack([steps.astype(float), errors])
+
+
+def test_pooled_calibration_needs_enough_errors() -> None:
+    small = _evidence(np.zeros(10), np.ones(10))
+    assert PooledCalibration.from_evidence([small, None, small]) is None
+    big = PooledCalibration.from_evidence([small] * 6)
+    assert big is not None and big.n_series == 6 and big.n_errors == 60
+
+
+def test_pooled_calibration_steps_fall_back_to_shorter_or_all() -> None:
+    steps = np.repeat([1, 2, 3], [40, 40, 10])
+    cal = PooledCalibration.from_evidence([_evidence(steps * 1.0, steps)])
+    assert cal is not None
+    assert set(cal.errors_for(1)) == {1.0}
+    assert set(cal.errors_for(2)) == {2.0}
+    assert set(cal.errors_for(3)) == {2.0}  # 10 errors at step 3: the longest step with 30+
+    assert set(cal.errors_for(9)) == {2.0}
+    few = PooledCalibration.from_evidence([_evidence(np.arange(60.0), np.arange(60) % 3 + 1)])
+    assert few is not None and few.errors_for(1).size == 60  # no step has 30: all together
+
+
+def test_pooled_calibration_is_a_monotone_map_with_the_pooled_errors() -> None:
+    rng = np.random.default_rng(0)
+    errors = rng.normal(2.0, 3.0, 400)  # median error +2 units: the raw median is too low
+    cal = PooledCalibration.from_evidence([_evidence(errors, np.ones(400))])
+    raw = rng.normal(0.0, 1.0, (1000, 3)) + np.array([0.0, 1.0, 2.0])
+    out = cal.apply(raw, unit=0.5)
+    for t in range(3):
+        # Same order of the paths in every period (paths stay paths) ...
+        assert (np.argsort(out[:, t], kind="stable") == np.argsort(raw[:, t], kind="stable")).all()
+        # ... and the spread and bias of the pooled errors, in the series' unit.
+        assert np.median(out[:, t]) == pytest.approx(np.median(raw[:, t]) + 0.5 * 2.0, abs=0.15)
+        width = np.subtract(*np.quantile(out[:, t], [0.9, 0.1]))
+        assert width == pytest.approx(0.5 * np.subtract(*np.quantile(errors, [0.9, 0.1])), rel=0.05)
+
+
+def _noisy_lines(n_series: int = 40, n: int = 48, ahead: int = 6):
+    rng = np.random.default_rng(1)
+    hist, future = {}, {}
+    idx = pd.period_range("2022-01", periods=n, freq="M")
+    for i in range(n_series):
+        t = np.arange(n + ahead)
+        y = rng.uniform(5, 40) + rng.uniform(0.2, 1.0) * t
+        y = y + rng.standard_t(4, n + ahead) * rng.uniform(0.5, 2.0)  # heavy-tailed noise
+        hist[f"p{i:02d}"] = pd.Series(y[:n], index=idx)
+        future[f"p{i:02d}"] = y[n:]
+    return hist, future
+
+
+def test_forecast_pooled_covers_held_out_values_at_the_nominal_rate() -> None:
+    hist, future = _noisy_lines()
+    res = fc.forecast_pooled(hist, "2026-06", level=0.8)
+    assert list(res) == list(hist)
+    inside = [
+        (r.path["lower"].to_numpy() <= future[k]) & (future[k] <= r.path["upper"].to_numpy())
+        for k, r in res.items()
+    ]
+    assert 0.7 <= float(np.mean(inside)) <= 0.9  # 240 held-out values
+    assert all("pooled" in r.model and "40 series" in r.model for r in res.values())
+    for r in res.values():
+        assert_no_nan(r)
+    alone = fc.forecast_pooled(hist, "2026-06", pool=False)
+    assert not any("pooled" in r.model for r in alone.values())
+
+
+def test_forecast_pooled_keeps_bounds_and_is_deterministic() -> None:
+    hist = {f"s{i}": s_curve(seed=i, cap=95.0, noise=2.0) for i in range(12)}
+    hist["flat"] = pd.Series(50.0, index=hist["s0"].index)
+    a = fc.forecast_pooled(hist, "2027-06", target=90, lower=0, upper=100, return_paths=True)
+    b = fc.forecast_pooled(hist, "2027-06", target=90, lower=0, upper=100, jobs=2)
+    for k in hist:
+        assert (a[k].paths >= 0).all() and (a[k].paths <= 100).all()
+        pd.testing.assert_frame_equal(a[k].path, b[k].path)
+        assert a[k].prob_target_met == b[k].prob_target_met
+    assert "flat series" in a["flat"].model and "pooled" not in a["flat"].model
+    assert "pooled" in a["s0"].model
+    probs = [
+        fc.forecast_pooled(hist, "2027-06", target=t, lower=0, upper=100)["s3"].prob_target_met
+        for t in (60, 80, 95)
+    ]
+    assert probs[0] >= probs[1] >= probs[2]
+
+
+def test_forecast_batch_pools_calibration_per_indicator() -> None:
+    frame, targets = small_frame()
+    pooled = forecast_batch(frame, targets, "2025-10", jobs=1)
+    alone = forecast_batch(frame, targets, "2025-10", jobs=1, pool=False)
+    fiber = pooled["indicator"] == "fiber_households"
+    assert pooled.loc[fiber, "model"].str.contains("pooled").any()
+    assert not alone["model"].str.contains("pooled").any()
+    assert pooled[["point", "lower", "upper", "prob_target_met"]].notna().all().all()

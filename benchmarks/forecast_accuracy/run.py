@@ -167,31 +167,24 @@ def fc_engine(years: np.ndarray, y: np.ndarray, h: int) -> dict:
         return_paths=True,
         n_paths=N_PATHS,
     )
-    # The engine's point forecast is the path median (``res.point`` at the
-    # deadline); the path mean is reported separately as "engine mean".
-    return {
-        "mean": res.path["median"].to_numpy(),
-        "path_mean": res.path["mean"].to_numpy(),
-        "lo": res.path["lower"].to_numpy(),
-        "hi": res.path["upper"].to_numpy(),
-        "samples": res.paths,
-        "model": res.model,
-        "scale": res.interval_scale,
-    }
+    return _engine_out(res)
 
 
-METHODS: dict[str, tuple[str, Callable[..., dict]]] = {
+METHODS: dict[str, tuple[str, Callable[..., dict] | None]] = {
     "naive": ("naive", fc_naive),
     "drift": ("drift", fc_drift),
     "ets": ("statsmodels damped ETS (plain)", fc_ets_plain),
     "autoets": ("statsforecast AutoETS", fc_autoets),
     "prophet": ("Prophet logistic, cap 100", fc_prophet),
-    "engine": ("engine (forecast_to_deadline)", fc_engine),
+    "engine": ("engine, one series alone (forecast_to_deadline)", fc_engine),
+    # Evaluated per data set and origin (all series of one "period batch"), see evaluate_group.
+    "engine_pooled": ("engine (forecast_pooled, calibration pooled per origin)", None),
 }
 
 
 LABELS = {k: v[0] for k, v in METHODS.items()}
-LABELS["engine_mean"] = "engine, path mean as point (same run)"
+LABELS["engine_mean"] = "engine alone, path mean as point (same run)"
+LABELS["engine_pooled_mean"] = "engine, path mean as point (same run)"
 
 
 def _available(method: str) -> bool:
@@ -283,31 +276,93 @@ def evaluate_case(case: Case, methods: list[str]) -> list[dict]:
         if out is None:
             # Fall back to naive so metrics stay comparable; the failure is counted.
             out = fc_naive(case.years, case.values, HORIZON)
-        for h, actual in case.future.items():
-            rec = {
-                "dataset": case.dataset,
-                "entity": case.entity,
-                "origin": case.origin,
-                "method": m,
-                "h": h,
-                "actual": actual,
-                "mean": float(out["mean"][h - 1]),
-                "lo": float(out["lo"][h - 1]),
-                "hi": float(out["hi"][h - 1]),
-                "scale": scale,
-                "last": float(case.values[-1]),
-                "seconds": secs if h == min(case.future) else 0.0,
-                "error": err if h == min(case.future) else None,
-            }
-            for k in case.ks:
-                rec[f"p_k{k:g}"] = _prob_at_least(out, h, case.values[-1] + k)
-            recs.append(rec)
-            if "path_mean" in out:
-                # Same engine run, scored with the path mean as point forecast.
-                alt = {**rec, "method": m + "_mean", "seconds": 0.0}
-                alt["mean"] = float(out["path_mean"][h - 1])
-                recs.append(alt)
+        recs.extend(_records(case, m, out, secs, err, scale))
     return recs
+
+
+def _engine_out(res) -> dict:
+    """A :class:`~analysis.forecast.ForecastResult` as a method output."""
+    # The engine's point forecast is the path median (``res.point`` at the
+    # deadline); the path mean is scored separately ("path mean as point").
+    return {
+        "mean": res.path["median"].to_numpy(),
+        "path_mean": res.path["mean"].to_numpy(),
+        "lo": res.path["lower"].to_numpy(),
+        "hi": res.path["upper"].to_numpy(),
+        "samples": res.paths,
+        "model": res.model,
+        "scale": res.interval_scale,
+    }
+
+
+def evaluate_group(cases: list[Case]) -> list[dict]:
+    """The pooled engine on all series of one data set and origin (one period batch)."""
+    from analysis.forecast import forecast_pooled
+
+    histories = {}
+    for c in cases:
+        idx = pd.PeriodIndex([pd.Period(int(t), "Y") for t in c.years], freq="Y")
+        histories[c.entity] = pd.Series(c.values, index=idx)
+    origin = cases[0].origin
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = forecast_pooled(
+            histories,
+            str(origin + HORIZON),
+            lower=LOWER,
+            upper=UPPER,
+            level=LEVEL,
+            return_paths=True,
+            n_paths=N_PATHS,
+        )
+    secs = (time.perf_counter() - t0) / len(cases)  # the batch's time shared evenly
+    recs = []
+    for c in cases:
+        scale = float(np.mean(np.abs(np.diff(c.values))))
+        recs.extend(_records(c, "engine_pooled", _engine_out(res[c.entity]), secs, None, scale))
+    return recs
+
+
+def _records(case: Case, m: str, out: dict, secs: float, err: str | None, scale: float) -> list:
+    """One record per horizon of one method's output on one case."""
+    recs = []
+    for h, actual in case.future.items():
+        rec = {
+            "dataset": case.dataset,
+            "entity": case.entity,
+            "origin": case.origin,
+            "method": m,
+            "h": h,
+            "actual": actual,
+            "mean": float(out["mean"][h - 1]),
+            "lo": float(out["lo"][h - 1]),
+            "hi": float(out["hi"][h - 1]),
+            "scale": scale,
+            "last": float(case.values[-1]),
+            "seconds": secs if h == min(case.future) else 0.0,
+            "error": err if h == min(case.future) else None,
+        }
+        for k in case.ks:
+            rec[f"p_k{k:g}"] = _prob_at_least(out, h, case.values[-1] + k)
+        recs.append(rec)
+        if "path_mean" in out:
+            # Same engine run, scored with the path mean as point forecast.
+            alt = {**rec, "method": m + "_mean", "seconds": 0.0}
+            alt["mean"] = float(out["path_mean"][h - 1])
+            recs.append(alt)
+    return recs
+
+
+def _run_groups(cases: list[Case]) -> list[dict]:
+    warnings.filterwarnings("ignore")
+    groups: dict[tuple[str, int], list[Case]] = {}
+    for c in cases:
+        groups.setdefault((c.dataset, c.origin), []).append(c)
+    out = []
+    for g in groups.values():
+        out.extend(evaluate_group(g))
+    return out
 
 
 def climatology(cases_all: pd.DataFrame, ds: Dataset) -> dict[tuple[int, int, float], float]:
@@ -429,16 +484,20 @@ def main() -> None:
         recs = pd.read_csv(args.from_records).to_dict("records")
         methods = list(dict.fromkeys(r["method"] for r in recs if r["method"] in METHODS))
         cases = list({(r["dataset"], r["entity"], r["origin"]) for r in recs})
-    elif args.jobs > 1:
+    else:
         from joblib import Parallel, delayed
 
-        chunks = [cases[i :: args.jobs * 4] for i in range(args.jobs * 4)]
-        parts = Parallel(n_jobs=args.jobs, backend="loky")(
-            delayed(_run_chunk)(c, methods) for c in chunks
-        )
+        per_case = [m for m in methods if m != "engine_pooled"]
+        chunks = [cases[i :: args.jobs * 4] for i in range(args.jobs * 4)] if per_case else []
+        jobs = [delayed(_run_chunk)(c, per_case) for c in chunks]
+        if "engine_pooled" in methods:
+            # One job per data set and origin: the pooled engine needs all of its series.
+            keys = sorted({(c.dataset, c.origin) for c in cases})
+            jobs += [
+                delayed(_run_groups)([c for c in cases if (c.dataset, c.origin) == k]) for k in keys
+            ]
+        parts = Parallel(n_jobs=args.jobs, backend="loky")(jobs)
         recs = [r for p in parts for r in p]
-    else:
-        recs = _run_chunk(cases, methods)
     wall = time.perf_counter() - t0
     df = pd.DataFrame(recs)
     if args.records and not args.from_records:
@@ -474,7 +533,7 @@ def main() -> None:
     hz.columns = [f"{a} h={b}" for a, b in hz.columns]
     hz = hz.reset_index().rename(columns={"index": "method"})
     text_h = _md_table(hz, {c: ".3f" for c in hz.columns})
-    eng = df[df["method"] == "engine"]
+    eng = df[df["method"].isin(["engine", "engine_pooled"])]
     meta = {
         "cases": len(cases),
         "points": int((df["method"] == methods[0]).sum()) if methods else 0,

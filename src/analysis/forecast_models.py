@@ -70,6 +70,15 @@ EPS_DEFAULT = 1e-3
 #: phi <= 0.98 because phi close to 1 is indistinguishable from an undamped trend).
 DAMPING_BOUNDS = (0.8, 0.98)
 
+#: Fewest held-out errors for a pooled calibration (:class:`PooledCalibration`);
+#: below it each series keeps its own calibration.
+MIN_POOLED_ERRORS = 50
+
+#: Fewest errors at one step ahead for that step's own error distribution
+#: (roughly what a 10 % tail quantile needs); otherwise the nearest shorter
+#: step with enough errors, or all steps together.
+MIN_POOLED_PER_STEP = 30
+
 
 # --------------------------------------------------------------------------- transform
 @dataclass(frozen=True)
@@ -723,11 +732,26 @@ class Ensemble:
     mase: dict[str, float] = field(default_factory=dict)
 
     calibration: Calibration | None = None
+    evidence: np.ndarray | None = None
+    unit: float = 1.0
+    calib_text: str = ""
 
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
         """Mixed and calibrated paths on the modelling scale, shape ``(n, h)``."""
-        scale = self.calibration if self.calibration is not None else self.scale
-        return mix_paths(self.models, self.weights, scale, h, n, rng)
+        return self.calibrate(self.simulate_raw(h, n, rng))
+
+    def simulate_raw(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Mixed paths before any interval calibration, shape ``(n, h)``."""
+        return mix_paths(self.models, self.weights, 1.0, h, n, rng)
+
+    def calibrate(self, raw: np.ndarray) -> np.ndarray:
+        """Apply this series' own calibration (per side, or one factor) to raw paths."""
+        if self.calibration is not None:
+            return self.calibration.apply(raw)
+        if self.scale != 1.0:
+            med = np.median(raw, axis=0)
+            return med + self.scale * (raw - med)
+        return raw
 
 
 def allocate_paths(weights: np.ndarray, n: int) -> np.ndarray:
@@ -760,6 +784,94 @@ class Calibration:
         med = np.median(paths, axis=0)
         dev = paths - med
         return med + np.where(dev < 0, self.below, self.above) * dev
+
+
+@dataclass(frozen=True, eq=False)
+class PooledCalibration:
+    """Predictive error distribution pooled over the backtests of many series.
+
+    One series' own backtest holds a dozen or so held-out errors, too few to
+    estimate the shape of its error distribution; the series of one indicator
+    in one period batch (34 provinces) together hold hundreds.  Each error is
+    ``z - median`` of the raw model mixture at a backtest origin, on the
+    modelling scale, divided by the series' mean absolute one-period change
+    (:func:`naive_unit`), and kept per step ahead.
+
+    :meth:`apply` replaces, period by period, the spread of a series' raw
+    paths by these pooled errors: the path at rank ``i`` of ``n`` in a period
+    moves to ``median + unit x Q((i + 1/2) / n)`` with ``Q`` the empirical
+    quantile function of the pooled errors at that step.  This is quantile
+    (PIT) recalibration in the units of each series: it corrects the width,
+    the asymmetry, the tails and any common bias of the median at once, keeps
+    every period's order of the paths (so the probability, the expected month
+    and the intervals still come from the same paths), and extends beyond the
+    range of the raw paths where the pooled errors do.
+
+    Build with :meth:`from_evidence`, which returns None when the pool is too
+    small to be worth more than each series' own calibration.
+    """
+
+    steps: tuple[np.ndarray, ...]
+    errors: np.ndarray
+    n_series: int
+    min_per_step: int
+
+    @classmethod
+    def from_evidence(
+        cls,
+        evidence: Sequence[np.ndarray | None],
+        *,
+        min_total: int = MIN_POOLED_ERRORS,
+        min_per_step: int = MIN_POOLED_PER_STEP,
+    ) -> PooledCalibration | None:
+        """Pool ``(step, error)`` rows of several series (None entries are skipped)."""
+        rows = [e for e in evidence if e is not None and len(e)]
+        if not rows:
+            return None
+        ev = np.vstack(rows)
+        ev = ev[np.isfinite(ev[:, 1])]
+        if ev.shape[0] < min_total:
+            return None
+        step = ev[:, 0].astype(int)
+        steps = tuple(np.sort(ev[step == j, 1]) for j in range(1, int(step.max()) + 1))
+        return cls(steps, np.sort(ev[:, 1]), len(rows), min_per_step)
+
+    @property
+    def n_errors(self) -> int:
+        """Number of pooled held-out errors."""
+        return int(self.errors.size)
+
+    def errors_for(self, step: int) -> np.ndarray:
+        """Pooled errors for ``step`` periods ahead.
+
+        The errors of that step when there are at least ``min_per_step``;
+        beyond the backtest horizon, those of the longest step with enough of
+        them; all steps together when no step has enough.
+        """
+        for j in range(min(step, len(self.steps)), 0, -1):
+            if self.steps[j - 1].size >= self.min_per_step:
+                return self.steps[j - 1]
+        return self.errors
+
+    def apply(self, raw: np.ndarray, unit: float) -> np.ndarray:
+        """Recalibrated copy of raw mixture paths ``(n, h)`` on the modelling scale."""
+        n, h = raw.shape
+        out = np.empty_like(raw, dtype=float)
+        levels = (np.arange(n) + 0.5) / n
+        med = np.median(raw, axis=0)
+        for t in range(h):
+            q = np.quantile(self.errors_for(t + 1), levels)
+            order = np.argsort(raw[:, t], kind="stable")
+            out[order, t] = med[t] + unit * q
+        return out
+
+    def describe(self) -> str:
+        """Readable account for the ``model`` field."""
+        return (
+            f"; intervals from the backtest errors of {self.n_series} series of this "
+            f"indicator pooled ({self.n_errors} held-out errors, quantile recalibration "
+            "per step ahead)"
+        )
 
 
 def mix_paths(
@@ -1009,7 +1121,7 @@ def select_and_combine(
     shrink = s.shrink * min(1.0, len(fits_at) / s.n_origins) if s.evidence_shrink else s.shrink
     w = shrink * inv + (1.0 - shrink) / len(chosen)
 
-    scale, n_ratio, raw, sided = _calibrate(data, fits_at, chosen, w, h_bt, level, rng, s)
+    scale, n_ratio, raw, sided, evidence = _calibrate(data, fits_at, chosen, w, h_bt, level, rng, s)
     parts = " + ".join(f"{_label(c, data)} {wi:.2f}" for c, wi in zip(chosen, w, strict=True))
     if len(chosen) == 1:
         how = (
@@ -1023,14 +1135,33 @@ def select_and_combine(
             f"over the top {len(chosen)} of {len(usable)} models in a rolling-origin "
             f"backtest ({len(fits_at)} origins, horizon {h_bt})"
         )
+    calib = ""
     if n_ratio:
-        how += (
+        calib = (
             f"; intervals calibrated ×{scale:.2f} from {n_ratio} held-out errors "
             f"(raw {raw:.2f}, shrunk toward {s.prior_scale:g})"
         )
         if sided is not None:
-            how += f"; per side of the median ×{sided.below:.2f} below, ×{sided.above:.2f} above"
-    return Ensemble([full[c] for c in chosen], w, scale, how, notes, mase, sided)
+            calib += f"; per side of the median ×{sided.below:.2f} below, ×{sided.above:.2f} above"
+    return Ensemble(
+        [full[c] for c in chosen],
+        w,
+        scale,
+        how + calib,
+        notes,
+        mase,
+        sided,
+        evidence=evidence,
+        unit=naive_unit(data),
+        calib_text=calib,
+    )
+
+
+def naive_unit(data: GridData) -> float:
+    """Mean absolute one-period change on the modelling scale (the pooled error unit)."""
+    dz = np.abs(np.diff(data.z))
+    u = float(np.mean(dz)) if dz.size else 0.0
+    return u if np.isfinite(u) and u > 1e-9 else 1e-9
 
 
 def _calibrate(
@@ -1042,16 +1173,21 @@ def _calibrate(
     level: float,
     rng: np.random.Generator,
     s: BacktestSettings,
-) -> tuple[float, int, float, Calibration | None]:
+) -> tuple[float, int, float, Calibration | None, np.ndarray | None]:
     """Interval scale factors from backtest errors (see :func:`select_and_combine`).
 
     Returns the pooled factor, the number of ratios, the raw (unshrunk) pooled
-    factor and, when ``s.two_sided``, the :class:`Calibration` per side of the
-    median (else None).
+    factor, when ``s.two_sided`` the :class:`Calibration` per side of the
+    median (else None), and the backtest evidence for pooling across series
+    (:class:`PooledCalibration`): one row per held-out value, ``(step, error)``
+    with the error ``z - median`` of the raw mixture in units of
+    :func:`naive_unit` (None without a usable origin).
     """
     q_lo, q_hi = 0.5 - level / 2.0, 0.5 + level / 2.0
     ratios: list[np.ndarray] = []
     sides: list[np.ndarray] = []
+    unit = naive_unit(data)
+    evidence: list[np.ndarray] = []
     for o, fits in fits_at.items():
         if not all(c in fits for c in chosen):
             continue
@@ -1067,13 +1203,17 @@ def _calibrate(
             r = np.where(half > 0, dist / half, np.where(dist > 0, np.inf, 0.0))
         ratios.append(r[obs])
         sides.append(above[obs])
+        steps = np.arange(1, h + 1, dtype=float)
+        evidence.append(np.column_stack([steps, (z_true - med) / unit])[obs])
     if not ratios:
-        return 1.0, 0, 1.0, None
+        return 1.0, 0, 1.0, None, None
+    ev = np.vstack(evidence)
+    ev = ev[np.isfinite(ev[:, 1])]
     r_all = np.concatenate(ratios)
     up = np.concatenate(sides)
     m = r_all.size
     if m == 0:
-        return 1.0, 0, 1.0, None
+        return 1.0, 0, 1.0, None, None
     lo_b, hi_b = s.scale_bounds
 
     def shrunk_quantile(r: np.ndarray, prior: float) -> tuple[float, float]:
@@ -1085,7 +1225,7 @@ def _calibrate(
 
     pooled, raw_c = shrunk_quantile(r_all, s.prior_scale)
     if not s.two_sided:
-        return pooled, m, raw_c, None
+        return pooled, m, raw_c, None, ev
     # Each side of the median on its own (the ratios above the median against
     # the upper half-width, those below against the lower one), shrunk toward
     # the pooled factor: a rising adoption series rarely falls, so its errors
@@ -1095,7 +1235,7 @@ def _calibrate(
     # bias: more values above the median widen the upper side.
     below = shrunk_quantile(r_all[~up], pooled)[0] if (~up).any() else pooled
     above = shrunk_quantile(r_all[up], pooled)[0] if up.any() else pooled
-    return pooled, m, raw_c, Calibration(below, above)
+    return pooled, m, raw_c, Calibration(below, above), ev
 
 
 _LABELS = {
