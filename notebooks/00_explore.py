@@ -104,9 +104,21 @@ briefing.target_rows(results, province)[
     ["indicator", "last_value", "target", "deadline", "prob_target_met", "status", "model"]
 ]
 
+# %% [markdown]
+# A what-if target for one indicator. Forecasting every province together (`forecast_pooled`)
+# calibrates the intervals on all their backtests, as the monthly batch does;
+# `forecast.forecast_to_deadline(series, ...)` forecasts one series on its own.
+
 # %%
-series = briefing.history(results, province, "eid_activation_pct")
-fc = forecast.forecast_to_deadline(series, "2026-12", target=90, lower=0, upper=100)
+units = sorted(results.observations["province"].unique())
+fcs = forecast.forecast_pooled(
+    {u: briefing.history(results, u, "eid_activation_pct") for u in units},
+    "2026-12",
+    target=90,
+    lower=0,
+    upper=100,
+)
+series, fc = briefing.history(results, province, "eid_activation_pct"), fcs[province]
 fc.status, round(fc.prob_target_met, 2), fc.expected_completion, fc.model
 
 # %%
