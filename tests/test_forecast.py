@@ -675,3 +675,20 @@ def test_forecast_batch_pools_calibration_per_indicator() -> None:
     assert pooled.loc[fiber, "model"].str.contains("pooled").any()
     assert not alone["model"].str.contains("pooled").any()
     assert pooled[["point", "lower", "upper", "prob_target_met"]].notna().all().all()
+
+
+def test_forecast_batch_pools_provinces_with_their_own_quotas() -> None:
+    rows = []
+    for p in range(12):
+        quota = 1000.0 * (p + 1)  # households to connect: a different bound per province
+        for per, v in s_curve(n=40, seed=p, cap=90.0).items():
+            rows.append((f"prov_{p:02d}", "households", per, v / 100 * quota, 0.0, quota))
+    frame = pd.DataFrame(
+        rows, columns=["province", "indicator", "period", "value", "lower", "upper"]
+    )
+    targets = pd.DataFrame(
+        {"indicator": ["households"], "target": [np.nan], "deadline": ["2025-12"]}
+    )
+    out = forecast_batch(frame, targets, "2025-04", jobs=1)
+    assert out["model"].str.contains("12 series of this indicator pooled").all()
+    assert (out["upper"] <= frame.groupby("province")["upper"].max().to_numpy() + 1e-9).all()

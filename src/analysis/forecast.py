@@ -1292,7 +1292,10 @@ def _sim_task(task: dict[str, Any], level: float, n_paths: int) -> list[tuple]:
         sim.notes.extend(notes)
         if sim.poolable:
             sim.paths = None  # rebuilt from z_raw after pooling; halves what workers send back
-        pool_key = (task["indicator"], task["freq"], dl, lo, hi, bool(task.get("censored")))
+        # Errors are in each series' own units, so provinces with different bounds (a
+        # quota per province) pool together; the transform kind must agree.
+        kind = (lo is None, hi is None, bool(task.get("censored")))
+        pool_key = (task["indicator"], task["freq"], dl, kind)
         out.append((pool_key, sim, specs))
     return out
 
