@@ -692,3 +692,18 @@ def test_forecast_batch_pools_provinces_with_their_own_quotas() -> None:
     out = forecast_batch(frame, targets, "2025-04", jobs=1)
     assert out["model"].str.contains("12 series of this indicator pooled").all()
     assert (out["upper"] <= frame.groupby("province")["upper"].max().to_numpy() + 1e-9).all()
+
+
+def test_forecast_pooled_names_the_bad_series_and_pools_by_frequency() -> None:
+    hist, _ = _noisy_lines(n_series=10)
+    with pytest.raises(ValueError, match="'empty'"):
+        fc.forecast_pooled({**hist, "empty": pd.Series([], dtype=float)}, "2026-06")
+    yearly = {
+        f"y{i}": pd.Series(s.to_numpy()[::4], index=pd.period_range("2000", periods=12, freq="Y"))
+        for i, s in enumerate(hist.values())
+    }
+    res = fc.forecast_pooled({**hist, **yearly}, "2026-12")
+    assert all("pooled" in res[k].model for k in hist)
+    assert all(
+        "10 series of this indicator pooled" in r.model for r in res.values() if "pooled" in r.model
+    )

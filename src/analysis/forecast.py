@@ -1113,8 +1113,11 @@ def _pooled_sims(histories: dict[str, pd.Series], args: tuple) -> dict[str, _Sim
     out = {}
     with _single_thread_blas():
         for key, history in histories.items():
-            series = _series_from_pandas(history)
-            dl = _deadline_ordinal(deadline, series.freq)
+            try:
+                series = _series_from_pandas(history)
+                dl = _deadline_ordinal(deadline, series.freq)
+            except ValueError as exc:
+                raise ValueError(f"series {key!r}: {exc}") from exc
             rng = _task_seed(seed, str(key), "", dl)
             out[key] = _simulate_for(series, dl, lower, upper, level, rng, n_paths, censored)
     return out
@@ -1177,12 +1180,16 @@ def forecast_pooled(
         )
         sims = {k: v for part in parts for k, v in part.items()}
     if pool:
-        pooled = PooledCalibration.from_evidence(
-            [sim.evidence for sim in sims.values() if sim.poolable]
-        )
-        if pooled is not None:
-            for sim in sims.values():
-                sim.materialize(pooled)
+        # Steps ahead only compare within one frequency: monthly and annual series pool apart.
+        by_freq: dict[str, list[_Sim]] = {}
+        for sim in sims.values():
+            if sim.poolable:
+                by_freq.setdefault(sim.series.freq, []).append(sim)
+        for group in by_freq.values():
+            pooled = PooledCalibration.from_evidence([sim.evidence for sim in group])
+            if pooled is not None:
+                for sim in group:
+                    sim.materialize(pooled)
     out = {}
     for key in keys:
         sim = sims[key]
