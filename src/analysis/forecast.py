@@ -1044,7 +1044,6 @@ def forecast_to_deadline(
     n_paths: int = N_PATHS,
     resolution: float | None = None,
     censored: bool = False,
-    calibration: PooledCalibration | None = None,
 ) -> ForecastResult:
     """Forecast a series to a deadline and assess its target.
 
@@ -1079,10 +1078,6 @@ def forecast_to_deadline(
         Attach the simulated paths (``result.paths``).
     n_paths : int, default 1000
         Number of simulated paths.
-    calibration : PooledCalibration, optional
-        Error distribution pooled over the backtests of related series (see
-        :func:`forecast_pooled`, which builds it); replaces the series' own
-        interval calibration when the series has a backtest.
 
     Returns
     -------
@@ -1092,6 +1087,12 @@ def forecast_to_deadline(
     ------
     ValueError
         Empty history, unreadable deadline, invalid bounds or level.
+
+    Notes
+    -----
+    The interval is calibrated from this series' own backtest. The monthly
+    batch calibrates the provinces of an indicator together; to get the same
+    for a set of series, use :func:`forecast_pooled`.
     """
     level = _check_level(level)
     thresholds = thresholds or StatusThresholds()
@@ -1102,8 +1103,6 @@ def forecast_to_deadline(
     tgt = _opt_target(target)
     with _single_thread_blas():
         sim = _simulate_for(series, dl, lower, upper, level, rng, n_paths, censored)
-    if calibration is not None:
-        sim.materialize(calibration)
     s = _summarize(sim, tgt, direction, thresholds, level, resolution)
     return _result_from_summary(s, sim, tgt, level, return_paths)
 
