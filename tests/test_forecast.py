@@ -581,6 +581,27 @@ def test_short_backtest_tilts_less_toward_the_best_model() -> None:
     assert w.max() - w.min() <= 0.5 / 3 + 1e-9  # tilt scaled by 1 origin of 3
 
 
+def test_no_backtest_origin_gives_an_equal_mix_that_pools() -> None:
+    # 9 annual points: no backtest origin leaves 8 points to fit on.
+    years = pd.period_range("2001", periods=9, freq="Y")
+    y = pd.Series([1.0, 2.0, 4.0, 7.0, 11.0, 15.0, 19.0, 22.0, 24.5], index=years)
+    alone = forecast_to_deadline(y, "2014", target=40, lower=0, upper=100)
+    assert "no usable backtest origin: equal mix of" in alone.model
+    w = np.array(list(alone.weights.values()))
+    assert len(w) >= 3 and np.allclose(w, w[0])
+    assert_no_nan(alone)
+    long_years = pd.period_range("1990", periods=20, freq="Y")
+    others = {
+        f"c{i}": pd.Series(
+            100 / (1 + np.exp(-(0.3 + 0.02 * i) * (np.arange(20) - 12 - i % 5))), index=long_years
+        )
+        for i in range(12)
+    }
+    res = fc.forecast_pooled({**others, "short": y}, "2014", target=40, lower=0, upper=100)
+    assert "equal mix" in res["short"].model and "pooled" in res["short"].model
+    assert "12 series" in res["short"].model  # the short series adds no errors of its own
+
+
 # --------------------------------------------------------------------------- pooled calibration
 def _evidence(errors: np.ndarray, steps: np.ndarray) -> np.ndarray:
     return np.column_stack([steps.astype(float), errors])

@@ -69,7 +69,7 @@ the probability, expected month and intervals still come from the same
 paths).  Steps beyond the backtest horizon use the longest step with at least
 30 errors; with fewer than 50 errors in all (a handful of series) pooling is
 skipped.  On the accuracy benchmark this lowered the Brier score from 0.767 to
-about 0.735 of climatology and brought 80 % coverage from 0.771 to about 0.79.
+about 0.73 of climatology and brought 80 % coverage from 0.771 to about 0.80.
 
 A series forecast alone, or one whose pool is too small, is calibrated from
 its own backtest: at each origin the mixture is simulated (200 paths) and, for
@@ -90,7 +90,10 @@ any bias of the median.  ``interval_scale`` reports the pooled ``s`` (with a
 pooled calibration: the ratio of the calibrated to the raw 80 % width at the
 deadline); the factors or the pool are named in ``model``.
 
-Series without a backtest (the fallbacks below) keep their own intervals.
+A history too short for any backtest origin (8 to about 10 points) gets the
+equal-weight mix of every model that fitted (no evidence to rank them) with
+uncalibrated intervals, or the pooled calibration of its indicator when there
+is one.  The fallbacks below keep their own intervals.
 
 *Fallbacks* (each named in ``model``; none raises except an empty history):
 

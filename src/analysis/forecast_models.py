@@ -1094,16 +1094,30 @@ def select_and_combine(
     mase = {k: float(np.mean(v)) / mase_scale for k, v in errors.items() if v}
     usable = {k: v for k, v in mase.items() if np.isfinite(v)}
     if not usable:
-        # No backtest possible (e.g. history just long enough): fall back to the
-        # damped trend if it fitted, otherwise the mean of naive and drift.
-        if "ets" in full:
-            chosen = ["ets"]
-        else:
+        # No backtest possible (e.g. history just long enough): with no evidence
+        # to rank the models, their equal-weight mix (the combination that is
+        # hard to beat), or the mean of naive and drift when none fitted.  The
+        # series has no errors of its own to calibrate with, but it is the same
+        # kind of mixture as its neighbours', so a pooled calibration may apply.
+        chosen = list(full)
+        if not chosen:
             full["naive"] = NaiveModel.fit(data)
-            chosen = ["naive", "drift"] if "drift" in full else ["naive"]
+            full["drift"] = DriftModel.fit(data)
+            chosen = ["naive", "drift"]
         w = np.full(len(chosen), 1.0 / len(chosen))
-        desc = "no usable backtest origin: " + " + ".join(_label(c, data) for c in chosen)
-        return Ensemble([full[c] for c in chosen], w, 1.0, desc, notes, mase)
+        desc = "no usable backtest origin: equal mix of " + " + ".join(
+            _label(c, data) for c in chosen
+        )
+        return Ensemble(
+            [full[c] for c in chosen],
+            w,
+            1.0,
+            desc,
+            notes,
+            mase,
+            evidence=np.empty((0, 2)) if chosen[0] != "naive" else None,
+            unit=naive_unit(data),
+        )
 
     ranked = sorted(usable, key=lambda k: (usable[k], list(s.pool).index(k)))
     if len(fits_at) < 2 and not s.evidence_shrink:
