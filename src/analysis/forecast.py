@@ -460,7 +460,9 @@ class _Sim:
         if self.clip is not None:
             paths = np.clip(paths, *self.clip)
         if not np.all(np.isfinite(paths)):
-            return  # keep the series' own paths rather than leak NaN
+            if pooled is not None:
+                self.materialize(None)  # the series' own calibration rather than leak NaN
+            return
         if pooled is not None:
             q = np.quantile(self.z_raw[:, -1], [0.1, 0.9])
             q2 = np.quantile(z[:, -1], [0.1, 0.9])
