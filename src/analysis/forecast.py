@@ -175,6 +175,7 @@ from analysis.forecast_models import (
     NaiveModel,
     PooledCalibration,
     Transform,
+    apply_calibration,
     fit_logistic_curve,
     select_and_combine,
     short_history_ensemble,
@@ -448,12 +449,7 @@ class _Sim:
             return
         assert self.z_raw is not None and self.transform is not None
         if pooled is None:
-            own = self.own_calibration
-            if isinstance(own, Calibration):
-                z = own.apply(self.z_raw)
-            else:
-                med = np.median(self.z_raw, axis=0)
-                z = med + float(own) * (self.z_raw - med)
+            z = apply_calibration(self.z_raw, self.own_calibration)
         else:
             z = pooled.apply(self.z_raw, self.unit)
         paths = self.transform.inverse(z)
@@ -1112,6 +1108,23 @@ def forecast_to_deadline(
     return _result_from_summary(s, sim, tgt, level, return_paths)
 
 
+def _calibrate_pools(keyed: Iterable[tuple[Any, _Sim]]) -> None:
+    """Give the series of each key the calibration pooled over their backtests.
+
+    Series without a backtest are left alone; when a key's pool is too small
+    (:meth:`PooledCalibration.from_evidence` returns None) its series keep
+    their own calibration.
+    """
+    groups: dict[Any, list[_Sim]] = {}
+    for key, sim in keyed:
+        if sim.poolable:
+            groups.setdefault(key, []).append(sim)
+    for group in groups.values():
+        pooled = PooledCalibration.from_evidence([sim.evidence for sim in group])
+        for sim in group:
+            sim.materialize(pooled)
+
+
 def _pooled_sims(histories: dict[str, pd.Series], args: tuple) -> dict[str, _Sim]:
     deadline, lower, upper, level, seed, n_paths, censored = args
     out = {}
@@ -1185,15 +1198,7 @@ def forecast_pooled(
         sims = {k: v for part in parts for k, v in part.items()}
     if pool:
         # Steps ahead only compare within one frequency: monthly and annual series pool apart.
-        by_freq: dict[str, list[_Sim]] = {}
-        for sim in sims.values():
-            if sim.poolable:
-                by_freq.setdefault(sim.series.freq, []).append(sim)
-        for group in by_freq.values():
-            pooled = PooledCalibration.from_evidence([sim.evidence for sim in group])
-            if pooled is not None:
-                for sim in group:
-                    sim.materialize(pooled)
+        _calibrate_pools((sim.series.freq, sim) for sim in sims.values())
     out = {}
     for key in keys:
         sim = sims[key]
@@ -1323,16 +1328,13 @@ def _finish(
     sims: list[tuple], level: float, thr: StatusThresholds, pool: bool
 ) -> list[dict[str, Any]]:
     """Stage 2 of the batch: pool calibration per indicator and deadline, then summarize."""
-    pooled: dict[tuple, PooledCalibration | None] = {}
     if pool:
-        evidence: dict[tuple, list] = {}
-        for _task, key, sim, _specs in sims:
-            if sim.poolable:
-                evidence.setdefault(key, []).append(sim.evidence)
-        pooled = {k: PooledCalibration.from_evidence(v) for k, v in evidence.items()}
+        _calibrate_pools((key, sim) for _task, key, sim, _specs in sims)
+    else:
+        for _task, _key, sim, _specs in sims:
+            sim.materialize(None)  # the workers sent raw paths: the series' own calibration
     rows = []
-    for task, key, sim, specs in sims:
-        sim.materialize(pooled.get(key))
+    for task, _key, sim, specs in sims:
         for target, direction, order in specs:
             s = _summarize(sim, target, direction, thr, level, task.get("resolution"))
             row = _row_from_summary(task["province"], task["indicator"], target, sim, s)

@@ -746,12 +746,9 @@ class Ensemble:
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         """Apply this series' own calibration (per side, or one factor) to raw paths."""
-        if self.calibration is not None:
-            return self.calibration.apply(raw)
-        if self.scale != 1.0:
-            med = np.median(raw, axis=0)
-            return med + self.scale * (raw - med)
-        return raw
+        return apply_calibration(
+            raw, self.calibration if self.calibration is not None else self.scale
+        )
 
 
 def allocate_paths(weights: np.ndarray, n: int) -> np.ndarray:
@@ -889,12 +886,20 @@ def mix_paths(
     """
     counts = allocate_paths(weights, n)
     parts = [m.simulate(h, c, rng) for m, c in zip(models, counts, strict=True) if c > 0]
-    paths = np.vstack(parts)
+    return apply_calibration(np.vstack(parts), scale)
+
+
+def apply_calibration(paths: np.ndarray, scale: float | Calibration) -> np.ndarray:
+    """Rescale the dispersion of ``paths`` around their per-period median.
+
+    ``scale`` is one factor for every deviation, or a :class:`Calibration`
+    (one factor per side of the median); a factor of 1 returns ``paths``.
+    """
     if isinstance(scale, Calibration):
         return scale.apply(paths)
     if scale != 1.0:
         med = np.median(paths, axis=0)
-        paths = med + scale * (paths - med)
+        return med + scale * (paths - med)
     return paths
 
 
@@ -1096,14 +1101,13 @@ def select_and_combine(
     if not usable:
         # No backtest possible (e.g. history just long enough): with no evidence
         # to rank the models, their equal-weight mix (the combination that is
-        # hard to beat), or the mean of naive and drift when none fitted.  The
+        # hard to beat), or the random walk when none fitted.  The
         # series has no errors of its own to calibrate with, but it is the same
         # kind of mixture as its neighbours', so a pooled calibration may apply.
         chosen = list(full)
         if not chosen:
             full["naive"] = NaiveModel.fit(data)
-            full["drift"] = DriftModel.fit(data)
-            chosen = ["naive", "drift"]
+            chosen = ["naive"]
         w = np.full(len(chosen), 1.0 / len(chosen))
         desc = "no usable backtest origin: equal mix of " + " + ".join(
             _label(c, data) for c in chosen
