@@ -59,74 +59,48 @@ def _period_starts(periods: pd.Series) -> pd.Series:
     return text.map(starts)
 
 
-def _observation_table(obs: pd.DataFrame) -> pd.DataFrame:
-    units = pd.DataFrame([u.__dict__ for u in geography.units()])
-    units = units.rename(
-        columns={"code": "province_code", "codename": "province", "name": "province_name"}
-    )[["basis", "province_code", "province", "province_name", "region"]]
-    out = obs.merge(units, on=["basis", "province_code"], how="left")
+_NAMES = {"code": "province_code", "codename": "province", "name": "province_name"}
+
+
+def _with_places(
+    frame: pd.DataFrame, units: pd.DataFrame, on: list[str], columns: list[str]
+) -> pd.DataFrame:
+    """Add each row's unit names and region and its period's first day.
+
+    Columns come in the order of ``columns`` (the ingest's), with ``province``,
+    ``province_name`` and ``region`` after ``province_code`` and
+    ``period_start`` after ``period``.
+    """
+    out = frame.merge(units, on=on, how="left")
     out["period_start"] = _period_starts(out["period"])
     out["period"] = out["period"].astype(str)
-    out = out[
-        [
-            "dataset",
-            "basis",
-            "province_code",
-            "province",
-            "province_name",
-            "region",
-            "indicator",
-            "freq",
-            "period",
-            "period_start",
-            "value",
-            "numerator",
-            "denominator",
-            "rate_only",
-            "source",
-            "note",
-            "source_file",
-            "source_row",
-            "is_synthetic",
-        ]
-    ]
+    order: list[str] = []
+    for c in columns:
+        order.append(c)
+        if c == "province_code":
+            order += ["province", "province_name", "region"]
+        elif c == "period":
+            order.append("period_start")
+    return out[order]
+
+
+def _observation_table(obs: pd.DataFrame) -> pd.DataFrame:
+    from analysis import ingest  # only when writing: readers need not load pandera
+
+    units = pd.DataFrame([u.__dict__ for u in geography.units()]).rename(columns=_NAMES)
+    units = units[["basis", "province_code", "province", "province_name", "region"]]
+    out = _with_places(obs, units, ["basis", "province_code"], ingest.NORMALIZED_COLUMNS)
     return out.sort_values(
         ["dataset", "indicator", "period", "basis", "province_code"], kind="stable"
     ).reset_index(drop=True)
 
 
 def _harmonized_table(h: pd.DataFrame) -> pd.DataFrame:
-    p34 = geography.provinces("34").rename(
-        columns={"code": "province_code", "codename": "province", "name": "province_name"}
-    )
-    out = h.merge(
-        p34[["province_code", "province", "province_name", "region"]],
-        on="province_code",
-        how="left",
-    )
-    out["period_start"] = _period_starts(out["period"])
-    out["period"] = out["period"].astype(str)
-    out = out[
-        [
-            "dataset",
-            "province_code",
-            "province",
-            "province_name",
-            "region",
-            "indicator",
-            "freq",
-            "period",
-            "period_start",
-            "value",
-            "numerator",
-            "denominator",
-            "method",
-            "n_units",
-            "is_weighted",
-            "source",
-            "is_synthetic",
-        ]
-    ]
+    from analysis import ingest
+
+    p34 = geography.provinces("34").rename(columns=_NAMES)
+    units = p34[["province_code", "province", "province_name", "region"]]
+    out = _with_places(h, units, ["province_code"], ingest.HARMONIZED_COLUMNS)
     return out.sort_values(
         ["dataset", "indicator", "period", "province_code"], kind="stable"
     ).reset_index(drop=True)
