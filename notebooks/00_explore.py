@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -22,8 +28,9 @@ lang: str = "vi"  # vi or en
 dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
-from analysis.notebook_support import *  # noqa: F403
-from analysis import briefing, ingest, published
+from analysis.notebook import *  # noqa: F403
+from analysis.reporting import briefing
+from analysis.data import ingest, published
 
 params_ = params.from_namespace("00_explore", globals())
 province, period, lang = params_.province, params_.period, params_.lang
@@ -86,7 +93,7 @@ geography.crosswalk().query("new_code == '48'")
 # ## Comparison and forecasts for the period
 
 # %%
-results = analytics.period_results(period, params_.dataset)
+results = monthly.period_results(period, params_.dataset)
 results.comparison.query("province == @province")[
     ["indicator", "value", "rank", "n_ranked", "national_value", "gap_target", "tier"]
 ]
@@ -122,8 +129,8 @@ series, fc = briefing.history(results, province, "eid_activation_pct"), fcs[prov
 fc.status, round(fc.prob_target_met, 2), fc.expected_completion, fc.model
 
 # %%
-plots.apply_theme()
-fig = plots.trend_fan_chart(
+charts.apply_theme()
+fig = charts.trend_fan_chart(
     series,
     fc.path,
     target=90,
@@ -131,7 +138,7 @@ fig = plots.trend_fan_chart(
     lang=lang,
     title=catalog.get("eid_activation_pct").name(lang),
 )
-plots.show(fig)
+charts.show(fig)
 
 # %%
 briefing.provinces_at_risk(results).head()

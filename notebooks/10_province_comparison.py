@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -24,8 +30,8 @@ lang: str = "vi"  # vi or en
 dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
-from analysis.notebook_support import *  # noqa: F403
-from analysis import briefing
+from analysis.notebook import *  # noqa: F403
+from analysis.reporting import briefing
 
 params_, results = briefing.begin("10_province_comparison", globals())
 province, period, lang = params_.province, params_.period, params_.lang
@@ -40,8 +46,8 @@ for ind_id in chosen:
     rows = results.comparison[results.comparison["indicator"] == ind_id]
     if rows["value"].notna().sum() == 0:
         continue
-    fig = plots.rank_bar_chart(rows, province, lang=lang, title=catalog.get(ind_id).name(lang))
-    plots.show(fig)
+    fig = charts.rank_bar_chart(rows, province, lang=lang, title=catalog.get(ind_id).name(lang))
+    charts.show(fig)
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.peers', lang)}</h2>"))
@@ -56,7 +62,7 @@ display(HTML(movers.to_html(index=False, escape=True, classes="data-table")))
 # %%
 first = chosen[0]
 values = results.comparison[results.comparison["indicator"] == first].set_index("province")
-fig = plots.tile_map(
+fig = charts.tile_map(
     values["value"], highlight=province, lang=lang, title=catalog.get(first).short(lang)
 )
-plots.show(fig)
+charts.show(fig)

@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -23,8 +29,8 @@ lang: str = "vi"  # vi or en
 dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
-from analysis.notebook_support import *  # noqa: F403
-from analysis import briefing
+from analysis.notebook import *  # noqa: F403
+from analysis.reporting import briefing
 
 params_, results = briefing.begin("20_target_forecast", globals())
 province, period, lang = params_.province, params_.period, params_.lang
@@ -40,16 +46,16 @@ display(HTML(table.to_html(index=False, escape=True, classes="data-table")))
 # %%
 for row in targets.itertuples():
     ind = catalog.get(row.indicator)
-    fig = plots.trend_fan_chart(
+    fig = charts.trend_fan_chart(
         briefing.history(results, province, row.indicator),
-        plots.path_from_json(row.path_json),
+        charts.path_from_json(row.path_json),
         target=row.target,
         deadline=row.deadline,
         title=ind.name(lang),
         lang=lang,
         national=briefing.national_history(results, row.indicator),
     )
-    plots.show(fig)
+    charts.show(fig)
 
 # %%
 display(components.method_note(lang))

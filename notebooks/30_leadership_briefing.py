@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -23,10 +29,10 @@ lang: str = "vi"  # vi or en
 dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
-from analysis.notebook_support import *  # noqa: F403
+from analysis.notebook import *  # noqa: F403
 import html
 
-from analysis import briefing
+from analysis.reporting import briefing
 
 params_, results = briefing.begin("30_leadership_briefing", globals())
 province, period, lang = params_.province, params_.period, params_.lang
@@ -49,23 +55,24 @@ display(components.changes_list(briefing.changes(results, province, lang), lang)
 display(HTML(f"<h2>{i18n.t('sections.ranking', lang)}</h2>"))
 focus = briefing.focus_indicator(results, province)
 comparison = results.comparison[results.comparison["indicator"] == focus]
-plots.show(plots.rank_and_map(comparison, province, lang=lang, title=catalog.get(focus).name(lang)))
+fig = charts.rank_and_map(comparison, province, lang=lang, title=catalog.get(focus).name(lang))
+charts.show(fig)
 
 # %%
 risky = briefing.at_risk(results, province).head(2)
 if len(risky):
     display(HTML(f"<h2>{i18n.t('sections.attention', lang)}</h2>"))
 for row in risky.itertuples():
-    plots.show(
-        plots.trend_fan_chart(
+    charts.show(
+        charts.trend_fan_chart(
             briefing.history(results, province, row.indicator),
-            plots.path_from_json(row.path_json),
+            charts.path_from_json(row.path_json),
             target=row.target,
             deadline=row.deadline,
             title=catalog.get(row.indicator).name(lang),
             national=briefing.national_history(results, row.indicator),
             lang=lang,
-            figsize=(plots.A4_WIDTH, 2.6),
+            figsize=(charts.A4_WIDTH, 2.6),
         )
     )
 

@@ -1,7 +1,13 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -20,10 +26,10 @@ lang: str = "vi"  # vi or en
 dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
-from analysis.notebook_support import *  # noqa: F403
+from analysis.notebook import *  # noqa: F403
 import html
 
-from analysis import briefing
+from analysis.reporting import briefing
 
 params_, results = briefing.begin("40_national_overview", globals())
 period, lang = params_.period, params_.lang
@@ -35,9 +41,10 @@ display(components.risk_table(risk, lang))
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.heatmap', lang)}</h2>"))
-monthly = [i.id for i in catalog.indicators().values() if i.headline or i.targets]
-fig = plots.heatmap(results.comparison[results.comparison["indicator"].isin(monthly)], lang=lang)
-plots.show(fig)
+heatmap_ids = [i.id for i in catalog.indicators().values() if i.headline or i.targets]
+heatmap_rows = results.comparison[results.comparison["indicator"].isin(heatmap_ids)]
+fig = charts.heatmap(heatmap_rows, lang=lang)
+charts.show(fig)
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.all_values', lang)}</h2>"))

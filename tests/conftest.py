@@ -38,7 +38,7 @@ def demo_store(tmp_path_factory):
 
     Returns the data folder; tests that use it set ``VNDX_DATA_DIR`` to it.
     """
-    from analysis import demo, ingest, published, store
+    from analysis.data import demo, ingest, published, store
 
     data = tmp_path_factory.mktemp("demo") / "data"
     (data / "raw").mkdir(parents=True)

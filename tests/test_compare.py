@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import compare, geography
+from analysis.analyses import compare
+from analysis.reference import geography
 
 IND = "villages_mobile_broadband_pct"
 

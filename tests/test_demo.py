@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import catalog, demo, geography
+from analysis.data import demo
+from analysis.reference import catalog, geography
 
 UNTIL = "2026-10"
 
@@ -75,7 +76,7 @@ def test_files_and_sidecars(written, read_back):
     for path in files:
         meta = yaml.safe_load(path.with_name(path.name + ".meta.yml").read_text("utf-8"))
         assert meta["synthetic"] is True
-        assert meta["generator"] == "analysis.demo"
+        assert meta["generator"] == "analysis.data.demo"
         assert meta["seed"] == demo.DEFAULT_SEED
         assert str(meta["until"]) == UNTIL
         assert "synthetic" in meta["source"]

@@ -13,6 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import forecast as fc
+from analysis.analyses.forecasting.models import (
+    EtsModel,
+    GridData,
+    Transform,
+    ar1_const_cls,
+    logistic_curve,
+)
 from analysis.forecast import (
     BATCH_COLUMNS,
     PooledCalibration,
@@ -21,13 +28,6 @@ from analysis.forecast import (
     fit_logistic_curve,
     forecast_batch,
     forecast_to_deadline,
-)
-from analysis.forecast_models import (
-    EtsModel,
-    GridData,
-    Transform,
-    ar1_const_cls,
-    logistic_curve,
 )
 
 STATUSES = {"achieved", "on_track", "at_risk", "off_track"}
@@ -538,7 +538,7 @@ def test_resolution_lets_the_last_task_complete_a_target() -> None:
 
 
 def test_two_sided_calibration_keeps_median_and_order() -> None:
-    from analysis.forecast_models import Calibration
+    from analysis.analyses.forecasting.models import Calibration
 
     paths = (
         np.random.default_rng(4).normal(0.0, 1.0, (2001, 3)).cumsum(axis=1)
@@ -569,7 +569,7 @@ def test_steady_riser_gets_little_probability_of_falling() -> None:
 
 
 def test_short_backtest_tilts_less_toward_the_best_model() -> None:
-    from analysis.forecast_models import select_and_combine
+    from analysis.analyses.forecasting.models import select_and_combine
 
     # 10 annual points: n // 4 = 2 periods of backtest and a single usable origin.
     y = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 15.0, 19.0, 22.0, 24.5, 26.5])

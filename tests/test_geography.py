@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import geography, published
-from analysis.geography import UnknownProvince, match_province
+from analysis.data import published
+from analysis.reference import geography
+from analysis.reference.geography import UnknownProvince, match_province
 
 from .conftest import ROOT
 

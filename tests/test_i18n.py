@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import i18n
-from analysis.i18n import (
+from analysis.reporting import i18n
+from analysis.reporting.i18n import (
     fmt_date,
     fmt_datetime,
     fmt_decimal,

@@ -8,8 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analysis import ingest, store
-from analysis.ingest import CellError, IngestError, parse_number, parse_period
+from analysis.data import ingest, store
+from analysis.data.ingest import CellError, IngestError, parse_number, parse_period
 
 from .conftest import write_csv
 

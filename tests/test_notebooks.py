@@ -15,8 +15,10 @@ import nbformat
 import papermill as pm
 import pytest
 
-from analysis import catalog, compare, store
-from analysis.render import exporters
+from analysis.analyses import compare
+from analysis.data import store
+from analysis.reference import catalog
+from analysis.reporting.render import exporters
 
 from .conftest import ROOT
 

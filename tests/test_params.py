@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import params
-from analysis.params import ParameterError
+from analysis.running import params
+from analysis.running.params import ParameterError
 
 RANGE = ("2022-01", "2026-10")
 

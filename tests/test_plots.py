@@ -15,7 +15,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from analysis import compare, forecast, geography, plots
+from analysis import forecast
+from analysis.analyses import compare
+from analysis.reference import geography
+from analysis.reporting import charts
 
 PERIOD = "2026-10"
 MAIN = "online_dossier_rate_pct"
@@ -107,16 +110,16 @@ def _hex(color) -> str:
 
 def test_tile_grid_covers_the_34_units_once():
     codenames = set(geography.provinces("34")["codename"])
-    assert set(plots.TILE_GRID) == codenames
-    assert len(plots.TILE_GRID) == 34
-    tiles = list(plots.TILE_GRID.values())
+    assert set(charts.TILE_GRID) == codenames
+    assert len(charts.TILE_GRID) == 34
+    tiles = list(charts.TILE_GRID.values())
     assert len(set(tiles)) == len(tiles), "two units on the same tile"
-    assert set(plots.TILE_ABBR) == codenames
-    assert len(set(plots.TILE_ABBR.values())) == 34, "abbreviations must be unique"
+    assert set(charts.TILE_ABBR) == codenames
+    assert len(set(charts.TILE_ABBR.values())) == 34, "abbreviations must be unique"
 
 
 def test_tile_grid_follows_the_map_roughly():
-    g = plots.TILE_GRID
+    g = charts.TILE_GRID
     assert g["ha_noi"][0] < g["da_nang"][0] < g["ho_chi_minh"][0] < g["ca_mau"][0]
     assert g["cao_bang"][0] == 0 and g["ca_mau"][0] == max(r for r, _ in g.values())
     assert g["quang_ninh"][1] > g["ha_noi"][1]  # north-east of Hà Nội
@@ -143,33 +146,33 @@ def test_path_from_json_round_trip():
     import json
 
     text = json.dumps(res.to_dict()["path"])
-    path = plots.path_from_json(text)
+    path = charts.path_from_json(text)
     assert isinstance(path.index, pd.PeriodIndex) and path.index.freqstr == "M"
     assert list(path.columns) == ["mean", "lower", "upper"]
     np.testing.assert_allclose(path["mean"].to_numpy(), res.path["mean"].to_numpy())
-    assert plots.path_from_json(None).empty and plots.path_from_json("[]").empty
-    assert plots.path_from_json(float("nan")).empty and plots.path_from_json("").empty
+    assert charts.path_from_json(None).empty and charts.path_from_json("[]").empty
+    assert charts.path_from_json(float("nan")).empty and charts.path_from_json("").empty
 
 
 def test_fmt_value_uses_the_decimal_comma():
-    assert plots.fmt_value(45.03, "vi", "%", 2) == "45,03%"
-    assert plots.fmt_value(45.03, "en", "%", 2) == "45.03%"
-    assert plots.fmt_value(None, "vi") == "—"
+    assert charts.fmt_value(45.03, "vi", "%", 2) == "45,03%"
+    assert charts.fmt_value(45.03, "en", "%", 2) == "45.03%"
+    assert charts.fmt_value(None, "vi") == "—"
 
 
 def test_theme_is_applied_only_around_calls(comparison):
     before = dict(mpl.rcParams)
-    plots.rank_bar_chart(comparison, "nghe_an")
+    charts.rank_bar_chart(comparison, "nghe_an")
     assert mpl.rcParams["figure.dpi"] == before["figure.dpi"]
     assert mpl.rcParams["font.sans-serif"] == before["font.sans-serif"]
-    plots.apply_theme()
+    charts.apply_theme()
     try:
         assert mpl.rcParams["savefig.dpi"] == 150
         assert not mpl.rcParams["axes.spines.top"]
         assert mpl.rcParams["font.sans-serif"][0] in ("Noto Sans", "DejaVu Sans")
     finally:
         mpl.rcParams.update(before)
-    assert set(plots.STATUS_COLORS) == {"achieved", "on_track", "at_risk", "off_track"}
+    assert set(charts.STATUS_COLORS) == {"achieved", "on_track", "at_risk", "off_track"}
 
 
 # --- charts -----------------------------------------------------------------------------------
@@ -177,7 +180,7 @@ def test_theme_is_applied_only_around_calls(comparison):
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_rank_bar_chart(comparison, tmp_path, lang):
-    fig = plots.rank_bar_chart(
+    fig = charts.rank_bar_chart(
         comparison,
         "nghe_an",
         lang=lang,
@@ -187,7 +190,7 @@ def test_rank_bar_chart(comparison, tmp_path, lang):
     ax = fig.axes[0]
     bars = [p for p in ax.patches if (p.get_gid() or "").startswith("bar:")]
     assert len(bars) == 34 - len(NO_DATA)
-    orange = [p for p in bars if _hex(p.get_facecolor()) == plots.HIGHLIGHT]
+    orange = [p for p in bars if _hex(p.get_facecolor()) == charts.HIGHLIGHT]
     assert [p.get_gid() for p in orange] == ["bar:nghe_an"]
     # Best on top: the first row is rank 1 (y axis inverted).
     ranked = comparison.dropna(subset=["value"]).sort_values("rank")
@@ -211,7 +214,7 @@ def test_trend_fan_chart(obs, tmp_path, lang):
         history, "2026-12", target=60, lower=0, upper=100, n_paths=200
     )
     nat = compare.national_series(obs, MAIN).set_index("period")["value"]
-    fig = plots.trend_fan_chart(
+    fig = charts.trend_fan_chart(
         history,
         res.path,
         target=60,
@@ -232,18 +235,18 @@ def test_trend_fan_chart(obs, tmp_path, lang):
     _save(fig, tmp_path, f"trend_fan_{lang}")
 
     # From a batch row's path_json, without national series or target; and with no forecast.
-    path = plots.path_from_json(
+    path = charts.path_from_json(
         '[{"period":"2026-11","mean":62.0,"lower":60.0,"upper":64.5},'
         '{"period":"2026-12","mean":63.1,"lower":60.2,"upper":66.4}]'
     )
-    assert isinstance(plots.trend_fan_chart(history, path, lang=lang), Figure)
-    assert isinstance(plots.trend_fan_chart(history, None, lang=lang), Figure)
-    assert isinstance(plots.trend_fan_chart(pd.Series(dtype=float), None, lang=lang), Figure)
+    assert isinstance(charts.trend_fan_chart(history, path, lang=lang), Figure)
+    assert isinstance(charts.trend_fan_chart(history, None, lang=lang), Figure)
+    assert isinstance(charts.trend_fan_chart(pd.Series(dtype=float), None, lang=lang), Figure)
 
 
 @pytest.mark.parametrize(("value", "lang"), [("tier", "vi"), ("tier", "en"), ("value", "vi")])
 def test_heatmap(comparison_all, tmp_path, value, lang):
-    fig = plots.heatmap(comparison_all, lang=lang, value=value, highlight="nghe_an")
+    fig = charts.heatmap(comparison_all, lang=lang, value=value, highlight="nghe_an")
     assert isinstance(fig, Figure) and fig.axes
     ax = fig.axes[0]
     names = [t.get_text() for t in ax.get_yticklabels()]
@@ -255,14 +258,14 @@ def test_heatmap(comparison_all, tmp_path, value, lang):
         assert any("," in c for c in cells) and not any("." in c for c in cells)
     assert "—" in cells  # the missing cells
     w, _h = fig.get_size_inches()
-    assert w <= plots.A4_WIDTH + 0.01
+    assert w <= charts.A4_WIDTH + 0.01
     _save(fig, tmp_path, f"heatmap_{value}_{lang}")
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_tile_map(comparison, tmp_path, lang):
     values = comparison.set_index("province")["value"]
-    fig = plots.tile_map(
+    fig = charts.tile_map(
         values,
         highlight="nghe_an",
         lang=lang,
@@ -273,14 +276,14 @@ def test_tile_map(comparison, tmp_path, lang):
     ax = fig.axes[0]
     tiles = {p.get_gid(): p for p in ax.patches if (p.get_gid() or "").startswith("tile:")}
     assert len(tiles) == 34
-    assert _hex(tiles["tile:nghe_an"].get_edgecolor()) == plots.HIGHLIGHT
+    assert _hex(tiles["tile:nghe_an"].get_edgecolor()) == charts.HIGHLIGHT
     assert tiles["tile:lai_chau"].get_hatch()  # no data: hatched
     assert not tiles["tile:ha_noi"].get_hatch()
     texts = {t.get_text() for t in ax.texts}
     assert {"HN", "HCM", "NA", "Huế"} <= texts
     _save(fig, tmp_path, f"tile_map_{lang}")
     with pytest.raises(KeyError):
-        plots.tile_map({"atlantis": 1.0})
+        charts.tile_map({"atlantis": 1.0})
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -288,30 +291,30 @@ def test_status_bar(tmp_path, lang):
     batch = pd.DataFrame(
         {"status": ["achieved"] * 3 + ["on_track"] * 5 + ["at_risk"] * 2 + ["off_track"]}
     )
-    fig = plots.status_bar(batch, lang=lang)
+    fig = charts.status_bar(batch, lang=lang)
     assert isinstance(fig, Figure) and fig.axes
     ax = fig.axes[0]
     colors = [_hex(p.get_facecolor()) for p in ax.patches]
-    assert colors == [plots.STATUS_COLORS[s] for s in plots.STATUS_ORDER]
+    assert colors == [charts.STATUS_COLORS[s] for s in charts.STATUS_ORDER]
     assert [p.get_width() for p in ax.patches] == [3, 5, 2, 1]
     _save(fig, tmp_path, f"status_bar_{lang}")
 
 
 def test_charts_draw_into_a_given_axes(comparison):
-    fig = Figure(figsize=(plots.A4_WIDTH, 6))
+    fig = Figure(figsize=(charts.A4_WIDTH, 6))
     ax1, ax2 = fig.subplots(1, 2)
-    assert plots.rank_bar_chart(comparison, "ha_noi", ax=ax1) is fig
-    assert plots.tile_map(comparison.set_index("province")["value"], ax=ax2) is fig
+    assert charts.rank_bar_chart(comparison, "ha_noi", ax=ax1) is fig
+    assert charts.tile_map(comparison.set_index("province")["value"], ax=ax2) is fig
 
 
 def test_text_keeps_the_theme_font_after_the_call(comparison):
     from matplotlib import font_manager
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = plots.rank_bar_chart(comparison, "nghe_an")
+    fig = charts.rank_bar_chart(comparison, "nghe_an")
     FigureCanvasAgg(fig).draw()  # drawn outside the theme's rc_context
     ax = fig.axes[0]
-    family = plots.register_fonts()
+    family = charts.register_fonts()
     for text in [ax.texts[0], ax.get_yticklabels()[0], ax.get_xticklabels()[0]]:
         found = font_manager.findfont(text.get_fontproperties(), fallback_to_default=False)
         assert family.replace(" ", "") in Path(found).name.replace(" ", "")
@@ -319,12 +322,12 @@ def test_text_keeps_the_theme_font_after_the_call(comparison):
 
 def test_trend_fan_chart_annual_series(tmp_path):
     history = pd.Series([8.1, 9.4, 11.0, 12.6], index=pd.period_range("2022", "2025", freq="Y"))
-    path = plots.path_from_json(
+    path = charts.path_from_json(
         '[{"period":"2026","mean":13.5,"lower":12.0,"upper":15.0},'
         '{"period":"2030","mean":18.0,"lower":12.0,"upper":25.0}]'
     )
     assert path.index.freqstr.startswith("Y")
-    fig = plots.trend_fan_chart(history, path, target=30, deadline="2030", lang="vi")
+    fig = charts.trend_fan_chart(history, path, target=30, deadline="2030", lang="vi")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["2022", "2023"]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
@@ -333,9 +336,9 @@ def test_trend_fan_chart_annual_series(tmp_path):
 
 
 def test_fallback_labels_match_the_catalog():
-    from analysis import i18n
+    from analysis.reporting import i18n
 
-    for key, texts in plots._DEFAULT_TEXT.items():
+    for key, texts in charts._DEFAULT_TEXT.items():
         if key.startswith("plots."):
             assert i18n.has_message(key), f"{key} missing from messages.yml"
         if i18n.has_message(key):

@@ -19,8 +19,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from analysis.render import components
-from analysis.render.components import (
+from analysis.reporting.render import components
+from analysis.reporting.render.components import (
     REPORT_METADATA_MIME,
     KpiCard,
     StatusRow,
@@ -28,7 +28,7 @@ from analysis.render.components import (
     report_metadata,
     status_table,
 )
-from analysis.render.sanitize import find_external_references, sanitize_html
+from analysis.reporting.render.sanitize import find_external_references, sanitize_html
 
 HOSTILE_PROVINCE = "Tỉnh Bắc Ninh <script>alert(1)</script>"
 HOSTILE_NOTE = '<img src="file:///etc/passwd">'
@@ -150,7 +150,12 @@ def test_sanitizer_removes_scripts_handlers_and_remote_resources():
 
 
 def test_url_fetcher_refuses_everything_but_data_and_package_assets():
-    from analysis.render.exporters import ASSETS_DIR, FONTS_DIR, URLRefusedError, make_url_fetcher
+    from analysis.reporting.render.exporters import (
+        ASSETS_DIR,
+        FONTS_DIR,
+        URLRefusedError,
+        make_url_fetcher,
+    )
 
     fetcher = make_url_fetcher()
     refused = [
@@ -174,7 +179,7 @@ def test_url_fetcher_refuses_everything_but_data_and_package_assets():
 
 
 def test_pdf_of_hostile_html_fetches_nothing():
-    from analysis.render.exporters import html_to_pdf, make_url_fetcher
+    from analysis.reporting.render.exporters import html_to_pdf, make_url_fetcher
 
     fetcher = make_url_fetcher()
     hostile = (
@@ -200,7 +205,7 @@ def _offline_notebook(outputs: list, cells: list | None = None) -> nbformat.Note
 
 
 def test_error_outputs_stop_the_briefing_unless_allowed():
-    from analysis.render.exporters import BriefingHTMLExporter, BriefingRenderError
+    from analysis.reporting.render.exporters import BriefingHTMLExporter, BriefingRenderError
 
     nb = _offline_notebook(
         [new_output("error", ename="ZeroDivisionError", evalue="boom", traceback=["tb-line"])]
@@ -212,7 +217,7 @@ def test_error_outputs_stop_the_briefing_unless_allowed():
 
 
 def test_streams_text_reprs_scripts_and_raw_cells_are_dropped():
-    from analysis.render.exporters import render_html
+    from analysis.reporting.render.exporters import render_html
 
     nb = _offline_notebook(
         [
@@ -232,7 +237,7 @@ def test_streams_text_reprs_scripts_and_raw_cells_are_dropped():
 
 
 def test_markdown_attachments_are_embedded_and_other_images_stripped(tmp_path):
-    from analysis.render.exporters import render_html
+    from analysis.reporting.render.exporters import render_html
 
     (tmp_path / "local.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     png = (
@@ -264,8 +269,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, SVG, display
 
-from analysis.i18n import fmt_number, fmt_percent, fmt_period, fmt_points, t
-from analysis.render.components import (
+from analysis.reporting.i18n import fmt_number, fmt_percent, fmt_period, fmt_points, t
+from analysis.reporting.render.components import (
     Change, KpiCard, StatusRow, changes_list, kpi_cards, method_note, report_metadata,
     status_table,
 )
@@ -385,7 +390,7 @@ def executed(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def exported(executed, tmp_path_factory) -> dict[str, dict[str, Path]]:
-    from analysis.render.exporters import export
+    from analysis.reporting.render.exporters import export
 
     out = tmp_path_factory.mktemp("out")
     result = {}
@@ -491,7 +496,7 @@ def test_export_writes_atomically(exported):
 
 @pytest.mark.slow
 def test_render_speed_and_chrome_language_override(executed):
-    from analysis.render.exporters import render_html, render_pdf
+    from analysis.reporting.render.exporters import render_html, render_pdf
 
     render_pdf(executed["vi"])  # warm: imports, font configuration
     start = time.perf_counter()

@@ -14,7 +14,8 @@ import time
 import duckdb
 import pytest
 
-from analysis import ingest, params, published, runner, store
+from analysis.data import ingest, published, store
+from analysis.running import params, runner
 
 from .conftest import ROOT
 

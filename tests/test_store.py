@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analysis import demo, store
+from analysis.data import demo, store
 
 
 @pytest.fixture

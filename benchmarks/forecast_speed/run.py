@@ -76,10 +76,11 @@ def catalog_frame() -> tuple[pd.DataFrame, pd.DataFrame, pd.Period]:
 
     Read from the processed store (``make report`` or ``python -m analysis demo && python
     -m analysis ingest`` builds it from the bundled data), at its latest month, through the
-    same :func:`analysis.analytics.forecast_inputs` the monthly run uses (catalog bounds,
+    same :func:`analysis.analyses.monthly.forecast_inputs` the monthly run uses (catalog bounds,
     completion flags, counted-unit resolution, every target and deadline).
     """
-    from analysis import analytics, store
+    from analysis.analyses import monthly
+    from analysis.data import store
 
     with store.connect() as con:
         ds = store.default_dataset(con)
@@ -88,7 +89,7 @@ def catalog_frame() -> tuple[pd.DataFrame, pd.DataFrame, pd.Period]:
         ).fetchone()[0]
     p = pd.Period(period, freq="M")
     obs = store.load_series_frame(ds, until=p)
-    frame, targets = analytics.forecast_inputs(obs, p)
+    frame, targets = monthly.forecast_inputs(obs, p)
     return frame, targets, p
 
 

@@ -11,7 +11,7 @@ All measurements happen in one invocation, on an isolated demo dataset under
 3. ``--jobs 1`` against ``--jobs 2`` on the same subset of provinces (+ national overview);
 4. a re-run with nothing changed;
 5. commune scale: a light per-unit notebook (``commune_unit.ipynb``) driven through the runner's
-   own machinery (``analysis.runner._execute`` -> ``run_job`` with the ``warm`` engine) for
+   own machinery (``analysis.running.runner._execute`` -> ``run_job`` with the ``warm`` engine) for
    several unit counts in 2 local worker processes, and on a Dask ``LocalCluster`` with 1 and 2
    single-threaded worker processes;
 6. a profile of one briefing job (kernel warm-up, kernel wait, execution, HTML, PDF) in a fresh
@@ -218,7 +218,7 @@ def commune_root() -> Path:
 
 def commune_run(n_units: int, tag: str, n_workers: int, dask_workers: int | None) -> dict:
     """Units through ``runner._execute`` (local process pool or a Dask LocalCluster)."""
-    from analysis import runner
+    from analysis.running import runner
 
     reports = OUTPUT / "commune" / tag
     shutil.rmtree(reports, ignore_errors=True)
@@ -283,14 +283,15 @@ def profile_job() -> dict:
     """Run in a fresh process (``--profile-only``): two briefings as a runner worker does."""
     import papermill as pm
 
-    from analysis import engine, paths, runner
+    from analysis import paths
+    from analysis.running import kernels, runner
 
     t0 = time.perf_counter()
-    from analysis.render import exporters
+    from analysis.reporting.render import exporters
 
     timings: dict = {"import_renderers_s": time.perf_counter() - t0, "warm_starts": []}
-    orig_start = engine._start_warm_kernel  # noqa: SLF001
-    orig_acquire = engine.POOL.acquire
+    orig_start = kernels._start_warm_kernel  # noqa: SLF001
+    orig_acquire = kernels.POOL.acquire
     orig_pdf = exporters.html_to_pdf
 
     def timed_start(*key):
@@ -311,11 +312,11 @@ def profile_job() -> dict:
         current["weasyprint_s"] = time.perf_counter() - s
         return pdf
 
-    engine._start_warm_kernel = timed_start  # noqa: SLF001
-    engine.POOL.acquire = timed_acquire
+    kernels._start_warm_kernel = timed_start  # noqa: SLF001
+    kernels.POOL.acquire = timed_acquire
     exporters.html_to_pdf = timed_pdf
     nb_dir = str(paths.notebooks_dir())
-    engine.POOL.prefetch("python3", nb_dir)  # what runner._worker_init does
+    kernels.POOL.prefetch("python3", nb_dir)  # what runner._worker_init does
     jobs = []
     work = Path(tempfile.mkdtemp(prefix="profile_", dir=OUTPUT))
     for province in ("nghe_an", "ha_noi"):
@@ -348,7 +349,7 @@ def profile_job() -> dict:
             current["papermill_s"] - current["acquire_s"] - current["cells_s"]
         )
         jobs.append(current)
-    engine.POOL.shutdown()
+    kernels.POOL.shutdown()
     timings["jobs"] = jobs
     timings["code_version"] = runner.code_version()
     shutil.rmtree(work, ignore_errors=True)
@@ -496,7 +497,7 @@ def profile_table(p: dict) -> str:
     starts = ", ".join(f"{w['s']:.1f} s (cwd={w['key_cwd']!r})" for w in p["warm_starts"])
     lines.append("")
     lines.append(f"Import of nbconvert + exporters: {p['import_renderers_s']:.1f} s. ")
-    lines.append(f"Warm kernel starts (start + `import analysis.notebook_support`): {starts}.")
+    lines.append(f"Warm kernel starts (start + `import analysis.notebook`): {starts}.")
     lines.append(f"`POOL.acquire` was called with cwd={j1['acquire_cwd']!r}.")
     return "\n".join(lines)
 

@@ -15,7 +15,8 @@ import argparse
 import json
 import time
 
-from analysis import geography, runner
+from analysis.reference import geography
+from analysis.running import runner
 
 
 def measure(engine: str, jobs: int, provinces: list[str]) -> float:

@@ -1,9 +1,11 @@
 """Provincial digital-transformation monitoring for Viet Nam.
 
-Data flows through modules named after the stages:
-``ingest`` (read -> validate -> normalize -> harmonize) -> ``store`` (DuckDB + Parquet)
--> ``compare`` and ``forecast`` (computed once per period) -> notebooks -> ``render``
--> ``runner`` (the monthly fan-out). ``catalog`` and ``geography`` hold the reference data.
+The subpackages follow the data flow:
+``reference`` (catalog, provinces, names) -> ``data`` (ingest: read -> validate -> normalize ->
+harmonize; the DuckDB store; demo and published data) -> ``analyses`` (comparison, forecasting,
+the month's cached results) -> notebooks -> ``reporting`` (briefing content, charts, messages,
+HTML/PDF rendering) -> ``running`` (parameters, the runner, kernels). ``paths`` builds every
+path, ``cli`` is the command line, ``forecast`` is the public forecast API.
 """
 
 __version__ = "0.1.0"

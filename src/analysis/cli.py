@@ -29,7 +29,7 @@ def _setup_logging(verbose: bool) -> None:
         # collected: harmless, and not something an operator can act on.
         logging.getLogger("traitlets").setLevel(logging.ERROR)
         # One line per step of every PDF would bury the run's own log.
-        for name in ("weasyprint", "fontTools", "analysis.render.exporters", "papermill"):
+        for name in ("weasyprint", "fontTools", "analysis.reporting.render.exporters", "papermill"):
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -44,8 +44,9 @@ def main(verbose: bool) -> None:
 @main.command()
 def ingest() -> None:
     """Validate every file in data/raw and rebuild data/processed (atomically)."""
-    from analysis import ingest as ingest_mod
-    from analysis import paths, published, store
+    from analysis import paths
+    from analysis.data import ingest as ingest_mod
+    from analysis.data import published, store
 
     inputs = ingest_mod.discover_inputs()
     log.info("ingest: %d input file(s) under %s", len(inputs), paths.raw_dir())
@@ -73,7 +74,7 @@ def ingest() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def check(files: tuple[Path, ...]) -> None:
     """Validate FILES only; write nothing. Exit status 1 if any problem is found."""
-    from analysis import ingest as ingest_mod
+    from analysis.data import ingest as ingest_mod
 
     problems = ingest_mod.check_files(files)
     if problems:
@@ -92,7 +93,7 @@ def check(files: tuple[Path, ...]) -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="Folder (default data/raw/demo).")
 def demo(until: str | None, out: Path | None) -> None:
     """Write the deterministic synthetic demo dataset to data/raw/demo."""
-    from analysis import demo as demo_mod
+    from analysis.data import demo as demo_mod
 
     written = demo_mod.write_demo(out_dir=out, until=until)
     click.echo(f"wrote {len(written)} demo file(s) to {written[0].parent if written else out}")
@@ -132,7 +133,8 @@ def demo(until: str | None, out: Path | None) -> None:
 @click.option("--no-progress", is_flag=True, help="No progress bar (for cron logs).")
 def run(period, provinces, notebooks, formats, jobs, force, langs, scheduler, no_progress):
     """Execute and render the month's reports into reports/<period>/."""
-    from analysis import params, paths, runner
+    from analysis import paths
+    from analysis.running import params, runner
 
     fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
     bad = [f for f in fmts if f not in runner.FORMATS]
@@ -189,7 +191,9 @@ def run(period, provinces, notebooks, formats, jobs, force, langs, scheduler, no
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi")
 def list_(what: str, lang: str) -> None:
     """List indicators, provinces, notebooks or the periods in the store."""
-    from analysis import catalog, geography, paths, store
+    from analysis import paths
+    from analysis.data import store
+    from analysis.reference import catalog, geography
 
     if what == "indicators":
         for ind in catalog.indicators().values():

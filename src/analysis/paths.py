@@ -70,4 +70,4 @@ def notebooks_dir() -> Path:
 
 def assets_dir() -> Path:
     """Fonts, CSS and templates used by the renderers (ship inside the package)."""
-    return PACKAGE_DIR / "render"
+    return PACKAGE_DIR / "reporting" / "render"

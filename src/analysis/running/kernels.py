@@ -4,7 +4,7 @@ Starting a kernel and importing pandas, matplotlib, seaborn, duckdb and the proj
 longer than running a short briefing notebook. :class:`WarmKernelPool` keeps one kernel per
 worker process started and *warmed* (heavy imports done) while the previous notebook runs;
 each kernel executes exactly one notebook and is then shut down, so no state leaks from one
-report into the next. The papermill engine ``warm`` (:mod:`analysis.papermill_engine`,
+report into the next. The papermill engine ``warm`` (:mod:`analysis.running.papermill_engine`,
 registered by entry point) takes its kernels from here, so ``papermill --engine warm in.ipynb
 out.ipynb`` works too; there it simply starts a kernel.
 """
@@ -20,7 +20,7 @@ from jupyter_client import KernelManager
 
 log = logging.getLogger(__name__)
 
-WARM_CODE = "import analysis.notebook_support  # noqa: F401  (pre-imports the heavy libraries)"
+WARM_CODE = "import analysis.notebook  # noqa: F401  (pre-imports the heavy libraries)"
 
 
 def _start_warm_kernel(kernel_name: str, cwd: str | None) -> KernelManager:

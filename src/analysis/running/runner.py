@@ -2,8 +2,8 @@
 
 ``python -m analysis run --period 2026-10`` plans one job per (notebook, province, language),
 validates every job's parameters before any kernel starts, computes the period's analytics once
-(:func:`analysis.analytics.precompute`), then executes the notebooks with papermill and renders
-them with the product's nbconvert exporters in long-lived worker processes - locally
+(:func:`~analysis.analyses.monthly.precompute`), then executes the notebooks with papermill
+and renders them with the product's nbconvert exporters in long-lived worker processes - locally
 (``--jobs``) or on a Dask cluster (``--scheduler``).
 
 Each output appears atomically (written beside its target, then ``os.replace``), a job whose
@@ -30,7 +30,9 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from analysis import __version__, geography, params, paths
+from analysis import __version__, paths
+from analysis.reference import geography
+from analysis.running import params
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ def plan_jobs(
     langs: Sequence[str] = ("vi",),
     formats: Sequence[str] = FORMATS,
 ) -> list[Job]:
-    """Jobs for a run; raise :class:`analysis.params.ParameterError` for unknown names."""
+    """Jobs for a run; raise :class:`analysis.running.params.ParameterError` for unknown names."""
     units = (
         [geography.match_province(p, "34").codename for p in provinces]
         if provinces
@@ -197,7 +199,7 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
             os.replace(tmp, executed)
             result["files"].append(str(executed.relative_to(paths.reports_dir())))
             try:
-                from analysis.render import exporters
+                from analysis.reporting.render import exporters
 
                 written = exporters.export(executed, out_dir, formats=job.formats)
             except Exception as exc:  # noqa: BLE001
@@ -228,10 +230,10 @@ def _finish(result: dict, started: float) -> dict:
 def _worker_init(env: dict[str, str]) -> None:
     """Long-lived worker: import the renderers once and start warming a kernel."""
     os.environ.update(env)
-    from analysis import engine
-    from analysis.render import exporters  # noqa: F401 - loads nbconvert and WeasyPrint once
+    from analysis.reporting.render import exporters  # noqa: F401 - loads nbconvert and WeasyPrint once
+    from analysis.running import kernels
 
-    engine.POOL.prefetch("python3", str(paths.notebooks_dir()))
+    kernels.POOL.prefetch("python3", str(paths.notebooks_dir()))
 
 
 # --- the manifest --------------------------------------------------------------------------
@@ -323,7 +325,8 @@ def run(
     engine: str = "warm",
 ) -> RunSummary:
     """Run a month's reports; see the module docstring."""
-    from analysis import analytics, store
+    from analysis.analyses import monthly
+    from analysis.data import store
 
     planned = plan_jobs(period, provinces, notebooks, langs, formats)
     errors = validate_jobs(planned)
@@ -377,7 +380,7 @@ def run(
 
     if todo:
         t0 = time.perf_counter()
-        analytics.precompute(period, jobs=n_workers)
+        monthly.precompute(period, jobs=n_workers)
         log.info("analytics for %s ready in %.1f s", period, time.perf_counter() - t0)
     env = {k: v for k, v in os.environ.items() if k.startswith("VNDX_")}
     keys = {job: job.cache_key(version, code) for job in todo}

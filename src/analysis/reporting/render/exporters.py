@@ -10,12 +10,12 @@ Pipeline
 --------
 1. :class:`BriefingPreprocessor` removes what a reader must not see (stream output, so warnings;
    tracebacks; JavaScript and widgets; raw cells; text-only reprs such as ``<Figure ...>``) and
-   takes out the hidden report-metadata output (:func:`analysis.render.components.report_metadata`)
+   takes out the hidden report-metadata output (:func:`~.components.report_metadata`)
    into ``resources["briefing_meta"]``.
 2. The ``briefing`` nbconvert template (``templates/briefing``, extending ``lab``) writes the
    document: header band, synthetic notice, outputs (through the allow-list sanitizer), the
    provenance footer. No code, no prompts, no scripts.
-3. :func:`analysis.render.sanitize.enforce_offline` goes over the whole document once more.
+3. :func:`~.sanitize.enforce_offline` goes over the whole document once more.
 4. The stylesheet is put in last (fonts as ``data:`` URIs for the HTML; as package files for the
    PDF), so it is the only thing in the document that was not sanitized, and it is ours.
 5. For the PDF, WeasyPrint lays out the print variant with :class:`AssetOnlyURLFetcher`, which
@@ -52,13 +52,13 @@ from traitlets import Bool, Enum, Int, Set, Unicode, default
 from traitlets.config import Config
 
 from analysis import paths
-from analysis.i18n import normalize_lang, t
-from analysis.render.components import (
+from analysis.reporting.i18n import normalize_lang, t
+from analysis.reporting.render.components import (
     REPORT_METADATA_MIME,
     SYNTHETIC_NOTICE_MARK,
     provenance_footer,
 )
-from analysis.render.sanitize import enforce_offline, sanitize_html
+from analysis.reporting.render.sanitize import enforce_offline, sanitize_html
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class BriefingPreprocessor(Preprocessor):
     - outputs with :data:`REPORT_METADATA_MIME` are removed and their payload (the last one wins)
       goes to ``resources["briefing_meta"]``;
     - ``resources["briefing_has_synthetic_notice"]`` tells whether the notebook already shows
-      :func:`~analysis.render.components.synthetic_notice` (the template then adds no second one).
+      :func:`~.components.synthetic_notice` (the template then adds no second one).
     """
 
     allow_errors = Bool(False, help="Drop error outputs instead of refusing to render.").tag(
@@ -285,7 +285,7 @@ def _stylesheet(path: Path) -> str:
 class BriefingHTMLExporter(HTMLExporter):
     """Executed notebook → one self-contained, offline HTML briefing.
 
-    Sanitizing is always on, with the briefing allow-list (see :mod:`analysis.render.sanitize`);
+    Sanitizing is always on, with the briefing allow-list (see :mod:`~.sanitize`);
     nbconvert's own ``sanitize_html`` option is not used because its allow-list drops tables
     headers and images.
     """

@@ -1,6 +1,6 @@
 """Imports every notebook needs, done once per kernel (the warm engine runs this ahead of time).
 
-Notebooks start with ``from analysis.notebook_support import *``: the heavy libraries are then
+Notebooks start with ``from analysis.notebook import *``: the heavy libraries are then
 already in memory when a warmed kernel receives its notebook.
 """
 
@@ -15,18 +15,13 @@ import pandas as pd
 import seaborn as sns  # noqa: F401
 from IPython.display import HTML, Markdown, display
 
-from analysis import (
-    analytics,
-    catalog,
-    compare,
-    forecast,
-    geography,
-    i18n,
-    params,
-    plots,
-    store,
-)
-from analysis.render import components
+from analysis import forecast
+from analysis.analyses import compare, monthly
+from analysis.data import store
+from analysis.reference import catalog, geography
+from analysis.reporting import charts, i18n
+from analysis.reporting.render import components
+from analysis.running import params
 
 # Reports must never show library warnings to a leader; analysts see them in the logs.
 warnings.filterwarnings("ignore")
@@ -35,9 +30,9 @@ pd.set_option("display.max_columns", 40)
 __all__ = [
     "HTML",
     "Markdown",
-    "analytics",
     "catalog",
     "compare",
+    "monthly",
     "display",
     "forecast",
     "geography",
@@ -45,7 +40,7 @@ __all__ = [
     "np",
     "params",
     "pd",
-    "plots",
+    "charts",
     "plt",
     "store",
     "components",

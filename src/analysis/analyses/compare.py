@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import catalog, geography
+from analysis.reference import catalog, geography
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Papermill imports this module through its entry point while ``papermill.engines`` is being
 initialised, so the project itself never imports it directly (that order would be circular);
-the kernel pool lives in :mod:`analysis.engine`.
+the kernel pool lives in :mod:`analysis.running.kernels`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 
 from papermill.engines import NBClientEngine
 
-from analysis.engine import POOL
+from analysis.running.kernels import POOL
 
 log = logging.getLogger(__name__)
 

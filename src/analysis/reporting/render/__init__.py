@@ -1,20 +1,20 @@
 """Rendering of briefings: HTML components for notebooks, and the HTML/PDF exporters.
 
-- :mod:`analysis.render.components`: building blocks a notebook displays (KPI cards, the
+- :mod:`analysis.reporting.render.components`: building blocks a notebook displays (KPI cards, the
   traffic-light status table, notices, method note, provenance footer, report metadata).
-- :mod:`analysis.render.exporters`: executed notebook → offline HTML and A4 PDF
+- :mod:`analysis.reporting.render.exporters`: executed notebook → offline HTML and A4 PDF
   (nbconvert entry points ``briefing_html`` and ``briefing_pdf``; :func:`render_html`,
   :func:`render_pdf`, :func:`export` for the runner).
-- :mod:`analysis.render.sanitize`: the allow-list sanitizer and the offline guard.
+- :mod:`analysis.reporting.render.sanitize`: the allow-list sanitizer and the offline guard.
 
 Assets that ship with the package: ``templates/briefing`` (nbconvert template),
 ``css/briefing.css`` and ``fonts/`` (Noto Sans subsets, SIL OFL 1.1).
 
-The exporters are imported lazily (``from analysis.render.exporters import ...``) so that a
-notebook kernel importing the components does not load nbconvert or WeasyPrint.
+The exporters are imported lazily (``from analysis.reporting.render.exporters import ...``) so
+that a notebook kernel importing the components does not load nbconvert or WeasyPrint.
 """
 
-from analysis.render.components import (
+from analysis.reporting.render.components import (
     REPORT_METADATA_MIME,
     Change,
     KpiCard,

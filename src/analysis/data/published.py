@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import geography, paths
-from analysis.text import clean_cell, fold
+from analysis import paths
+from analysis.reference import geography
+from analysis.reference.names import clean_cell, fold
 
 NATIONAL = {
     "viet nam",

@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from analysis import paths
-from analysis.text import fold
+from analysis.reference.names import fold
 
 Kind = Literal["ratio", "rate"]
 Direction = Literal["higher_is_better", "lower_is_better"]

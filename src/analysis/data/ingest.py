@@ -13,7 +13,7 @@ One function per step:
   units (sum numerators and denominators; weighted means only where rates lack counts, flagged;
   ranks are never averaged).
 
-Nothing is written here; :mod:`analysis.store` writes the result atomically. Every problem in a
+Nothing is written here; :mod:`analysis.data.store` writes the result atomically. Every problem in a
 file is collected before anything fails, so one run tells the sender everything to fix.
 """
 
@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis import catalog, geography, paths
-from analysis.text import clean_cell, fold
+from analysis import paths
+from analysis.reference import catalog, geography
+from analysis.reference.names import clean_cell, fold
 
 LONG_COLUMNS = ("province", "indicator", "period")
 OPTIONAL_COLUMNS = ("value", "numerator", "denominator", "basis", "source", "note")

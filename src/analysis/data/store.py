@@ -5,7 +5,7 @@
 * ``observations``      - every figure as reported (63-unit basis before 2025-07, 34 after),
   with its source file and row;
 * ``observations_34``   - the same history carried onto the 34 current units (see
-  :func:`analysis.ingest.harmonize_to_current_provinces`); analytics read this one;
+  :func:`analysis.data.ingest.harmonize_to_current_provinces`); analytics read this one;
 * ``harmonization_log`` - units left out of ``observations_34`` and why;
 * ``published``         - real published figures and ranks, as published, with their sources;
 * ``provinces``, ``crosswalk``, ``regions``, ``indicators``, ``targets`` - reference tables;
@@ -35,7 +35,8 @@ import duckdb
 import pandas as pd
 from filelock import FileLock
 
-from analysis import __version__, catalog, geography, paths
+from analysis import __version__, paths
+from analysis.reference import catalog, geography
 
 SCHEMA_VERSION = "1"
 
@@ -85,7 +86,7 @@ def _with_places(
 
 
 def _observation_table(obs: pd.DataFrame) -> pd.DataFrame:
-    from analysis import ingest  # only when writing: readers need not load pandera
+    from analysis.data import ingest
 
     units = pd.DataFrame([u.__dict__ for u in geography.units()]).rename(columns=_NAMES)
     units = units[["basis", "province_code", "province", "province_name", "region"]]
@@ -96,7 +97,7 @@ def _observation_table(obs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _harmonized_table(h: pd.DataFrame) -> pd.DataFrame:
-    from analysis import ingest
+    from analysis.data import ingest
 
     p34 = geography.provinces("34").rename(columns=_NAMES)
     units = p34[["province_code", "province", "province_name", "region"]]

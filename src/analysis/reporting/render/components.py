@@ -25,7 +25,7 @@ from typing import Any, Literal
 import jinja2
 from IPython.display import HTML, display
 
-from analysis.i18n import (
+from analysis.reporting.i18n import (
     MISSING,
     fmt_date,
     fmt_datetime,
@@ -105,7 +105,7 @@ class KpiCard:
     label
         What is measured ("Tỷ lệ hồ sơ trực tuyến toàn trình").
     value
-        The formatted value ("45,03%"): format with ``analysis.i18n.fmt_*``.
+        The formatted value ("45,03%"): format with ``analysis.reporting.i18n.fmt_*``.
     change
         Formatted change text ("+1,20 điểm % so với tháng trước"), optional.
     rank
@@ -192,8 +192,8 @@ def kpi_cards(cards: Iterable[KpiCard | Mapping[str, Any]]) -> Fragment:
 class StatusRow:
     """One indicator's progress towards its target.
 
-    Text fields are shown as given (format them with ``analysis.i18n``). For convenience, numbers
-    are formatted too: ``value``/``target``/paces with :func:`~analysis.i18n.fmt_decimal`,
+    Text fields are shown as given (format them with :mod:`.i18n`). For convenience, numbers
+    are formatted too: ``value``/``target``/paces with :func:`~analysis.reporting.i18n.fmt_decimal`,
     ``probability`` as a *fraction* (0.72 → "72%"), ``deadline`` as a (short) date or period.
     Missing values show as "—".
 
@@ -671,13 +671,13 @@ _RISK_TEMPLATE = """
 def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
     """For each target, how many provinces are at risk or off track, and which.
 
-    ``risk`` is :func:`analysis.briefing.provinces_at_risk` (a DataFrame with indicator, target,
-    deadline, n_at_risk, n_off_track, n_achieved, n_total and provinces).
+    ``risk`` is :func:`analysis.reporting.briefing.provinces_at_risk` (a DataFrame with
+    indicator, target, deadline, n_at_risk, n_off_track, n_achieved, n_total and provinces).
     """
     import pandas as pd
 
-    from analysis import catalog
-    from analysis.i18n import fmt_percent, fmt_period
+    from analysis.reference import catalog
+    from analysis.reporting.i18n import fmt_percent, fmt_period
 
     lang = normalize_lang(lang)
     rows = []

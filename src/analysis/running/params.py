@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from analysis import catalog, geography
+from analysis.reference import catalog, geography
 
 
 class ParameterError(ValueError):
@@ -165,7 +165,7 @@ def validate(
 
 def data_range() -> tuple[str, str] | None:
     """First and last month with data in the store's default dataset, or ``None`` if no store."""
-    from analysis import store
+    from analysis.data import store
 
     try:
         con = store.connect()

@@ -17,7 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from analysis import paths
-from analysis.text import fold, nfc
+from analysis.reference.names import fold, nfc
 
 Basis = Literal["63", "34"]
 MERGER_PERIOD = pd.Period("2025-07", freq="M")

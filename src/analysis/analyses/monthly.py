@@ -17,7 +17,10 @@ import duckdb
 import pandas as pd
 from filelock import FileLock
 
-from analysis import catalog, compare, forecast, paths, store
+from analysis import forecast, paths
+from analysis.analyses import compare
+from analysis.data import store
+from analysis.reference import catalog
 
 SEED = 20260101
 

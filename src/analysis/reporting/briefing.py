@@ -1,8 +1,9 @@
 """What goes into a briefing: KPI cards, the target table, changes since last month, provenance.
 
-Notebooks stay thin: they ask this module for the pieces and display them. Every function takes
-the period's :class:`analysis.analytics.PeriodResults`, a province codename and a language, and
-returns plain data or :mod:`analysis.render.components` objects, formatted vi-VN or English.
+Notebooks stay thin: they ask this module for the pieces and display them. Every function
+takes the period's :class:`~analysis.analyses.monthly.PeriodResults`, a province codename and a
+language, and returns plain data or :mod:`~analysis.reporting.render.components` objects,
+formatted vi-VN or English.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import json
 
 import pandas as pd
 
-from analysis import catalog, geography, i18n
-from analysis.analytics import PeriodResults
-from analysis.render import components
-from analysis.runner import code_version
+from analysis.analyses.monthly import PeriodResults
+from analysis.reference import catalog, geography
+from analysis.reporting import i18n
+from analysis.reporting.render import components
+from analysis.running.runner import code_version
 
 STATUS_ORDER = {"off_track": 0, "at_risk": 1, "on_track": 2, "achieved": 3}
 
@@ -37,7 +39,7 @@ def history(results: PeriodResults, province: str, indicator: str) -> pd.Series:
 
 
 def national_history(results: PeriodResults, indicator: str) -> pd.Series:
-    from analysis import compare
+    from analysis.analyses import compare
 
     nat = compare.national_series(results.observations, indicator)
     return nat.set_index("period")["value"] if not nat.empty else pd.Series(dtype=float)
@@ -162,7 +164,7 @@ def done_earlier(results: PeriodResults, province: str) -> pd.DataFrame:
 def status_rows(
     results: PeriodResults, province: str, lang: str = "vi"
 ) -> list[components.StatusRow]:
-    """The traffic-light table's rows (see :func:`analysis.render.components.status_table`).
+    """The traffic-light table's rows (see :func:`~.components.status_table`).
 
     Paces are in percentage points per month (per year for annual indicators, which the cell
     says); they are left empty where they mean nothing (target met, deadline passed).
@@ -407,7 +409,7 @@ def peer_table(
     results: PeriodResults, province: str, indicators: list[str], lang: str = "vi"
 ) -> pd.DataFrame:
     """The province and its regional peers on the chosen indicators (values, vi-VN)."""
-    from analysis import compare
+    from analysis.analyses import compare
 
     c = compare.peers(results.comparison, province)
     c = c[c["indicator"].isin(indicators)]
@@ -423,7 +425,7 @@ def movers_table(
     results: PeriodResults, indicators: list[str], lang: str = "vi", n: int = 3
 ) -> pd.DataFrame:
     """The top movers since last month on each chosen indicator."""
-    from analysis import compare
+    from analysis.analyses import compare
 
     rows = []
     for ind_id in indicators:
@@ -510,14 +512,16 @@ def begin(notebook: str, namespace: dict) -> tuple[object, PeriodResults]:
     """
     from IPython.display import display
 
-    from analysis import analytics, params, plots
+    from analysis.analyses import monthly
+    from analysis.reporting import charts
+    from analysis.running import params
 
     p = params.from_namespace(notebook, namespace)
-    results = analytics.period_results(p.period, p.dataset)
+    results = monthly.period_results(p.period, p.dataset)
     province = getattr(p, "province", None) if notebook not in params.NATIONAL_NOTEBOOKS else None
     if province:
         ensure_province_has_data(results, province)
-    plots.apply_theme()
+    charts.apply_theme()
     display(
         metadata(
             results,

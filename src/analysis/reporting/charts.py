@@ -2,7 +2,7 @@
 
 Every chart is sized for the text width of an A4 page (:data:`A4_WIDTH` inches; the tile map,
 tall like the country, is narrower), uses one calm theme (:func:`apply_theme`), writes numbers
-the reader's way (``45,03`` in Vietnamese, via :mod:`analysis.i18n`) and takes its words from
+the reader's way (``45,03`` in Vietnamese, via :mod:`.i18n`) and takes its words from
 the message catalog (``plots.*``, ``status.*``) or from the caller, so the same call draws a
 Vietnamese or an English chart.
 
@@ -23,7 +23,6 @@ import functools
 import json
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import matplotlib as mpl
@@ -41,8 +40,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from analysis import geography, i18n
-from analysis.text import fold
+from analysis import paths
+from analysis.reference import geography
+from analysis.reference.names import fold
+from analysis.reporting import i18n
 
 # --------------------------------------------------------------------------------------------
 # Palette and sizes
@@ -96,7 +97,7 @@ TIER_CMAP = mcolors.LinearSegmentedColormap.from_list(
 )
 """Worst (muted red) to best (dark green): :func:`heatmap` in ``value="value"`` mode."""
 
-FONTS_DIR = Path(__file__).resolve().parent / "render" / "fonts"
+FONTS_DIR = paths.assets_dir() / "fonts"
 """Noto Sans files (Vietnamese coverage) shipped with the report templates."""
 
 _FALLBACK_FONTS = ["DejaVu Sans", "Arial", "Liberation Sans", "sans-serif"]
@@ -430,7 +431,7 @@ def _indicator(frame: pd.DataFrame) -> Any | None:
     """The catalog entry of the (single) indicator in ``frame``, or ``None``."""
     if "indicator" not in frame or frame["indicator"].dropna().empty:
         return None
-    from analysis import catalog
+    from analysis.reference import catalog
 
     try:
         return catalog.get(str(frame["indicator"].dropna().iloc[0]))
@@ -475,7 +476,7 @@ def rank_bar_chart(
     Parameters
     ----------
     comparison
-        One indicator's rows of :func:`analysis.compare.compare_indicator` (columns
+        One indicator's rows of :func:`analysis.analyses.compare.compare_indicator` (columns
         ``province``, ``province_name``, ``value``, ``rank``; optional ``national_value``,
         ``target``, ``indicator``).
     highlight
@@ -1095,8 +1096,8 @@ def heatmap(
     Parameters
     ----------
     comparison_all
-        Stacked :func:`analysis.compare.compare_indicator` rows (as from
-        :func:`analysis.compare.compare_period`): ``province``, ``indicator``, ``value``,
+        Stacked :func:`analysis.analyses.compare.compare_indicator` rows (as from
+        :func:`analysis.analyses.compare.compare_period`): ``province``, ``indicator``, ``value``,
         ``tier``.
     lang
         ``"vi"`` (default) or ``"en"``.
@@ -1135,7 +1136,7 @@ def heatmap(
         raise ValueError("value must be 'tier' or 'value'")
     if comparison_all.empty or "indicator" not in comparison_all:
         raise ValueError("heatmap needs comparison rows of at least one indicator")
-    from analysis import catalog
+    from analysis.reference import catalog
 
     rows = _province_order()
     ids = indicators or list(dict.fromkeys(comparison_all["indicator"].dropna().astype(str)))
@@ -1313,7 +1314,7 @@ def heatmap(
 
 
 def _column_name(indicator_id: str, lang: str) -> str:
-    from analysis import catalog
+    from analysis.reference import catalog
 
     try:
         name = catalog.get(indicator_id).short(lang)
