@@ -1,0 +1,60 @@
+"""Writing files so that a reader never sees half of one, and colleagues can read them.
+
+Every output of the project (demo data, the store's Parquet copies, reports, the manifest, the
+caches' side files) goes through :func:`write_atomic` or :func:`atomic_path`: the data are
+written to a temporary file in the target's folder, flushed to disk, given the project's file
+mode, then moved over the target with ``os.replace`` (atomic on one file system). A failure at
+any point removes the temporary file and leaves the previous target untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def _file_mode() -> int:
+    """``0o666`` less the process umask: what ``open()`` would have given the file.
+
+    ``mkstemp`` creates files ``0600``, which would hide outputs from the colleagues in the group
+    that owns the project folder; outputs get the same mode as any file the user creates.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; it replaces ``path`` when the block ends.
+
+    For writers that take a file name (DuckDB, Parquet, papermill). ``suffix`` lets a writer
+    that checks the extension see the one it expects (``.tmp.ipynb``). The file is synced and
+    given the project's file mode before it replaces the target; on an exception it is removed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
+    """Write ``data`` (text is written as UTF-8) to ``path`` atomically; return the path."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(payload)
+    return path
