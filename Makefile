@@ -49,6 +49,7 @@ report: ingest
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks notebooks
 	$(VENV)/bin/ruff format --check src tests benchmarks notebooks
+	$(VENV)/bin/mypy
 
 test: lint
 	$(VENV)/bin/pytest -q

@@ -30,7 +30,7 @@ lang: str = "vi"  # vi or en
 dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
-from analysis.notebook import *  # noqa: F403
+from analysis.notebook import *
 from analysis.reporting import briefing
 
 params_, results = briefing.begin("10_province_comparison", globals())

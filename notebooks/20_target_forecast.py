@@ -29,7 +29,7 @@ lang: str = "vi"  # vi or en
 dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
-from analysis.notebook import *  # noqa: F403
+from analysis.notebook import *
 from analysis.reporting import briefing
 
 params_, results = briefing.begin("20_target_forecast", globals())

@@ -732,7 +732,7 @@ def test_forecast_pooled_names_the_bad_series_and_pools_by_frequency() -> None:
 
 def test_pooled_calibration_that_breaks_a_series_falls_back_to_its_own() -> None:
     hist = {f"s{i}": s_curve(seed=i, cap=95.0, noise=2.0) for i in range(6)}
-    sims = fc._pooled_sims(hist, ("2027-06", 0.0, 100.0, 0.8, 0, 200, False))  # noqa: SLF001
+    sims = fc._pooled_sims(hist, ("2027-06", 0.0, 100.0, 0.8, 0, 200, False))
     sim = sims["s0"]
     own = sim.paths.copy()
     sim.paths = None  # as the batch workers send it back

@@ -56,7 +56,7 @@ def server(use_demo_store, tmp_path):
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
-            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=1)
             break
         except OSError:
             time.sleep(0.2)
@@ -71,11 +71,11 @@ def server(use_demo_store, tmp_path):
 def _api(base, path, method="GET", body=None):
     req = urllib.request.Request(
         f"{base}{path}?token={TOKEN}",
-        method=method,  # noqa: S310
+        method=method,
         data=json.dumps(body).encode() if body is not None else None,
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+    with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read() or b"null")
 
 

@@ -113,7 +113,7 @@ def main() -> None:
         else:
             try:
                 frame, targets, period = catalog_frame()
-            except Exception as exc:  # noqa: BLE001 - explain and go on with the other source
+            except Exception as exc:  # Explain and go on with the other source
                 print(
                     f"catalog batch skipped: no processed store ({type(exc).__name__}: {exc}); "
                     "run `make report` or `python -m analysis demo && python -m analysis ingest`"

@@ -256,7 +256,7 @@ def commune_run(n_units: int, tag: str, n_workers: int, dask_workers: int | None
             )
             scheduler = cluster.scheduler_address
         ready = time.perf_counter()
-        results = list(runner._execute(todo, env, n_workers, scheduler, False, "warm"))  # noqa: SLF001
+        results = list(runner._execute(todo, env, n_workers, scheduler, False, "warm"))
         wall = time.perf_counter() - start
     finally:
         if cluster is not None:
@@ -290,7 +290,7 @@ def profile_job() -> dict:
     from analysis.reporting.render import exporters
 
     timings: dict = {"import_renderers_s": time.perf_counter() - t0, "warm_starts": []}
-    orig_start = kernels._start_warm_kernel  # noqa: SLF001
+    orig_start = kernels._start_warm_kernel
     orig_acquire = kernels.POOL.acquire
     orig_pdf = exporters.html_to_pdf
 
@@ -312,7 +312,7 @@ def profile_job() -> dict:
         current["weasyprint_s"] = time.perf_counter() - s
         return pdf
 
-    kernels._start_warm_kernel = timed_start  # noqa: SLF001
+    kernels._start_warm_kernel = timed_start
     kernels.POOL.acquire = timed_acquire
     exporters.html_to_pdf = timed_pdf
     nb_dir = str(paths.notebooks_dir())

@@ -71,7 +71,7 @@ def _cached(version: str, period: pd.Period, frame, targets) -> pd.DataFrame | N
     db = cache_path()
     if not db.exists():
         return None
-    key = forecast._params_key(targets, {"seed": SEED})  # noqa: SLF001 - same key as the writer
+    key = forecast._params_key(targets, {"seed": SEED})  # Same key as the writer
     try:
         with duckdb.connect(str(db), read_only=True) as con:
             rows = con.execute(

@@ -431,7 +431,7 @@ class _Ctx:
         return len(self.codes)
 
     @property
-    def T(self) -> int:  # noqa: N802
+    def T(self) -> int:
         return len(self.months)
 
     def index(self, code: str) -> int:

@@ -204,7 +204,7 @@ def read_table(path: Path) -> RawTable:
             )
         )
         return empty
-    except Exception as exc:  # noqa: BLE001 - any parser failure means "unreadable"
+    except Exception as exc:  # Any parser failure means "unreadable"
         empty.problems.append(
             Problem(
                 display,

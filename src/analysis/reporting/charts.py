@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt  # noqa: F401  (activates the notebook display integration)
+import matplotlib.pyplot as plt  # Activates the notebook display integration
 import numpy as np
 import pandas as pd
 import seaborn as sns

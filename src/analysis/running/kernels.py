@@ -63,7 +63,7 @@ class WarmKernelPool:
             km = _start_warm_kernel(*key)
             with self._lock:
                 self._ready[key] = km
-        except BaseException as exc:  # noqa: BLE001 - reported when the kernel is asked for
+        except BaseException as exc:  # Reported when the kernel is asked for
             with self._lock:
                 self._errors[key] = exc
 
@@ -101,7 +101,7 @@ class WarmKernelPool:
         for km in kms:
             try:
                 km.shutdown_kernel(now=True)
-            except Exception:  # noqa: BLE001, S110 - best effort at exit
+            except Exception:  # noqa: S110 - best effort at exit
                 pass
 
 

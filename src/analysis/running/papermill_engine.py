@@ -31,5 +31,5 @@ class WarmKernelEngine(NBClientEngine):
         finally:
             try:
                 km.shutdown_kernel(now=True)
-            except Exception:  # noqa: BLE001 - the kernel may already be gone
+            except Exception:  # The kernel may already be gone
                 log.debug("kernel already stopped")

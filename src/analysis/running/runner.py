@@ -183,7 +183,7 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
                     # notebook when a cell fails, which is what debugging needs.
                     request_save_on_cell_execute=False,
                 )
-            except Exception as exc:  # noqa: BLE001 - any failure fails this job only
+            except Exception as exc:  # Any failure fails this job only
                 failed = out_dir / f"{job.stem}.failed.ipynb"
                 if tmp.exists() and tmp.stat().st_size:
                     tmp.chmod(0o644)
@@ -202,7 +202,7 @@ def run_job(job: Job, env: dict[str, str] | None = None, engine: str = "warm") -
                 from analysis.reporting.render import exporters
 
                 written = exporters.export(executed, out_dir, formats=job.formats)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 result.update(status="failed", error=f"rendering failed: {_short_error(exc)}")
                 return _finish(result, started)
             result["files"] += [
@@ -460,7 +460,7 @@ def _execute(
                 bar.update()
                 try:
                     yield fut.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker fails its job only
+                except Exception as exc:  # A dead worker fails its job only
                     job = todo[futures.index(fut)]
                     yield {
                         "job": asdict(job),

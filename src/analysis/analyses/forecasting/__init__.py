@@ -1632,7 +1632,7 @@ def cached_forecast_batch(
         finally:
             try:
                 con.unregister("_forecast_cache_staged")
-            except Exception:  # noqa: BLE001, S110 - view may not exist if register failed
+            except Exception:  # noqa: S110 - view may not exist if register failed
                 pass
         return result
     finally:

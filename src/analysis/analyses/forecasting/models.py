@@ -1056,7 +1056,7 @@ def select_and_combine(
             full[name] = fitter(data)
         except DuplicateModel:
             continue
-        except Exception as exc:  # noqa: BLE001 - any fit failure means "drop model"
+        except Exception as exc:  # Any fit failure means "drop model"
             if name == "logistic" and data.transform.kind != "logit":
                 notes.append("logistic curve skipped (needs both bounds)")
             else:
@@ -1090,7 +1090,7 @@ def select_and_combine(
             try:
                 m = model.at_origin(prefix)
                 y_hat = data.transform.inverse(m.point(h))[obs]
-            except Exception:  # noqa: BLE001 - a failed refit just scores badly
+            except Exception:  # A failed refit just scores badly
                 errors[name].append(np.inf)
                 continue
             fits_at[o][name] = m
