@@ -15,8 +15,26 @@ ForecastStatus = Literal["achieved", "on_track", "at_risk", "off_track"]
 FORECAST_STATUSES: tuple[ForecastStatus, ...] = ("achieved", "on_track", "at_risk", "off_track")
 """What :func:`analysis.forecast.forecast_to_deadline` returns, best first."""
 
-REPORT_STATUSES: tuple[str, ...] = (*FORECAST_STATUSES, "no_target", "no_data")
-"""What a report's table can show: the forecast statuses, and rows with no target or no data."""
+INSUFFICIENT_HISTORY = "insufficient_history"
+"""A target whose series is too short for a forecast: its value, gap and the pace needed are
+shown, and no probability (the engine says so rather than give 0 % or 100 % from one point)."""
+
+MET_LATE = "achieved_late"
+"""Deadline passed, target met after it (met on time is ``achieved``)."""
+
+MISSED = "missed"
+"""Deadline passed, target not met."""
+
+REPORT_STATUSES: tuple[str, ...] = (
+    *FORECAST_STATUSES,
+    MET_LATE,
+    MISSED,
+    INSUFFICIENT_HISTORY,
+    "no_target",
+    "no_data",
+)
+"""What a report can show for a target: the forecast statuses; after the deadline met on time
+(``achieved``), met late or missed; too short a history; no target; no data."""
 
 RELATIVE_TOLERANCE = 1e-9
 """A value within this fraction of the target (at least of 1 unit) counts as meeting it: the
