@@ -72,7 +72,7 @@ def normalize_lang(lang: str | None) -> Lang:
     code = str(lang).strip().replace("_", "-").split("-")[0].lower()
     if code not in LANGS:
         raise ValueError(f"unsupported report language {lang!r}; use one of {LANGS}")
-    return code  # type: ignore[return-value]
+    return code
 
 
 def _is_leaf(node: Mapping[Any, Any]) -> bool:

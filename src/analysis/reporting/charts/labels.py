@@ -1,0 +1,101 @@
+"""Words and numbers on the charts: values with units, tick labels, month labels, text colour.
+
+All words come from the message catalog (:mod:`analysis.reporting.i18n`); numbers are written
+the reader's way (``45,03`` in Vietnamese, ``45.03`` in English).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib.ticker import FuncFormatter
+
+from analysis.reference.names import fold
+from analysis.reporting import i18n
+from analysis.reporting.charts.theme import INK
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def lang_of(lang: str | None) -> str:
+    """``"vi"`` or ``"en"`` for any accepted spelling (``"vi-VN"``, ``None`` ...)."""
+    return i18n.normalize_lang(lang)
+
+
+def decimals_for(x: float, max_decimals: int = 2) -> int:
+    """The fewest decimals (up to ``max_decimals``) that write ``x`` exactly."""
+    for d in range(max_decimals + 1):
+        if abs(x - round(x, d)) < 1e-9:
+            return d
+    return max_decimals
+
+
+def fmt_value(value: Any, lang: str = "vi", unit: str | None = "%", decimals: int = 1) -> str:
+    """A value with its unit, the reader's way: ``45,0%`` (vi), ``45.0%`` (en), ``—`` if missing.
+
+    Parameters
+    ----------
+    value
+        The number (percentages in percent units: ``45.03`` for 45.03 %).
+    lang
+        ``"vi"`` or ``"en"``.
+    unit
+        ``"%"`` for percent formatting, another unit to append after a space, or ``None``.
+    decimals
+        Fixed number of decimals.
+    """
+    lang = lang_of(lang)
+    if i18n.is_missing(value):
+        return i18n.MISSING
+    if unit == "%":
+        return i18n.fmt_percent(value, lang, decimals)
+    text = i18n.fmt_decimal(value, lang, decimals)
+    return f"{text} {unit}" if unit else text
+
+
+def tick_formatter(lang: str, unit: str | None = None) -> FuncFormatter:
+    """Axis ticks with the reader's decimal mark and as few decimals as the tick needs."""
+
+    def fmt(x: float, _pos: int | None = None) -> str:
+        d = decimals_for(x)
+        if unit == "%":
+            return i18n.fmt_percent(x, lang, d)
+        return i18n.fmt_decimal(x, lang, d)
+
+    return FuncFormatter(fmt)
+
+
+def month_label(period: pd.Period, lang: str) -> str:
+    """``07/2025`` (vi) or ``Jul 2025`` (en)."""
+    if lang == "en":
+        return f"{_MONTHS_EN[period.month - 1]} {period.year}"
+    return f"{period.month:02d}/{period.year}"
+
+
+def indicator_of(frame: pd.DataFrame) -> Any | None:
+    """The catalog entry of the (single) indicator in ``frame``, or ``None``."""
+    if "indicator" not in frame or frame["indicator"].dropna().empty:
+        return None
+    from analysis.reference import catalog
+
+    try:
+        return catalog.get(str(frame["indicator"].dropna().iloc[0]))
+    except KeyError:
+        return None
+
+
+def _luminance(color: Any) -> float:
+    r, g, b = mcolors.to_rgb(color)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def text_color_on(color: Any) -> str:
+    """White on dark fills, ink on light ones."""
+    return "white" if _luminance(color) < 0.56 else INK
+
+
+def name_key(name: str) -> str:
+    """Sort key of a province name (accents folded, so Đ sorts with D)."""
+    return fold(str(name))

@@ -1,0 +1,336 @@
+"""Ranking bars of every province on one indicator, and the bars beside the tile map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from analysis.reporting import i18n
+from analysis.reporting.charts.labels import (
+    decimals_for,
+    fmt_value,
+    indicator_of,
+    lang_of,
+    name_key,
+    tick_formatter,
+)
+from analysis.reporting.charts.theme import (
+    A4_WIDTH,
+    BAR,
+    FAINT,
+    HIGHLIGHT,
+    INK,
+    MUTED,
+    TARGET_COLOR,
+    figure_of,
+    new_axes,
+    themed,
+)
+from analysis.reporting.charts.tilemap import tile_map
+
+
+@themed
+def rank_bar_chart(
+    comparison: pd.DataFrame,
+    highlight: str | None,
+    *,
+    lang: str = "vi",
+    title: str | None = None,
+    ax: Axes | None = None,
+    xlabel: str | None = None,
+    decimals: int = 1,
+    show_rank: bool = True,
+    label_all: bool = True,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Horizontal bars of every province on one indicator, best on top.
+
+    Parameters
+    ----------
+    comparison
+        One indicator's rows of :func:`analysis.analyses.compare.compare_indicator` (columns
+        ``province``, ``province_name``, ``value``, ``rank``; optional ``national_value``,
+        ``target``, ``indicator``).
+    highlight
+        Codename of the province the briefing is for (drawn in :data:`HIGHLIGHT`, value in bold),
+        or ``None``.
+    lang
+        ``"vi"`` (default) or ``"en"``.
+    title
+        Axes title; ``None`` for none (reports usually caption the figure instead).
+    ax
+        Axes to draw on; by default a new figure :data:`A4_WIDTH` wide, tall enough for the rows.
+    xlabel
+        Value axis label; by default the indicator's short name and unit from the catalog.
+    decimals
+        Decimals of the value labels.
+    show_rank
+        Prefix province names with their rank (``5. Nghệ An``).
+    label_all
+        Write every bar's value (the highlighted one is always labelled).
+    figsize
+        Size of the new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Provinces without data are listed at the bottom, marked "no data"; the national value
+        is a dashed line and the target (if any) a green dash-dot line, both labelled above the
+        top bar.
+    """
+    lang = lang_of(lang)
+    ind = indicator_of(comparison)
+    unit = ind.unit if ind is not None else "%"
+    if "indicator" in comparison and comparison["indicator"].nunique() > 1:
+        raise ValueError("rank_bar_chart draws one indicator; filter the comparison first")
+
+    df, have, missing = _rank_rows(comparison)
+    n = len(have) + len(missing)
+    fig, ax = new_axes(ax, figsize or (A4_WIDTH, 1.15 + 0.165 * max(n, 4)))
+    _draw_bars(ax, have, highlight)
+    _province_labels(ax, have, missing, show_rank)
+    bottom = _value_axis(ax, df, have, ind, lang, unit)
+    ax.set_ylim(n - 0.4, -0.6)  # best on top
+    _value_labels(ax, have, highlight, lang, unit, decimals, label_all)
+    _no_data_labels(ax, range(len(have), n), bottom, lang)
+    _style_names(ax, have, missing, highlight)
+
+    label_rows = _reference_lines(ax, df, lang, unit, decimals)
+    ax.set_ylim(n - 0.4, -0.6 - 0.95 * label_rows)  # free rows for line labels
+    ax.set_xlabel(xlabel if xlabel is not None else _value_label(ind, lang), fontsize=7.5)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _rank_rows(comparison: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The rows with sort keys; those with a value by rank, those without by name."""
+    df = comparison.copy()
+    df["sort_key_"] = df["province_name"].map(name_key)
+    df["rank_num_"] = pd.to_numeric(df.get("rank"), errors="coerce")
+    have = df[df["value"].notna()].sort_values(
+        ["rank_num_", "value", "sort_key_"], na_position="last"
+    )
+    missing = df[df["value"].isna()].sort_values("sort_key_")
+    return df, have, missing
+
+
+def _draw_bars(ax: Axes, have: pd.DataFrame, highlight: str | None) -> None:
+    """One bar a province, tagged ``bar:<codename>`` so tests and readers can find it."""
+    y_have = np.arange(len(have))
+    colors = [HIGHLIGHT if p == highlight else BAR for p in have["province"]]
+    bars = ax.barh(y_have, have["value"].to_numpy(float), height=0.7, color=colors, zorder=2)
+    for patch, province in zip(bars.patches, have["province"], strict=True):
+        patch.set_gid(f"bar:{province}")
+
+
+def _province_labels(ax: Axes, have: pd.DataFrame, missing: pd.DataFrame, show_rank: bool) -> None:
+    """Province names on the value axis, prefixed with their rank (``5. Nghệ An``)."""
+    labels = []
+    for row in have.itertuples():
+        rank = f"{int(row.rank_num_)}. " if show_rank and pd.notna(row.rank_num_) else ""
+        labels.append(f"{rank}{row.province_name}")
+    labels += list(missing["province_name"])
+    ax.set_yticks(np.arange(len(labels)), labels)
+    ax.tick_params(axis="y", length=0, pad=3, labelsize=7)
+    ax.tick_params(axis="x", labelsize=7)
+
+
+def _value_axis(
+    ax: Axes, df: pd.DataFrame, have: pd.DataFrame, ind: Any | None, lang: str, unit: str
+) -> float:
+    """Value axis from zero (or the lowest value) with room for the labels; returns its start."""
+    values = have["value"].to_numpy(float)
+    refs = [v for v in (_first(df, "national_value"), _first(df, "target")) if pd.notna(v)]
+    top = max([*values, *refs, 0.0]) if len(values) or refs else 1.0
+    bottom = min([*values, 0.0]) if len(values) else 0.0
+    span = (top - bottom) or 1.0
+    ax.set_xlim(bottom, top + 0.13 * span)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    if ind is not None and ind.bounds[1] < ax.get_xlim()[1]:  # no tick past the natural maximum
+        ticks = [t for t in ax.get_xticks() if bottom - 1e-9 <= t <= ind.bounds[1] + 1e-9]
+        ax.set_xticks(ticks)
+    ax.xaxis.set_major_formatter(tick_formatter(lang, unit if unit == "%" else None))
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.spines["left"].set_visible(False)
+    return float(bottom)
+
+
+def _value_labels(
+    ax: Axes,
+    have: pd.DataFrame,
+    highlight: str | None,
+    lang: str,
+    unit: str,
+    decimals: int,
+    label_all: bool,
+) -> None:
+    """Each bar's value at its end; the highlighted one bold, with its unit."""
+    pad = 0.006 * (ax.get_xlim()[1] - ax.get_xlim()[0])
+    for yy, row in enumerate(have.itertuples()):
+        is_hl = row.province == highlight
+        if not (label_all or is_hl):
+            continue
+        text = (
+            fmt_value(row.value, lang, unit, decimals)
+            if is_hl
+            else i18n.fmt_decimal(row.value, lang, decimals)
+        )
+        ax.text(
+            max(row.value, 0) + pad,
+            yy,
+            text,
+            va="center",
+            ha="left",
+            fontsize=7 if is_hl else 6.3,
+            color=HIGHLIGHT if is_hl else MUTED,
+            fontweight="bold" if is_hl else "normal",
+            zorder=4,
+            bbox={"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.9},
+        )
+
+
+def _no_data_labels(ax: Axes, rows: range, bottom: float, lang: str) -> None:
+    """The words "no data" in the rows of the provinces without a value."""
+    pad = 0.006 * (ax.get_xlim()[1] - ax.get_xlim()[0])
+    for yy in rows:
+        ax.text(
+            bottom + pad,
+            yy,
+            i18n.t("plots.no_data", lang),
+            va="center",
+            ha="left",
+            fontsize=6.5,
+            color=FAINT,
+            fontstyle="italic",
+        )
+
+
+def _style_names(
+    ax: Axes, have: pd.DataFrame, missing: pd.DataFrame, highlight: str | None
+) -> None:
+    """The highlighted province's name in bold orange, those without data faint."""
+    no_data = set(missing["province"])
+    for tick, province in zip(
+        ax.get_yticklabels(), [*have["province"], *missing["province"]], strict=True
+    ):
+        if province == highlight:
+            tick.set_color(HIGHLIGHT)
+            tick.set_fontweight("bold")
+        elif province in no_data:
+            tick.set_color(FAINT)
+
+
+def _first(df: pd.DataFrame, column: str) -> float:
+    if column not in df:
+        return float("nan")
+    s = pd.to_numeric(df[column], errors="coerce").dropna()
+    return float(s.iloc[0]) if len(s) else float("nan")
+
+
+def _value_label(ind: Any | None, lang: str) -> str:
+    if ind is None:
+        return ""
+    return f"{ind.short(lang)} ({ind.unit})" if ind.unit else ind.short(lang)
+
+
+# One reference line: (x value, label, colour).
+_Line = tuple[float, str, str]
+
+
+def _reference_lines(ax: Axes, df: pd.DataFrame, lang: str, unit: str, decimals: int) -> int:
+    """National (dashed) and target (dash-dot) lines, labelled in free rows above the bars.
+
+    Returns the number of label rows used (0, 1 or 2): labels go beside their line, on the
+    side with room, and onto a second row only when they would otherwise collide.
+    """
+    lo, hi = ax.get_xlim()
+    lines: list[_Line] = []
+    national = _first(df, "national_value")
+    if pd.notna(national):
+        ax.axvline(national, color=INK, lw=0.9, ls=(0, (4, 2.5)), zorder=3)
+        value = fmt_value(national, lang, unit, decimals)
+        lines.append((national, i18n.t("plots.national_value", lang, value=value), INK))
+    target = _first(df, "target")
+    if pd.notna(target):
+        ax.axvline(target, color=TARGET_COLOR, lw=1.1, ls=(0, (6, 2, 1.5, 2)), zorder=3)
+        value = fmt_value(target, lang, unit, decimals_for(target, decimals))
+        lines.append((target, i18n.t("plots.target_value", lang, value=value), TARGET_COLOR))
+    if not lines:
+        return 0
+    lines.sort(key=lambda item: item[0])
+    plan = _label_plan(ax, lines, lo, hi)
+    for (x, label, color), (side, row) in zip(lines, plan, strict=True):
+        dx = _LABEL_OFFSET * (hi - lo)
+        ax.text(
+            x + dx if side == "right" else x - dx,
+            -1.05 - 0.95 * row,
+            label,
+            ha="left" if side == "right" else "right",
+            va="center",
+            fontsize=7,
+            color=color,
+            fontweight="bold",
+            zorder=5,
+            bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+        )
+    return 1 + max(row for _, row in plan)
+
+
+_LABEL_OFFSET = 0.008  # gap between a line and its label, in axes fractions
+
+
+def _label_plan(ax: Axes, lines: list[_Line], lo: float, hi: float) -> list[tuple[str, int]]:
+    """Side (``"left"``/``"right"``) and row (0 or 1) of each line's label, lines sorted by x."""
+    # Label extents in axes fractions (7 pt bold: about 0.6 em a character; the axes take
+    # about 78 % of the figure width beside the province names).
+    axes_pt = figure_of(ax).get_figwidth() * 72 * 0.78
+    off = _LABEL_OFFSET
+    fracs = [(x - lo) / (hi - lo) for x, _, _ in lines]
+    widths = [len(text) * 7 * 0.6 / axes_pt for _, text, _ in lines]
+
+    def span(i: int, side: str) -> tuple[float, float]:
+        f, w = fracs[i], widths[i]
+        return (f + off, f + off + w) if side == "right" else (f - off - w, f - off)
+
+    def fits(i: int, side: str) -> bool:
+        a, b = span(i, side)
+        return a >= -0.02 and b <= 1.0
+
+    if len(lines) == 1:
+        return [("right" if fits(0, "right") else "left", 0)]
+    for sides in (("left", "right"), ("right", "right"), ("left", "left")):
+        if fits(0, sides[0]) and fits(1, sides[1]):
+            if span(0, sides[0])[1] + 0.01 < span(1, sides[1])[0]:
+                return [(sides[0], 0), (sides[1], 0)]
+    # Too close together: the second label one row higher.
+    return [
+        ("right" if fits(0, "right") else "left", 0),
+        ("right" if fits(1, "right") else "left", 1),
+    ]
+
+
+@themed
+def rank_and_map(
+    comparison: pd.DataFrame,
+    highlight: str | None,
+    *,
+    lang: str = "vi",
+    title: str | None = None,
+    figsize: tuple[float, float] = (A4_WIDTH, 5.0),
+) -> Figure:
+    """The rank bars and the tile map of one indicator side by side (one briefing figure)."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]})
+    rank_bar_chart(comparison, highlight, lang=lang, ax=left, label_all=False)
+    values = comparison.set_index("province")["value"]
+    tile_map(values, highlight=highlight, lang=lang, ax=right, show_islands=False)
+    if title:
+        fig.suptitle(title, fontsize=10, fontweight="bold", x=0.0, ha="left")
+    return fig
