@@ -172,7 +172,30 @@ def test_theme_is_applied_only_around_calls(comparison):
         assert mpl.rcParams["font.sans-serif"][0] in ("Noto Sans", "DejaVu Sans")
     finally:
         mpl.rcParams.update(before)
-    assert set(charts.STATUS_COLORS) == {"achieved", "on_track", "at_risk", "off_track"}
+
+
+def test_status_palette_colours_every_report_status():
+    from analysis.analyses.status import FORECAST_STATUSES, REPORT_STATUSES
+
+    colours = charts.STATUS_COLORS
+    assert set(colours) == set(REPORT_STATUSES)
+    assert set(charts.STATUS_ORDER) == set(FORECAST_STATUSES)
+    assert colours["missed"] == colours["off_track"]
+    late, on_time = (np.array(mcolors.to_rgb(colours[s])) for s in ("achieved_late", "achieved"))
+    assert late.argmax() == 1 and late.sum() > on_time.sum()  # a lighter green
+    for status in ("insufficient_history", "no_target", "no_data"):
+        r, g, b = mcolors.to_rgb(colours[status])
+        assert max(r, g, b) - min(r, g, b) < 0.12, status  # a grey
+
+
+def test_status_bar_colours_report_statuses_from_the_palette():
+    statuses = ["achieved", "achieved_late", "missed", "missed", "insufficient_history"]
+    fig = charts.status_bar(pd.Series(statuses), lang="en")
+    ax = fig.axes[0]
+    colours = [_hex(p.get_facecolor()) for p in ax.patches]
+    order = [*charts.STATUS_ORDER, "achieved_late", "missed", "insufficient_history"]
+    assert colours == [charts.STATUS_COLORS[s] for s in order]
+    assert [p.get_width() for p in ax.patches] == [1, 0, 0, 0, 1, 2, 1]
 
 
 # --- charts -----------------------------------------------------------------------------------
@@ -354,4 +377,6 @@ def test_every_chart_label_is_in_the_catalog_in_both_languages():
     assert len(keys) > 20, keys  # the scan found the charts' keys
     for key in sorted(keys):
         for lang in ("vi", "en"):
-            assert i18n.t(key, lang, value="1", deadline="2026", level="80%").strip(), (key, lang)
+            assert i18n.t(
+                key, lang, value="1", deadline="2026", level="80%", name="A", rank=1
+            ).strip(), (key, lang)

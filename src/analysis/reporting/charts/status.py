@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from analysis.analyses.status import REPORT_STATUSES
 from analysis.reporting import i18n
 from analysis.reporting.charts.labels import lang_of
 from analysis.reporting.charts.theme import (
@@ -45,6 +46,13 @@ def _status_label(status: str, lang: str) -> str:
     return i18n.t(key, lang) if i18n.has_message(key) else status
 
 
+def _status_order(present: set[str]) -> list[str]:
+    """The forecast statuses always; then the other report statuses present, then the rest."""
+    order = list(STATUS_ORDER)
+    order += [s for s in REPORT_STATUSES if s in present and s not in order]
+    return order + sorted(present - set(order))
+
+
 @themed
 def status_bar(
     forecasts: pd.DataFrame | pd.Series | Iterable[Any],
@@ -73,12 +81,13 @@ def status_bar(
     Returns
     -------
     matplotlib.figure.Figure
-        One bar per status in the order achieved, on track, at risk, off track (other statuses
-        after, in grey), each labelled with its count.
+        One bar per status in the order achieved, on track, at risk, off track, then the other
+        statuses present (met late, missed ... in their :data:`STATUS_COLORS`; unknown ones in
+        grey), each labelled with its count.
     """
     lang = lang_of(lang)
     counts = pd.Series(_statuses(forecasts), dtype=object).value_counts()
-    order = list(STATUS_ORDER) + sorted(set(counts.index) - set(STATUS_ORDER))
+    order = _status_order(set(counts.index))
     n = [int(counts.get(s, 0)) for s in order]
     fig, ax = new_axes(ax, figsize or (A4_WIDTH, 0.75 + 0.24 * len(order)))
     y = np.arange(len(order))

@@ -47,12 +47,23 @@ MISSING_COLOR = "#e9ecf0"
 """Fill of cells and tiles without data."""
 
 STATUS_COLORS: dict[str, str] = {
+    # Forecast statuses (analysis.analyses.status.FORECAST_STATUSES).
     "achieved": "#1a7f37",
     "on_track": "#2e86c1",
     "at_risk": "#d4a017",
     "off_track": "#c0392b",
+    # After the deadline, and what a report shows without a forecast.
+    "achieved_late": "#6aae7b",  # met, but after the deadline: a lighter green
+    "missed": "#c0392b",  # deadline passed, not met: the off-track red
+    "insufficient_history": FAINT,  # no forecast can be given yet
+    "no_target": "#b6c0cc",
+    "no_data": "#c5ccd5",
 }
-"""Colour of each forecast status (see :mod:`analysis.forecast`)."""
+"""The one status palette: a colour for every status a report can show.
+
+Keys are :data:`analysis.analyses.status.REPORT_STATUSES`; charts, tables and cards colour a
+status from here, so a status has the same colour everywhere.
+"""
 
 STATUS_ORDER: tuple[str, ...] = ("achieved", "on_track", "at_risk", "off_track")
 
