@@ -380,3 +380,32 @@ def test_every_chart_label_is_in_the_catalog_in_both_languages():
             assert i18n.t(
                 key, lang, value="1", deadline="2026", level="80%", name="A", rank=1
             ).strip(), (key, lang)
+
+
+# --- what the charts say ----------------------------------------------------------------------
+
+
+def _ticks_by_label(ax) -> dict[str, float]:
+    return {t.get_text(): x for t, x in zip(ax.get_xticklabels(), ax.get_xticks(), strict=True)}
+
+
+def test_merger_line_falls_at_july_2025_on_an_annual_axis():
+    history = pd.Series([8.1, 9.4, 11.0, 12.6], index=pd.period_range("2022", "2025", freq="Y"))
+    path = charts.path_from_json(
+        '[{"period":"2026","mean":13.5,"lower":12.0,"upper":15.0},'
+        '{"period":"2030","mean":18.0,"lower":12.0,"upper":25.0}]'
+    )
+    ax = charts.trend_fan_chart(history, path, target=30, deadline="2030").axes[0]
+    ticks = _ticks_by_label(ax)
+    (merger,) = [line for line in ax.lines if line.get_gid() == "merger"]
+    x = merger.get_xdata()[0]
+    # 07/2025 is six twelfths of the way from the tick 2025 to the tick 2026.
+    assert x == pytest.approx(ticks["2025"] + 6 / 12 * (ticks["2026"] - ticks["2025"]))
+
+
+def test_merger_line_stays_at_july_2025_on_a_monthly_axis(obs):
+    rows = obs[(obs["indicator"] == MAIN) & (obs["province"] == "nghe_an")]
+    history = rows.set_index("period")["value"].sort_index()
+    ax = charts.trend_fan_chart(history, None).axes[0]
+    (merger,) = [line for line in ax.lines if line.get_gid() == "merger"]
+    assert merger.get_xdata()[0] == pd.Period("2025-07", freq="M").ordinal

@@ -193,7 +193,7 @@ def trend_fan_chart(
         _frame(ax, drawn, upper_bound)
         _axes_style(ax, x_lo, x_hi, lang, annual, unit, ylabel)
         if show_merger:
-            _merger_line(ax, x_lo, x_hi, lang)
+            _merger_line(ax, x_lo, x_hi, lang, annual)
         if len(hist):
             _label_last(ax, hist, lang, unit, decimals)
         _legend(fig, ax, drawn.handles, own_figure)
@@ -439,12 +439,27 @@ def _month_axis(ax: Axes, x_lo: float, x_hi: float, lang: str, annual: bool = Fa
     )
 
 
-def _merger_line(ax: Axes, x_lo: float, x_hi: float, lang: str) -> None:
+def _month_x(month: pd.Period, annual: bool) -> float:
+    """Where a month falls on the time axis.
+
+    On a monthly axis, at its ordinal. On an annual axis the years are drawn a point each, at
+    the ordinal of their December, and the ticks say the year: a reader takes the tick
+    ``2025`` as the start of 2025 and the space up to ``2026`` as the months of 2025, so a
+    month falls ``month - 1`` twelfths of the way from its year's tick to the next one
+    (07/2025 halfway between ``2025`` and ``2026``).
+    """
+    if not annual:
+        return float(month.ordinal)
+    year_x = pd.Period(f"{month.year}-12", freq="M").ordinal
+    return float(year_x + (month.month - 1))
+
+
+def _merger_line(ax: Axes, x_lo: float, x_hi: float, lang: str, annual: bool = False) -> None:
     """A dotted line at 07/2025, the first month of the 34 units, when it is in range."""
-    x = float(geography.MERGER_PERIOD.ordinal)
+    x = _month_x(geography.MERGER_PERIOD, annual)
     if not (x_lo < x <= x_hi):
         return
-    ax.axvline(x, color=MUTED, lw=0.9, ls=(0, (1, 1.6)), zorder=2)
+    ax.axvline(x, color=MUTED, lw=0.9, ls=(0, (1, 1.6)), zorder=2, gid="merger")
     ax.text(
         x + 0.35,
         0.03,
