@@ -409,3 +409,52 @@ def test_merger_line_stays_at_july_2025_on_a_monthly_axis(obs):
     ax = charts.trend_fan_chart(history, None).axes[0]
     (merger,) = [line for line in ax.lines if line.get_gid() == "merger"]
     assert merger.get_xdata()[0] == pd.Period("2025-07", freq="M").ordinal
+
+
+def _tied_comparison(comparison: pd.DataFrame, n_tied: int) -> pd.DataFrame:
+    """The first ``n_tied`` ranked provinces at 100 %, ranked as compare ranks ties."""
+    rows = comparison.dropna(subset=["value"]).sort_values("rank").copy()
+    rows.iloc[:n_tied, rows.columns.get_loc("value")] = 100.0
+    rows["rank"] = rows["value"].rank(method="min", ascending=False).astype("Int64")
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("lang", "tied_label", "single_label"),
+    [("vi", "(đồng hạng 1)", "{rank}. "), ("en", "(tied 1st)", "{rank}. ")],
+)
+def test_shared_rank_says_it_is_shared(comparison, lang, tied_label, single_label):
+    rows = _tied_comparison(comparison, 29)
+    ax = charts.rank_bar_chart(rows, "nghe_an", lang=lang).axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sum(tied_label in s for s in labels) == 29
+    rest = rows.sort_values(["rank", "value"]).iloc[29:]
+    for label, rank in zip(labels[29:], rest["rank"], strict=True):
+        assert label.startswith(single_label.format(rank=rank)) and "(" not in label
+
+
+def test_unique_ranks_are_written_plainly(comparison):
+    ax = charts.rank_bar_chart(comparison, "nghe_an", lang="vi").axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert not any("đồng hạng" in s for s in labels)
+    assert labels[0].startswith("1. ")
+
+
+def test_rank_word_in_english_ordinals():
+    from analysis.reporting.charts.labels import rank_word
+
+    words = [rank_word(n, "en") for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)]
+    assert words == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "101st",
+        "111th",
+    ]
+    assert rank_word(1, "vi") == "1"

@@ -74,6 +74,14 @@ def month_label(period: pd.Period, lang: str) -> str:
     return f"{period.month:02d}/{period.year}"
 
 
+def rank_word(rank: int, lang: str) -> str:
+    """A rank as a sentence says it after "tied": ``1`` (vi, "đồng hạng 1"), ``1st`` (en)."""
+    if lang != "en":
+        return str(rank)
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"{rank}{suffix}"
+
+
 def indicator_of(frame: pd.DataFrame) -> Any | None:
     """The catalog entry of the (single) indicator in ``frame``, or ``None``."""
     if "indicator" not in frame or frame["indicator"].dropna().empty:

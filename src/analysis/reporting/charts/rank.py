@@ -17,6 +17,7 @@ from analysis.reporting.charts.labels import (
     indicator_of,
     lang_of,
     name_key,
+    rank_word,
     tick_formatter,
 )
 from analysis.reporting.charts.theme import (
@@ -93,7 +94,7 @@ def rank_bar_chart(
     n = len(have) + len(missing)
     fig, ax = new_axes(ax, figsize or (A4_WIDTH, 1.15 + 0.165 * max(n, 4)))
     _draw_bars(ax, have, highlight)
-    _province_labels(ax, have, missing, show_rank)
+    _province_labels(ax, have, missing, show_rank, lang)
     bottom = _value_axis(ax, df, have, ind, lang, unit)
     ax.set_ylim(n - 0.4, -0.6)  # best on top
     _value_labels(ax, have, highlight, lang, unit, decimals, label_all)
@@ -129,12 +130,26 @@ def _draw_bars(ax: Axes, have: pd.DataFrame, highlight: str | None) -> None:
         patch.set_gid(f"bar:{province}")
 
 
-def _province_labels(ax: Axes, have: pd.DataFrame, missing: pd.DataFrame, show_rank: bool) -> None:
-    """Province names on the value axis, prefixed with their rank (``5. Nghệ An``)."""
+def _province_labels(
+    ax: Axes, have: pd.DataFrame, missing: pd.DataFrame, show_rank: bool, lang: str
+) -> None:
+    """Province names on the value axis with their rank: ``5. Nghệ An``.
+
+    A rank several provinces share says so (``Nghệ An (đồng hạng 1)``): without it, 29
+    provinces at 100 % would each read as first of 34.
+    """
+    ranks = have["rank_num_"].dropna()
+    tied = set(ranks[ranks.duplicated(keep=False)])
     labels = []
     for row in have.itertuples():
-        rank = f"{int(row.rank_num_)}. " if show_rank and pd.notna(row.rank_num_) else ""
-        labels.append(f"{rank}{row.province_name}")
+        name = str(row.province_name)
+        if not (show_rank and pd.notna(row.rank_num_)):
+            labels.append(name)
+        elif row.rank_num_ in tied:
+            rank = rank_word(int(row.rank_num_), lang)
+            labels.append(i18n.t("plots.rank_tied", lang, name=name, rank=rank))
+        else:
+            labels.append(i18n.t("plots.rank_name", lang, name=name, rank=int(row.rank_num_)))
     labels += list(missing["province_name"])
     ax.set_yticks(np.arange(len(labels)), labels)
     ax.tick_params(axis="y", length=0, pad=3, labelsize=7)
