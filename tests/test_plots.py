@@ -411,6 +411,32 @@ def test_merger_line_stays_at_july_2025_on_a_monthly_axis(obs):
     assert merger.get_xdata()[0] == pd.Period("2025-07", freq="M").ordinal
 
 
+def _line_labels(fig: Figure):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    words = ("Cả nước", "Mục tiêu", "National", "Target")
+    labels = [t for t in ax.texts if t.get_text().startswith(words)]
+    renderer = fig.canvas.get_renderer()
+    return ax, [t.get_bbox_patch().get_window_extent(renderer) for t in labels]
+
+
+@pytest.mark.parametrize(
+    ("national", "target"), [(89.8, 90.0), (90.2, 90.0), (99.8, 100.0), (97.0, 100.0), (95, 90)]
+)
+@pytest.mark.parametrize("chart", ["rank_bar_chart", "rank_and_map"])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_national_and_target_labels_never_overlap(comparison, chart, national, target, lang):
+    rows = comparison.assign(national_value=national, target=target)
+    fig = getattr(charts, chart)(rows, "nghe_an", lang=lang)
+    ax, (a, b) = _line_labels(fig)
+    assert not a.overlaps(b), (a, b)
+    # Within the bars' axes: in the briefing figure they must not run into the map.
+    right = ax.get_window_extent().x1 + 1
+    assert a.x1 <= right and b.x1 <= right
+
+
 def _tied_comparison(comparison: pd.DataFrame, n_tied: int) -> pd.DataFrame:
     """The first ``n_tied`` ranked provinces at 100 %, ranked as compare ranks ties."""
     rows = comparison.dropna(subset=["value"]).sort_values("rank").copy()

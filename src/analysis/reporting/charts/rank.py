@@ -101,11 +101,12 @@ def rank_bar_chart(
     _no_data_labels(ax, range(len(have), n), bottom, lang)
     _style_names(ax, have, missing, highlight)
 
-    label_rows = _reference_lines(ax, df, lang, unit, decimals)
-    ax.set_ylim(n - 0.4, -0.6 - 0.95 * label_rows)  # free rows for line labels
     ax.set_xlabel(xlabel if xlabel is not None else _value_label(ind, lang), fontsize=7.5)
     if title:
         ax.set_title(title)
+    ax.set_ylim(n - 0.4, -0.6 - 0.95)  # a free row for the line labels, refined below
+    room = _reference_lines(ax, df, lang, unit, decimals, n)
+    ax.set_ylim(n - 0.4, -0.6 - room)
     return fig
 
 
@@ -258,14 +259,31 @@ def _value_label(ind: Any | None, lang: str) -> str:
 # One reference line: (x value, label, colour).
 _Line = tuple[float, str, str]
 
+_LABEL_GAP_PT = 4.0  # between a line and its label, in points
+_LABEL_ROW_Y = -1.05  # centre of the first label row, in bar rows (the top bar is row 0)
+_LABEL_SIZE = 7.0  # points
+_LABEL_PAD = 0.15  # the labels' white box, in units of the font size
+# Between the text of a stacked label and the one below it: their two white boxes and 1 pt.
+_STACK_GAP_PT = 2 * _LABEL_PAD * _LABEL_SIZE + 1.0
+_LABEL_STYLE: dict[str, Any] = {
+    "fontsize": _LABEL_SIZE,
+    "fontweight": "bold",
+    "zorder": 5,
+    "annotation_clip": False,
+    "bbox": {"boxstyle": f"square,pad={_LABEL_PAD}", "fc": "white", "ec": "none", "alpha": 0.85},
+}
 
-def _reference_lines(ax: Axes, df: pd.DataFrame, lang: str, unit: str, decimals: int) -> int:
+
+def _reference_lines(
+    ax: Axes, df: pd.DataFrame, lang: str, unit: str, decimals: int, n_rows: int
+) -> float:
     """National (dashed) and target (dash-dot) lines, labelled in free rows above the bars.
 
-    Returns the number of label rows used (0, 1 or 2): labels go beside their line, on the
-    side with room, and onto a second row only when they would otherwise collide.
+    Labels go beside their line, on the side with room; when two labels cannot share a row
+    without touching, the second is stacked on top of the first (anchored to its box, so
+    they cannot overlap whatever the final layout). Returns the room above the top bar the
+    labels need, in bar rows.
     """
-    lo, hi = ax.get_xlim()
     lines: list[_Line] = []
     national = _first(df, "national_value")
     if pd.notna(national):
@@ -278,57 +296,84 @@ def _reference_lines(ax: Axes, df: pd.DataFrame, lang: str, unit: str, decimals:
         value = fmt_value(target, lang, unit, decimals_for(target, decimals))
         lines.append((target, i18n.t("plots.target_value", lang, value=value), TARGET_COLOR))
     if not lines:
-        return 0
+        return 0.0
     lines.sort(key=lambda item: item[0])
-    plan = _label_plan(ax, lines, lo, hi)
-    for (x, label, color), (side, row) in zip(lines, plan, strict=True):
-        dx = _LABEL_OFFSET * (hi - lo)
-        ax.text(
-            x + dx if side == "right" else x - dx,
-            -1.05 - 0.95 * row,
+    # Measure in the laid-out figure: the axes' width is known only after the layout.
+    figure_of(ax).draw_without_rendering()
+    sides, stacked = _label_plan(ax, lines)
+    anchor: Any = None
+    for k, ((x, label, color), side) in enumerate(zip(lines, sides, strict=True)):
+        dx = _LABEL_GAP_PT if side == "right" else -_LABEL_GAP_PT
+        on_top = stacked and k == 1
+        anchor = ax.annotate(
             label,
+            xy=(x, 1.0 if on_top else _LABEL_ROW_Y),
+            xycoords=("data", anchor) if on_top else "data",
+            xytext=(dx, _STACK_GAP_PT if on_top else 0.0),
+            textcoords="offset points",
             ha="left" if side == "right" else "right",
-            va="center",
-            fontsize=7,
+            va="bottom" if on_top else "center",
             color=color,
-            fontweight="bold",
-            zorder=5,
-            bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+            **_LABEL_STYLE,
         )
-    return 1 + max(row for _, row in plan)
+    return _label_room(ax, anchor, n_rows, stacked)
 
 
-_LABEL_OFFSET = 0.008  # gap between a line and its label, in axes fractions
+def _label_plan(ax: Axes, lines: list[_Line]) -> tuple[list[str], bool]:
+    """Side (``"left"``/``"right"``) of each label (lines sorted by x), and whether to stack.
 
-
-def _label_plan(ax: Axes, lines: list[_Line], lo: float, hi: float) -> list[tuple[str, int]]:
-    """Side (``"left"``/``"right"``) and row (0 or 1) of each line's label, lines sorted by x."""
-    # Label extents in axes fractions (7 pt bold: about 0.6 em a character; the axes take
-    # about 78 % of the figure width beside the province names).
-    axes_pt = figure_of(ax).get_figwidth() * 72 * 0.78
-    off = _LABEL_OFFSET
-    fracs = [(x - lo) / (hi - lo) for x, _, _ in lines]
-    widths = [len(text) * 7 * 0.6 / axes_pt for _, text, _ in lines]
+    Two labels share a row as (left, right): disjoint by construction, as the first line is
+    left of the second. Same-side pairs share a row only with a clear margin (the layout may
+    still shift a little); otherwise the second label is stacked on the first.
+    """
+    fig = figure_of(ax)
+    box = ax.get_window_extent()
+    pad = 2 * _LABEL_PAD * _LABEL_SIZE * fig.dpi / 72
+    gap = _LABEL_GAP_PT * fig.dpi / 72
+    xs = [float(ax.transData.transform((x, 0))[0]) for x, _, _ in lines]
+    widths = [_text_width(ax, text) + pad for _, text, _ in lines]
 
     def span(i: int, side: str) -> tuple[float, float]:
-        f, w = fracs[i], widths[i]
-        return (f + off, f + off + w) if side == "right" else (f - off - w, f - off)
+        x, w = xs[i], widths[i]
+        return (x + gap, x + gap + w) if side == "right" else (x - gap - w, x - gap)
 
     def fits(i: int, side: str) -> bool:
         a, b = span(i, side)
-        return a >= -0.02 and b <= 1.0
+        return a >= box.x0 - 0.02 * box.width and b <= box.x1
+
+    def side_of(i: int) -> str:
+        return "right" if fits(i, "right") else "left"
 
     if len(lines) == 1:
-        return [("right" if fits(0, "right") else "left", 0)]
-    for sides in (("left", "right"), ("right", "right"), ("left", "left")):
+        return [side_of(0)], False
+    if fits(0, "left") and fits(1, "right"):
+        return ["left", "right"], False
+    margin = 6 + 0.1 * box.width
+    for sides in (("right", "right"), ("left", "left")):
         if fits(0, sides[0]) and fits(1, sides[1]):
-            if span(0, sides[0])[1] + 0.01 < span(1, sides[1])[0]:
-                return [(sides[0], 0), (sides[1], 0)]
-    # Too close together: the second label one row higher.
-    return [
-        ("right" if fits(0, "right") else "left", 0),
-        ("right" if fits(1, "right") else "left", 1),
-    ]
+            if span(0, sides[0])[1] + margin < span(1, sides[1])[0]:
+                return list(sides), False
+    return [side_of(0), side_of(1)], True
+
+
+def _text_width(ax: Axes, text: str) -> float:
+    """Width in pixels of ``text`` set in the labels' font."""
+    probe = ax.text(0, 0, text, fontsize=_LABEL_SIZE, fontweight="bold")
+    width = float(probe.get_window_extent().width)
+    probe.remove()
+    return width
+
+
+def _label_room(ax: Axes, top_label: Any, n_rows: int, stacked: bool) -> float:
+    """Bar rows above the top bar that hold the labels (one row, or two stacked labels)."""
+    if not stacked:
+        return 0.95
+    # Two label heights and a gap above the first row's centre, in rows of the final axes.
+    height = float(top_label.get_window_extent().height) * 1.25
+    per_row = height / max(float(ax.get_window_extent().height), 1.0)
+    span = n_rows + 0.2  # the bars' rows, as set by the caller before the room is added
+    need = (-_LABEL_ROW_Y - 0.6) + 1.5 * per_row * span
+    return max(1.9, need / (1 - 1.5 * per_row))
 
 
 @themed
