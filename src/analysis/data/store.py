@@ -36,6 +36,7 @@ import pandas as pd
 from filelock import FileLock
 
 from analysis import __version__, paths
+from analysis.files import atomic_path
 from analysis.reference import catalog, geography
 
 SCHEMA_VERSION = "1"
@@ -165,35 +166,39 @@ def write_store(
     target_dir = paths.processed_dir()
     target_dir.mkdir(parents=True, exist_ok=True)
     with build_lock():
-        tmp_db = Path(tempfile.mkstemp(prefix=".dx-", suffix=".duckdb.tmp", dir=target_dir)[1])
-        tmp_db.unlink()  # duckdb wants to create the file itself
         tmp_parquet = Path(tempfile.mkdtemp(prefix=".parquet-", dir=target_dir))
         try:
-            con = duckdb.connect(str(tmp_db))
-            try:
-                for name, frame in tables.items():
-                    con.register("_frame", frame)
-                    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')  # noqa: S608
-                    con.unregister("_frame")
-                con.execute("""
-                    CREATE VIEW tidy AS
-                    SELECT province, province_name, indicator, period, value, numerator,
-                           denominator, source, is_synthetic, dataset, method
-                    FROM observations_34
-                """)
-                for name in ("observations", "observations_34", "published"):
-                    if name in tables:
-                        out = tmp_parquet / f"{name}.parquet"
-                        con.execute(f"COPY \"{name}\" TO '{out.as_posix()}' (FORMAT PARQUET)")
-                con.execute("CHECKPOINT")
-            finally:
-                con.close()
-            _replace_dir(tmp_parquet, target_dir / "parquet")
-            os.replace(tmp_db, paths.database_path())
+            # The new database is swapped in when this block ends, after the Parquet folder.
+            with atomic_path(paths.database_path(), suffix=".duckdb.tmp") as tmp_db:
+                tmp_db.unlink()  # duckdb wants to create the file itself
+                _build_database(tmp_db, tables, tmp_parquet)
+                _replace_dir(tmp_parquet, target_dir / "parquet")
         finally:
-            tmp_db.unlink(missing_ok=True)
             shutil.rmtree(tmp_parquet, ignore_errors=True)
     return version
+
+
+def _build_database(db: Path, tables: dict[str, pd.DataFrame], parquet_dir: Path) -> None:
+    """Create every table and the ``tidy`` view in ``db``; copy the big tables to Parquet."""
+    con = duckdb.connect(str(db))
+    try:
+        for name, frame in tables.items():
+            con.register("_frame", frame)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')  # noqa: S608
+            con.unregister("_frame")
+        con.execute("""
+            CREATE VIEW tidy AS
+            SELECT province, province_name, indicator, period, value, numerator,
+                   denominator, source, is_synthetic, dataset, method
+            FROM observations_34
+        """)
+        for name in ("observations", "observations_34", "published"):
+            if name in tables:
+                with atomic_path(parquet_dir / f"{name}.parquet") as out:
+                    con.execute(f"COPY \"{name}\" TO '{out.as_posix()}' (FORMAT PARQUET)")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def _replace_dir(new: Path, target: Path) -> None:
@@ -230,7 +235,12 @@ def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPy
 
 def data_version(path: Path | None = None) -> str:
     with connect(path=path) as con:
-        return con.execute("SELECT data_version FROM meta").fetchone()[0]
+        row = con.execute("SELECT data_version FROM meta").fetchone()
+    if row is None:
+        raise StoreMissing(
+            f"{path or paths.database_path()} has no data version: run ingest again."
+        )
+    return str(row[0])
 
 
 def store_info(path: Path | None = None) -> dict:
