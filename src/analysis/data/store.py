@@ -26,14 +26,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from analysis import __version__, paths
 from analysis.files import atomic_path
@@ -164,18 +164,55 @@ def write_store(
     )
     tables["meta"] = meta
     target_dir = paths.processed_dir()
-    target_dir.mkdir(parents=True, exist_ok=True)
-    with build_lock():
-        tmp_parquet = Path(tempfile.mkdtemp(prefix=".parquet-", dir=target_dir))
-        try:
-            # The new database is swapped in when this block ends, after the Parquet folder.
-            with atomic_path(paths.database_path(), suffix=".duckdb.tmp") as tmp_db:
-                tmp_db.unlink()  # duckdb wants to create the file itself
-                _build_database(tmp_db, tables, tmp_parquet)
-                _replace_dir(tmp_parquet, target_dir / "parquet")
-        finally:
-            shutil.rmtree(tmp_parquet, ignore_errors=True)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        with build_lock():
+            _remove_leftovers(target_dir)
+            # mkdir, not mkdtemp: the folder gets the umask's mode (group-readable), not 0700.
+            tmp_parquet = target_dir / f".parquet-{os.getpid()}-{secrets.token_hex(4)}"
+            tmp_parquet.mkdir()
+            try:
+                # The new database is swapped in when this block ends, after the Parquet folder.
+                with atomic_path(paths.database_path(), suffix=".duckdb.tmp") as tmp_db:
+                    tmp_db.unlink()  # duckdb wants to create the file itself
+                    _build_database(tmp_db, tables, tmp_parquet)
+                    _replace_dir(tmp_parquet, target_dir / "parquet")
+            finally:
+                shutil.rmtree(tmp_parquet, ignore_errors=True)
+    except Timeout as exc:
+        raise StoreWriteError(
+            f"another ingest has been writing {target_dir} for too long ({exc}); "
+            "wait for it to finish, then run `python -m analysis ingest` again"
+        ) from exc
+    except OSError as exc:
+        raise StoreWriteError(
+            f"cannot write the store in {target_dir}: {exc.strerror or exc}"
+            + (f" ({exc.filename})" if exc.filename else "")
+            + "; make the folder writable for your account (or set VNDX_DATA_DIR to a "
+            "writable data folder), then run `python -m analysis ingest` again"
+        ) from exc
     return version
+
+
+class StoreWriteError(OSError):
+    """The store could not be written; the message says where and what to do.
+
+    The previous store, if any, is left as it was and no temporary file remains.
+    """
+
+
+def _remove_leftovers(target_dir: Path) -> None:
+    """Remove the temporary files of a build that was killed before it could clean up.
+
+    Called under the build lock, so no other build is using them.
+    """
+    db = paths.database_path().name
+    for pattern in (f".{db}.*", ".dx-*.duckdb.tmp*", ".parquet-*", "parquet.old"):
+        for leftover in target_dir.glob(pattern):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
 
 def _build_database(db: Path, tables: dict[str, pd.DataFrame], parquet_dir: Path) -> None:
