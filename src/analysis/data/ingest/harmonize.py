@@ -36,8 +36,9 @@ def harmonize_to_current_provinces(obs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     former province became part of: numerators and denominators are summed when every
     constituent reports them; otherwise the rates are combined with the weight the catalog
     declares (``population_thousands`` by default) and flagged ``is_weighted``. A unit whose
-    constituents are not all present for a period is left out (a partial sum would understate
-    it) and listed in the returned log. Ranks are never harmonized.
+    distinct constituents are not all present for a period is left out (a partial sum would
+    understate it, and a repeated row must never stand in for a missing one) and listed in the
+    returned log with the former provinces missing. Ranks are never harmonized.
 
     Returns
     -------
@@ -67,7 +68,10 @@ LOG_COLUMNS = ["dataset", "province_code", "indicator", "period", "reason"]
 def _group_former(old: pd.DataFrame) -> pd.DataFrame:
     """63-basis rows grouped by current unit, indicator and period, with sums and members."""
     cw = geography.crosswalk().set_index("old_code")
-    old = old.copy()
+    # A former province counts once per unit-period, however often it was reported: a copy
+    # must never stand in for a constituent that did not report.
+    once = ["dataset", "province_code", "indicator", "freq", "period"]
+    old = old.drop_duplicates(once, keep="first").copy()
     old["new_code"] = old["province_code"].map(cw["new_code"])
     old["weight"] = old["province_code"].map(geography.population_63())
     old["has_counts"] = old["numerator"].notna() & old["denominator"].notna()
@@ -79,7 +83,7 @@ def _group_former(old: pd.DataFrame) -> pd.DataFrame:
         old.groupby(keys, sort=True, observed=True)
         .agg(
             period=("period", "first"),
-            n_units=("province_code", "size"),
+            n_units=("province_code", "nunique"),
             all_counts=("has_counts", "all"),
             numerator=("numerator", "sum"),
             denominator=("denominator", "sum"),

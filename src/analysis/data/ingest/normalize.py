@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.ingest.cells import parse_number, parse_period
-from analysis.data.ingest.problems import CellError, Problem
+from analysis.data.ingest.problems import CellError, Problem, merge_columns
 from analysis.data.ingest.read import RawTable
 from analysis.reference import catalog, geography
 from analysis.reference.names import fold
@@ -75,7 +75,10 @@ def _period_from_name(name: str) -> str | None:
 def normalize_table(table: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse every cell of a read file into typed observation rows.
 
-    Returns the rows that could be parsed and a problem for every cell that could not.
+    Returns the rows that could be parsed and a problem for every cell that could not (one per
+    fault, naming every column it affects). Rows skipped on purpose (total rows) are noted in
+    ``table.notes``. The frame has :data:`NORMALIZED_COLUMNS` and :data:`SOURCE_COLUMNS`, the
+    file's own name of each figure's column, for messages.
     """
     problems = list(table.problems)
     if problems:
@@ -98,13 +101,56 @@ def normalize_table(table: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
         rec["source_file"] = table.display
         rec["is_synthetic"] = synthetic
         out.append(rec)
-    frame = pd.DataFrame(out, columns=NORMALIZED_COLUMNS) if out else empty_frame()
+    frame = (
+        pd.DataFrame(out, columns=[*NORMALIZED_COLUMNS, SOURCE_COLUMNS]) if out else empty_frame()
+    )
     frame = frame.astype({"value": float, "numerator": float, "denominator": float})
-    return frame, problems
+    return frame, merge_columns(problems)
+
+
+SOURCE_COLUMNS = "_source_columns"
+"""Column of the normalized frame: figure (value, numerator, ...) -> the file's column name."""
 
 
 def empty_frame() -> pd.DataFrame:
-    return pd.DataFrame(columns=NORMALIZED_COLUMNS)
+    return pd.DataFrame(columns=[*NORMALIZED_COLUMNS, SOURCE_COLUMNS])
+
+
+TOTAL_ROWS = {
+    "tong",
+    "tong cong",
+    "tong so",
+    "cong",
+    "toan tinh",
+    "toan thanh pho",
+    "ca nuoc",
+    "toan quoc",
+    "total",
+    "grand total",
+    "sum",
+}
+"""Province cells (folded) that mark a total row, which is skipped, not matched to a province."""
+
+
+def _is_total(text: str) -> bool:
+    return re.sub(r"[^a-z ]", "", fold(text)).strip() in TOTAL_ROWS
+
+
+def _note_total_rows(table: RawTable, column: str, rows: list[tuple[int, str]]) -> None:
+    """One note per file for its total rows (they are skipped)."""
+    if not rows:
+        return
+    numbers = ", ".join(str(n) for n, _ in rows)
+    table.notes.append(
+        Problem(
+            table.display,
+            rows[0][0],
+            column,
+            rows[0][1],
+            f"a total row (row{'s' if len(rows) > 1 else ''} {numbers}), not a province",
+            "Remove it or leave it: it is skipped, totals are computed from the provinces.",
+        )
+    )
 
 
 def _long_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
@@ -137,13 +183,15 @@ def _long_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
     if problems:
         return [], problems
     records = []
+    colmap = dict(zip(keys, table.header, strict=True))
+    totals: list[tuple[int, str]] = []
     for cells, row_no in zip(table.rows, table.row_numbers, strict=True):
         if len(cells) < len(keys):
             problems.append(
                 Problem(
                     table.display,
                     row_no,
-                    keys[len(cells)] if cells else None,
+                    table.header[len(cells)] if cells else None,
                     None,
                     f"short row: {len(cells)} of {len(keys)} cells",
                     "Fill every column (leave a cell empty, not missing).",
@@ -163,10 +211,14 @@ def _long_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
             )
             continue
         row = dict(zip(keys, cells, strict=False))
-        rec, more = _parse_row(table, row_no, row)
+        if _is_total(row.get("province", "")):
+            totals.append((row_no, row["province"]))
+            continue
+        rec, more = _parse_row(table, row_no, row, colmap)
         problems += more
         if rec is not None:
             records.append(rec)
+    _note_total_rows(table, colmap["province"], totals)
     return records, problems
 
 
@@ -191,6 +243,7 @@ def _wide_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
         return [], problems
     indicators = dict.fromkeys(ind for _, ind, _ in columns)
     records = []
+    totals: list[tuple[int, str]] = []
     for cells, row_no in zip(table.rows, table.row_numbers, strict=True):
         if len(cells) < len(header):
             problems.append(
@@ -204,6 +257,9 @@ def _wide_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
                 )
             )
             continue
+        if _is_total(cells[0]):
+            totals.append((row_no, cells[0]))
+            continue
         for ind in indicators:
             row = {"province": cells[0], "indicator": ind, "period": period_text}
             for pos, i, field_ in columns:
@@ -211,13 +267,25 @@ def _wide_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
                     row[field_] = cells[pos]
             if not any(row.get(f, "") for f in ("value", "numerator", "denominator")):
                 continue  # an indicator the province did not report this month
-            colmap = {f: header[pos] for pos, i, f in columns if i == ind}
-            colmap["province"] = header[0]
-            rec, more = _parse_row(table, row_no, row, colmap)
+            rec, more = _parse_row(table, row_no, row, _wide_colmap(header, columns, ind))
             problems += more
             if rec is not None:
                 records.append(rec)
+    _note_total_rows(table, header[0], totals)
     return records, problems
+
+
+def _wide_colmap(header: list[str], columns: list[tuple[int, str, str]], ind: str) -> dict:
+    """Figure -> the file's column name for one indicator of a wide file.
+
+    A figure without a column of its own is named as its column would be
+    (``<indicator>__numerator``), so a message says which column to add.
+    """
+    own = {f: header[pos] for pos, i, f in columns if i == ind}
+    base = next(header[pos] for pos, i, _ in columns if i == ind).partition("__")[0]
+    names = {f: f"{base}__{f}" for f in ("numerator", "denominator")}
+    names["value"] = base
+    return {**names, **own, "province": header[0], "period": "period", "indicator": base}
 
 
 def _wide_header_problems(table: RawTable) -> list[Problem]:
@@ -339,6 +407,7 @@ def _parse_row(
         "source": row.get("source", ""),
         "note": row.get("note", ""),
         "source_row": row_no,
+        SOURCE_COLUMNS: {f: names.get(f, f) for f in ("value", "numerator", "denominator")},
     }, problems
 
 
@@ -405,7 +474,7 @@ def _figures(
         missing = "denominator" if den is None else "numerator"
         fail(
             missing,
-            "",
+            row.get(missing, ""),
             f"a {'numerator' if den is None else 'denominator'} without its {missing}",
             "Give both counts, or only the rate in 'value'.",
         )
@@ -413,7 +482,7 @@ def _figures(
     if value is None and num is None:
         fail(
             "value",
-            "",
+            row.get("value", ""),
             "no figure in this row",
             "Fill 'value' or 'numerator' and 'denominator', or remove the row.",
         )

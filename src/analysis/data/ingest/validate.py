@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.data.ingest.normalize import SOURCE_COLUMNS
 from analysis.data.ingest.problems import Problem
 from analysis.reference import catalog
 
@@ -87,20 +88,82 @@ def validate_observations(frame: pd.DataFrame) -> list[Problem]:
             row = typed.loc[idx]
             check = str(case.check)
             reason, hint = _CHECK_TEXT.get(check, (f"failed check {check}", "Check the figure."))
-            column = case.column if isinstance(case.column, str) else None
+            fields: tuple[str, ...] = (case.column,) if isinstance(case.column, str) else ()
             if check == "numerator_le_denominator":
-                column, shown = "numerator", f"{row.numerator:g} > {row.denominator:g}"
+                fields, shown = (
+                    ("numerator", "denominator"),
+                    f"{row.numerator:g} > {row.denominator:g}",
+                )
             elif check == "value_in_bounds":
-                column, shown = "value", f"{row.value:g}"
+                fields, shown = ("value",), f"{row.value:g}"
             else:
                 shown = str(case.failure_case)
-            problems.append(
-                Problem(row.source_file, int(row.source_row), column, shown, reason, hint)
-            )
+            problems.append(_problem(row, fields, shown, reason, hint))
     # Frame-wide checks report one failure case per column; keep one problem per cell.
     problems = sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.row or 0))
     problems += _duplicate_problems(typed)
     return problems
+
+
+def _problem(
+    row: pd.Series, fields: tuple[str, ...], shown: str, reason: str, hint: str
+) -> Problem:
+    """A problem with a row's figures, naming their columns as its file names them."""
+    names = row.get(SOURCE_COLUMNS)
+    names = names if isinstance(names, dict) else {}
+    columns = tuple(names.get(f, f) for f in fields)
+    return Problem(
+        row.source_file,
+        int(row.source_row),
+        columns[0] if columns else None,
+        shown,
+        reason,
+        hint,
+        columns if len(columns) > 1 else (),
+    )
+
+
+KEYS = ["dataset", "basis", "province_code", "indicator", "period"]
+"""What identifies one figure: two rows with the same keys are duplicates."""
+FIGURES = ["value", "numerator", "denominator"]
+
+
+def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Keep one of rows that repeat the same figure for the same keys; note the repeats.
+
+    A row copied twice in a file (or a file saved twice) must count once: summed into a merged
+    unit it would stand in for a former province that did not report. Rows with the same keys
+    and *different* figures are conflicts, left for :func:`validate_observations` to refuse.
+    """
+    if frame.empty:
+        return frame, []
+    rounded = frame[FIGURES].astype(float).round(6)
+    probe = pd.concat([frame[KEYS].astype(str), rounded.astype(str)], axis=1)
+    repeated = probe.duplicated(keep="first")
+    if not repeated.any():
+        return frame, []
+    first_of: dict[tuple, object] = {}
+    original = {}
+    for idx, key in zip(frame.index, map(tuple, probe.to_numpy()), strict=True):
+        original[idx] = first_of.setdefault(key, idx)
+    notes = []
+    for file, group in frame[repeated].groupby("source_file", sort=True):
+        rows = [int(r) for r in group["source_row"]]
+        where = sorted({str(frame.loc[original[i], "source_file"]) for i in group.index})
+        shown = ", ".join(map(str, rows[:10]))
+        shown += f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+        notes.append(
+            Problem(
+                str(file),
+                rows[0] if len(rows) == 1 else None,
+                None,
+                None,
+                f"{len(rows)} identical duplicate row(s) (row{'s' if len(rows) > 1 else ''} "
+                f"{shown}) repeat figures already in {', '.join(where)}; each is counted once",
+                "Remove the repeated rows.",
+            )
+        )
+    return frame[~repeated], notes
 
 
 def _duplicate_problems(frame: pd.DataFrame) -> list[Problem]:
@@ -119,11 +182,11 @@ def _duplicate_problems(frame: pd.DataFrame) -> list[Problem]:
             | group[["value", "numerator", "denominator"]].isna()
         ).all(axis=1)
         for _, other in group[~same].iterrows():
+            fields = ("numerator", "denominator") if pd.notna(other.numerator) else ("value",)
             problems.append(
-                Problem(
-                    other.source_file,
-                    int(other.source_row),
-                    "value",
+                _problem(
+                    other,
+                    fields,
                     _figure_text(other),
                     f"conflicting duplicate: {first.source_file} row {int(first.source_row)} gives "
                     f"{_figure_text(first)} for {other.province_code} {other.indicator} "
