@@ -346,3 +346,34 @@ def test_a_very_long_value_is_cut_in_messages(workspace):
     text = str(problem)
     assert len(text) < 400 and "x" * 60 + "…" in text
     assert problem.value == "x" * 10_000  # the problem itself keeps the value whole
+
+
+def _store_formula_value(path, cell, value):
+    """Add the value Excel stores beside a formula when it saves (openpyxl writes none)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    xml = parts[name].decode("utf-8")
+    xml, n = re.subn(
+        rf'(<c r="{cell}"[^>]*><f>[^<]*</f>)(<v\s*/>|<v></v>)?', rf"\1<v>{value}</v>", xml
+    )
+    assert n == 1
+    parts[name] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
+def test_a_formula_saved_by_excel_is_read_from_its_stored_value(workspace):
+    path = _workbook(
+        workspace / "raw" / "sub" / "bao_cao_2026-10.xlsx",
+        [["Tỉnh", "villages_mobile_broadband_pct"], ["Nghệ An", "=3743/3806"]],
+        {"B2": "0.00%"},
+    )
+    _store_formula_value(path, "B2", "0.98344718864950081")
+    frame, problems = ingest.normalize_table(ingest.read_table(path))
+    assert problems == []
+    assert frame["value"].tolist() == [pytest.approx(100 * 3743 / 3806)]

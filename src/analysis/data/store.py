@@ -38,6 +38,7 @@ from filelock import FileLock, Timeout
 from analysis import __version__, paths
 from analysis.files import atomic_path
 from analysis.reference import catalog, geography
+from analysis.reference.periods import to_month
 
 SCHEMA_VERSION = "1"
 
@@ -310,7 +311,7 @@ def load_series_frame(
     sql = f"SELECT * FROM {table} WHERE dataset = ?"  # noqa: S608 - table name is ours
     args: list = []
     if until is not None:
-        p = pd.Period(until, freq="M")
+        p = to_month(until)
         last_year = p.year if p.month == 12 else p.year - 1
         sql += " AND ((freq = 'M' AND period <= ?) OR (freq = 'Y' AND period <= ?))"
         args = [str(p), str(last_year)]

@@ -57,7 +57,11 @@ def harmonize_to_current_provinces(obs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     log = _partial_log(g[g["n_units"] < g["expected"]], cw)
     merged = _combine(g[g["n_units"] >= g["expected"]].copy())
     # A unit reported on the 34 basis wins over one rebuilt from late 63-basis reports.
-    both = pd.concat([current[HARMONIZED_COLUMNS], merged], ignore_index=True)
+    # Empty parts are left out: their all-NA columns would decide the result's dtypes.
+    parts = [f for f in (current[HARMONIZED_COLUMNS], merged) if not f.empty]
+    both = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=HARMONIZED_COLUMNS)
+    )
     both = both.drop_duplicates(["dataset", "province_code", "indicator", "period"], keep="first")
     return both.reset_index(drop=True), log
 
