@@ -183,7 +183,9 @@ def check_paths(args: Iterable[Path | str]) -> CheckResult:
         if path.is_dir():
             survey = survey_inputs(path)
             files += survey.read
-            skipped += survey.skipped
+            # Sidecars of the files read are validated with them, and counted as checked.
+            with_data = found_sidecars(survey)
+            skipped += [(p, why) for p, why in survey.skipped if p not in with_data]
         elif is_sidecar(path):
             sidecars.append(path)
         elif path.exists() and (reason := skip_reason(path)) is not None:
@@ -218,6 +220,11 @@ def check_paths(args: Iterable[Path | str]) -> CheckResult:
         problems,
         result.notes,
     )
+
+
+def found_sidecars(survey: Survey) -> set[Path]:
+    """The sidecars of the data files a survey reads."""
+    return {s for f in survey.read if (s := sidecar_of(f)) is not None}
 
 
 def _expand(args: Iterable[Path | str]) -> list[Path]:

@@ -268,16 +268,16 @@ def read_table(path: Path) -> RawTable:
         )
         return empty
     suffix = path.suffix.lower()
+    if suffix not in DATA_SUFFIXES:
+        empty.problems.append(_file_problem(display, *unsupported_type(path)))
+        return empty
     try:
         cell_problems: list[Problem] = []
         if suffix == ".csv":
             header, rows, numbers = _read_csv(path)
-        elif suffix in (".xlsx", ".xlsm"):
+        else:
             header, rows, numbers, sheet_meta, cell_problems = _read_xlsx(path)
             meta = {**sheet_meta, **meta}
-        else:
-            empty.problems.append(_file_problem(display, *unsupported_type(path)))
-            return empty
     except UnicodeDecodeError:
         empty.problems.append(
             _file_problem(
