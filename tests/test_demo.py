@@ -91,7 +91,7 @@ def test_files_and_sidecars(written, read_back):
 
 def test_generation_time():
     started = time.perf_counter()
-    demo._simulate.cache_clear()
+    demo.simulate_latent.cache_clear()
     demo.generate_demo(UNTIL)
     assert time.perf_counter() - started < 10
 
@@ -156,7 +156,7 @@ def test_annual_digital_economy(main_rows):
     assert de["value"].between(0, 100).all()
     # The provinces of the 2022 annual report have their published figures.
     y22 = de[de["period"] == "2022"].set_index("province")["value"]
-    for code, value in demo._DIGITAL_ECONOMY_2022_PUBLISHED.items():
+    for code, value in demo.DIGITAL_ECONOMY_2022_PUBLISHED.items():
         assert y22[code] == value
     assert (y22 > 20).sum() == 5 and ((y22 > 10) & (y22 <= 20)).sum() == 13
     assert (y22 < 5).sum() == 2

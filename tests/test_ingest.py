@@ -460,7 +460,7 @@ def test_store_is_untouched_by_a_refused_ingest_and_rebuilt_identically(workspac
     assert refused.exit_code == 1
     assert "bad.csv, row 2, column 'value'" in refused.output
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
-    assert not list((workspace / "processed").glob(".dx-*"))
+    assert not list((workspace / "processed").glob(".dx*"))  # no temporary database left
 
     (workspace / "raw" / "sub" / "bad.csv").unlink()
     raw_before = {p: p.read_bytes() for p in (workspace / "raw").rglob("*") if p.is_file()}

@@ -1,12 +1,18 @@
-"""The processed store: seed facts reproduced by SQL, tables analysts rely on, idempotence."""
+"""The processed store: seed facts reproduced by SQL, tables analysts rely on, idempotence,
+and faults while writing it (one clear error, no temporary file left, readable by the group)."""
 
 from __future__ import annotations
+
+import os
+import stat
 
 import duckdb
 import pandas as pd
 import pytest
 
 from analysis.data import demo, store
+
+from .conftest import write_csv
 
 
 @pytest.fixture
@@ -81,3 +87,93 @@ def test_store_info(use_demo_store):
     info = store.store_info()
     assert info["is_synthetic"] and info["latest_period"] == "2026-10"
     assert pd.Series([info["data_version"]]).str.fullmatch(r"[0-9a-f]{12}").all()
+
+
+# --- faults while writing ------------------------------------------------------------------
+
+
+def _small_store(workspace):
+    from analysis.data import ingest
+
+    write_csv(
+        workspace / "raw" / "sub" / "ok.csv",
+        "province,indicator,period,value,numerator,denominator\n"
+        "Nghệ An,villages_mobile_broadband_pct,2023-08,,3743,3806\n",
+    )
+    result = ingest.ingest(workspace / "raw")
+    return lambda: store.write_store(
+        result.observations, result.harmonized, result.harmonization_log, result.files
+    )
+
+
+def _leftovers(processed):
+    return sorted(p.name for p in processed.glob(".*") if p.name != ".build.lock")
+
+
+def test_an_unwritable_store_gives_one_clear_error_and_leaves_no_temporary_file(
+    workspace, monkeypatch
+):
+    write = _small_store(workspace)
+    write()
+    processed = workspace / "processed"
+    db = processed / "dx.duckdb"
+    before = db.read_bytes()
+    real_replace = os.replace
+
+    def refuse(src, dst, *args, **kwargs):
+        if str(processed) in str(dst):
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(store.StoreWriteError) as err:
+        write()
+    message = str(err.value)
+    assert isinstance(err.value, OSError)
+    assert "\n" not in message and str(processed) in message
+    assert "Permission denied" in message and "writable" in message
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert db.read_bytes() == before
+    assert _leftovers(processed) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_processed_folder(workspace):
+    write = _small_store(workspace)
+    processed = workspace / "processed"
+    processed.chmod(0o555)
+    try:
+        with pytest.raises(store.StoreWriteError, match="writable"):
+            write()
+    finally:
+        processed.chmod(0o755)
+    assert _leftovers(processed) == []
+
+
+def test_leftovers_of_a_killed_ingest_are_removed_by_the_next(workspace):
+    write = _small_store(workspace)
+    processed = workspace / "processed"
+    (processed / ".dx.duckdb.abc123.duckdb.tmp").write_bytes(b"half a database")
+    (processed / ".dx.duckdb.abc123.duckdb.tmp.wal").write_bytes(b"wal")
+    (processed / ".dx-old1.duckdb.tmp").write_bytes(b"older naming")
+    (processed / ".parquet-4242").mkdir()
+    (processed / ".parquet-4242" / "observations.parquet").write_bytes(b"half")
+    (processed / "parquet.old").mkdir()
+    write()
+    assert _leftovers(processed) == []
+    assert not (processed / "parquet.old").exists()
+    assert store.data_version(processed / "dx.duckdb")
+
+
+def test_the_store_is_readable_by_the_group(workspace):
+    write = _small_store(workspace)
+    old = os.umask(0o027)
+    try:
+        write()
+    finally:
+        os.umask(old)
+    processed = workspace / "processed"
+    assert stat.S_IMODE((processed / "parquet").stat().st_mode) == 0o750
+    for f in (processed / "parquet").iterdir():
+        assert stat.S_IMODE(f.stat().st_mode) == 0o640, f
+    assert stat.S_IMODE((processed / "dx.duckdb").stat().st_mode) == 0o640

@@ -48,15 +48,19 @@ def ingest() -> None:
     from analysis.data import ingest as ingest_mod
     from analysis.data import published, store
 
-    inputs = ingest_mod.discover_inputs()
-    log.info("ingest: %d input file(s) under %s", len(inputs), paths.raw_dir())
-    if not inputs:
+    survey = ingest_mod.survey_inputs()
+    log.info("ingest: %d input file(s) under %s", len(survey.read), paths.raw_dir())
+    for line in ingest_mod.describe_skipped(survey.skipped):
+        log.info("skipped %s", line)
+    if not survey.read:
         log.warning("no inputs found; run `python -m analysis demo` for the demo dataset")
     try:
         result = ingest_mod.ingest()
     except ingest_mod.IngestError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     facts = published.read_published() if paths.published_dir().exists() else None
     version = store.write_store(
         result.observations, result.harmonized, result.harmonization_log, result.files, facts
@@ -67,25 +71,44 @@ def ingest() -> None:
         f"{len(result.files)} file(s), {len(result.harmonized):,} on the 34-unit basis"
         + (f" ({n_log} unit-periods left out, see harmonization_log)" if n_log else "")
         + f" -> {paths.database_path()}"
+        + (
+            f"; {len(survey.skipped)} file(s) or folder(s) skipped (see the log)"
+            if survey.skipped
+            else ""
+        )
     )
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check(files: tuple[Path, ...]) -> None:
-    """Validate FILES only; write nothing. Exit status 1 if any problem is found."""
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def check(paths: tuple[Path, ...]) -> None:
+    """Validate files, folders or sidecars only; write nothing. Exit status 1 on any problem.
+
+    PATHS may be data files, their .meta.yml sidecars, folders (searched like data/raw) or
+    patterns such as 'data/raw/2026-10/*'.
+    """
     from analysis.data import ingest as ingest_mod
 
-    problems = ingest_mod.check_files(files)
-    if problems:
+    result = ingest_mod.check_paths(paths)
+    for line in ingest_mod.describe_skipped(result.skipped):
+        click.echo(f"skipped {line}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if result.problems:
         click.echo(
-            str(ingest_mod.IngestError(problems)).replace(
+            str(ingest_mod.IngestError(result.problems)).replace(
                 "nothing was written to data/processed", "nothing was written"
             ),
             err=True,
         )
         raise SystemExit(1)
-    click.echo(f"{len(files)} file(s) OK")
+    if not result.files and not result.sidecars:
+        click.echo("no data files found in " + ", ".join(map(str, paths)), err=True)
+        raise SystemExit(1)
+    click.echo(
+        f"{len(result.files)} file(s) OK"
+        + (f", {len(result.sidecars)} sidecar(s) OK" if result.sidecars else "")
+    )
 
 
 @main.command()

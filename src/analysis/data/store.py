@@ -26,17 +26,19 @@ import datetime as dt
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from analysis import __version__, paths
+from analysis.files import atomic_path
 from analysis.reference import catalog, geography
+from analysis.reference.periods import to_month
 
 SCHEMA_VERSION = "1"
 
@@ -163,37 +165,78 @@ def write_store(
     )
     tables["meta"] = meta
     target_dir = paths.processed_dir()
-    target_dir.mkdir(parents=True, exist_ok=True)
-    with build_lock():
-        tmp_db = Path(tempfile.mkstemp(prefix=".dx-", suffix=".duckdb.tmp", dir=target_dir)[1])
-        tmp_db.unlink()  # duckdb wants to create the file itself
-        tmp_parquet = Path(tempfile.mkdtemp(prefix=".parquet-", dir=target_dir))
-        try:
-            con = duckdb.connect(str(tmp_db))
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        with build_lock():
+            _remove_leftovers(target_dir)
+            # mkdir, not mkdtemp: the folder gets the umask's mode (group-readable), not 0700.
+            tmp_parquet = target_dir / f".parquet-{os.getpid()}-{secrets.token_hex(4)}"
+            tmp_parquet.mkdir()
             try:
-                for name, frame in tables.items():
-                    con.register("_frame", frame)
-                    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')  # noqa: S608
-                    con.unregister("_frame")
-                con.execute("""
-                    CREATE VIEW tidy AS
-                    SELECT province, province_name, indicator, period, value, numerator,
-                           denominator, source, is_synthetic, dataset, method
-                    FROM observations_34
-                """)
-                for name in ("observations", "observations_34", "published"):
-                    if name in tables:
-                        out = tmp_parquet / f"{name}.parquet"
-                        con.execute(f"COPY \"{name}\" TO '{out.as_posix()}' (FORMAT PARQUET)")
-                con.execute("CHECKPOINT")
+                # The new database is swapped in when this block ends, after the Parquet folder.
+                with atomic_path(paths.database_path(), suffix=".duckdb.tmp") as tmp_db:
+                    tmp_db.unlink()  # duckdb wants to create the file itself
+                    _build_database(tmp_db, tables, tmp_parquet)
+                    _replace_dir(tmp_parquet, target_dir / "parquet")
             finally:
-                con.close()
-            _replace_dir(tmp_parquet, target_dir / "parquet")
-            os.replace(tmp_db, paths.database_path())
-        finally:
-            tmp_db.unlink(missing_ok=True)
-            shutil.rmtree(tmp_parquet, ignore_errors=True)
+                shutil.rmtree(tmp_parquet, ignore_errors=True)
+    except Timeout as exc:
+        raise StoreWriteError(
+            f"another ingest has been writing {target_dir} for too long ({exc}); "
+            "wait for it to finish, then run `python -m analysis ingest` again"
+        ) from exc
+    except OSError as exc:
+        raise StoreWriteError(
+            f"cannot write the store in {target_dir}: {exc.strerror or exc}"
+            + (f" ({exc.filename})" if exc.filename else "")
+            + "; make the folder writable for your account (or set VNDX_DATA_DIR to a "
+            "writable data folder), then run `python -m analysis ingest` again"
+        ) from exc
     return version
+
+
+class StoreWriteError(OSError):
+    """The store could not be written; the message says where and what to do.
+
+    The previous store, if any, is left as it was and no temporary file remains.
+    """
+
+
+def _remove_leftovers(target_dir: Path) -> None:
+    """Remove the temporary files of a build that was killed before it could clean up.
+
+    Called under the build lock, so no other build is using them.
+    """
+    db = paths.database_path().name
+    for pattern in (f".{db}.*", ".dx-*.duckdb.tmp*", ".parquet-*", "parquet.old"):
+        for leftover in target_dir.glob(pattern):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+
+
+def _build_database(db: Path, tables: dict[str, pd.DataFrame], parquet_dir: Path) -> None:
+    """Create every table and the ``tidy`` view in ``db``; copy the big tables to Parquet."""
+    con = duckdb.connect(str(db))
+    try:
+        for name, frame in tables.items():
+            con.register("_frame", frame)
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')  # noqa: S608
+            con.unregister("_frame")
+        con.execute("""
+            CREATE VIEW tidy AS
+            SELECT province, province_name, indicator, period, value, numerator,
+                   denominator, source, is_synthetic, dataset, method
+            FROM observations_34
+        """)
+        for name in ("observations", "observations_34", "published"):
+            if name in tables:
+                with atomic_path(parquet_dir / f"{name}.parquet") as out:
+                    con.execute(f"COPY \"{name}\" TO '{out.as_posix()}' (FORMAT PARQUET)")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def _replace_dir(new: Path, target: Path) -> None:
@@ -230,7 +273,12 @@ def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPy
 
 def data_version(path: Path | None = None) -> str:
     with connect(path=path) as con:
-        return con.execute("SELECT data_version FROM meta").fetchone()[0]
+        row = con.execute("SELECT data_version FROM meta").fetchone()
+    if row is None:
+        raise StoreMissing(
+            f"{path or paths.database_path()} has no data version: run ingest again."
+        )
+    return str(row[0])
 
 
 def store_info(path: Path | None = None) -> dict:
@@ -263,7 +311,7 @@ def load_series_frame(
     sql = f"SELECT * FROM {table} WHERE dataset = ?"  # noqa: S608 - table name is ours
     args: list = []
     if until is not None:
-        p = pd.Period(until, freq="M")
+        p = to_month(until)
         last_year = p.year if p.month == 12 else p.year - 1
         sql += " AND ((freq = 'M' AND period <= ?) OR (freq = 'Y' AND period <= ?))"
         args = [str(p), str(last_year)]
