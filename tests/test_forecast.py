@@ -13,13 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import forecast as fc
-from analysis.analyses.forecasting.models import (
-    EtsModel,
-    GridData,
-    Transform,
-    ar1_const_cls,
-    logistic_curve,
-)
+from analysis.analyses.forecasting import batch as fc_batch
+from analysis.analyses.forecasting.grid import GridData, Transform
+from analysis.analyses.forecasting.logistic import logistic_curve
+from analysis.analyses.forecasting.models import EtsModel, ar1_const_cls
+from analysis.analyses.status import FORECAST_STATUSES
 from analysis.forecast import (
     BATCH_COLUMNS,
     PooledCalibration,
@@ -30,7 +28,7 @@ from analysis.forecast import (
     forecast_to_deadline,
 )
 
-STATUSES = {"achieved", "on_track", "at_risk", "off_track"}
+STATUSES = set(FORECAST_STATUSES)
 
 
 def s_curve(
@@ -452,7 +450,7 @@ def test_cached_forecast_batch(tmp_path, monkeypatch) -> None:
     def boom(*args, **kwargs):
         raise AssertionError("recomputed despite cache")
 
-    monkeypatch.setattr(fc, "forecast_batch", boom)
+    monkeypatch.setattr(fc_batch, "forecast_batch", boom)
     second = cached_forecast_batch(db, frame, targets, "2025-10", "v1", jobs=1)
     pd.testing.assert_frame_equal(first, second)
     with pytest.raises(AssertionError, match="recomputed"):
@@ -538,7 +536,7 @@ def test_resolution_lets_the_last_task_complete_a_target() -> None:
 
 
 def test_two_sided_calibration_keeps_median_and_order() -> None:
-    from analysis.analyses.forecasting.models import Calibration
+    from analysis.analyses.forecasting.calibration import Calibration
 
     paths = (
         np.random.default_rng(4).normal(0.0, 1.0, (2001, 3)).cumsum(axis=1)
@@ -569,7 +567,7 @@ def test_steady_riser_gets_little_probability_of_falling() -> None:
 
 
 def test_short_backtest_tilts_less_toward_the_best_model() -> None:
-    from analysis.analyses.forecasting.models import select_and_combine
+    from analysis.analyses.forecasting.combine import select_and_combine
 
     # 10 annual points: n // 4 = 2 periods of backtest and a single usable origin.
     y = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 15.0, 19.0, 22.0, 24.5, 26.5])
@@ -732,7 +730,7 @@ def test_forecast_pooled_names_the_bad_series_and_pools_by_frequency() -> None:
 
 def test_pooled_calibration_that_breaks_a_series_falls_back_to_its_own() -> None:
     hist = {f"s{i}": s_curve(seed=i, cap=95.0, noise=2.0) for i in range(6)}
-    sims = fc._pooled_sims(hist, ("2027-06", 0.0, 100.0, 0.8, 0, 200, False))
+    sims = fc_batch._pooled_sims(hist, ("2027-06", 0.0, 100.0, 0.8, 0, 200, False))
     sim = sims["s0"]
     own = sim.paths.copy()
     sim.paths = None  # as the batch workers send it back
