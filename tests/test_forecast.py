@@ -17,7 +17,7 @@ from analysis.analyses.forecasting import batch as fc_batch
 from analysis.analyses.forecasting.grid import GridData, Transform
 from analysis.analyses.forecasting.logistic import logistic_curve
 from analysis.analyses.forecasting.models import EtsModel, ar1_const_cls
-from analysis.analyses.status import FORECAST_STATUSES
+from analysis.analyses.status import FORECAST_STATUSES, INSUFFICIENT_HISTORY
 from analysis.forecast import (
     BATCH_COLUMNS,
     PooledCalibration,
@@ -77,7 +77,7 @@ def test_bounds_respected_by_intervals_and_every_path() -> None:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    values=st.lists(st.floats(0, 1, allow_nan=False), min_size=3, max_size=30),
+    values=st.lists(st.floats(0, 1, allow_nan=False), min_size=6, max_size=30),
     lower=st.floats(-50, 50),
     width=st.floats(1, 500),
     horizon=st.integers(1, 18),
@@ -263,23 +263,66 @@ def test_ar1_matches_statsmodels_autoreg() -> None:
 
 # --------------------------------------------------------------------------- fallbacks
 def test_short_history_fallback() -> None:
-    idx = pd.period_range("2026-05", periods=5, freq="M")
+    idx = pd.period_range("2026-04", periods=7, freq="M")
     res = forecast_to_deadline(
-        pd.Series([10, 12, 13, 15, 16.0], index=idx), "2026-12", target=25, lower=0, upper=100
+        pd.Series([9, 10, 12, 13, 15, 16, 17.0], index=idx),
+        "2026-12",
+        target=25,
+        lower=0,
+        upper=100,
     )
-    assert "short history (5 points < 8)" in res.model
+    assert "short history (7 points < 8)" in res.model
     assert res.interval_scale > 1.0
     assert_no_nan(res)
 
 
-def test_single_observation() -> None:
+def test_single_observation_gives_no_probability() -> None:
+    # One month of a province's own data: 84.9 % against 85 % by December.
     idx = pd.period_range("2026-10", periods=1, freq="M")
     res = forecast_to_deadline(
-        pd.Series([40.0], index=idx), "2026-12", target=50, lower=0, upper=100
+        pd.Series([84.9], index=idx), "2026-12", target=85, lower=0, upper=100
     )
-    assert "single observation" in res.model
-    assert res.point == 40.0 and res.status == "off_track" and res.current_pace == 0.0
-    assert_no_nan(res)
+    assert res.status == INSUFFICIENT_HISTORY
+    assert math.isnan(res.prob_target_met) and res.expected_completion is None
+    assert math.isnan(res.current_pace)  # no pace from one point
+    assert res.required_pace == pytest.approx((85 - 84.9) / 2)  # the gap over 2 months left
+    assert math.isnan(res.point) and math.isnan(res.lower) and math.isnan(res.upper)
+    assert res.path.empty and res.last_value == 84.9
+    assert "too short" in res.model and "1 month observed, at least 6 needed" in res.model
+    met = forecast_to_deadline(
+        pd.Series([86.0], index=idx), "2026-12", target=85, lower=0, upper=100
+    )
+    assert met.status == "achieved" and met.expected_completion == idx[0]
+    assert math.isnan(met.prob_target_met)
+
+
+def test_the_method_note_states_the_minimum_history() -> None:
+    from analysis.reporting.render import components
+
+    vi, en = str(components.method_note("vi")), str(components.method_note("en"))
+    assert "dưới 6 tháng số liệu" in vi and "dưới 3 năm" in vi
+    assert "fewer than 6 months" in en and "fewer than 3 years" in en
+
+
+@pytest.mark.parametrize(
+    ("n", "freq", "start", "deadline", "enough"),
+    [
+        (5, "M", "2026-06", "2027-06", False),
+        (6, "M", "2026-05", "2027-06", True),
+        (2, "Y", "2024", "2027", False),
+        (3, "Y", "2023", "2027", True),
+    ],
+)
+def test_minimum_history_for_a_probability(n, freq, start, deadline, enough) -> None:
+    idx = pd.period_range(start, periods=n, freq=freq)
+    hist = pd.Series(40.0 + 2.0 * np.arange(n) + np.tile([0.3, -0.3], n)[:n], index=idx)
+    res = forecast_to_deadline(hist, deadline, target=90, lower=0, upper=100)
+    if enough:
+        assert_no_nan(res)
+        assert res.status != INSUFFICIENT_HISTORY
+    else:
+        assert res.status == INSUFFICIENT_HISTORY and math.isnan(res.prob_target_met)
+        assert math.isfinite(res.current_pace) and res.required_pace > 0
 
 
 def test_flat_series() -> None:
@@ -486,6 +529,31 @@ def test_forecast_batch_awkward_series() -> None:
     assert lai[["point", "lower", "upper", "prob_target_met"]].notna().all().all()
 
 
+def test_forecast_batch_and_its_cache_give_no_probability_from_one_month(tmp_path) -> None:
+    frame, targets = small_frame()
+    one = pd.DataFrame(
+        [("nghe_an", "fiber_households", pd.Period("2025-10", "M"), 84.9)], columns=frame.columns
+    )
+    frame = pd.concat([frame, one], ignore_index=True)
+    out = forecast_batch(frame, targets, "2025-10", jobs=1)
+    rows = out[out["province"] == "nghe_an"].set_index("target")
+    assert rows.loc[80.0, "status"] == "achieved"  # 84.9 already meets 80: an observation
+    row = rows.loc[95.0]
+    assert row["status"] == INSUFFICIENT_HISTORY
+    assert math.isnan(row["prob_target_met"]) and math.isnan(row["point"])
+    assert math.isnan(row["current_pace"]) and row["expected_completion"] is None
+    assert row["path_json"] is None and "too short" in row["model"]
+    assert row["required_pace"] == pytest.approx((95 - 84.9) / 62)  # 62 months to 2030-12
+    assert rows["prob_target_met"].isna().all()
+    others = out[out["province"] != "nghe_an"]
+    assert others["prob_target_met"].notna().all()
+    db = tmp_path / "cache.duckdb"
+    miss = cached_forecast_batch(db, frame, targets, "2025-10", "v1", jobs=1)
+    hit = cached_forecast_batch(db, frame, targets, "2025-10", "v1", jobs=1)
+    pd.testing.assert_frame_equal(miss, out)
+    pd.testing.assert_frame_equal(hit, miss)
+
+
 def _linear_campaign(pace: float, last: float = 96.0, n: int = 24) -> pd.Series:
     idx = pd.period_range(end="2026-10", periods=n, freq="M")
     return pd.Series(np.clip(last - pace * np.arange(n)[::-1], 0, 100), index=idx)
@@ -526,8 +594,8 @@ def test_censored_probability_still_falls_as_target_rises() -> None:
 
 def test_resolution_lets_the_last_task_complete_a_target() -> None:
     hist = pd.Series(
-        [100 * k / 25 for k in (20, 21, 22, 23, 24)] * 1,
-        index=pd.period_range(end="2026-10", periods=5, freq="M"),
+        [100 * k / 25 for k in (19, 20, 21, 22, 23, 24)],
+        index=pd.period_range(end="2026-10", periods=6, freq="M"),
     )
     with_unit = forecast_to_deadline(
         hist, "2026-12", target=100, lower=0, upper=100, censored=True, resolution=100 / 25

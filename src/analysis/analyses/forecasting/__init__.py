@@ -19,7 +19,12 @@ from analysis.analyses.forecasting.cache import ENGINE_VERSION, cached_forecast_
 from analysis.analyses.forecasting.calibration import PooledCalibration
 from analysis.analyses.forecasting.logistic import fit_logistic_curve
 from analysis.analyses.forecasting.series import HIGHER, LOWER
-from analysis.analyses.forecasting.simulation import N_PATHS
+from analysis.analyses.forecasting.simulation import (
+    MIN_HISTORY_MONTHLY,
+    MIN_HISTORY_OTHER,
+    N_PATHS,
+    min_history,
+)
 from analysis.analyses.forecasting.single import ForecastResult, forecast_to_deadline
 from analysis.analyses.forecasting.summary import StatusThresholds
 
@@ -28,6 +33,8 @@ __all__ = [
     "ENGINE_VERSION",
     "HIGHER",
     "LOWER",
+    "MIN_HISTORY_MONTHLY",
+    "MIN_HISTORY_OTHER",
     "N_PATHS",
     "ForecastResult",
     "PooledCalibration",
@@ -37,4 +44,5 @@ __all__ = [
     "forecast_batch",
     "forecast_pooled",
     "forecast_to_deadline",
+    "min_history",
 ]

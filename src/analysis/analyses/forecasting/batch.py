@@ -171,16 +171,16 @@ def _row_from_summary(
         "deadline": pstr(sim.deadline, freq),
         "last_period": pstr(s.last_ord, freq),
         "last_value": float(s.last_value),
-        "point": float(s.median[-1]),
-        "lower": float(s.lo[-1]),
-        "upper": float(s.hi[-1]),
+        "point": s.at_deadline[0],
+        "lower": s.at_deadline[1],
+        "upper": s.at_deadline[2],
         "prob_target_met": float(s.prob),
         "expected_completion": None if s.expected is None else pstr(s.expected, freq),
         "required_pace": float(s.required_pace),
         "current_pace": float(s.current_pace),
         "status": s.status,
         "model": s.model,
-        "path_json": json.dumps(records, separators=(",", ":")),
+        "path_json": json.dumps(records, separators=(",", ":")) if records else None,
     }
 
 

@@ -110,14 +110,9 @@ def short_history_ensemble(data: GridData, level: float) -> Ensemble:
     widened by the Student-t factor for ``n - 2`` degrees of freedom.
     """
     n_obs = int(data.observed.sum())
-    if n_obs <= 1 or data.n <= 1:
-        return Ensemble(
-            [NaiveModel(float(data.z[-1]), 0.0)],
-            np.array([1.0]),
-            1.0,
-            "single observation: held constant (no change observed, so no "
-            "uncertainty can be estimated: zero-width interval)",
-        )
+    if n_obs < 2:
+        # The engine gives no forecast below its minimum history (simulation.min_history).
+        raise ValueError(f"a forecast needs at least 2 observations, got {n_obs}")
     scale = student_t_factor(n_obs - 2, level)
     return Ensemble(
         [NaiveModel.fit(data), DriftModel.fit(data)],

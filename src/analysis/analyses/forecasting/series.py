@@ -134,9 +134,12 @@ def pace_window(freq: str) -> int:
 
 
 def current_pace(ords: np.ndarray, vals: np.ndarray, freq: str) -> float:
-    """Least-squares slope per period over the pace window (see ``docs/method.md``)."""
+    """Least-squares slope per period over the pace window (see ``docs/method.md``).
+
+    NaN with fewer than two observations: no pace can be measured from one point.
+    """
     if ords.size < 2:
-        return 0.0
+        return float("nan")
     w = pace_window(freq)
     sel = ords >= ords[-1] - w
     if sel.sum() >= 2:

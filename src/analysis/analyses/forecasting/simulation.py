@@ -24,7 +24,7 @@ from analysis.analyses.forecasting.combine import BacktestSettings, select_and_c
 from analysis.analyses.forecasting.ensemble import Ensemble, short_history_ensemble
 from analysis.analyses.forecasting.grid import EPS_DEFAULT, GridData, Transform
 from analysis.analyses.forecasting.models import NaiveModel
-from analysis.analyses.forecasting.series import Series, fmt, pstr, unit_word
+from analysis.analyses.forecasting.series import Series, fmt, periods_per_year, pstr, unit_word
 
 #: Observations needed before models are fitted and backtested.
 MIN_POINTS = 8
@@ -32,6 +32,17 @@ MIN_POINTS = 8
 N_PATHS = 1000
 #: For censored series, the share of the range by which the transform's bounds are moved.
 CENSOR_LIFT = 0.10
+#: Fewest monthly observations for a forecast with a probability: the 6-month window the
+#: current pace is measured over (see ``docs/method.md``).
+MIN_HISTORY_MONTHLY = 6
+#: Fewest annual (or quarterly) observations for a forecast: two changes, the fewest from which
+#: any spread can be estimated (with one, the drift's spread would be its own mean).
+MIN_HISTORY_OTHER = 3
+
+
+def min_history(freq: str) -> int:
+    """Fewest observations of a series of frequency ``freq`` for a forecast with a probability."""
+    return MIN_HISTORY_MONTHLY if periods_per_year(freq) == 12 else MIN_HISTORY_OTHER
 
 
 @dataclass
@@ -39,7 +50,8 @@ class Sim:
     """Target-independent part of a forecast (shared by several targets).
 
     ``kind`` is ``"forecast"`` (paths drawn), ``"passed"`` (deadline before the last
-    observation) or ``"no_data"`` (nothing observed).
+    observation), ``"too_short"`` (fewer observations than :func:`min_history`: no paths, no
+    probability) or ``"no_data"`` (nothing observed).
     """
 
     kind: str
@@ -173,6 +185,21 @@ def simulate(
             description=(
                 f"deadline {pstr(deadline, series.freq)} already passed (last observation "
                 f"{pstr(last_ord, series.freq)}): observed value at the deadline used, no forecast"
+            ),
+            notes=notes,
+        )
+    n_obs, need = int(series.ordinals.size), min_history(series.freq)
+    if n_obs < need:
+        return Sim(
+            "too_short",
+            series,
+            deadline,
+            lower,
+            upper,
+            description=(
+                f"history too short for a forecast ({n_obs} {unit_word(series.freq, n_obs)} "
+                f"observed, at least {need} needed): no probability is given, only the gap "
+                "to the target and the pace it needs"
             ),
             notes=notes,
         )

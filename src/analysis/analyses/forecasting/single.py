@@ -31,24 +31,33 @@ class ForecastResult:
         Indexed by period from the first forecast period to the deadline,
         columns ``mean``, ``median``, ``lower``, ``upper`` (the central
         ``level`` interval) of the simulated paths.  For a passed deadline: one
-        row at the deadline with the observed value.
+        row at the deadline with the observed value.  Empty when the history is
+        too short for a forecast.
     point : float
         Point forecast at the deadline: the median of the simulated paths (see
-        ``docs/method.md`` for why not the mean).
+        ``docs/method.md`` for why not the mean).  NaN when the history is too
+        short (the latest value is ``last_value``).
     lower, upper : float
-        Interval at the deadline.
+        Interval at the deadline (NaN when the history is too short).
     prob_target_met : float
         Probability that the value at the deadline meets the target (see
-        ``docs/method.md`` for the no-target rule).  Never NaN.
+        ``docs/method.md`` for the no-target rule).  NaN only when the history
+        is too short for a forecast.
     expected_completion : pandas.Period or None
         First period at which the per-period median of the simulated paths
         meets the target; the last observed period if already met; None if not
-        by the deadline or without a target.
+        by the deadline, without a target, or when the history is too short.
     required_pace, current_pace : float
-        Change per period needed / observed recently (units of the series).
+        Change per period needed (the gap over the periods left, always given
+        with a target) / observed recently (units of the series; NaN from a
+        single observation, where no pace can be measured).
     status : str
-        One of :data:`analysis.analyses.status.FORECAST_STATUSES`: ``achieved``,
-        ``on_track``, ``at_risk``, ``off_track``.
+        One of :data:`analysis.analyses.status.FORECAST_STATUSES` (``achieved``,
+        ``on_track``, ``at_risk``, ``off_track``) or
+        :data:`~analysis.analyses.status.INSUFFICIENT_HISTORY` (``insufficient_history``:
+        fewer observations than
+        :func:`~analysis.analyses.forecasting.simulation.min_history`, 6 months or 3
+        years, and the target not already met).
     model : str
         Readable description of what was done, including fallbacks.
     level : float
@@ -190,6 +199,10 @@ def forecast_to_deadline(
     The interval is calibrated from this series' own backtest. The monthly
     batch calibrates the provinces of an indicator together; to get the same
     for a set of series, use :func:`forecast_pooled`.
+
+    With fewer than 6 monthly (3 annual) observations no forecast is made: the
+    status is ``insufficient_history`` (``achieved`` if the target is already
+    met), the probability NaN, and only the gap and the pace it needs are given.
     """
     level = check_level(level)
     thresholds = thresholds or StatusThresholds()
@@ -216,11 +229,12 @@ def result_from_summary(
         {"mean": s.mean, "median": s.median, "lower": s.lo, "upper": s.hi},
         index=index,
     )
+    point, lower, upper = s.at_deadline
     return ForecastResult(
         path=path,
-        point=float(s.median[-1]),
-        lower=float(s.lo[-1]),
-        upper=float(s.hi[-1]),
+        point=point,
+        lower=lower,
+        upper=upper,
         prob_target_met=float(s.prob),
         expected_completion=(
             None if s.expected is None else pd.Period(ordinal=s.expected, freq=freq)

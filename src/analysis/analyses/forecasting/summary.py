@@ -17,7 +17,7 @@ import numpy as np
 from analysis.analyses.forecasting.grid import EPS_DEFAULT
 from analysis.analyses.forecasting.series import HIGHER, LOWER, current_pace, pace_window, pstr
 from analysis.analyses.forecasting.simulation import Sim
-from analysis.analyses.status import meets_target
+from analysis.analyses.status import INSUFFICIENT_HISTORY, meets_target
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,13 @@ class Summary:
     required_pace: float
     model: str = ""
 
+    @property
+    def at_deadline(self) -> tuple[float, float, float]:
+        """Point (median), lower and upper at the deadline; NaN when there is no path."""
+        if self.median.size == 0:
+            return float("nan"), float("nan"), float("nan")
+        return float(self.median[-1]), float(self.lo[-1]), float(self.hi[-1])
+
 
 def meets(values: np.ndarray | float, target: float, direction: str) -> np.ndarray:
     """:func:`analysis.analyses.status.meets_target` in the engine's direction words."""
@@ -114,6 +121,8 @@ def summarize(
         return _summarize_no_data(sim, target, d)
     if sim.kind == "passed":
         return _summarize_passed(sim, target, d)
+    if sim.kind == "too_short":
+        return _summarize_too_short(sim, target, d)
     return _summarize_paths(sim, target, d, thresholds, level, resolution)
 
 
@@ -195,6 +204,38 @@ def _summarize_passed(sim: Sim, target: float | None, d: str) -> Summary:
         expected=expected,
         required_pace=required,
         model=join(f"{sim.description} ({which})", sim.notes),
+    )
+
+
+def _summarize_too_short(sim: Sim, target: float | None, d: str) -> Summary:
+    """Too few observations: no paths and no probability; the gap and the pace it needs.
+
+    The status is ``achieved`` when the latest value already meets the target (an observation,
+    not a forecast), otherwise :data:`~analysis.analyses.status.INSUFFICIENT_HISTORY`.
+    """
+    last_ord, last_val = sim.last_ord, sim.last_value
+    notes = list(sim.notes)
+    status, expected, required = INSUFFICIENT_HISTORY, None, 0.0
+    if target is not None:
+        required = (float(target) - last_val) / max(sim.deadline - last_ord, 1)
+        if bool(meets(last_val, float(target), d)):
+            status, expected = "achieved", last_ord
+            notes.append(
+                f"target already met at the last observation ({pstr(last_ord, sim.series.freq)})"
+            )
+    empty = np.array([], dtype=float)
+    return Summary(
+        **_common(sim, d),
+        path_ord=np.array([], dtype=np.int64),
+        mean=empty,
+        median=empty,
+        lo=empty,
+        hi=empty,
+        prob=float("nan"),
+        status=status,
+        expected=expected,
+        required_pace=float(required),
+        model=join(sim.description, notes),
     )
 
 
