@@ -10,13 +10,14 @@ analytics cache. The method, its evidence and its history are in ``docs/method.m
 Modules, in the order a forecast runs: ``series`` (reading the input), ``grid``, ``models`` and
 ``logistic`` (candidate models), ``combine`` and ``ensemble`` (backtest and mixture),
 ``calibration`` (interval calibration, own and pooled), ``simulation`` (paths to the
-deadline), ``summary`` (probability, status, pace), ``single`` and ``batch`` (the entry points)
-and ``cache``.
+deadline), ``summary`` (probability, status, pace), ``single`` and ``batch`` (the entry points),
+``cache``, and ``describe`` (the model in the reader's language, :func:`describe_model`).
 """
 
 from analysis.analyses.forecasting.batch import BATCH_COLUMNS, forecast_batch, forecast_pooled
 from analysis.analyses.forecasting.cache import ENGINE_VERSION, cached_forecast_batch
 from analysis.analyses.forecasting.calibration import PooledCalibration
+from analysis.analyses.forecasting.describe import describe_model
 from analysis.analyses.forecasting.logistic import fit_logistic_curve
 from analysis.analyses.forecasting.series import HIGHER, LOWER
 from analysis.analyses.forecasting.simulation import (
@@ -40,6 +41,7 @@ __all__ = [
     "PooledCalibration",
     "StatusThresholds",
     "cached_forecast_batch",
+    "describe_model",
     "fit_logistic_curve",
     "forecast_batch",
     "forecast_pooled",

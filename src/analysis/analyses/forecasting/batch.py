@@ -52,6 +52,7 @@ BATCH_COLUMNS = [
     "current_pace",
     "status",
     "model",
+    "model_spec",
     "path_json",
 ]
 _STR_COLS = (
@@ -62,6 +63,7 @@ _STR_COLS = (
     "expected_completion",
     "status",
     "model",
+    "model_spec",
     "path_json",
 )
 _FLOAT_COLS = tuple(c for c in BATCH_COLUMNS if c not in _STR_COLS)
@@ -180,6 +182,7 @@ def _row_from_summary(
         "current_pace": float(s.current_pace),
         "status": s.status,
         "model": s.model,
+        "model_spec": s.model_spec,
         "path_json": json.dumps(records, separators=(",", ":")) if records else None,
     }
 
@@ -210,6 +213,7 @@ def _sim_task(task: dict[str, Any], level: float, n_paths: int) -> list[tuple]:
             lo = hi = None
         sim = simulate_for(series, dl, lo, hi, level, rng, n_paths, bool(task.get("censored")))
         sim.notes.extend(notes)
+        sim.flags.extend("bounds_ignored" for _ in notes)
         if sim.poolable:
             sim.paths = None  # rebuilt from z_raw after pooling; halves what workers send back
         # Errors are in each series' own units, so provinces with different bounds (a

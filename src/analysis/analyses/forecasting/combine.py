@@ -251,6 +251,7 @@ def _equal_mix(
         mase,
         evidence=np.empty((0, 2)) if chosen[0] != "naive" else None,
         unit=naive_unit(data),
+        kind="equal_mix",
     )
 
 

@@ -46,6 +46,16 @@ class Ensemble:
     evidence: np.ndarray | None = None
     unit: float = 1.0
     calib_text: str = ""
+    kind: str = "mixture"
+    """``mixture`` (backtested), ``equal_mix`` (no backtest origin), ``short_mix`` (fewer than
+    8 observations) or ``fallback`` (numerical fallback), for the model spec."""
+
+    @property
+    def calibration_kind(self) -> str:
+        """``own`` (from the backtest), ``widened`` (Student-t) or ``none``, for the model spec."""
+        if self.kind == "short_mix":
+            return "widened"
+        return "own" if self.calib_text else "none"
 
     def simulate(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
         """Mixed and calibrated paths on the modelling scale, shape ``(n, h)``."""
@@ -121,4 +131,5 @@ def short_history_ensemble(data: GridData, level: float) -> Ensemble:
         f"short history ({n_obs} points < 8): equal mix of naive and drift on the "
         f"{data.transform.label} scale, no backtest; intervals widened ×{scale:.2f} "
         f"(Student-t, {max(n_obs - 2, 1)} d.f.)",
+        kind="short_mix",
     )

@@ -74,6 +74,10 @@ class Sim:
     evidence: np.ndarray | None = field(default=None, repr=False)
     base_description: str = ""
     clip: tuple[float, float] | None = None
+    # The structured account of ``description`` and ``notes`` (see ``describe``): the case, the
+    # models and their weights, the calibration; ``flags`` name the notes that matter to readers.
+    spec: dict[str, Any] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
 
     @property
     def poolable(self) -> bool:
@@ -107,6 +111,7 @@ class Sim:
             raw_w = float(q[1] - q[0])
             self.interval_scale = float(q2[1] - q2[0]) / raw_w if raw_w > 0 else 1.0
             self.description = self.base_description + pooled.describe()
+            self.spec["calibration"] = "pooled"
         self.paths = paths
 
     @property
@@ -170,9 +175,11 @@ def simulate(
                 "the interval is the whole feasible range and the target is treated as "
                 "not met (probability 0, off_track) until data are reported"
             ),
+            spec={"case": "no_data"},
         )
     notes: list[str] = []
-    series = _clip_to_bounds(series, lower, upper, notes)
+    flags: list[str] = []
+    series = _clip_to_bounds(series, lower, upper, notes, flags)
     last_ord = int(series.ordinals[-1])
     horizon = deadline - last_ord
     if horizon <= 0:
@@ -187,6 +194,8 @@ def simulate(
                 f"{pstr(last_ord, series.freq)}): observed value at the deadline used, no forecast"
             ),
             notes=notes,
+            spec={"case": "passed"},
+            flags=flags,
         )
     n_obs, need = int(series.ordinals.size), min_history(series.freq)
     if n_obs < need:
@@ -202,18 +211,23 @@ def simulate(
                 "to the target and the pace it needs"
             ),
             notes=notes,
+            spec={"case": "too_short", "n": n_obs, "min": need, "unit": unit_word(series.freq, 1)},
+            flags=flags,
         )
     tr = Transform(lower, upper, EPS_DEFAULT)
     held = _held_constant(series, tr, deadline, horizon, n_paths, notes)
     if held is not None:
+        held.flags = flags
         return held
-    data = _on_grid(series, tr, notes)
-    data = _adjust_for_level_shift(data, series, notes)
-    return _draw(series, data, deadline, horizon, level, rng, n_paths, settings, notes)
+    data = _on_grid(series, tr, notes, flags)
+    data = _adjust_for_level_shift(data, series, notes, flags)
+    sim = _draw(series, data, deadline, horizon, level, rng, n_paths, settings, notes)
+    sim.flags = flags
+    return sim
 
 
 def _clip_to_bounds(
-    series: Series, lower: float | None, upper: float | None, notes: list[str]
+    series: Series, lower: float | None, upper: float | None, notes: list[str], flags: list[str]
 ) -> Series:
     """The series with values outside the bounds clipped to them (noted)."""
     vals = series.values
@@ -223,6 +237,7 @@ def _clip_to_bounds(
     if not outside.any():
         return series
     notes.append(f"{int(outside.sum())} value(s) outside the bounds clipped to them")
+    flags.append("clipped")
     vals = np.clip(vals, lo_b, hi_b)
     return Series(series.freq, series.ordinals, vals, series.index_last, series.n_index)
 
@@ -235,17 +250,21 @@ def _held_constant(
     last_val = float(vals[-1])
     lower, upper = tr.lower, tr.upper
     tol = EPS_DEFAULT * tr.span if tr.kind == "logit" else 1e-9 * max(1.0, abs(last_val))
+    spec: dict[str, Any]
     if upper is not None and last_val >= upper - tol:
+        spec = {"case": "at_upper", "bound": upper}
         desc = (
             f"last value at the upper bound ({fmt(upper)}): held at the bound, "
             "a bounded quantity cannot rise further and the logit scale is undefined there"
         )
     elif lower is not None and last_val <= lower + tol:
+        spec = {"case": "at_lower", "bound": lower}
         desc = (
             f"last value at the lower bound ({fmt(lower)}): held at the bound, "
             "a bounded quantity cannot fall further and the logit scale is undefined there"
         )
     elif vals.size >= 2 and np.ptp(vals) <= 1e-12 * max(1.0, abs(last_val)):
+        spec = {"case": "flat"}
         desc = (
             f"flat series (all {vals.size} values equal {fmt(last_val)}): held constant; "
             "no variation to estimate uncertainty from (zero-width interval)"
@@ -253,10 +272,10 @@ def _held_constant(
     else:
         return None
     paths = np.full((n_paths, horizon), last_val)
-    return Sim("forecast", series, deadline, lower, upper, paths, desc, notes, 1.0, {})
+    return Sim("forecast", series, deadline, lower, upper, paths, desc, notes, 1.0, {}, spec=spec)
 
 
-def _on_grid(series: Series, tr: Transform, notes: list[str]) -> GridData:
+def _on_grid(series: Series, tr: Transform, notes: list[str], flags: list[str]) -> GridData:
     """Regular grid from the first to the last observation, gaps interpolated.
 
     Gaps are interpolated on the modelling scale, which keeps interpolated values inside the
@@ -277,10 +296,13 @@ def _on_grid(series: Series, tr: Transform, notes: list[str]) -> GridData:
             f"{n_missing} missing {unit_word(series.freq, n_missing)} filled by linear "
             f"interpolation on the {tr.label} scale (backtests score observed values only)"
         )
+        flags.append("gaps")
     return GridData(z, y, observed, tr)
 
 
-def _adjust_for_level_shift(data: GridData, series: Series, notes: list[str]) -> GridData:
+def _adjust_for_level_shift(
+    data: GridData, series: Series, notes: list[str], flags: list[str]
+) -> GridData:
     """Refit after a level shift, or shift the earlier history by the step (noted).
 
     Detected on the original scale: in the early phase of an adoption curve the logit scale
@@ -295,6 +317,7 @@ def _adjust_for_level_shift(data: GridData, series: Series, notes: list[str]) ->
     step = float(dz[k - 1] - np.median(dz))
     when = pstr(int(series.ordinals[0]) + k, series.freq)
     n_after = int(observed[k:].sum())
+    flags.append("level_shift")
     if n_after >= MIN_POINTS:
         notes.append(
             f"level shift at {when} (step {step:+.2f} on the {tr.label} scale): "
@@ -336,6 +359,7 @@ def _draw(
     if not np.all(np.isfinite(paths)):
         # Defensive: a numerically broken model must not leak NaN to users.
         ens = Ensemble([NaiveModel.fit(data)], np.array([1.0]), 1.0, "naive (numerical fallback)")
+        ens.kind = "fallback"
         paths = tr.inverse(ens.simulate(horizon, n_paths, rng))
         z_raw = None
     weights = {m.name: float(w) for m, w in zip(ens.models, ens.weights, strict=True)}
@@ -358,6 +382,12 @@ def _draw(
         unit=float(ens.unit),
         evidence=ens.evidence,
         base_description=base,
+        spec={
+            "case": ens.kind,
+            "scale": "logit" if tr.kind == "logit" else "original",
+            "models": {name: round(w, 2) for name, w in weights.items()},
+            "calibration": ens.calibration_kind,
+        },
     )
 
 
@@ -452,4 +482,5 @@ def simulate_for(
             f"completion series: transform bounds moved out by {fmt(lift)}, "
             f"paths censored at [{fmt(lo)}, {fmt(hi)}]"
         )
+        sim.flags.append("completion")
     return sim

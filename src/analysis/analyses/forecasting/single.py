@@ -59,7 +59,11 @@ class ForecastResult:
         :func:`~analysis.analyses.forecasting.simulation.min_history`, 6 months or 3
         years, and the target not already met).
     model : str
-        Readable description of what was done, including fallbacks.
+        Readable description of what was done, including fallbacks (English, for the API
+        and logs).
+    model_spec : str
+        The same as compact JSON (case, models and weights, calibration, flags); reports
+        show it in their language with :func:`analysis.forecast.describe_model`.
     level : float
         Nominal interval coverage.
     target : float or None
@@ -98,6 +102,7 @@ class ForecastResult:
     interval_scale: float
     weights: dict[str, float] = field(default_factory=dict)
     paths: np.ndarray | None = field(default=None, repr=False)
+    model_spec: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (periods as strings, NaN as None, path as records)."""
@@ -123,6 +128,7 @@ class ForecastResult:
             "current_pace": _json_float(self.current_pace),
             "status": self.status,
             "model": self.model,
+            "model_spec": self.model_spec,
             "level": self.level,
             "target": _json_float(self.target),
             "direction": self.direction,
@@ -252,6 +258,7 @@ def result_from_summary(
         interval_scale=float(s.interval_scale),
         weights=s.weights,
         paths=sim.paths if return_paths else None,
+        model_spec=s.model_spec,
     )
 
 

@@ -7,6 +7,7 @@ against a target (or, without one, against holding the latest level) and returns
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -74,7 +75,9 @@ class Summary:
         Ordinal of the expected completion period.
     required_pace : float
     model : str
-        Readable description.
+        Readable description (English).
+    model_spec : str
+        The same in compact JSON, for :func:`analysis.forecast.describe_model`.
     """
 
     direction: str
@@ -93,6 +96,7 @@ class Summary:
     expected: int | None
     required_pace: float
     model: str = ""
+    model_spec: str = ""
 
     @property
     def at_deadline(self) -> tuple[float, float, float]:
@@ -161,6 +165,7 @@ def _summarize_no_data(sim: Sim, target: float | None, d: str) -> Summary:
         expected=None,
         required_pace=0.0,
         model=join(sim.description, sim.notes),
+        model_spec=spec_text(sim),
     )
 
 
@@ -204,6 +209,7 @@ def _summarize_passed(sim: Sim, target: float | None, d: str) -> Summary:
         expected=expected,
         required_pace=required,
         model=join(f"{sim.description} ({which})", sim.notes),
+        model_spec=spec_text(sim, [] if target is not None else ["no_target"]),
     )
 
 
@@ -215,6 +221,7 @@ def _summarize_too_short(sim: Sim, target: float | None, d: str) -> Summary:
     """
     last_ord, last_val = sim.last_ord, sim.last_value
     notes = list(sim.notes)
+    flags: list[str] = [] if target is not None else ["no_target"]
     status, expected, required = INSUFFICIENT_HISTORY, None, 0.0
     if target is not None:
         required = (float(target) - last_val) / max(sim.deadline - last_ord, 1)
@@ -223,6 +230,7 @@ def _summarize_too_short(sim: Sim, target: float | None, d: str) -> Summary:
             notes.append(
                 f"target already met at the last observation ({pstr(last_ord, sim.series.freq)})"
             )
+            flags.append("target_met")
     empty = np.array([], dtype=float)
     return Summary(
         **_common(sim, d),
@@ -236,6 +244,7 @@ def _summarize_too_short(sim: Sim, target: float | None, d: str) -> Summary:
         expected=expected,
         required_pace=float(required),
         model=join(sim.description, notes),
+        model_spec=spec_text(sim, flags),
     )
 
 
@@ -256,11 +265,13 @@ def _summarize_paths(
     lo, med, hi = np.quantile(paths, [0.5 - level / 2.0, 0.5, 0.5 + level / 2.0], axis=0)
     final = paths[:, -1]
     expected: int | None = None
+    flags: list[str] = []
     if target is None:
         prob = float(np.mean(meets(final, last_val, d)))
         status = thresholds.classify(prob)
         required = 0.0
         notes.append("no target: probability that the latest level is held or improved")
+        flags.append("no_target")
     else:
         tgt = float(target)
         eff = effective_target(tgt, d, sim, resolution)
@@ -272,6 +283,7 @@ def _summarize_paths(
             notes.append(
                 f"target already met at the last observation ({pstr(last_ord, sim.series.freq)})"
             )
+            flags.append("target_met")
         else:
             status = thresholds.classify(prob)
             hit = np.flatnonzero(meets(med, eff, d))
@@ -288,6 +300,7 @@ def _summarize_paths(
         expected=expected,
         required_pace=float(required),
         model=join(sim.description, notes),
+        model_spec=spec_text(sim, flags),
     )
 
 
@@ -326,6 +339,15 @@ def resolve_direction(direction: str | None, target: float | None, last_value: f
             return HIGHER
         return HIGHER if target >= last_value else LOWER
     raise ValueError(f"direction must be {HIGHER!r}, {LOWER!r} or None, got {direction!r}")
+
+
+def spec_text(sim: Sim, flags: Iterable[str] = ()) -> str:
+    """The simulation's model spec with the flags of its notes and of the target, as JSON."""
+    spec = dict(sim.spec)
+    all_flags = [*sim.flags, *flags]
+    if all_flags:
+        spec["flags"] = all_flags
+    return json.dumps(spec, separators=(",", ":"), ensure_ascii=False)
 
 
 def join(desc: str, notes: Iterable[str]) -> str:
