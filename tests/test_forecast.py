@@ -855,7 +855,7 @@ def test_model_spec_flags_and_pooling() -> None:
     )
     pooled = fc.forecast_pooled({f"s{i}": s_curve(seed=i) for i in range(12)}, "2027-06", target=95)
     assert json.loads(pooled["s0"].model_spec)["calibration"] == "pooled"
-    assert "các tỉnh" in describe_model(pooled["s0"].model_spec, "vi")
+    assert "gộp các tỉnh" in describe_model(pooled["s0"].model_spec, "vi")
 
 
 def test_batch_rows_carry_the_model_spec_and_missing_specs_are_a_dash() -> None:
