@@ -41,6 +41,10 @@ display(components.status_table(briefing.status_rows(results, province, lang), l
 # %%
 targets = briefing.target_rows(results, province)
 table = briefing.forecast_table(results, province, lang)
+# The model in the page's language and in one short sentence (the engine's `model` is English).
+table[i18n.t("table.model", lang)] = [
+    forecast.describe_model(spec, lang) for spec in targets.get("model_spec", [])
+]
 display(HTML(table.to_html(index=False, escape=True, classes="data-table")))
 
 # %%

@@ -13,24 +13,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import forecast as fc
-from analysis.analyses.forecasting.models import (
-    EtsModel,
-    GridData,
-    Transform,
-    ar1_const_cls,
-    logistic_curve,
-)
+from analysis.analyses.forecasting import batch as fc_batch
+from analysis.analyses.forecasting.grid import GridData, Transform
+from analysis.analyses.forecasting.logistic import logistic_curve
+from analysis.analyses.forecasting.models import EtsModel, ar1_const_cls
+from analysis.analyses.status import FORECAST_STATUSES, INSUFFICIENT_HISTORY
 from analysis.forecast import (
     BATCH_COLUMNS,
     PooledCalibration,
     StatusThresholds,
     cached_forecast_batch,
+    describe_model,
     fit_logistic_curve,
     forecast_batch,
     forecast_to_deadline,
 )
 
-STATUSES = {"achieved", "on_track", "at_risk", "off_track"}
+STATUSES = set(FORECAST_STATUSES)
 
 
 def s_curve(
@@ -79,7 +78,7 @@ def test_bounds_respected_by_intervals_and_every_path() -> None:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    values=st.lists(st.floats(0, 1, allow_nan=False), min_size=3, max_size=30),
+    values=st.lists(st.floats(0, 1, allow_nan=False), min_size=6, max_size=30),
     lower=st.floats(-50, 50),
     width=st.floats(1, 500),
     horizon=st.integers(1, 18),
@@ -265,23 +264,66 @@ def test_ar1_matches_statsmodels_autoreg() -> None:
 
 # --------------------------------------------------------------------------- fallbacks
 def test_short_history_fallback() -> None:
-    idx = pd.period_range("2026-05", periods=5, freq="M")
+    idx = pd.period_range("2026-04", periods=7, freq="M")
     res = forecast_to_deadline(
-        pd.Series([10, 12, 13, 15, 16.0], index=idx), "2026-12", target=25, lower=0, upper=100
+        pd.Series([9, 10, 12, 13, 15, 16, 17.0], index=idx),
+        "2026-12",
+        target=25,
+        lower=0,
+        upper=100,
     )
-    assert "short history (5 points < 8)" in res.model
+    assert "short history (7 points < 8)" in res.model
     assert res.interval_scale > 1.0
     assert_no_nan(res)
 
 
-def test_single_observation() -> None:
+def test_single_observation_gives_no_probability() -> None:
+    # One month of a province's own data: 84.9 % against 85 % by December.
     idx = pd.period_range("2026-10", periods=1, freq="M")
     res = forecast_to_deadline(
-        pd.Series([40.0], index=idx), "2026-12", target=50, lower=0, upper=100
+        pd.Series([84.9], index=idx), "2026-12", target=85, lower=0, upper=100
     )
-    assert "single observation" in res.model
-    assert res.point == 40.0 and res.status == "off_track" and res.current_pace == 0.0
-    assert_no_nan(res)
+    assert res.status == INSUFFICIENT_HISTORY
+    assert math.isnan(res.prob_target_met) and res.expected_completion is None
+    assert math.isnan(res.current_pace)  # no pace from one point
+    assert res.required_pace == pytest.approx((85 - 84.9) / 2)  # the gap over 2 months left
+    assert math.isnan(res.point) and math.isnan(res.lower) and math.isnan(res.upper)
+    assert res.path.empty and res.last_value == 84.9
+    assert "too short" in res.model and "1 month observed, at least 6 needed" in res.model
+    met = forecast_to_deadline(
+        pd.Series([86.0], index=idx), "2026-12", target=85, lower=0, upper=100
+    )
+    assert met.status == "achieved" and met.expected_completion == idx[0]
+    assert math.isnan(met.prob_target_met)
+
+
+def test_the_method_note_states_the_minimum_history() -> None:
+    from analysis.reporting.render import components
+
+    vi, en = str(components.method_note("vi")), str(components.method_note("en"))
+    assert "dưới 6 tháng số liệu" in vi and "dưới 3 năm" in vi
+    assert "fewer than 6 months" in en and "fewer than 3 years" in en
+
+
+@pytest.mark.parametrize(
+    ("n", "freq", "start", "deadline", "enough"),
+    [
+        (5, "M", "2026-06", "2027-06", False),
+        (6, "M", "2026-05", "2027-06", True),
+        (2, "Y", "2024", "2027", False),
+        (3, "Y", "2023", "2027", True),
+    ],
+)
+def test_minimum_history_for_a_probability(n, freq, start, deadline, enough) -> None:
+    idx = pd.period_range(start, periods=n, freq=freq)
+    hist = pd.Series(40.0 + 2.0 * np.arange(n) + np.tile([0.3, -0.3], n)[:n], index=idx)
+    res = forecast_to_deadline(hist, deadline, target=90, lower=0, upper=100)
+    if enough:
+        assert_no_nan(res)
+        assert res.status != INSUFFICIENT_HISTORY
+    else:
+        assert res.status == INSUFFICIENT_HISTORY and math.isnan(res.prob_target_met)
+        assert math.isfinite(res.current_pace) and res.required_pace > 0
 
 
 def test_flat_series() -> None:
@@ -452,7 +494,7 @@ def test_cached_forecast_batch(tmp_path, monkeypatch) -> None:
     def boom(*args, **kwargs):
         raise AssertionError("recomputed despite cache")
 
-    monkeypatch.setattr(fc, "forecast_batch", boom)
+    monkeypatch.setattr(fc_batch, "forecast_batch", boom)
     second = cached_forecast_batch(db, frame, targets, "2025-10", "v1", jobs=1)
     pd.testing.assert_frame_equal(first, second)
     with pytest.raises(AssertionError, match="recomputed"):
@@ -486,6 +528,31 @@ def test_forecast_batch_awkward_series() -> None:
     assert lai["model"].str.contains("no observed values").all()
     assert (lai["status"] == "off_track").all()
     assert lai[["point", "lower", "upper", "prob_target_met"]].notna().all().all()
+
+
+def test_forecast_batch_and_its_cache_give_no_probability_from_one_month(tmp_path) -> None:
+    frame, targets = small_frame()
+    one = pd.DataFrame(
+        [("nghe_an", "fiber_households", pd.Period("2025-10", "M"), 84.9)], columns=frame.columns
+    )
+    frame = pd.concat([frame, one], ignore_index=True)
+    out = forecast_batch(frame, targets, "2025-10", jobs=1)
+    rows = out[out["province"] == "nghe_an"].set_index("target")
+    assert rows.loc[80.0, "status"] == "achieved"  # 84.9 already meets 80: an observation
+    row = rows.loc[95.0]
+    assert row["status"] == INSUFFICIENT_HISTORY
+    assert math.isnan(row["prob_target_met"]) and math.isnan(row["point"])
+    assert math.isnan(row["current_pace"]) and row["expected_completion"] is None
+    assert row["path_json"] is None and "too short" in row["model"]
+    assert row["required_pace"] == pytest.approx((95 - 84.9) / 62)  # 62 months to 2030-12
+    assert rows["prob_target_met"].isna().all()
+    others = out[out["province"] != "nghe_an"]
+    assert others["prob_target_met"].notna().all()
+    db = tmp_path / "cache.duckdb"
+    miss = cached_forecast_batch(db, frame, targets, "2025-10", "v1", jobs=1)
+    hit = cached_forecast_batch(db, frame, targets, "2025-10", "v1", jobs=1)
+    pd.testing.assert_frame_equal(miss, out)
+    pd.testing.assert_frame_equal(hit, miss)
 
 
 def _linear_campaign(pace: float, last: float = 96.0, n: int = 24) -> pd.Series:
@@ -528,8 +595,8 @@ def test_censored_probability_still_falls_as_target_rises() -> None:
 
 def test_resolution_lets_the_last_task_complete_a_target() -> None:
     hist = pd.Series(
-        [100 * k / 25 for k in (20, 21, 22, 23, 24)] * 1,
-        index=pd.period_range(end="2026-10", periods=5, freq="M"),
+        [100 * k / 25 for k in (19, 20, 21, 22, 23, 24)],
+        index=pd.period_range(end="2026-10", periods=6, freq="M"),
     )
     with_unit = forecast_to_deadline(
         hist, "2026-12", target=100, lower=0, upper=100, censored=True, resolution=100 / 25
@@ -538,7 +605,7 @@ def test_resolution_lets_the_last_task_complete_a_target() -> None:
 
 
 def test_two_sided_calibration_keeps_median_and_order() -> None:
-    from analysis.analyses.forecasting.models import Calibration
+    from analysis.analyses.forecasting.calibration import Calibration
 
     paths = (
         np.random.default_rng(4).normal(0.0, 1.0, (2001, 3)).cumsum(axis=1)
@@ -569,7 +636,7 @@ def test_steady_riser_gets_little_probability_of_falling() -> None:
 
 
 def test_short_backtest_tilts_less_toward_the_best_model() -> None:
-    from analysis.analyses.forecasting.models import select_and_combine
+    from analysis.analyses.forecasting.combine import select_and_combine
 
     # 10 annual points: n // 4 = 2 periods of backtest and a single usable origin.
     y = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 15.0, 19.0, 22.0, 24.5, 26.5])
@@ -732,7 +799,7 @@ def test_forecast_pooled_names_the_bad_series_and_pools_by_frequency() -> None:
 
 def test_pooled_calibration_that_breaks_a_series_falls_back_to_its_own() -> None:
     hist = {f"s{i}": s_curve(seed=i, cap=95.0, noise=2.0) for i in range(6)}
-    sims = fc._pooled_sims(hist, ("2027-06", 0.0, 100.0, 0.8, 0, 200, False))
+    sims = fc_batch._pooled_sims(hist, ("2027-06", 0.0, 100.0, 0.8, 0, 200, False))
     sim = sims["s0"]
     own = sim.paths.copy()
     sim.paths = None  # as the batch workers send it back
@@ -740,3 +807,62 @@ def test_pooled_calibration_that_breaks_a_series_falls_back_to_its_own() -> None
     sim.materialize(bad)
     np.testing.assert_array_equal(sim.paths, own)
     assert "pooled" not in sim.description
+
+
+# --------------------------------------------------------------------------- model descriptions
+def test_model_spec_names_the_mixture_and_describe_model_speaks_the_page_language() -> None:
+    res = forecast_to_deadline(s_curve(), "2026-12", target=90, lower=0, upper=100)
+    spec = json.loads(res.model_spec)
+    assert spec["case"] == "mixture" and spec["scale"] == "logit"
+    assert spec["models"] == {k: round(w, 2) for k, w in res.weights.items()}
+    assert spec["calibration"] == "own"
+    vi, en = describe_model(res.model_spec, "vi"), describe_model(res.model_spec, "en")
+    assert vi.startswith("Kết hợp ") and "ETS tắt dần" in vi and "thang gốc" in vi
+    assert en.startswith("Combination of ") and "damped ETS" in en
+    for english in ("Combination", "damped", "drift", "backtest", "intervals"):
+        assert english not in vi
+    # Weights as whole percentages, largest first, in each language's number format.
+    top = max(res.weights, key=res.weights.get)
+    assert f"{round(100 * res.weights[top])}%" in vi
+    assert len(vi) < len(res.model) / 2  # short enough for a table cell
+
+
+@pytest.mark.parametrize(
+    ("history", "kwargs", "case", "vi_words"),
+    [
+        ([84.9], {"target": 85}, "too_short", "1/6 tháng"),
+        ([60.0 + 3 * i for i in range(12)] + [100.0], {"target": 100}, "at_upper", "mức tối đa"),
+        ([40.0] * 24, {"target": 50}, "flat", "không đổi"),
+        ([float("nan")] * 10, {"target": 50}, "no_data", "Chưa có số liệu"),
+    ],
+)
+def test_special_cases_have_their_own_words(history, kwargs, case, vi_words) -> None:
+    idx = pd.period_range(end="2026-10", periods=len(history), freq="M")
+    res = forecast_to_deadline(
+        pd.Series(history, index=idx), "2026-12", lower=0, upper=100, **kwargs
+    )
+    assert json.loads(res.model_spec)["case"] == case
+    assert vi_words in describe_model(res.model_spec, "vi")
+
+
+def test_model_spec_flags_and_pooling() -> None:
+    gappy = s_curve().drop(s_curve().index[[5, 6, 20]])
+    res = forecast_to_deadline(gappy, "2026-12", target=50, lower=0, upper=100)
+    spec = json.loads(res.model_spec)
+    assert "gaps" in spec["flags"] and "target_met" in spec["flags"]
+    assert "nội suy" in describe_model(spec, "vi") and "đã đạt mục tiêu" in describe_model(
+        spec, "vi"
+    )
+    pooled = fc.forecast_pooled({f"s{i}": s_curve(seed=i) for i in range(12)}, "2027-06", target=95)
+    assert json.loads(pooled["s0"].model_spec)["calibration"] == "pooled"
+    assert "gộp các tỉnh" in describe_model(pooled["s0"].model_spec, "vi")
+
+
+def test_batch_rows_carry_the_model_spec_and_missing_specs_are_a_dash() -> None:
+    frame, targets = small_frame()
+    out = forecast_batch(frame, targets, "2025-10", jobs=1)
+    assert out["model_spec"].map(lambda s: json.loads(s)["case"]).notna().all()
+    assert all(describe_model(s, "vi") for s in out["model_spec"])
+    assert describe_model(None) == describe_model(float("nan")) == describe_model("") == "—"
+    with pytest.raises(ValueError, match="not a model spec"):
+        describe_model("held constant")

@@ -126,6 +126,8 @@ def test_target_forecast_runs_with_plain_papermill_cli(use_demo_store, tmp_path)
     for ind in ("eid_activation_pct", "online_dossier_rate_pct"):
         assert catalog.get(ind).short("vi") in html
     assert "Xác suất đạt" in html and re.search(r"\d+%", html)
+    # Model descriptions in Vietnamese, not the engine's English account.
+    assert "Kết hợp" in html and "rolling-origin" not in html and "combination of" not in html
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 5  # one fan chart per target
 

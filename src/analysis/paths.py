@@ -59,6 +59,11 @@ def database_path() -> Path:
     return processed_dir() / "dx.duckdb"
 
 
+def analytics_cache_path() -> Path:
+    """The period's cached comparison and forecasts (:mod:`analysis.analyses.cache`)."""
+    return processed_dir() / "analytics.duckdb"
+
+
 def reports_dir() -> Path:
     env = os.environ.get("VNDX_REPORTS_DIR")
     return Path(env).resolve() if env else project_root() / "reports"

@@ -2,8 +2,8 @@
 
 :func:`period_results` returns the comparison table (every province on every indicator) and
 the forecast table (every province x indicator x the target it tracks in that period). The
-forecasts - the expensive part, backtests included - are cached in
-``data/processed/analytics.duckdb`` keyed by data version and period, so a month's 35 reports
+forecasts - the expensive part, backtests included - are cached (:mod:`analysis.analyses.cache`,
+``data/processed/analytics.duckdb``) keyed by data version and period, so a month's 35 reports
 compute them once. The monthly runner calls :func:`precompute` before it starts any kernel;
 notebooks then only read the cache (read-only connections from many processes are safe).
 """
@@ -11,22 +11,18 @@ notebooks then only read the cache (read-only connections from many processes ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import duckdb
 import pandas as pd
-from filelock import FileLock
 
-from analysis import forecast, paths
-from analysis.analyses import compare
+from analysis import paths
+from analysis.analyses import compare, forecasting
+from analysis.analyses.cache import cache_lock, read_cached, write_cached
 from analysis.data import store
 from analysis.reference import catalog
+from analysis.reference.periods import to_month
 
 SEED = 20260101
-
-
-def cache_path() -> Path:
-    return paths.processed_dir() / "analytics.duckdb"
+COMPARISON_TABLE = "comparison_cache"
 
 
 @dataclass
@@ -67,59 +63,24 @@ def forecast_inputs(obs: pd.DataFrame, period: pd.Period) -> tuple[pd.DataFrame,
     return frame, targets[["indicator", "target", "deadline", "direction", "lower", "upper"]]
 
 
-def _cached(version: str, period: pd.Period, frame, targets) -> pd.DataFrame | None:
-    db = cache_path()
-    if not db.exists():
-        return None
-    key = forecast._params_key(targets, {"seed": SEED})  # Same key as the writer
-    try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            rows = con.execute(
-                "SELECT * FROM forecast_cache WHERE data_version = ? AND period_key = ? "
-                "AND params_key = ?",
-                [version, str(period), key],
-            ).df()
-    except duckdb.Error:
-        return None
-    if rows.empty:
-        return None
-    return rows.drop(columns=["data_version", "period_key", "params_key"], errors="ignore")
-
-
 def compute_forecasts(
     obs: pd.DataFrame, period: pd.Period, version: str, jobs: int | None = None
 ) -> pd.DataFrame:
-    """Forecasts for the period, from the cache when present, computed and cached otherwise."""
+    """Forecasts for the period, from the cache when present, computed and cached otherwise.
+
+    A hit returns exactly what the miss returned (see
+    :func:`~analysis.analyses.forecasting.cache.cached_forecast_batch`).
+    """
     frame, targets = forecast_inputs(obs, period)
-    hit = _cached(version, period, frame, targets)
-    if hit is not None:
-        return hit
-    paths.processed_dir().mkdir(parents=True, exist_ok=True)
-    with FileLock(str(cache_path()) + ".lock", timeout=1800):
-        hit = _cached(version, period, frame, targets)  # another process may have finished
-        if hit is not None:
-            return hit
-        return forecast.cached_forecast_batch(
-            str(cache_path()), frame, targets, period, version, jobs=jobs, seed=SEED
-        )
+    return forecasting.cached_forecast_batch(
+        paths.analytics_cache_path(), frame, targets, period, version, jobs=jobs, seed=SEED
+    )
 
 
 def _comparison_cached(version: str, period: pd.Period) -> pd.DataFrame | None:
-    db = cache_path()
-    if not db.exists():
+    rows = read_cached(COMPARISON_TABLE, version, str(period))
+    if rows is None:
         return None
-    try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            rows = con.execute(
-                "SELECT * FROM comparison_cache WHERE data_version = ? AND "
-                "period_key = ? ORDER BY row_order",
-                [version, str(period)],
-            ).df()
-    except duckdb.Error:
-        return None
-    if rows.empty:
-        return None
-    rows = rows.drop(columns=["data_version", "period_key", "row_order"])
     for col in ("rank", "n_ranked", "rank_prev_month", "rank_prev_year", "tier"):
         rows[col] = rows[col].astype("Int64")
     rows["meets_target"] = rows["meets_target"].astype("boolean")
@@ -127,33 +88,25 @@ def _comparison_cached(version: str, period: pd.Period) -> pd.DataFrame | None:
 
 
 def compute_comparison(obs: pd.DataFrame, period: pd.Period, version: str) -> pd.DataFrame:
-    """Every province on every indicator, from the cache when present."""
+    """Every province on every indicator, from the cache when present.
+
+    A miss returns the rows as the cache gives them back, so that a hit and a miss are equal.
+    """
     hit = _comparison_cached(version, period)
     if hit is not None:
         return hit
-    comparison = compare.compare_period(obs, period)
-    table = comparison.copy()
-    table["period_used"] = table["period_used"].astype(str)
-    table["deadline"] = table["deadline"].astype(str).replace({"None": None})
-    table["meets_target"] = table["meets_target"].astype("boolean")
-    table.insert(0, "row_order", range(len(table)))
-    table.insert(0, "period_key", str(period))
-    table.insert(0, "data_version", version)
-    paths.processed_dir().mkdir(parents=True, exist_ok=True)
-    with FileLock(str(cache_path()) + ".lock", timeout=1800):
-        with duckdb.connect(str(cache_path())) as con:
-            con.register("_new", table)
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS comparison_cache AS SELECT * FROM _new WHERE false"
-            )
-            con.execute("BEGIN TRANSACTION")
-            con.execute(
-                "DELETE FROM comparison_cache WHERE data_version = ? AND period_key = ?",
-                [version, str(period)],
-            )
-            con.execute("INSERT INTO comparison_cache BY NAME SELECT * FROM _new")
-            con.execute("COMMIT")
-    return _comparison_cached(version, period)
+    with cache_lock():
+        hit = _comparison_cached(version, period)  # another process may have finished
+        if hit is not None:
+            return hit
+        table = compare.compare_period(obs, period)
+        table["period_used"] = table["period_used"].astype(str)
+        table["deadline"] = table["deadline"].astype(str).replace({"None": None})
+        table["meets_target"] = table["meets_target"].astype("boolean")
+        write_cached(COMPARISON_TABLE, version, str(period), table)
+    result = _comparison_cached(version, period)
+    assert result is not None, "the comparison cache was written just before"
+    return result
 
 
 def period_results(
@@ -162,16 +115,28 @@ def period_results(
     """Comparison and forecasts for a month (default: the latest month with data)."""
     with store.connect() as con:
         ds = dataset or store.default_dataset(con)
-        version = con.execute("SELECT data_version FROM meta").fetchone()[0]
+        version = _scalar(con.execute("SELECT data_version FROM meta").fetchone(), "meta")
         if period is None:
-            period = con.execute(
-                "SELECT max(period) FROM observations_34 WHERE freq = 'M' AND dataset = ?", [ds]
-            ).fetchone()[0]
-    p = pd.Period(period, freq="M")
+            period = _scalar(
+                con.execute(
+                    "SELECT max(period) FROM observations_34 WHERE freq = 'M' AND dataset = ?",
+                    [ds],
+                ).fetchone(),
+                "observations_34",
+            )
+    p = to_month(period)
     obs = store.load_series_frame(ds, until=p)
     comparison = compute_comparison(obs, p, version)
     forecasts = compute_forecasts(obs, p, version, jobs=jobs)
     return PeriodResults(p, ds, version, obs, comparison, forecasts)
+
+
+def _scalar(row: tuple | None, table: str) -> str:
+    if row is None or row[0] is None:
+        raise ValueError(
+            f"the store's table {table!r} is empty: run `python -m analysis ingest` first"
+        )
+    return str(row[0])
 
 
 def precompute(

@@ -386,20 +386,22 @@ METHOD_NOTE_KEYS: tuple[str, ...] = ("method.data", "method.forecast", "method.s
 def method_note(lang: str | None = "vi") -> Fragment:
     """The standard method note (data, forecast, status rules) from the catalog.
 
-    The status thresholds are the forecast engine's own defaults, so the note cannot drift
-    from what the table shows.
+    The status thresholds and the minimum history for a forecast are the engine's own values,
+    so the note cannot drift from what the table shows.
     """
-    from analysis.forecast import StatusThresholds
+    from analysis.forecast import MIN_HISTORY_MONTHLY, MIN_HISTORY_OTHER, StatusThresholds
 
     thr = StatusThresholds()
-    numbers = {"on_track": round(100 * thr.on_track), "at_risk": round(100 * thr.at_risk)}
+    numbers = {
+        "on_track": round(100 * thr.on_track),
+        "at_risk": round(100 * thr.at_risk),
+        "min_months": MIN_HISTORY_MONTHLY,
+        "min_years": MIN_HISTORY_OTHER,
+    }
     return _fragment(
         _METHOD_TEMPLATE,
         title=t("method.title", lang),
-        paragraphs=[
-            t(key, lang, **numbers) if key == "method.status_rules" else t(key, lang)
-            for key in METHOD_NOTE_KEYS
-        ],
+        paragraphs=[t(key, lang, **numbers) for key in METHOD_NOTE_KEYS],
     )
 
 
