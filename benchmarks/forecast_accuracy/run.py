@@ -462,7 +462,7 @@ def _run_chunk(cases: list[Case], methods: list[str]) -> list[dict]:
     return out
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description="Rolling-origin forecast accuracy benchmark")
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--quick", action="store_true", help="small random subsample")
@@ -473,8 +473,66 @@ def main() -> None:
     ap.add_argument(
         "--from-records", type=Path, default=None, help="re-summarise a saved --records csv"
     )
-    args = ap.parse_args()
+    return ap.parse_args()
 
+
+def _evaluate_all(cases: list[Case], methods: list[str], jobs: int) -> list[dict]:
+    """Every method on every case, in parallel (the pooled engine per data set and origin)."""
+    from joblib import Parallel, delayed
+
+    per_case = [m for m in methods if m != "engine_pooled"]
+    chunks = [cases[i :: jobs * 4] for i in range(jobs * 4)] if per_case else []
+    tasks = [delayed(_run_chunk)(c, per_case) for c in chunks]
+    if "engine_pooled" in methods:
+        # One job per data set and origin: the pooled engine needs all of its series.
+        keys = sorted({(c.dataset, c.origin) for c in cases})
+        tasks += [
+            delayed(_run_groups)([c for c in cases if (c.dataset, c.origin) == k]) for k in keys
+        ]
+    parts = Parallel(n_jobs=jobs, backend="loky")(tasks)
+    return [r for p in parts for r in p]
+
+
+def _climatology_all(data_dir: Path) -> dict:
+    """Climatology per data set from the full observed histories."""
+    clim: dict = {}
+    for ds in DATASETS:
+        raw = pd.read_csv(data_dir / ds.file)
+        raw = raw[~raw["is_aggregate"].astype(bool)].dropna(subset=["value"])
+        series = {
+            e: g.groupby("period")["value"].last().sort_index() for e, g in raw.groupby("entity")
+        }
+        for (o, h, k), v in climatology(series, ds).items():
+            clim[(ds.name, o, h, k)] = v
+    return clim
+
+
+RESULT_FORMATS = {
+    "MASE": ".3f",
+    "MAE": ".2f",
+    "cov80": ".3f",
+    "width80": ".2f",
+    "Brier": ".4f",
+    "Brier_clim": ".4f",
+    "Brier/clim": ".3f",
+    "seconds": ".1f",
+    "ms/forecast": ".1f",
+}
+
+
+def _tables(df: pd.DataFrame, clim: dict) -> tuple[str, str]:
+    """The results table (per data set and pooled) and the by-horizon table, as markdown."""
+    tables = [summarize(df[df["dataset"] == ds.name], clim, ds.name) for ds in DATASETS]
+    tables.append(summarize(df, clim, "pooled"))
+    text = _md_table(pd.concat(tables, ignore_index=True), RESULT_FORMATS)
+    hz = by_horizon(df)
+    hz.columns = [f"{a} h={b}" for a, b in hz.columns]
+    hz = hz.reset_index().rename(columns={"index": "method"})
+    return text, _md_table(hz, {c: ".3f" for c in hz.columns})
+
+
+def main() -> None:
+    args = _parse_args()
     methods = [m for m in args.methods.split(",") if m]
     skipped = [m for m in methods if not _available(m)]
     methods = [m for m in methods if m not in skipped]
@@ -485,54 +543,13 @@ def main() -> None:
         methods = list(dict.fromkeys(r["method"] for r in recs if r["method"] in METHODS))
         cases = list({(r["dataset"], r["entity"], r["origin"]) for r in recs})
     else:
-        from joblib import Parallel, delayed
-
-        per_case = [m for m in methods if m != "engine_pooled"]
-        chunks = [cases[i :: args.jobs * 4] for i in range(args.jobs * 4)] if per_case else []
-        jobs = [delayed(_run_chunk)(c, per_case) for c in chunks]
-        if "engine_pooled" in methods:
-            # One job per data set and origin: the pooled engine needs all of its series.
-            keys = sorted({(c.dataset, c.origin) for c in cases})
-            jobs += [
-                delayed(_run_groups)([c for c in cases if (c.dataset, c.origin) == k]) for k in keys
-            ]
-        parts = Parallel(n_jobs=args.jobs, backend="loky")(jobs)
-        recs = [r for p in parts for r in p]
+        recs = _evaluate_all(cases, methods, args.jobs)
     wall = time.perf_counter() - t0
     df = pd.DataFrame(recs)
     if args.records and not args.from_records:
         df.to_csv(args.records, index=False)
 
-    # Climatology per dataset from the full observed histories.
-    clim: dict = {}
-    for ds in DATASETS:
-        raw = pd.read_csv(args.data_dir / ds.file)
-        raw = raw[~raw["is_aggregate"].astype(bool)].dropna(subset=["value"])
-        series = {
-            e: g.groupby("period")["value"].last().sort_index() for e, g in raw.groupby("entity")
-        }
-        for (o, h, k), v in climatology(series, ds).items():
-            clim[(ds.name, o, h, k)] = v
-
-    tables = [summarize(df[df["dataset"] == ds.name], clim, ds.name) for ds in DATASETS]
-    tables.append(summarize(df, clim, "pooled"))
-    res = pd.concat(tables, ignore_index=True)
-    fmt = {
-        "MASE": ".3f",
-        "MAE": ".2f",
-        "cov80": ".3f",
-        "width80": ".2f",
-        "Brier": ".4f",
-        "Brier_clim": ".4f",
-        "Brier/clim": ".3f",
-        "seconds": ".1f",
-        "ms/forecast": ".1f",
-    }
-    text = _md_table(res, fmt)
-    hz = by_horizon(df)
-    hz.columns = [f"{a} h={b}" for a, b in hz.columns]
-    hz = hz.reset_index().rename(columns={"index": "method"})
-    text_h = _md_table(hz, {c: ".3f" for c in hz.columns})
+    text, text_h = _tables(df, _climatology_all(args.data_dir))
     eng = df[df["method"].isin(["engine", "engine_pooled"])]
     meta = {
         "cases": len(cases),

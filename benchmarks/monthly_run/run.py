@@ -523,23 +523,8 @@ def write_readme(table: str, profile: str, r: dict, args: argparse.Namespace) ->
     readme.write_text(text, encoding="utf-8")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="few provinces and units (smoke test)")
-    ap.add_argument("--floor-docs", type=int, default=6, help="floor sample size (each pass)")
-    ap.add_argument("--units", default="20,40,80", help="commune unit counts (local workers)")
-    ap.add_argument("--dask-units", type=int, default=30, help="commune units on Dask")
-    ap.add_argument("--no-readme", action="store_true", help="print only")
-    ap.add_argument("--src", type=Path, default=REPO, help="checkout to measure (default: this)")
-    ap.add_argument("--profile-only", action="store_true", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.profile_only:
-        for key, value in bench_env().items():
-            os.environ[key] = value
-        print(json.dumps(profile_job()))
-        return
-
-    snapshot_source(args.src.resolve())
+def measure_all(args: argparse.Namespace) -> dict:
+    """Every measurement, in the order the README reports them; logs the load as it goes."""
     units = [int(u) for u in args.units.split(",")]
     month_provinces: list[str] | None = None
     subset = SUBSET
@@ -576,6 +561,12 @@ def main() -> None:
     step("6. profile of one briefing job")
     _, out = sh([sys.executable, __file__, "--profile-only"], bench_env(), "profile")
     r["profile"] = json.loads(out.strip().splitlines()[-1])
+    _measure_communes(r, step, units, args.dask_units)
+    r["loads"].append(os.getloadavg()[0])
+    return r
+
+
+def _measure_communes(r: dict, step, units: list[int], dask_units: int) -> None:
     r["commune_local"] = []
     for n in units:
         step(f"5. commune {n} units, 2 local workers")
@@ -583,11 +574,30 @@ def main() -> None:
         step(f"   {r['commune_local'][-1]['wall_s']:.1f} s")
     r["commune_dask"] = []
     for w in (1, 2):
-        step(f"5. commune {args.dask_units} units, Dask {w} worker(s)")
-        res = commune_run(args.dask_units, f"dask_{w}", w, w)
+        step(f"5. commune {dask_units} units, Dask {w} worker(s)")
+        res = commune_run(dask_units, f"dask_{w}", w, w)
         r["commune_dask"].append({**res, "workers": w})
         step(f"   {res['wall_s']:.1f} s")
-    r["loads"].append(os.getloadavg()[0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="few provinces and units (smoke test)")
+    ap.add_argument("--floor-docs", type=int, default=6, help="floor sample size (each pass)")
+    ap.add_argument("--units", default="20,40,80", help="commune unit counts (local workers)")
+    ap.add_argument("--dask-units", type=int, default=30, help="commune units on Dask")
+    ap.add_argument("--no-readme", action="store_true", help="print only")
+    ap.add_argument("--src", type=Path, default=REPO, help="checkout to measure (default: this)")
+    ap.add_argument("--profile-only", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.profile_only:
+        for key, value in bench_env().items():
+            os.environ[key] = value
+        print(json.dumps(profile_job()))
+        return
+
+    snapshot_source(args.src.resolve())
+    r = measure_all(args)
 
     table = build_table(r, args)
     profile = profile_table(r["profile"])
