@@ -144,7 +144,7 @@ def test_a_province_with_broken_data_fails_alone(run_data, tmp_path, monkeypatch
 def test_bad_parameters_are_refused_before_any_kernel_starts(env):
     with pytest.raises(params.ParameterError, match="outside the data"):
         runner.run("2031-01", provinces=["nghe_an"], progress=False)
-    with pytest.raises(KeyError, match="unknown province"):
+    with pytest.raises(params.ParameterError, match="unknown province"):
         runner.run(PERIOD, provinces=["Atlantis"], progress=False)
     with pytest.raises(params.ParameterError, match="unknown notebook"):
         runner.run(PERIOD, notebooks=["99_nothing"], progress=False)

@@ -160,7 +160,7 @@ def run(period, provinces, notebooks, formats, jobs, force, langs, scheduler, no
             scheduler=scheduler,
             progress=not no_progress,
         )
-    except (params.ParameterError, KeyError) as exc:
+    except params.ParameterError as exc:
         click.echo(f"refused before any kernel started:\n{exc}", err=True)
         raise SystemExit(2) from None
     out = paths.reports_dir() / period

@@ -64,6 +64,11 @@ def reports_dir() -> Path:
     return Path(env).resolve() if env else project_root() / "reports"
 
 
+def manifest_path(period: str) -> Path:
+    """``reports/<period>/manifest.json``: every output of a period, its status and versions."""
+    return reports_dir() / period / "manifest.json"
+
+
 def notebooks_dir() -> Path:
     return project_root() / "notebooks"
 
