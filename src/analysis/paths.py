@@ -55,8 +55,29 @@ def processed_dir() -> Path:
     return data_dir() / "processed"
 
 
-def database_path() -> Path:
+def build_database_path() -> Path:
+    """Where ``ingest`` puts the store: ``data/processed/dx.duckdb``."""
     return processed_dir() / "dx.duckdb"
+
+
+def database_path() -> Path:
+    """The store readers open: the one a run pinned (``VNDX_DATABASE``), else the built one.
+
+    A monthly run sets ``VNDX_DATABASE`` to its snapshot (:mod:`analysis.running.snapshot`) so
+    its workers and kernels read one data version even if an ingest replaces the store meanwhile.
+    """
+    env = os.environ.get("VNDX_DATABASE")
+    return Path(env).resolve() if env else build_database_path()
+
+
+def snapshots_dir() -> Path:
+    """Stores pinned by runs in progress (hard links, removed when each run ends)."""
+    return processed_dir() / "snapshots"
+
+
+def snapshot_path(version: str) -> Path:
+    """The snapshot of data ``version`` taken by this process."""
+    return snapshots_dir() / f"{version}-{os.getpid()}.duckdb"
 
 
 def reports_dir() -> Path:

@@ -88,8 +88,12 @@ def plan_jobs(
     notebooks: Sequence[str] | None = None,
     langs: Sequence[str] = ("vi",),
     formats: Sequence[str] = FORMATS,
+    dataset: str | None = None,
 ) -> list[Job]:
-    """Jobs for a run; raise :class:`analysis.running.params.ParameterError` for unknown names."""
+    """Jobs for a run; raise :class:`analysis.running.params.ParameterError` for unknown names.
+
+    ``dataset``, when given, is passed to every notebook (and so recorded with its outputs).
+    """
     units = _units(provinces)
     if notebooks:
         chosen = list(notebooks)
@@ -100,19 +104,20 @@ def plan_jobs(
     jobs = []
     for lang in langs:
         for nb in chosen:
-            base = {"period": period, "lang": lang}
+            extra = {"dataset": dataset} if dataset else {}
+            base = {"period": period, "lang": lang, **extra}
             if nb in params.NATIONAL_NOTEBOOKS:
                 jobs.append(Job(nb, "national", period, lang, tuple(formats), base))
                 continue
             for unit in units:
-                given = {"period": period, "province": unit, "lang": lang}
+                given = {"period": period, "province": unit, "lang": lang, **extra}
                 jobs.append(Job(nb, unit, period, lang, tuple(formats), given))
     return jobs
 
 
-def validate_jobs(jobs: Iterable[Job]) -> list[str]:
+def validate_jobs(jobs: Iterable[Job], dataset: str | None = None) -> list[str]:
     """Every job's parameters checked before a kernel starts; returns the error messages."""
-    available = params.data_range()
+    available = params.data_range(dataset)
     errors = []
     for job in jobs:
         try:

@@ -11,6 +11,10 @@ Each output appears atomically, a job whose inputs are unchanged since the last 
 does not stop the others (its executed notebook is kept as ``<notebook>.failed.ipynb``), and
 ``reports/<period>/manifest.json`` (:mod:`.manifest`) records every output with its status,
 duration, parameters and versions.
+
+A run reads one data version from start to end (:mod:`.snapshot`), and one dataset: a period's
+folder never mixes datasets, and units the dataset has no figures for are listed, not failed
+(:mod:`.coverage`). Each job has a time limit (:data:`.worker.DEFAULT_JOB_TIMEOUT`).
 """
 
 from __future__ import annotations
@@ -22,10 +26,10 @@ import time
 import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from analysis import paths
-from analysis.running import params
+from analysis.running import coverage, params, snapshot
 from analysis.running.jobs import (
     DEFAULT_NATIONAL_NOTEBOOKS,
     DEFAULT_PROVINCE_NOTEBOOKS,
@@ -36,11 +40,12 @@ from analysis.running.jobs import (
     validate_jobs,
 )
 from analysis.running.manifest import entries, read_manifest, record, write_manifest
-from analysis.running.worker import run_job, worker_init
+from analysis.running.worker import DEFAULT_JOB_TIMEOUT, run_job, worker_init
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "DEFAULT_JOB_TIMEOUT",
     "DEFAULT_NATIONAL_NOTEBOOKS",
     "DEFAULT_PROVINCE_NOTEBOOKS",
     "FORMATS",
@@ -62,6 +67,9 @@ class RunSummary:
     period: str
     data_version: str
     results: list[dict]
+    dataset: str = ""
+    no_data: list[str] = field(default_factory=list)
+    """Units planned but left out: the dataset has no figures for them in the period."""
 
     @property
     def failed(self) -> list[dict]:
@@ -74,6 +82,11 @@ class RunSummary:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    @property
+    def files(self) -> list[str]:
+        """Outputs of the jobs that succeeded (paths under the reports folder)."""
+        return [f for r in self.results if r["status"] == "ok" for f in r.get("files") or []]
 
 
 def _now() -> str:
@@ -130,12 +143,13 @@ def _log_plan(period: str, planned: list[Job], version: str, code: str, options:
     )
 
 
-def _finish_manifest(period: str, version: str, code: str) -> None:
+def _finish_manifest(period: str, version: str, code: str, dataset: str) -> None:
     write_manifest(
         period,
         lambda m: {
             **m,
             "period": period,
+            "dataset": dataset,
             "data_version": version,
             "code_version": code,
             "updated_at": _now(),
@@ -158,28 +172,74 @@ def run(
     scheduler: str | None = None,
     progress: bool = True,
     engine: str = "warm",
+    dataset: str | None = None,
+    job_timeout: float | None = DEFAULT_JOB_TIMEOUT,
 ) -> RunSummary:
-    """Run a month's reports; see the module docstring."""
-    from analysis.analyses import monthly
+    """Run a month's reports; see the module docstring.
+
+    Raises :class:`~analysis.running.params.ParameterError` (nothing started, nothing written)
+    for a bad period, province, notebook or dataset.
+    """
+    period = params.canonical_period(period)
+    with snapshot.pinned() as (_, version):
+        dataset = _resolve_dataset(dataset)
+        planned = plan_jobs(period, provinces, notebooks, langs, formats, dataset)
+        errors = validate_jobs(planned, dataset)
+        if errors:
+            raise params.ParameterError("\n".join(errors))
+        planned, no_data = _with_data(period, dataset, planned)
+        options = {
+            "provinces": provinces,
+            "n_workers": max(1, int(jobs or os.cpu_count() or 1)),
+            "langs": langs,
+            "formats": formats,
+            "force": force,
+            "scheduler": scheduler,
+            "progress": progress,
+            "engine": engine,
+            "timeout": job_timeout,
+        }
+        coverage.prepare_folder(period, dataset, version, no_data)
+        results = _run_planned(period, planned, version, dataset, options)
+    return RunSummary(period, version, results, dataset, no_data)
+
+
+def _resolve_dataset(dataset: str | None) -> str:
+    """The dataset asked for (checked against the store) or the store's default one."""
     from analysis.data import store
 
-    planned = plan_jobs(period, provinces, notebooks, langs, formats)
-    errors = validate_jobs(planned)
-    if errors:
-        raise params.ParameterError("\n".join(errors))
-    version = store.data_version()
+    if dataset is not None:
+        params.check_dataset(dataset)
+        return dataset
+    with store.connect() as con:
+        return store.default_dataset(con)
+
+
+def _with_data(period: str, dataset: str, planned: list[Job]) -> tuple[list[Job], list[str]]:
+    """The jobs whose unit has figures, and the units left out because they have none."""
+    have = coverage.units_with_data(period, dataset)
+    keep = [j for j in planned if j.unit in have or (j.unit == "national" and have)]
+    no_data = sorted({j.unit for j in planned} - {j.unit for j in keep})
+    if no_data:
+        log.warning(
+            "dataset %r has no figures for %s in %d unit(s); no report for them: %s",
+            dataset,
+            period,
+            len(no_data),
+            ", ".join(no_data),
+        )
+    return keep, no_data
+
+
+def _run_planned(
+    period: str, planned: list[Job], version: str, dataset: str, options: dict
+) -> list[dict]:
+    """Skip what is unchanged, compute the analytics once, run the rest, record everything."""
+    from analysis.analyses import monthly
+
     code = code_version()
-    n_workers = max(1, int(jobs or os.cpu_count() or 1))
-    options = {
-        "provinces": provinces,
-        "n_workers": n_workers,
-        "langs": langs,
-        "formats": formats,
-        "force": force,
-        "scheduler": scheduler,
-    }
     _log_plan(period, planned, version, code, options)
-    todo, results = _split_fresh(period, planned, version, code, force)
+    todo, results = _split_fresh(period, planned, version, code, options["force"])
     log.info(
         "%d job(s): %d to run, %d unchanged since the last run",
         len(planned),
@@ -188,11 +248,12 @@ def run(
     )
     if todo:
         t0 = time.perf_counter()
-        monthly.precompute(period, jobs=n_workers)
+        monthly.precompute(period, dataset, jobs=options["n_workers"])
         log.info("analytics for %s ready in %.1f s", period, time.perf_counter() - t0)
     env = {k: v for k, v in os.environ.items() if k.startswith("VNDX_")}
     keys = {job: job.cache_key(version, code) for job in todo}
-    for result in _execute(todo, env, n_workers, scheduler, progress, engine):
+    run_options = (options["n_workers"], options["scheduler"], options["progress"])
+    for result in _execute(todo, env, *run_options, options["engine"], options["timeout"]):
         result["finished_at"] = _now()
         job = Job(**{**result["job"], "formats": tuple(result["job"]["formats"])})
         results.append(result)
@@ -200,8 +261,8 @@ def run(
             log.error("%s failed: %s", job.label, result["error"])
         rows = entries(result, keys[job], version, code)
         record(period, (job.notebook, job.unit, job.lang), rows)
-    _finish_manifest(period, version, code)
-    return RunSummary(period, version, results)
+    _finish_manifest(period, version, code, dataset)
+    return results
 
 
 def _dead_worker(job: Job, exc: BaseException) -> dict:
@@ -222,6 +283,7 @@ def _execute(
     scheduler: str | None,
     progress: bool,
     engine: str,
+    timeout: float | None = DEFAULT_JOB_TIMEOUT,
 ) -> Iterable[dict]:
     """Run ``todo`` in worker processes (or on a Dask cluster); yield results as they finish."""
     from tqdm import tqdm
@@ -241,7 +303,9 @@ def _execute(
             from distributed import as_completed as dask_completed
 
             with Client(scheduler) as client:
-                futures = [client.submit(run_job, job, env, engine, pure=False) for job in todo]
+                futures = [
+                    client.submit(run_job, job, env, engine, timeout, pure=False) for job in todo
+                ]
                 for fut in dask_completed(futures):
                     bar.update()
                     yield fut.result()
@@ -249,7 +313,7 @@ def _execute(
         with ProcessPoolExecutor(
             max_workers=min(n_workers, len(todo)), initializer=worker_init, initargs=(env,)
         ) as pool:
-            futures = [pool.submit(run_job, job, env, engine) for job in todo]
+            futures = [pool.submit(run_job, job, env, engine, timeout) for job in todo]
             for fut in as_completed(futures):
                 bar.update()
                 try:
