@@ -168,3 +168,25 @@ def test_every_run_option_in_help_is_in_the_readme_command_table():
     ]
     missing = [o for o in options if not re.search(rf"{re.escape(o)}(?![\w-])", row)]
     assert not missing, f"README.md's `run` row lacks {missing}"
+
+
+def test_a_job_stuck_where_no_alarm_reaches_has_its_worker_killed(monkeypatch):
+    import contextlib as cl
+    import time
+
+    from analysis.running import pool
+
+    def stuck(*args, **kwargs):
+        time.sleep(3600)  # as if blocked inside C code, where the job's alarm cannot reach
+
+    # Workers are forked, so they inherit these replacements.
+    monkeypatch.setattr(worker, "_run", stuck)
+    monkeypatch.setattr(worker, "time_limit", lambda *a: cl.nullcontext())
+    monkeypatch.setattr(pool, "worker_init", lambda env: None)
+    monkeypatch.setattr(pool, "KILL_GRACE", 1.0)
+    job = jobs.Job("30_leadership_briefing", "nghe_an", "2026-10", "vi", ("html",), {})
+    started = time.perf_counter()
+    [result] = list(pool.run_local([job], {}, 1, "warm", timeout=1))
+    assert time.perf_counter() - started < 30
+    assert result["status"] == "failed"
+    assert "time limit of 1 s exceeded" in result["error"] and "killed" in result["error"]

@@ -23,9 +23,7 @@ import datetime as dt
 import logging
 import os
 import time
-import traceback
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 
 from analysis import paths
@@ -40,7 +38,8 @@ from analysis.running.jobs import (
     validate_jobs,
 )
 from analysis.running.manifest import entries, read_manifest, record, write_manifest
-from analysis.running.worker import DEFAULT_JOB_TIMEOUT, run_job, worker_init
+from analysis.running.pool import run_local
+from analysis.running.worker import DEFAULT_JOB_TIMEOUT, run_job
 
 log = logging.getLogger(__name__)
 
@@ -265,17 +264,6 @@ def _run_planned(
     return results
 
 
-def _dead_worker(job: Job, exc: BaseException) -> dict:
-    return {
-        "job": asdict(job),
-        "status": "failed",
-        "files": [],
-        "error": f"worker died: {exc}",
-        "duration_s": None,
-        "trace": traceback.format_exc(),
-    }
-
-
 def _execute(
     todo: list[Job],
     env: dict[str, str],
@@ -310,15 +298,8 @@ def _execute(
                     bar.update()
                     yield fut.result()
             return
-        with ProcessPoolExecutor(
-            max_workers=min(n_workers, len(todo)), initializer=worker_init, initargs=(env,)
-        ) as pool:
-            futures = [pool.submit(run_job, job, env, engine, timeout) for job in todo]
-            for fut in as_completed(futures):
-                bar.update()
-                try:
-                    yield fut.result()
-                except Exception as exc:  # A dead worker fails its job only
-                    yield _dead_worker(todo[futures.index(fut)], exc)
+        for result in run_local(todo, env, n_workers, engine, timeout):
+            bar.update()
+            yield result
     finally:
         bar.close()
