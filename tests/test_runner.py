@@ -189,7 +189,7 @@ def test_outputs_of_two_datasets_never_share_a_folder(run_data, tmp_path, monkey
     ]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["dataset"] == "submitted" and manifest["no_data"] == ["ha_noi"]
-    assert {e["parameters"]["dataset"] for e in manifest["outputs"]} == {"submitted"}
+    assert {e["dataset"] for e in manifest["outputs"]} == {"submitted"}
     assert {e["data_version"] for e in manifest["outputs"]} == {"own000000001"}
     aside = reports / "superseded" / PERIOD / f"demo-{demo_version}"
     assert (aside / "ha_noi" / "30_leadership_briefing.html").exists()

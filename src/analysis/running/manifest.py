@@ -45,6 +45,7 @@ def entries(result: dict, key: str, data_version: str, code: str) -> list[dict]:
         "unit": job["unit"],
         "lang": job["lang"],
         "parameters": job["parameters"],
+        "dataset": job["parameters"].get("dataset"),
         "data_version": data_version,
         "code_version": code,
         "cache_key": key,
