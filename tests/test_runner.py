@@ -109,42 +109,167 @@ def test_hostile_source_text_is_inert_in_html_and_pdf(env):
     assert "<script>" in text  # printed literally in the provenance footer
 
 
-def test_a_province_with_broken_data_fails_alone(run_data, tmp_path, monkeypatch):
+def _copy_processed(run_data, tmp_path):
+    """A private copy of the store (without the analytics cache) and an empty raw folder."""
     data = tmp_path / "data"
     shutil.copytree(
         run_data / "processed",
         data / "processed",
-        ignore=shutil.ignore_patterns("analytics.duckdb*"),
+        ignore=shutil.ignore_patterns("analytics.duckdb*", "snapshots"),
     )
     (data / "raw").mkdir()
+    return data
+
+
+def test_units_without_data_are_listed_once_not_failed(run_data, tmp_path, monkeypatch):
+    data = _copy_processed(run_data, tmp_path)
     with duckdb.connect(str(data / "processed" / "dx.duckdb")) as con:
         con.execute(
             "DELETE FROM observations_34 WHERE province = 'ha_tinh' AND period = ?", [PERIOD]
         )
     monkeypatch.setenv("VNDX_DATA_DIR", str(data))
     monkeypatch.setenv("VNDX_REPORTS_DIR", str(tmp_path / "reports"))
+    cli = subprocess.run(
+        [
+            *(sys.executable, "-m", "analysis", "run", "--period", PERIOD, "--to", "html"),
+            *("--province", "nghe_an", "--province", "ha_tinh", "--province", "ha_noi"),
+            *("--notebook", "30_leadership_briefing", "--jobs", "2", "--no-progress"),
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "FAILED" not in cli.stderr + cli.stdout
+    [line] = [ln for ln in cli.stdout.splitlines() if "without data" in ln]
+    assert "1 unit(s)" in line and "ha_tinh" in line
+    out = tmp_path / "reports" / PERIOD
+    assert not (out / "ha_tinh").exists()
+    assert (out / "nghe_an" / "30_leadership_briefing.html").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["no_data"] == ["ha_tinh"] and manifest["dataset"] == "demo"
+    assert {e["unit"] for e in manifest["outputs"]} == {"nghe_an", "ha_noi"}
+    assert "2 of 2 report job(s) done" in cli.stdout
+
+
+def _add_own_dataset(db, provinces, version):
+    """The user's own data ('submitted') beside the demo, for a few provinces only."""
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "INSERT INTO observations_34 SELECT * REPLACE ('submitted' AS dataset) "
+            "FROM observations_34 WHERE dataset = 'demo' AND province IN "
+            f"({', '.join('?' for _ in provinces)})",
+            list(provinces),
+        )
+        con.execute("UPDATE meta SET data_version = ?", [version])
+
+
+def test_outputs_of_two_datasets_never_share_a_folder(run_data, tmp_path, monkeypatch):
+    data = _copy_processed(run_data, tmp_path)
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("VNDX_DATA_DIR", str(data))
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(reports))
+    demo_version = store.data_version()
+    units = ["nghe_an", "ha_tinh", "ha_noi"]
+    nb = ["30_leadership_briefing"]
+    first = runner.run(PERIOD, units, nb, formats=("html",), jobs=2, progress=False)
+    assert first.ok and first.dataset == "demo" and len(first.files) == 6
+
+    _add_own_dataset(data / "processed" / "dx.duckdb", ["nghe_an", "ha_tinh"], "own000000001")
+    second = runner.run(PERIOD, units, nb, formats=("html",), jobs=2, progress=False)
+    assert second.ok and second.dataset == "submitted" and second.no_data == ["ha_noi"]
+    assert len(second.files) == 4  # only what was made from the user's data
+
+    out = reports / PERIOD
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "ha_tinh",
+        "manifest.json",
+        "manifest.json.lock",
+        "nghe_an",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["dataset"] == "submitted" and manifest["no_data"] == ["ha_noi"]
+    assert {e["dataset"] for e in manifest["outputs"]} == {"submitted"}
+    assert {e["data_version"] for e in manifest["outputs"]} == {"own000000001"}
+    aside = reports / "superseded" / PERIOD / f"demo-{demo_version}"
+    assert (aside / "ha_noi" / "30_leadership_briefing.html").exists()
+    old = json.loads((aside / "manifest.json").read_text())
+    assert old["dataset"] == "demo" and len(old["outputs"]) == 6
+
+    with pytest.raises(params.ParameterError, match="'nothing' is not in the store"):
+        runner.run(PERIOD, units, nb, progress=False, dataset="nothing")
+
+
+def test_an_ingest_during_a_run_changes_nothing_in_that_run(run_data, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(run_data, data, ignore=shutil.ignore_patterns("analytics.duckdb*", "snapshots"))
+    monkeypatch.setenv("VNDX_DATA_DIR", str(data))
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(tmp_path / "reports"))
+    before = store.data_version()
+    csv = data / "raw" / "demo" / "demo_infrastructure.csv"
+    ingested = []
+    record = runner.record
+
+    def record_then_ingest(*args, **kwargs):
+        record(*args, **kwargs)
+        if not ingested:  # between the first job and the next: new data arrive
+            csv.write_text(csv.read_text(encoding="utf-8").replace(HOSTILE, "Sở mới"), "utf-8")
+            env = {k: v for k, v in os.environ.items() if k != "VNDX_DATABASE"}
+            done = subprocess.run(
+                [sys.executable, "-m", "analysis", "ingest"], env=env, capture_output=True
+            )
+            assert done.returncode == 0, done.stderr
+            ingested.append(True)
+
+    monkeypatch.setattr(runner, "record", record_then_ingest)
     summary = runner.run(
         PERIOD,
-        provinces=["nghe_an", "ha_tinh"],
-        notebooks=["30_leadership_briefing"],
-        jobs=2,
+        ["nghe_an", "ha_tinh"],
+        ["30_leadership_briefing"],
+        ("vi",),
+        ("html",),
+        jobs=1,
         progress=False,
     )
-    assert not summary.ok
-    [failed] = summary.failed
-    assert failed["job"]["unit"] == "ha_tinh" and "no data for ha_tinh" in failed["error"]
-    out = tmp_path / "reports" / PERIOD
-    assert (out / "ha_tinh" / "30_leadership_briefing.failed.ipynb").exists()
-    assert not (out / "ha_tinh" / "30_leadership_briefing.pdf").exists()
-    assert (out / "nghe_an" / "30_leadership_briefing.pdf").exists()
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert {e["status"] for e in manifest["outputs"] if e["unit"] == "ha_tinh"} == {"failed"}
+    after = store.data_version()
+    assert ingested and summary.ok and after != before
+    manifest = json.loads((tmp_path / "reports" / PERIOD / "manifest.json").read_text())
+    assert manifest["data_version"] == before
+    for unit in ("nghe_an", "ha_tinh"):
+        html = (tmp_path / "reports" / PERIOD / unit / "30_leadership_briefing.html").read_text()
+        assert before in html and after not in html, unit
+        assert "Sở mới" not in html
+    assert not list((data / "processed" / "snapshots").glob("*.duckdb*"))
+
+
+def test_a_job_past_its_time_limit_fails_like_any_other(env):
+    old_mask = os.umask(0o022)
+    try:
+        summary = runner.run(
+            "2026-10 ",  # as pasted from a spreadsheet: written as 2026-10
+            ["nghe_an", "ha_tinh"],
+            ["30_leadership_briefing"],
+            formats=("html",),
+            jobs=1,
+            progress=False,
+            job_timeout=1,
+        )
+    finally:
+        os.umask(old_mask)
+    assert [p.name for p in env.iterdir()] == [PERIOD]
+    assert len(summary.failed) == 2
+    for failed in summary.failed:
+        assert "time limit of 1 s exceeded" in failed["error"]
+    manifest = json.loads((env / PERIOD / "manifest.json").read_text())
+    assert {e["status"] for e in manifest["outputs"]} == {"failed"}
+    for path in env.rglob("*"):
+        assert path.stat().st_mode & 0o040, f"{path} is not readable by the group"
 
 
 def test_bad_parameters_are_refused_before_any_kernel_starts(env):
     with pytest.raises(params.ParameterError, match="outside the data"):
         runner.run("2031-01", provinces=["nghe_an"], progress=False)
-    with pytest.raises(KeyError, match="unknown province"):
+    with pytest.raises(params.ParameterError, match="unknown province"):
         runner.run(PERIOD, provinces=["Atlantis"], progress=False)
     with pytest.raises(params.ParameterError, match="unknown notebook"):
         runner.run(PERIOD, notebooks=["99_nothing"], progress=False)

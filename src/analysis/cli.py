@@ -7,12 +7,15 @@ non-zero exit status unless everything asked for was produced.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from analysis import __version__
+from analysis.running.worker import DEFAULT_JOB_TIMEOUT
 
 log = logging.getLogger("analysis")
 
@@ -33,11 +36,38 @@ def _setup_logging(verbose: bool) -> None:
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """Faults of the environment (unwritable folder, full disk, missing file) in one line.
+
+    Any exception a command does not handle itself is printed as one line naming the command,
+    what failed and where, and the exit status is 1; ``--debug`` or ``VNDX_DEBUG=1`` shows the
+    traceback instead.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        from analysis.running import faults
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if faults.debug_requested():
+                raise
+            command = ctx.invoked_subcommand or "analysis"
+            hint = "" if isinstance(exc, OSError) else " (run with --debug for the details)"
+            click.echo(f"{command} failed: {faults.describe(exc)}{hint}", err=True)
+            raise SystemExit(1) from None
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="analysis")
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
-def main(verbose: bool) -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+def main(verbose: bool, debug: bool) -> None:
     """Provincial digital-transformation data, forecasts and briefings for Viet Nam."""
+    if debug:
+        os.environ["VNDX_DEBUG"] = "1"
     _setup_logging(verbose)
 
 
@@ -152,51 +182,82 @@ def demo(until: str | None, out: Path | None) -> None:
     show_default=True,
     help="Report language: vi, en, or vi,en for both.",
 )
+@click.option(
+    "--dataset",
+    help="Dataset in the store: submitted (your own data) or demo "
+    "(default: submitted if ingested, else demo).",
+)
+@click.option(
+    "--job-timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_JOB_TIMEOUT,
+    show_default=True,
+    help="Seconds one report may take (execution and rendering) before it is failed.",
+)
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (for cron logs).")
-def run(period, provinces, notebooks, formats, jobs, force, langs, scheduler, no_progress):
+def run(**options: Any) -> None:
     """Execute and render the month's reports into reports/<period>/."""
-    from analysis import paths
     from analysis.running import params, runner
 
-    fmts = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in fmts if f not in runner.FORMATS]
-    if bad or not fmts:
-        raise click.BadParameter(f"unknown format(s) {bad}; use html, pdf", param_hint="--to")
-    lang_list = tuple(x.strip() for x in langs.split(",") if x.strip())
-    if not lang_list or any(x not in ("vi", "en") for x in lang_list):
-        raise click.BadParameter(f"{langs!r}: use vi, en or vi,en", param_hint="--lang")
-    if period is None:
-        rng = params.data_range()
-        if rng is None:
-            raise click.ClickException("no processed data: run `python -m analysis ingest`")
-        period = rng[1]
+    fmts = _choices(options["formats"], runner.FORMATS, "--to")
+    lang_list = _choices(options["langs"], ("vi", "en"), "--lang")
+    period = options["period"]
     try:
+        if period is None:
+            rng = params.data_range(options["dataset"])
+            if rng is None:
+                raise click.ClickException("no processed data: run `python -m analysis ingest`")
+            period = rng[1]
         summary = runner.run(
             period,
-            provinces or None,
-            notebooks or None,
+            options["provinces"] or None,
+            options["notebooks"] or None,
             lang_list,
             fmts,
-            jobs=jobs,
-            force=force,
-            scheduler=scheduler,
-            progress=not no_progress,
+            jobs=options["jobs"],
+            force=options["force"],
+            scheduler=options["scheduler"],
+            progress=not options["no_progress"],
+            dataset=options["dataset"],
+            job_timeout=options["job_timeout"],
         )
-    except (params.ParameterError, KeyError) as exc:
+    except params.ParameterError as exc:
         click.echo(f"refused before any kernel started:\n{exc}", err=True)
         raise SystemExit(2) from None
-    out = paths.reports_dir() / period
+    _report_run(summary)
+
+
+def _choices(text: str, allowed: tuple[str, ...], hint: str) -> tuple[str, ...]:
+    """A comma-separated option as a tuple, every item one of ``allowed``."""
+    chosen = tuple(x.strip() for x in text.split(",") if x.strip())
+    bad = [x for x in chosen if x not in allowed]
+    if bad or not chosen:
+        raise click.BadParameter(f"{text!r}: use {', '.join(allowed)}", param_hint=hint)
+    return chosen
+
+
+def _report_run(summary: Any) -> None:
+    """The run's summary: what was made, what was not and why; exit 1 if a job failed."""
+    from analysis import paths
+
+    out = paths.reports_dir() / summary.period
     n = len(summary.results)
     click.echo(
         f"{n - len(summary.failed)} of {n} report job(s) done "
-        f"({len(summary.skipped)} unchanged and skipped) -> {out}"
+        f"({len(summary.skipped)} unchanged and skipped) -> {out} "
+        f"[dataset {summary.dataset}, data version {summary.data_version}]"
     )
-    pdfs = sorted(out.glob("*/*.pdf"))
+    if summary.no_data:
+        click.echo(
+            f"not made: {len(summary.no_data)} unit(s) without data for {summary.period} in "
+            f"dataset {summary.dataset!r}: {', '.join(summary.no_data)}"
+        )
+    pdfs = [f for f in summary.files if f.endswith(".pdf")]
     if pdfs:
         click.echo(
             f"PDF briefings: {out}/<province>/*.pdf ({len(pdfs)} files), "
-            f"manifest: {out / 'manifest.json'}"
+            f"manifest: {paths.manifest_path(summary.period)}"
         )
     for r in summary.failed:
         j = r["job"]

@@ -23,8 +23,15 @@ from analysis.reporting import charts, i18n
 from analysis.reporting.render import components
 from analysis.running import params
 
-# Reports must never show library warnings to a leader; analysts see them in the logs.
-warnings.filterwarnings("ignore")
+# Only warnings known to be noise are silenced, so an analyst in ``00_explore`` still sees real
+# problems. Reports never show any: the exporters drop stream output (where warnings go).
+KNOWN_NOISY_WARNINGS: tuple[tuple[type[Warning], str], ...] = (
+    # pandas 2.x, when ``set_index`` builds an index from a column of ``pd.Period`` objects (the
+    # store's period column): the result is the same PeriodIndex today and after the change.
+    (FutureWarning, r"Dtype inference on a pandas object .* is deprecated"),
+)
+for _category, _message in KNOWN_NOISY_WARNINGS:
+    warnings.filterwarnings("ignore", message=_message, category=_category)
 pd.set_option("display.max_columns", 40)
 
 __all__ = [

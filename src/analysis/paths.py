@@ -55,7 +55,8 @@ def processed_dir() -> Path:
     return data_dir() / "processed"
 
 
-def database_path() -> Path:
+def build_database_path() -> Path:
+    """Where ``ingest`` puts the store: ``data/processed/dx.duckdb``."""
     return processed_dir() / "dx.duckdb"
 
 
@@ -64,9 +65,34 @@ def analytics_cache_path() -> Path:
     return processed_dir() / "analytics.duckdb"
 
 
+def database_path() -> Path:
+    """The store readers open: the one a run pinned (``VNDX_DATABASE``), else the built one.
+
+    A monthly run sets ``VNDX_DATABASE`` to its snapshot (:mod:`analysis.running.snapshot`) so
+    its workers and kernels read one data version even if an ingest replaces the store meanwhile.
+    """
+    env = os.environ.get("VNDX_DATABASE")
+    return Path(env).resolve() if env else build_database_path()
+
+
+def snapshots_dir() -> Path:
+    """Stores pinned by runs in progress (hard links, removed when each run ends)."""
+    return processed_dir() / "snapshots"
+
+
+def snapshot_path(version: str) -> Path:
+    """The snapshot of data ``version`` taken by this process."""
+    return snapshots_dir() / f"{version}-{os.getpid()}.duckdb"
+
+
 def reports_dir() -> Path:
     env = os.environ.get("VNDX_REPORTS_DIR")
     return Path(env).resolve() if env else project_root() / "reports"
+
+
+def manifest_path(period: str) -> Path:
+    """``reports/<period>/manifest.json``: every output of a period, its status and versions."""
+    return reports_dir() / period / "manifest.json"
 
 
 def notebooks_dir() -> Path:

@@ -7,12 +7,18 @@ each kernel executes exactly one notebook and is then shut down, so no state lea
 report into the next. The papermill engine ``warm`` (:mod:`analysis.running.papermill_engine`,
 registered by entry point) takes its kernels from here, so ``papermill --engine warm in.ipynb
 out.ipynb`` works too; there it simply starts a kernel.
+
+A kernel inherits its environment when it starts, and the project's ``VNDX_*`` variables say
+which data it reads (a run's pinned store, ``VNDX_DATABASE``, changes from run to run): kernels
+are therefore kept per kernel name, working directory *and* those variables, so a long-lived
+Dask worker never hands a kernel warmed for one run to the next.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import os
 import subprocess
 import threading
 
@@ -23,13 +29,25 @@ log = logging.getLogger(__name__)
 WARM_CODE = "import analysis.notebook  # noqa: F401  (pre-imports the heavy libraries)"
 
 
-def _start_warm_kernel(kernel_name: str, cwd: str | None) -> KernelManager:
+Key = tuple[str, str | None, tuple[tuple[str, str], ...]]
+
+
+def _project_env() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("VNDX_")))
+
+
+def _start_warm_kernel(
+    kernel_name: str, cwd: str | None, env: tuple[tuple[str, str], ...] = ()
+) -> KernelManager:
     km = KernelManager(kernel_name=kernel_name)
     # The kernel's own stderr only carries start-up chatter and, for a warmed kernel left
     # unused when its worker exits, "parent appears to have exited"; cell errors reach the
     # notebook through the messaging channels, not through stderr.
     km.start_kernel(
-        cwd=cwd, extra_arguments=["--HistoryManager.enabled=False"], stderr=subprocess.DEVNULL
+        cwd=cwd,
+        extra_arguments=["--HistoryManager.enabled=False"],
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **dict(env)},
     )
     kc = km.client()
     kc.start_channels()
@@ -50,15 +68,15 @@ class WarmKernelPool:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: dict[tuple[str, str | None], threading.Thread] = {}
-        self._ready: dict[tuple[str, str | None], KernelManager] = {}
-        self._errors: dict[tuple[str, str | None], BaseException] = {}
+        self._pending: dict[Key, threading.Thread] = {}
+        self._ready: dict[Key, KernelManager] = {}
+        self._errors: dict[Key, BaseException] = {}
         # One lock per key around "join the warm-up, take its kernel": two threads of one
         # process (a multi-threaded Dask worker) must not both wait for the same kernel.
-        self._acquire_locks: dict[tuple[str, str | None], threading.Lock] = {}
+        self._acquire_locks: dict[Key, threading.Lock] = {}
         atexit.register(self.shutdown)
 
-    def _warm(self, key: tuple[str, str | None]) -> None:
+    def _warm(self, key: Key) -> None:
         try:
             km = _start_warm_kernel(*key)
             with self._lock:
@@ -68,7 +86,7 @@ class WarmKernelPool:
                 self._errors[key] = exc
 
     def prefetch(self, kernel_name: str = "python3", cwd: str | None = None) -> None:
-        key = (kernel_name, cwd)
+        key = (kernel_name, cwd, _project_env())
         with self._lock:
             if key in self._ready or (key in self._pending and self._pending[key].is_alive()):
                 return
@@ -78,7 +96,8 @@ class WarmKernelPool:
 
     def acquire(self, kernel_name: str = "python3", cwd: str | None = None) -> KernelManager:
         """A started, warmed kernel for one notebook; warming of the next one starts now."""
-        key = (kernel_name, cwd)
+        key = (kernel_name, cwd, _project_env())
+        self._discard_other_envs(key)
         with self._lock:
             key_lock = self._acquire_locks.setdefault(key, threading.Lock())
         with key_lock:
@@ -91,6 +110,17 @@ class WarmKernelPool:
                 raise RuntimeError(f"could not start a warm kernel: {err}") from err
             self.prefetch(kernel_name, cwd)
         return km
+
+    def _discard_other_envs(self, key: Key) -> None:
+        """Shut down ready kernels warmed for the same notebooks under other project variables."""
+        with self._lock:
+            stale = [k for k in self._ready if k[:2] == key[:2] and k != key]
+            kms = [self._ready.pop(k) for k in stale]
+        for km in kms:
+            try:
+                km.shutdown_kernel(now=True)
+            except Exception:  # The kernel may already be gone
+                log.debug("stale kernel already stopped")
 
     def shutdown(self) -> None:
         for thread in list(self._pending.values()):

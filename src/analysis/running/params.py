@@ -23,6 +23,27 @@ class ParameterError(ValueError):
     """A notebook parameter is unknown, of the wrong type or outside the data."""
 
 
+def _month_text(value: Any) -> str:
+    """``value`` as canonical ``YYYY-MM`` text, or ``ValueError`` naming it."""
+    if not isinstance(value, str):
+        raise ValueError(f"period must be text like '2026-10', got {value!r}")
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
+        raise ValueError(f"period {value!r} is not a month (write YYYY-MM, e.g. 2026-10)")
+    return str(pd.Period(value.strip(), freq="M"))
+
+
+def canonical_period(value: Any) -> str:
+    """A run's period as the folder name it becomes: ``" 2026-10 "`` -> ``"2026-10"``.
+
+    Raises :class:`ParameterError` for anything that is not a month written ``YYYY-MM``
+    (surrounding blanks, as pasted from a spreadsheet, are the only thing forgiven).
+    """
+    try:
+        return _month_text(value)
+    except ValueError as exc:
+        raise ParameterError(f"--period: {exc}") from None
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
 
@@ -41,11 +62,7 @@ class _Base(BaseModel):
     def _period_format(cls, value: Any) -> Any:
         if value is None or value == "":
             return None
-        if not isinstance(value, str):
-            raise ValueError(f"period must be text like '2026-10', got {value!r}")
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
-            raise ValueError(f"period {value!r} is not a month (write YYYY-MM, e.g. 2026-10)")
-        return str(pd.Period(value.strip(), freq="M"))
+        return _month_text(value)
 
 
 class _WithProvince(_Base):
@@ -151,8 +168,10 @@ def validate(
         params = model(**dict(given))
     except ValidationError as err:
         raise ParameterError(_format(err, notebook, given)) from None
+    if params.dataset is not None:
+        check_dataset(params.dataset)
     if available is None:
-        available = data_range()
+        available = data_range(params.dataset)
     if params.period is not None and available is not None:
         first, last = available
         if not first <= params.period <= last:
@@ -163,8 +182,11 @@ def validate(
     return params
 
 
-def data_range() -> tuple[str, str] | None:
-    """First and last month with data in the store's default dataset, or ``None`` if no store."""
+def data_range(dataset: str | None = None) -> tuple[str, str] | None:
+    """First and last month with data in ``dataset`` (default: the store's default dataset).
+
+    ``None`` if there is no store or the dataset has no monthly data.
+    """
     from analysis.data import store
 
     try:
@@ -172,12 +194,35 @@ def data_range() -> tuple[str, str] | None:
     except store.StoreMissing:
         return None
     with con:
-        ds = store.default_dataset(con)
+        ds = dataset or store.default_dataset(con)
         row = con.execute(
             "SELECT min(period), max(period) FROM observations_34 WHERE freq = 'M' AND dataset = ?",
             [ds],
         ).fetchone()
     return (row[0], row[1]) if row and row[0] else None
+
+
+def datasets() -> list[str] | None:
+    """The datasets in the store (``demo``, ``submitted`` ...), or ``None`` if there is no store."""
+    from analysis.data import store
+
+    try:
+        con = store.connect()
+    except store.StoreMissing:
+        return None
+    with con:
+        rows = con.execute("SELECT DISTINCT dataset FROM observations_34 ORDER BY 1").fetchall()
+    return [r[0] for r in rows]
+
+
+def check_dataset(dataset: str | None, known: list[str] | None = None) -> None:
+    """Refuse a dataset the store does not hold, naming the ones it does."""
+    known = datasets() if known is None else known
+    if dataset is not None and known is not None and dataset not in known:
+        raise ParameterError(
+            f"parameter 'dataset' = {dataset!r} is not in the store; datasets: "
+            + (", ".join(known) or "none (run `python -m analysis ingest`)")
+        )
 
 
 def from_namespace(notebook: str, namespace: Mapping[str, Any]) -> _Base:
@@ -190,7 +235,7 @@ def from_namespace(notebook: str, namespace: Mapping[str, Any]) -> _Base:
     given = {k: namespace[k] for k in model.model_fields if k in namespace}
     params = validate(notebook, given)
     if params.period is None:
-        rng = data_range()
+        rng = data_range(params.dataset)
         if rng is None:
             raise ParameterError("no processed data: run `python -m analysis ingest` first")
         params = params.model_copy(update={"period": rng[1]})

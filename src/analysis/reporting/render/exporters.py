@@ -33,7 +33,6 @@ import copy
 import logging
 import os
 import string
-import tempfile
 import threading
 import time
 import unicodedata
@@ -52,6 +51,7 @@ from traitlets import Bool, Enum, Int, Set, Unicode, default
 from traitlets.config import Config
 
 from analysis import paths
+from analysis.files import write_atomic
 from analysis.reporting.i18n import normalize_lang, t
 from analysis.reporting.render.components import (
     REPORT_METADATA_MIME,
@@ -585,26 +585,6 @@ def render_pdf(nb_or_path: NotebookNode | str | os.PathLike[str], lang: str | No
     nb, resources = _read(nb_or_path)
     pdf, _ = BriefingPDFExporter(lang=lang).from_notebook_node(nb, resources)
     return pdf
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``,
-    so a reader never sees a half-written report."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def export(

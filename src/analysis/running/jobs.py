@@ -1,0 +1,127 @@
+"""What a run does: one job per (notebook, unit, language), planned and checked before any kernel.
+
+A :class:`Job` names its notebook, unit (a province codename or ``national``), period, language
+and output formats, and carries the notebook parameters papermill injects. :func:`plan_jobs`
+turns the command line's choices into jobs and :func:`validate_jobs` checks every job's
+parameters against the store, so a bad name or period is refused before anything starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis import __version__, paths
+from analysis.reference import geography
+from analysis.running import params
+
+DEFAULT_PROVINCE_NOTEBOOKS = ("30_leadership_briefing",)
+DEFAULT_NATIONAL_NOTEBOOKS = ("40_national_overview",)
+FORMATS = ("html", "pdf")
+
+
+def code_version() -> str:
+    """The package version plus a hash of the package's source and templates."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(paths.PACKAGE_DIR.rglob("*")):
+        if path.suffix in (".py", ".j2", ".css", ".yml", ".json", ".csv") and path.is_file():
+            h.update(path.relative_to(paths.PACKAGE_DIR).as_posix().encode())
+            h.update(path.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:10]}"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook executed and rendered for one unit, period and language."""
+
+    notebook: str
+    unit: str
+    """Province codename, or ``national``."""
+    period: str
+    lang: str
+    formats: tuple[str, ...]
+    parameters: dict = field(hash=False, compare=False)
+
+    @property
+    def stem(self) -> str:
+        """File name without extension: the notebook, plus the language unless Vietnamese."""
+        return self.notebook if self.lang == "vi" else f"{self.notebook}.{self.lang}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.unit}/{self.stem}"
+
+    def out_dir(self, reports_root: Path) -> Path:
+        return reports_root / self.period / self.unit
+
+    def cache_key(self, data_version: str, code: str) -> str:
+        """A hash of everything the job's outputs depend on (an unchanged key is skipped)."""
+        source = (paths.notebooks_dir() / f"{self.notebook}.ipynb").read_bytes()
+        blob = json.dumps(
+            {
+                "params": self.parameters,
+                "formats": list(self.formats),
+                "data": data_version,
+                "code": code,
+            },
+            sort_keys=True,
+        ).encode()
+        return hashlib.sha256(source + blob).hexdigest()[:16]
+
+
+def _units(provinces: Sequence[str] | None) -> list[str]:
+    """Province codenames for the run; an unknown name is a parameter error, named."""
+    if not provinces:
+        return list(geography.provinces("34")["codename"])
+    try:
+        return [geography.match_province(p, "34").codename for p in provinces]
+    except geography.UnknownProvince as exc:
+        raise params.ParameterError(str(exc)) from None
+
+
+def plan_jobs(
+    period: str,
+    provinces: Sequence[str] | None = None,
+    notebooks: Sequence[str] | None = None,
+    langs: Sequence[str] = ("vi",),
+    formats: Sequence[str] = FORMATS,
+    dataset: str | None = None,
+) -> list[Job]:
+    """Jobs for a run; raise :class:`analysis.running.params.ParameterError` for unknown names.
+
+    ``dataset``, when given, is passed to every notebook (and so recorded with its outputs).
+    """
+    units = _units(provinces)
+    if notebooks:
+        chosen = list(notebooks)
+        for nb in chosen:
+            params.model_for(nb)
+    else:
+        chosen = [*DEFAULT_PROVINCE_NOTEBOOKS, *DEFAULT_NATIONAL_NOTEBOOKS]
+    jobs = []
+    for lang in langs:
+        for nb in chosen:
+            extra = {"dataset": dataset} if dataset else {}
+            base = {"period": period, "lang": lang, **extra}
+            if nb in params.NATIONAL_NOTEBOOKS:
+                jobs.append(Job(nb, "national", period, lang, tuple(formats), base))
+                continue
+            for unit in units:
+                given = {"period": period, "province": unit, "lang": lang, **extra}
+                jobs.append(Job(nb, unit, period, lang, tuple(formats), given))
+    return jobs
+
+
+def validate_jobs(jobs: Iterable[Job], dataset: str | None = None) -> list[str]:
+    """Every job's parameters checked before a kernel starts; returns the error messages."""
+    available = params.data_range(dataset)
+    errors = []
+    for job in jobs:
+        try:
+            params.validate(job.notebook, job.parameters, available=available)
+        except params.ParameterError as exc:
+            errors.append(str(exc))
+    return sorted(set(errors))
