@@ -100,7 +100,7 @@ def ingest() -> None:
         f"data version {version}: {len(result.observations):,} observations from "
         f"{len(result.files)} file(s), {len(result.harmonized):,} on the 34-unit basis"
         + (f" ({n_log} unit-periods left out, see harmonization_log)" if n_log else "")
-        + f" -> {paths.database_path()}"
+        + f" -> {paths.build_database_path()}"
         + (
             f"; {len(survey.skipped)} file(s) or folder(s) skipped (see the log)"
             if survey.skipped

@@ -174,7 +174,7 @@ def write_store(
             tmp_parquet.mkdir()
             try:
                 # The new database is swapped in when this block ends, after the Parquet folder.
-                with atomic_path(paths.database_path(), suffix=".duckdb.tmp") as tmp_db:
+                with atomic_path(paths.build_database_path(), suffix=".duckdb.tmp") as tmp_db:
                     tmp_db.unlink()  # duckdb wants to create the file itself
                     _build_database(tmp_db, tables, tmp_parquet)
                     _replace_dir(tmp_parquet, target_dir / "parquet")
@@ -207,7 +207,7 @@ def _remove_leftovers(target_dir: Path) -> None:
 
     Called under the build lock, so no other build is using them.
     """
-    db = paths.database_path().name
+    db = paths.build_database_path().name
     for pattern in (f".{db}.*", ".dx-*.duckdb.tmp*", ".parquet-*", "parquet.old"):
         for leftover in target_dir.glob(pattern):
             if leftover.is_dir():
