@@ -70,3 +70,25 @@ def test_a_table_of_an_older_layout_is_replaced(tmp_path) -> None:
     write_cached("comparison_cache", "v1", "2026-10", pd.DataFrame({"a": [1, 2]}), db=db)
     got = read_cached("comparison_cache", "v1", "2026-10", db=db)
     assert got is not None and list(got["a"]) == [1, 2]
+
+
+def test_two_datasets_of_one_data_version_never_share_cached_results(
+    use_demo_store, own_cache
+) -> None:
+    """The demo and a user's own data live in one store under one data version."""
+    period = pd.Period("2026-10", "M")
+    with store.connect() as con:
+        ds = store.default_dataset(con)
+    obs = store.load_series_frame(ds, until=period)
+    own = obs[obs["province"].isin(["nghe_an", "ha_noi"])].copy()
+    own["value"] = own["value"] / 2
+
+    demo_rows = monthly.compute_comparison(obs, period, monthly.cache_key("v1", ds))
+    own_rows = monthly.compute_comparison(own, period, monthly.cache_key("v1", "submitted"))
+
+    assert monthly.cache_key("v1", ds) != monthly.cache_key("v1", "submitted")
+    demo_na = demo_rows[demo_rows["province"] == "nghe_an"].set_index("indicator")["value"]
+    own_na = own_rows[own_rows["province"] == "nghe_an"].set_index("indicator")["value"]
+    both = demo_na.dropna().index.intersection(own_na.dropna().index)
+    assert len(both) > 0
+    assert ((own_na[both] - demo_na[both] / 2).abs() < 1e-9).all()

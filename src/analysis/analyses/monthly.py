@@ -2,9 +2,9 @@
 
 :func:`period_results` returns the comparison table (every province on every indicator) and
 the forecast table (every province x indicator x the target it tracks in that period). The
-forecasts - the expensive part, backtests included - are cached (:mod:`analysis.analyses.cache`,
-``data/processed/analytics.duckdb``) keyed by data version and period, so a month's 35 reports
-compute them once. The monthly runner calls :func:`precompute` before it starts any kernel;
+forecasts - the expensive part, backtests included - are cached
+(:mod:`analysis.analyses.cache`, ``data/processed/analytics.duckdb``) keyed by data version,
+dataset and period, so a month's 35 reports compute them once. The monthly runner calls :func:`precompute` before it starts any kernel;
 notebooks then only read the cache (read-only connections from many processes are safe).
 """
 
@@ -126,9 +126,19 @@ def period_results(
             )
     p = to_month(period)
     obs = store.load_series_frame(ds, until=p)
-    comparison = compute_comparison(obs, p, version)
-    forecasts = compute_forecasts(obs, p, version, jobs=jobs)
+    key = cache_key(version, ds)
+    comparison = compute_comparison(obs, p, key)
+    forecasts = compute_forecasts(obs, p, key, jobs=jobs)
     return PeriodResults(p, ds, version, obs, comparison, forecasts)
+
+
+def cache_key(version: str, dataset: str) -> str:
+    """What identifies a period's inputs in the cache: the data version *and* the dataset.
+
+    One store can hold the demo and the user's own data under one data version; keyed by the
+    version alone, a run on one would be served the other's cached results.
+    """
+    return f"{version}/{dataset}"
 
 
 def _scalar(row: tuple | None, table: str) -> str:
