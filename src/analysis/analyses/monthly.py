@@ -5,7 +5,8 @@ the forecast table (every province x indicator x the target it tracks in that pe
 forecasts - the expensive part, backtests included - are cached
 (:mod:`analysis.analyses.cache`, ``data/processed/analytics.duckdb``) keyed by data version,
 dataset and period, so a month's 35 reports compute them once. The monthly runner calls
-:func:`precompute` before it starts any kernel; notebooks then only read the cache (read-only connections from many processes are safe).
+:func:`precompute` before it starts any kernel; notebooks then only read the cache
+(read-only connections from many processes are safe).
 """
 
 from __future__ import annotations
