@@ -131,7 +131,7 @@ def test_an_unwritable_store_gives_one_clear_error_and_leaves_no_temporary_file(
     message = str(err.value)
     assert isinstance(err.value, OSError)
     assert "\n" not in message and str(processed) in message
-    assert "Permission denied" in message and "writable" in message
+    assert "permission denied" in message and "writable" in message
     monkeypatch.setattr(os, "replace", real_replace)
     assert db.read_bytes() == before
     assert _leftovers(processed) == []

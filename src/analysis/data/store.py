@@ -23,6 +23,7 @@ reference tables, so the same raw input always gives the same version (and the s
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -187,12 +188,21 @@ def write_store(
         ) from exc
     except OSError as exc:
         raise StoreWriteError(
-            f"cannot write the store in {target_dir}: {exc.strerror or exc}"
+            f"cannot write the store in {target_dir}: {_reason(exc)}"
             + (f" ({exc.filename})" if exc.filename else "")
             + "; make the folder writable for your account (or set VNDX_DATA_DIR to a "
             "writable data folder), then run `python -m analysis ingest` again"
         ) from exc
     return version
+
+
+def _reason(exc: OSError) -> str:
+    """The cause in the words an operator searches for (a read-only mount says EROFS)."""
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "no space left on the disk"
+    return str(exc.strerror or exc)
 
 
 class StoreWriteError(OSError):
