@@ -98,7 +98,9 @@ def test_status_table_formats_numbers_for_language():
 
 def test_report_metadata_emits_only_the_metadata_mime(monkeypatch):
     shown = []
-    monkeypatch.setattr(components, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    monkeypatch.setattr(
+        components.provenance, "display", lambda obj, raw=False: shown.append((obj, raw))
+    )
     meta = report_metadata(
         "Báo cáo", None, HOSTILE_PROVINCE, "tháng 10/2026", "vi", True, {"run_id": "r1"}
     )

@@ -12,11 +12,13 @@ Ranks: 1 is best by the indicator's direction; ties share the best rank (competi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis.reference import catalog, geography
+from analysis.reference.periods import to_month
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ def value_for_period(obs: pd.DataFrame, indicator: str, period: pd.Period | str)
     column ``period_used`` says which.
     """
     ind = catalog.get(indicator)
-    p = pd.Period(period, freq="M")
+    p = to_month(period)
     rows = obs[obs["indicator"] == ind.id]
     if ind.frequency == "annual":
         years = sorted({pp for pp in rows["period"] if pp.year <= p.year - (p.month < 12)})
@@ -89,7 +91,7 @@ def compare_indicator(obs: pd.DataFrame, indicator: str, period: pd.Period | str
     target, in points), meets_target, tier (1 = top quartile .. 4), is_weighted.
     """
     ind = catalog.get(indicator)
-    p = pd.Period(period, freq="M")
+    p = to_month(period)
     provinces = geography.provinces("34")[["code", "codename", "name", "region"]].rename(
         columns={"code": "province_code", "codename": "province", "name": "province_name"}
     )
@@ -188,7 +190,7 @@ def peers(comparison: pd.DataFrame, province: str) -> pd.DataFrame:
     return comparison[comparison["region"] == region.iloc[0]]
 
 
-def rank_text(rank: object, n: int, lang: str = "vi") -> str:
+def rank_text(rank: Any, n: int, lang: str = "vi") -> str:
     """``hạng 5/34`` or ``rank 5 of 34``; a dash when unranked."""
     if rank is None or pd.isna(rank):
         return "—"

@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.reference.names import fold, nfc
+from analysis.reference.periods import to_month
 
 Basis = Literal["63", "34"]
 MERGER_PERIOD = pd.Period("2025-07", freq="M")
@@ -26,9 +27,7 @@ MERGER_PERIOD = pd.Period("2025-07", freq="M")
 
 def basis_for_period(period: pd.Period | str) -> Basis:
     """The administrative basis in force in a month (annual periods: by their last month)."""
-    p = pd.Period(period)
-    month = p.asfreq("M", how="end") if p.freqstr not in ("M",) else p
-    return "34" if month >= MERGER_PERIOD else "63"
+    return "34" if to_month(period) >= MERGER_PERIOD else "63"
 
 
 @dataclass(frozen=True)

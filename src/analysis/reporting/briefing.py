@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pandas as pd
 
 from analysis.analyses.monthly import PeriodResults
+from analysis.analyses.status import FORECAST_STATUSES
 from analysis.reference import catalog, geography
+from analysis.reference.periods import to_period
 from analysis.reporting import i18n
 from analysis.reporting.render import components
 from analysis.running.runner import code_version
 
-STATUS_ORDER = {"off_track": 0, "at_risk": 1, "on_track": 2, "achieved": 3}
+# Worst first: the order of the target table.
+STATUS_ORDER = {s: i for i, s in enumerate(reversed(FORECAST_STATUSES))}
 
 
 def province_name(codename: str, lang: str = "vi") -> str:
@@ -140,9 +144,7 @@ def target_rows(results: PeriodResults, province: str) -> pd.DataFrame:
 
 
 def _deadline_date(indicator: str, deadline: str) -> dt.date:
-    ind = catalog.get(indicator)
-    p = pd.Period(deadline, freq=ind.freq)
-    return p.end_time.date()
+    return to_period(deadline, catalog.get(indicator).freq).end_time.date()
 
 
 def current_targets(results: PeriodResults, province: str) -> pd.DataFrame:
@@ -286,7 +288,7 @@ def changes(
 
 def provenance(
     results: PeriodResults, notebook: str, parameters: dict, lang: str = "vi"
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """Footer facts: data version, parameters, code version, generation time, source."""
     sources = sorted(set(results.observations["source"].dropna()))
     kind = (
@@ -369,7 +371,7 @@ def ensure_province_has_data(results: PeriodResults, province: str) -> None:
         )
 
 
-def _rank_cell(rank: object, n: object) -> str:
+def _rank_cell(rank: Any, n: Any) -> str:
     return "—" if pd.isna(rank) else f"{int(rank)}/{int(n)}"
 
 
@@ -459,7 +461,7 @@ def forecast_table(results: PeriodResults, province: str, lang: str = "vi") -> p
                 i18n.t("table.value", lang): i18n.fmt_percent(r.last_value, lang),
                 i18n.t("table.forecast", lang): forecast,
                 i18n.t("table.expected_completion", lang): i18n.fmt_period(
-                    pd.Period(expected), lang
+                    to_period(expected), lang
                 )
                 if isinstance(expected, str) and expected
                 else "—",

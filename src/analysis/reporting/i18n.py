@@ -36,6 +36,8 @@ import yaml
 from babel.dates import format_date as _babel_format_date
 from babel.numbers import format_decimal as _babel_format_decimal
 
+from analysis.reference.periods import to_period
+
 Lang = Literal["vi", "en"]
 
 LANGS: tuple[Lang, ...] = ("vi", "en")
@@ -72,7 +74,7 @@ def normalize_lang(lang: str | None) -> Lang:
     code = str(lang).strip().replace("_", "-").split("-")[0].lower()
     if code not in LANGS:
         raise ValueError(f"unsupported report language {lang!r}; use one of {LANGS}")
-    return code  # type: ignore[return-value]
+    return code
 
 
 def _is_leaf(node: Mapping[Any, Any]) -> bool:
@@ -295,23 +297,6 @@ def fmt_points(x: Any, lang: str | None = DEFAULT_LANG, decimals: int = 2) -> st
 # --------------------------------------------------------------------------------------------
 
 
-def _as_period(period: Any) -> Any:
-    import pandas as pd
-
-    if isinstance(period, pd.Period):
-        return period
-    if isinstance(period, str):
-        text = period.strip()
-        if len(text) == 4 and text.isdigit():
-            return pd.Period(text, freq="Y")
-        return pd.Period(text, freq="Q" if "Q" in text.upper() else "M")
-    if isinstance(period, int):
-        return pd.Period(str(period), freq="Y")
-    if isinstance(period, dt.date | pd.Timestamp):
-        return pd.Period(period, freq="M")
-    raise TypeError(f"cannot read {period!r} as a period")
-
-
 def fmt_period(period: Any, lang: str | None = DEFAULT_LANG) -> str:
     """A reporting period: ``tháng 10/2026`` / ``October 2026``; ``năm 2026`` / ``2026``.
 
@@ -331,7 +316,7 @@ def fmt_period(period: Any, lang: str | None = DEFAULT_LANG) -> str:
     if is_missing(period):
         return MISSING
     lang = normalize_lang(lang)
-    p = _as_period(period)
+    p = to_period(period)
     kind = p.freqstr[0].upper()
     if kind == "M":
         month_name = _babel_format_date(dt.date(p.year, p.month, 1), "LLLL", locale=LOCALES[lang])

@@ -20,9 +20,13 @@ browsers do, which a regular expression cannot.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-import bleach
-from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES, CSSSanitizer
+import bleach  # type: ignore[import-untyped]
+from bleach.css_sanitizer import (  # type: ignore[import-untyped]
+    ALLOWED_CSS_PROPERTIES,
+    CSSSanitizer,
+)
 from bs4 import BeautifulSoup
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
@@ -206,17 +210,7 @@ def enforce_offline(html: str, allow_relative_assets: bool = False) -> str:
         elif safe != (style.string or ""):
             style.string = safe
     for tag in soup.find_all(True):
-        for attr in list(tag.attrs):
-            value = tag.attrs[attr]
-            text = " ".join(value) if isinstance(value, list) else str(value)
-            if attr.startswith("on"):
-                del tag.attrs[attr]
-            elif attr == "style" and re.search(r"url\s*\(|@import|\\|expression", text, re.I):
-                del tag.attrs[attr]
-            elif attr in _URL_ATTRS and not _is_allowed_url(attr, text, allow_relative_assets):
-                del tag.attrs[attr]
-                if tag.name == "a" and attr == "href" and text.strip():
-                    _link_to_text(soup, tag, text.strip())
+        _clean_attributes(soup, tag, allow_relative_assets)
         if tag.name == "img" and not tag.get("src"):
             alt = tag.get("alt")
             if alt:
@@ -224,6 +218,21 @@ def enforce_offline(html: str, allow_relative_assets: bool = False) -> str:
             else:
                 tag.decompose()
     return str(soup)
+
+
+def _clean_attributes(soup: BeautifulSoup, tag: Any, allow_relative_assets: bool) -> None:
+    """Drop event handlers, styles that load things and URLs that leave the document."""
+    for attr in list(tag.attrs):
+        value = tag.attrs[attr]
+        text = " ".join(value) if isinstance(value, list) else str(value)
+        if attr.startswith("on"):
+            del tag.attrs[attr]
+        elif attr == "style" and re.search(r"url\s*\(|@import|\\|expression", text, re.I):
+            del tag.attrs[attr]
+        elif attr in _URL_ATTRS and not _is_allowed_url(attr, text, allow_relative_assets):
+            del tag.attrs[attr]
+            if tag.name == "a" and attr == "href" and text.strip():
+                _link_to_text(soup, tag, text.strip())
 
 
 def _link_to_text(soup: BeautifulSoup, tag: object, url: str) -> None:
