@@ -43,6 +43,14 @@ class Unit:
     def key(self) -> tuple[str, str]:
         return (self.basis, self.code)
 
+    @property
+    def display_name(self) -> str:
+        """The name pages show: the six centrally-run cities as officials write them in lists
+        and tables ("TP. Hồ Chí Minh", "TP. Hà Nội", "TP. Huế" ...), provinces by name."""
+        if self.basis == "34" and self.full_name.startswith("Thành phố "):
+            return f"TP. {self.name}"
+        return self.name
+
 
 def _codename(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")

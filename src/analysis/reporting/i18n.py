@@ -390,6 +390,45 @@ def upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def ordinal(n: int, lang: str | None = DEFAULT_LANG) -> str:
+    """``1`` in Vietnamese ("hạng 1"), ``1st`` in English ("tied 1st")."""
+    if normalize_lang(lang) == "vi":
+        return str(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def rank_text(
+    rank: int, of: int, lang: str | None = DEFAULT_LANG, tied: bool = False, short: bool = False
+) -> str:
+    """``hạng 5/34`` / ``rank 5 of 34``; shared ranks say so: ``đồng hạng 1/34`` /
+    ``tied 1st of 34``. ``short`` gives the table form (``5/34``, ``đồng hạng 1/34``)."""
+    if tied:
+        return t("kpi.rank_tied", lang, rank=ordinal(rank, lang), of=of)
+    return f"{rank}/{of}" if short else t("kpi.rank", lang, rank=rank, of=of)
+
+
+_CONTROL = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r") | dict.fromkeys(
+    range(0x7F, 0xA0)
+)
+
+
+def strip_control(text: str) -> str:
+    """``text`` without control characters (NUL, ESC, C1 …); tabs and line breaks stay."""
+    return text.translate(_CONTROL)
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, "…" marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 __all__ = [
     "DEFAULT_LANG",
     "LANGS",
@@ -409,9 +448,13 @@ __all__ = [
     "is_missing",
     "missing_translations",
     "normalize_lang",
+    "ordinal",
     "placeholder_mismatches",
     "placeholders",
+    "rank_text",
     "reload_catalog",
+    "shorten",
+    "strip_control",
     "t",
     "upper_first",
 ]

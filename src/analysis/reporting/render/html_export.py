@@ -122,7 +122,11 @@ class BriefingHTMLExporter(HTMLExporter):
         place = [p for p in (meta.get("province_name"), meta.get("period_label")) if p]
         synthetic = bool(meta.get("synthetic"))
         provenance = meta.get("provenance") or {}
-        footer = provenance_footer(provenance, lang) if provenance else ""
+        footer = (
+            provenance_footer(provenance, lang, full_text=self.variant == "screen")
+            if provenance
+            else ""
+        )
         document_title = " — ".join([str(title), *map(str, place)])
         return {
             "lang": lang,

@@ -78,6 +78,9 @@ _RELATIVE_ASSET = re.compile(r"^(fonts|css)/[A-Za-z0-9_.-]+$")
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _CSS_IMPORT = re.compile(r"@import\b[^;]*;?", re.IGNORECASE)
 _CSS_DANGEROUS = re.compile(r"expression\s*\(|-moz-binding|behavior\s*:|javascript:", re.I)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters (NUL, ESC, C1 ...) removed before rendering; tab and line breaks stay."""
+
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 
 REMOVED_TAGS: frozenset[str] = frozenset(
@@ -160,6 +163,7 @@ def sanitize_html(fragment: str) -> str:
         if safe is not None:
             styles.append(f"<style>{safe}</style>")
     # Scripts, frames etc. go first *with their content*: bleach would keep their text.
+    fragment = _CONTROL_CHARS.sub("", fragment)
     soup = BeautifulSoup(_STYLE_BLOCK.sub("", fragment), features="html.parser")
     for tag in soup.find_all(REMOVED_TAGS):
         tag.decompose()
@@ -186,6 +190,7 @@ def enforce_offline(html: str, allow_relative_assets: bool = False) -> str:
     - keeps ``src`` only for ``data:`` images/fonts (an ``<img>`` without one is replaced by its
       alt text), ``href`` only for ``#anchors`` and ``mailto:``; an external link becomes plain
       text followed by its address, so a printed briefing still cites it;
+    - removes control characters (NUL, ESC ...; tab and line breaks stay);
     - cleans ``<style>`` blocks with :func:`sanitize_css` and drops ``style`` attributes that
       mention ``url(`` or ``@import``.
 
@@ -197,7 +202,7 @@ def enforce_offline(html: str, allow_relative_assets: bool = False) -> str:
         Keep ``fonts/…`` and ``css/…`` references (the print variant, whose URL fetcher serves
         exactly those package files).
     """
-    soup = BeautifulSoup(html, features="html.parser")
+    soup = BeautifulSoup(_CONTROL_CHARS.sub("", html), features="html.parser")
     for tag in soup.find_all(REMOVED_TAGS):
         tag.decompose()
     for tag in soup.find_all("meta"):

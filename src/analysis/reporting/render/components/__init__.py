@@ -21,7 +21,7 @@ from analysis.reporting.render.components.base import (
     SYNTHETIC_NOTICE_MARK,
     Fragment,
 )
-from analysis.reporting.render.components.kpi import KpiCard, kpi_cards
+from analysis.reporting.render.components.kpi import KpiCard, kpi_cards, kpi_legend
 from analysis.reporting.render.components.notes import (
     METHOD_NOTE_KEYS,
     Change,
@@ -54,6 +54,7 @@ __all__ = [
     "StatusRow",
     "changes_list",
     "kpi_cards",
+    "kpi_legend",
     "method_note",
     "notice_box",
     "provenance_footer",

@@ -13,7 +13,7 @@ import jinja2
 from IPython.display import HTML
 
 from analysis.analyses.status import REPORT_STATUSES
-from analysis.reporting.i18n import MISSING, is_missing
+from analysis.reporting.i18n import MISSING, is_missing, strip_control
 
 REPORT_METADATA_MIME = "application/vnd.vndx.report+json"
 """MIME type of the hidden display output that carries a report's metadata."""
@@ -59,7 +59,7 @@ def _text(value: Any) -> Any:
         return MISSING
     if hasattr(value, "__html__"):
         return value  # trusted markup (a Fragment): Jinja2 keeps it as is
-    return unicodedata.normalize("NFC", str(value))
+    return strip_control(unicodedata.normalize("NFC", str(value)))
 
 
 def _tone(value: Any) -> str:

@@ -48,26 +48,36 @@ _METHOD_TEMPLATE = """
 </section>
 """
 
-METHOD_NOTE_KEYS: tuple[str, ...] = ("method.data", "method.forecast", "method.status_rules")
+METHOD_NOTE_KEYS: tuple[str, ...] = (
+    "method.data",
+    "method.forecast",
+    "method.status_rules",
+    "method.after_deadline",
+    "method.coverage",
+)
 
 
 def method_note(lang: str | None = "vi") -> Fragment:
-    """The standard method note (data, forecast, status rules) from the catalog.
+    """The standard method note (data, forecast, status rules, coverage) from the catalog.
 
-    The status thresholds are the forecast engine's own defaults, so the note cannot drift
-    from what the table shows.
+    The status thresholds are the forecast engine's own defaults and the coverage threshold is
+    the comparison's, so the note cannot drift from what the tables show.
     """
+    from analysis.analyses.compare import COVERAGE_THRESHOLD
     from analysis.analyses.forecasting import StatusThresholds
 
     thr = StatusThresholds()
-    numbers = {"on_track": round(100 * thr.on_track), "at_risk": round(100 * thr.at_risk)}
+    numbers = {
+        "method.status_rules": {
+            "on_track": round(100 * thr.on_track),
+            "at_risk": round(100 * thr.at_risk),
+        },
+        "method.coverage": {"share": round(100 * COVERAGE_THRESHOLD)},
+    }
     return _fragment(
         _METHOD_TEMPLATE,
         title=t("method.title", lang),
-        paragraphs=[
-            t(key, lang, **numbers) if key == "method.status_rules" else t(key, lang)
-            for key in METHOD_NOTE_KEYS
-        ],
+        paragraphs=[t(key, lang, **numbers.get(key, {})) for key in METHOD_NOTE_KEYS],
     )
 
 

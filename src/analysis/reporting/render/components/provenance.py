@@ -10,7 +10,16 @@ from typing import Any
 
 from IPython.display import display
 
-from analysis.reporting.i18n import MISSING, fmt_date, fmt_datetime, is_missing, normalize_lang, t
+from analysis.reporting.i18n import (
+    MISSING,
+    fmt_date,
+    fmt_datetime,
+    is_missing,
+    normalize_lang,
+    shorten,
+    strip_control,
+    t,
+)
 from analysis.reporting.render.components.base import (
     REPORT_METADATA_MIME,
     REPORT_METADATA_VERSION,
@@ -31,6 +40,11 @@ PROVENANCE_KEYS: tuple[str, ...] = (
 )
 """Provenance fields with a catalog label (``provenance.<key>``), in display order."""
 
+FOOTER_TEXT_LIMIT = 300
+"""Longest provenance value the footer prints; a longer one (a source list) is cut with "…" and
+given whole in the HTML's ``<details>`` (the PDF prints the cut text only: laying out tens of
+thousands of characters would take minutes and help no reader)."""
+
 
 def provenance_value(value: Any, lang: str | None = "vi") -> str:
     """Display text for one provenance value (dates, datetimes and mappings formatted)."""
@@ -44,7 +58,7 @@ def provenance_value(value: Any, lang: str | None = "vi") -> str:
         return "; ".join(f"{k}={provenance_value(v, lang)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(provenance_value(v, lang) for v in value)
-    return unicodedata.normalize("NFC", str(value))
+    return strip_control(unicodedata.normalize("NFC", str(value)))
 
 
 def provenance_items(info: Mapping[str, Any], lang: str | None = "vi") -> list[tuple[str, str]]:
@@ -66,14 +80,18 @@ _PROVENANCE_TEMPLATE = """
 <footer class="provenance">
 <h3>{{ title }}</h3>
 <dl>
-{% for label, value in items %}<dt>{{ label }}</dt><dd>{{ value }}</dd>
+{% for label, short, full in items %}<dt>{{ label }}</dt><dd>{{ short }}
+{%- if full %}<details class="full-text"><summary>{{ more }}</summary>{{ full }}</details>
+{%- endif %}</dd>
 {% endfor %}
 </dl>
 </footer>
 """
 
 
-def provenance_footer(info: Mapping[str, Any], lang: str | None = "vi") -> Fragment:
+def provenance_footer(
+    info: Mapping[str, Any], lang: str | None = "vi", full_text: bool = True
+) -> Fragment:
     """Where the figures come from: source, data version, dates, code version, run id …
 
     Parameters
@@ -83,11 +101,19 @@ def provenance_footer(info: Mapping[str, Any], lang: str | None = "vi") -> Fragm
         given. Dates and datetimes are formatted for ``lang``; ``None`` values are skipped.
     lang
         Language of the labels.
+    full_text
+        Give values longer than :data:`FOOTER_TEXT_LIMIT` whole in a ``<details>`` (the HTML);
+        the PDF passes ``False`` and prints the cut text only.
     """
+    items = []
+    for label, value in provenance_items(info, lang):
+        short = shorten(value, FOOTER_TEXT_LIMIT)
+        items.append((label, short, value if full_text and short != value else None))
     return _fragment(
         _PROVENANCE_TEMPLATE,
         title=t("provenance.title", lang),
-        items=provenance_items(info, lang),
+        items=items,
+        more=t("provenance.more", lang),
     )
 
 

@@ -187,27 +187,54 @@ _RISK_TEMPLATE = """
 """
 
 
-def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
-    """For each target, how many provinces are at risk or off track, and which.
+def _risk_summary(r: Any, lang: str) -> tuple[str, str, int]:
+    """Summary text, tone and count of provinces needing attention for one target."""
+    total = int(r.n_total)
+    missed, late = int(getattr(r, "n_missed", 0)), int(getattr(r, "n_late", 0))
+    insufficient = int(getattr(r, "n_insufficient", 0))
+    open_bad = int(r.n_at_risk + r.n_off_track)
+    if getattr(r, "deadline_passed", False):
+        parts = [t("risk.missed_summary", lang, count=missed, total=total)]
+        if late:
+            parts.append(t("risk.late_summary", lang, count=late))
+        return "; ".join(parts), "missed" if missed else "achieved", missed
+    parts = [t("risk.summary", lang, count=open_bad + missed, total=total)]
+    if insufficient:
+        parts.append(t("risk.insufficient_summary", lang, count=insufficient))
+    tone = (
+        "missed"
+        if missed
+        else "off_track"
+        if r.n_off_track
+        else "at_risk"
+        if open_bad
+        else "on_track"
+    )
+    return "; ".join(parts), tone, open_bad + missed
 
-    ``risk`` is :func:`analysis.reporting.briefing.provinces_at_risk` (a DataFrame with
-    indicator, target, deadline, n_at_risk, n_off_track, n_achieved, n_total and provinces).
+
+def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
+    """For each target, how many provinces are at risk, off track or missed it, and which.
+
+    ``risk`` is :func:`analysis.reporting.tables.provinces_at_risk` (a DataFrame with
+    indicator, target, deadline, deadline_passed, n_at_risk, n_off_track, n_missed, n_late,
+    n_insufficient, n_total and provinces). A passed deadline counts who missed it and who met
+    it late; a deadline ahead, who is at risk or off track and who has too little data.
     """
     from analysis.reference import catalog
 
     lang = normalize_lang(lang)
     rows = []
     for r in risk.itertuples():
-        n_bad = int(r.n_at_risk + r.n_off_track)
-        names = ", ".join(r.provinces) if n_bad else t("risk.none", lang)
+        summary, tone, n_bad = _risk_summary(r, lang)
         rows.append(
             {
                 "indicator": catalog.get(r.indicator).short(lang),
                 "target": fmt_percent(r.target, lang, 0),
                 "deadline": fmt_period(to_period(r.deadline), lang),
-                "summary": t("risk.summary", lang, count=n_bad, total=int(r.n_total)),
-                "provinces": names,
-                "tone": "off_track" if r.n_off_track else "at_risk" if n_bad else "on_track",
+                "summary": summary,
+                "provinces": ", ".join(r.provinces) if n_bad else t("risk.none", lang),
+                "tone": tone,
             }
         )
     headers = {
