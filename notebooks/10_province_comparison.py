@@ -42,8 +42,9 @@ summary = briefing.comparison_summary(results, province, chosen, lang)
 display(HTML(summary.to_html(index=False, escape=True, classes="data-table")))
 
 # %%
+comparison = briefing.comparison(results)
 for ind_id in chosen:
-    rows = results.comparison[results.comparison["indicator"] == ind_id]
+    rows = comparison[comparison["indicator"] == ind_id]
     if rows["value"].notna().sum() == 0:
         continue
     fig = charts.rank_bar_chart(rows, province, lang=lang, title=catalog.get(ind_id).name(lang))
@@ -61,7 +62,7 @@ display(HTML(movers.to_html(index=False, escape=True, classes="data-table")))
 
 # %%
 first = chosen[0]
-values = results.comparison[results.comparison["indicator"] == first].set_index("province")
+values = comparison[comparison["indicator"] == first].set_index("province")
 fig = charts.tile_map(
     values["value"], highlight=province, lang=lang, title=catalog.get(first).short(lang)
 )

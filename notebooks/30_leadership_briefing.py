@@ -39,7 +39,9 @@ province, period, lang = params_.province, params_.period, params_.lang
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.key_figures', lang)}</h2>"))
-display(components.kpi_cards(briefing.kpi_cards(results, province, lang)))
+cards = briefing.kpi_cards(results, province, lang)
+display(components.kpi_cards(cards))
+display(components.kpi_legend(cards, lang))
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.targets', lang)}</h2>"))
@@ -49,12 +51,15 @@ if done:
     display(HTML(f"<p class='small-note'>{html.escape(done)}</p>"))
 
 # %%
-display(components.changes_list(briefing.changes(results, province, lang), lang))
+changed = briefing.changes_section(results, province, lang)
+if changed is not None:
+    display(changed)
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.ranking', lang)}</h2>"))
 focus = briefing.focus_indicator(results, province)
-comparison = results.comparison[results.comparison["indicator"] == focus]
+comparison = briefing.comparison(results)
+comparison = comparison[comparison["indicator"] == focus]
 fig = charts.rank_and_map(comparison, province, lang=lang, title=catalog.get(focus).name(lang))
 charts.show(fig)
 

@@ -35,14 +35,15 @@ params_, results = briefing.begin("40_national_overview", globals())
 period, lang = params_.period, params_.lang
 
 # %%
-risk = briefing.provinces_at_risk(results)
+risk = briefing.provinces_at_risk(results, lang)
 display(HTML(f"<h2>{i18n.t('sections.at_risk_by_target', lang)}</h2>"))
 display(components.risk_table(risk, lang))
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.heatmap', lang)}</h2>"))
 heatmap_ids = [i.id for i in catalog.indicators().values() if i.headline or i.targets]
-heatmap_rows = results.comparison[results.comparison["indicator"].isin(heatmap_ids)]
+comparison = briefing.comparison(results)
+heatmap_rows = comparison[comparison["indicator"].isin(heatmap_ids)]
 fig = charts.heatmap(heatmap_rows, lang=lang)
 charts.show(fig)
 

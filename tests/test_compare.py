@@ -131,3 +131,43 @@ def test_tiers_movers_and_peers(small):
     assert set(compare.peers(c, "nghe_an")["region"]) == {"NCC"}
     assert compare.rank_text(2, 34) == "hạng 2/34"
     assert compare.rank_text(2, 34, "en") == "rank 2 of 34"
+
+
+def test_aggregates_carry_their_coverage(small):
+    c = compare.compare_indicator(small, IND, "2026-10").set_index("province")
+    assert (c.loc["nghe_an", "n_reporting"], c.loc["nghe_an", "n_units"]) == (3, 34)
+    assert not c.loc["nghe_an", "national_covered"]  # 3 of 34 is not the country
+    # Nghệ An and Hà Tĩnh share a region with no one else reporting in this fixture.
+    region = c.loc["nghe_an", "region"]
+    in_region = int((c["region"] == region).sum())
+    assert c.loc["nghe_an", "n_units_region"] == in_region
+    assert c.loc["nghe_an", "n_reporting_region"] == int(
+        c.loc[c["region"] == region, "value"].notna().sum()
+    )
+
+
+def test_coverage_threshold_is_two_thirds():
+    assert not compare.covers(22, 34) and compare.covers(23, 34)  # 23 >= 2/3 of 34 = 22,67
+    assert compare.covers(34, 34) and not compare.covers(0, 0)
+    assert not compare.covers(float("nan"), 34)
+
+
+def test_ties_are_counted():
+    obs = _obs(
+        [
+            ("nghe_an", "2026-10", 100, 100),
+            ("ha_tinh", "2026-10", 50, 50),
+            ("hue", "2026-10", 90, 100),
+        ]
+    )
+    c = compare.compare_indicator(obs, IND, "2026-10").set_index("province")
+    assert c.loc["nghe_an", "rank"] == c.loc["ha_tinh", "rank"] == 1
+    assert (c.loc["nghe_an", "n_tied"], c.loc["hue", "n_tied"]) == (2, 1)
+    assert pd.isna(c.loc["ha_noi", "n_tied"])
+    assert compare.rank_text(1, 34, tied=True) == "đồng hạng 1/34"
+    assert compare.rank_text(1, 34, "en", tied=True) == "tied 1st of 34"
+
+
+def test_comparison_shows_official_city_names(small):
+    names = set(compare.compare_indicator(small, IND, "2026-10")["province_name"])
+    assert "TP. Hồ Chí Minh" in names and "TP. Huế" in names and "Nghệ An" in names

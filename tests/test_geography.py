@@ -120,3 +120,18 @@ def test_basis_for_period():
     assert geography.basis_for_period("2025-07") == "34"
     assert geography.basis_for_period(pd.Period("2024", freq="Y")) == "63"
     assert geography.basis_for_period(pd.Period("2025", freq="Y")) == "34"
+
+
+def test_display_names_of_the_centrally_run_cities():
+    cities = {u.codename: u.display_name for u in geography.units() if u.basis == "34"}
+    assert {k: v for k, v in cities.items() if v.startswith("TP. ")} == {
+        "ha_noi": "TP. Hà Nội",
+        "ho_chi_minh": "TP. Hồ Chí Minh",
+        "hai_phong": "TP. Hải Phòng",
+        "da_nang": "TP. Đà Nẵng",
+        "can_tho": "TP. Cần Thơ",
+        "hue": "TP. Huế",
+    }
+    assert cities["nghe_an"] == "Nghệ An"
+    # Matching still takes what people type.
+    assert geography.match_province("TP. Hồ Chí Minh").codename == "ho_chi_minh"

@@ -57,6 +57,10 @@ def test_catalog_text_is_nfc_and_trimmed():
         ("status.on_track", "Đúng tiến độ", "On track"),
         ("status.at_risk", "Có nguy cơ", "At risk"),
         ("status.off_track", "Chậm tiến độ", "Off track"),
+        ("status.achieved_on_time", "Hoàn thành đúng hạn", "Met on time"),
+        ("status.achieved_late", "Hoàn thành muộn", "Met late"),
+        ("status.missed", "Quá hạn chưa đạt", "Missed"),
+        ("status.insufficient_history", "Chưa đủ số liệu để dự báo", "Too little data to forecast"),
         (
             "notice.synthetic",
             "DỮ LIỆU MẪU (TỔNG HỢP) — KHÔNG PHẢI SỐ LIỆU CHÍNH THỨC",
@@ -190,3 +194,36 @@ def test_outputs_are_nfc():
 def test_short_dates_for_tables():
     assert fmt_date(dt.date(2030, 12, 31), "en", short=True) == "31 Dec 2030"
     assert fmt_date(dt.date(2030, 12, 31), "vi", short=True) == "31/12/2030"
+
+
+def test_every_report_status_has_a_label():
+    from analysis.analyses.status import REPORT_STATUSES
+
+    for status in REPORT_STATUSES:
+        assert i18n.has_message(f"status.{status}"), status
+
+
+def test_ranks_say_when_they_are_shared():
+    assert i18n.rank_text(5, 34) == "hạng 5/34"
+    assert i18n.rank_text(5, 34, "en") == "rank 5 of 34"
+    assert i18n.rank_text(1, 34, tied=True) == "đồng hạng 1/34"
+    assert i18n.rank_text(1, 34, "en", tied=True) == "tied 1st of 34"
+    assert [i18n.ordinal(n, "en") for n in (2, 3, 4, 11, 12, 13, 21, 22)] == [
+        "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"
+    ]  # fmt: skip
+    assert i18n.rank_text(5, 34, short=True) == "5/34"
+
+
+def test_free_text_is_cleaned_and_cut():
+    assert i18n.strip_control("a\x00b\x1bc\x9fd\te\nf") == "abcd\te\nf"
+    text = "Sở Thông tin và Truyền thông " * 40
+    short = i18n.shorten(text, 300)
+    assert len(short) <= 300 and short.endswith("…") and text.startswith(short[:-1])
+    assert i18n.shorten("ngắn", 300) == "ngắn"
+
+
+def test_periods_are_read_by_the_shared_reader():
+    from analysis.reference import periods
+
+    for value in ("2026-10", "2026", "2026Q3", 2026, dt.date(2026, 10, 5)):
+        assert fmt_period(value) == fmt_period(periods.to_period(value))

@@ -143,8 +143,10 @@ def test_national_overview_lists_provinces_at_risk(use_demo_store, tmp_path):
     html = _html_outputs(nb)
     assert "địa phương có nguy cơ hoặc chậm tiến độ" in html
     # Every province appears in the all-values table.
-    for name in ("Nghệ An", "Hồ Chí Minh", "Cà Mau", "Lai Châu"):
+    for name in ("Nghệ An", "TP. Hồ Chí Minh", "Cà Mau", "Lai Châu"):
         assert name in html
+    # National values say how many provinces they stand for.
+    assert "Số tỉnh, thành báo cáo" in html and "<td>34/34</td>" in html
 
 
 def test_explore_notebook_runs(use_demo_store, tmp_path):
@@ -230,3 +232,34 @@ def test_briefing_html_is_offline(briefing_pdfs):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", html)
     assert "<script" not in html.lower()
     assert "data:image/png;base64" in html
+
+
+def _table_row(html: str, first_cell: str) -> str:
+    """The text of the first table row whose first cell is ``first_cell``."""
+    for row in re.findall(r"<tr.*?</tr>", html, flags=re.S):
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)
+        if cells and re.sub(r"<[^>]+>", "", cells[0]).strip() == first_cell:
+            return re.sub(r"<[^>]+>", " ", row)
+    raise AssertionError(f"no row for {first_cell!r}")
+
+
+def test_briefing_forecast_and_overview_agree_on_a_target_met_late(
+    use_demo_store, briefing_pdfs, tmp_path
+):
+    from analysis.analyses import monthly
+    from analysis.analyses.status import MET_LATE
+    from analysis.reporting import briefing
+
+    results = monthly.period_results("2026-10")
+    late = briefing.target_rows(results, "nghe_an")
+    late = late[late["status"] == MET_LATE]
+    assert not late.empty, "the demo has targets Nghệ An met after their deadline"
+    short = catalog.get(late.iloc[0]["indicator"]).short("vi")
+
+    own = briefing_pdfs["vi"]["html"].read_text()
+    assert f"{short} (hoàn thành muộn)" in own
+    forecast, _ = _execute("20_target_forecast", tmp_path, province="nghe_an", period="2026-10")
+    assert "Hoàn thành muộn" in _table_row(_html_outputs(forecast), short)
+    overview, _ = _execute("40_national_overview", tmp_path, period="2026-10")
+    row = _table_row(_html_outputs(overview), short)
+    assert "Nghệ An" not in row and "hoàn thành muộn" in row

@@ -98,7 +98,9 @@ def test_status_table_formats_numbers_for_language():
 
 def test_report_metadata_emits_only_the_metadata_mime(monkeypatch):
     shown = []
-    monkeypatch.setattr(components, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    monkeypatch.setattr(
+        components.provenance, "display", lambda obj, raw=False: shown.append((obj, raw))
+    )
     meta = report_metadata(
         "Báo cáo", None, HOSTILE_PROVINCE, "tháng 10/2026", "vi", True, {"run_id": "r1"}
     )
@@ -506,3 +508,75 @@ def test_render_speed_and_chrome_language_override(executed):
     assert pdf.startswith(b"%PDF")
     assert "SYNTHETIC DEMO DATA" in html and '<html lang="en">' in html
     assert elapsed < 20, f"HTML + PDF took {elapsed:.1f} s"
+
+
+# ----------------------------------------------------------------------------- bounded free text
+
+
+def _metadata_output(provenance: dict, lang: str = "vi") -> nbformat.NotebookNode:
+    meta = report_metadata("Báo cáo", None, "Nghệ An", "tháng 10/2026", lang, False, provenance)
+    return new_output("display_data", data={REPORT_METADATA_MIME: meta.payload(), "text/plain": ""})
+
+
+def test_a_long_source_is_cut_in_the_footer_and_whole_in_the_html_details():
+    from analysis.reporting.render.exporters import render_html, render_pdf
+
+    words = " ".join(f"Sở{i}" for i in range(5000))[:20_000]
+    nb = _offline_notebook([_metadata_output({"source": words, "run_id": "r1"})])
+    start = time.perf_counter()
+    pdf = render_pdf(nb)
+    elapsed = time.perf_counter() - start
+    assert pdf.startswith(b"%PDF") and elapsed < 60, elapsed  # minutes before the cut
+    html = render_html(nb)
+    footer = html.split('<footer class="provenance">')[1]
+    shown = footer.split("<dd>")[1].split("<details")[0]
+    assert len(shown) <= 300 and shown.endswith("…")
+    assert words in footer.split("<details")[1]  # the whole text, for whoever opens it
+
+
+def test_control_characters_never_reach_the_html():
+    from analysis.reporting.render.exporters import render_html
+
+    nb = _offline_notebook(
+        [
+            _metadata_output({"source": "Sở\x00 TT&TT\x1b[31m", "run_id": "r\x07"}),
+            new_output("display_data", data={"text/html": "<p>a\x00b\x0cc\td</p>"}),
+            new_output(
+                "display_data", data={"text/html": str(kpi_cards([KpiCard("x\x00y", "1")]))}
+            ),
+        ]
+    )
+    html = render_html(nb)
+    for char in ("\x00", "\x1b", "\x07", "\x0c"):
+        assert char not in html
+    assert "<p>abc\td</p>" in html and "xy" in html and "Sở TT&amp;TT[31m" in html
+
+
+@needs_poppler
+def test_english_table_headers_do_not_break_inside_words(tmp_path):
+    from analysis.reporting.render.exporters import render_pdf
+
+    table = status_table(
+        [StatusRow("Households with fibre", "84.63%", "85%", "31/12/2026", 1.0, "+0.18",
+                   "+0.23", "on_track")],
+        "en",
+    )  # fmt: skip
+    nb = _offline_notebook(
+        [_metadata_output({}, "en"), new_output("display_data", data={"text/html": str(table)})]
+    )
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(render_pdf(nb))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Probability" in text and "Probab-" not in text
+    assert not re.search(r"\w-\n\w", text)  # no word hyphenated across lines
+
+
+def test_status_table_knows_the_report_statuses():
+    rows = [
+        StatusRow("a", "1", "2", None, None, None, None, status)
+        for status in ("achieved_late", "missed", "insufficient_history")
+    ]
+    html = str(status_table(rows, "vi"))
+    for text in ("Hoàn thành muộn", "Quá hạn chưa đạt", "Chưa đủ số liệu để dự báo"):
+        assert text in html
+    assert "status-missed" in html

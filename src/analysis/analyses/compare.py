@@ -7,16 +7,22 @@ National and regional values are weighted properly: summed numerators over summe
 denominators where counts exist, the catalog's weight otherwise - never a plain mean of rates.
 Ranks: 1 is best by the indicator's direction; ties share the best rank (competition ranking,
 "1, 2, 2, 4"); provinces without data are not ranked and ``n_ranked`` says how many were.
+
+Coverage: every national and regional value carries how many units it is built from
+(:func:`with_coverage`). Below :data:`COVERAGE_THRESHOLD` of the units it is not a national (or
+regional) value at all: pages then show only the number of units reporting.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis.reference import catalog, geography
+from analysis.reference.periods import to_month
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ def value_for_period(obs: pd.DataFrame, indicator: str, period: pd.Period | str)
     column ``period_used`` says which.
     """
     ind = catalog.get(indicator)
-    p = pd.Period(period, freq="M")
+    p = to_month(period)
     rows = obs[obs["indicator"] == ind.id]
     if ind.frequency == "annual":
         years = sorted({pp for pp in rows["period"] if pp.year <= p.year - (p.month < 12)})
@@ -89,10 +95,8 @@ def compare_indicator(obs: pd.DataFrame, indicator: str, period: pd.Period | str
     target, in points), meets_target, tier (1 = top quartile .. 4), is_weighted.
     """
     ind = catalog.get(indicator)
-    p = pd.Period(period, freq="M")
-    provinces = geography.provinces("34")[["code", "codename", "name", "region"]].rename(
-        columns={"code": "province_code", "codename": "province", "name": "province_name"}
-    )
+    p = to_month(period)
+    provinces = _units()
     now = value_for_period(obs, ind.id, p)
     base = provinces.merge(
         now[
@@ -131,7 +135,60 @@ def compare_indicator(obs: pd.DataFrame, indicator: str, period: pd.Period | str
     base["gap_target"] = sign * (base["value"] - base["target"]) if target else np.nan
     base["meets_target"] = (base["gap_target"] >= -1e-9) if target else pd.NA
     base["tier"] = quartile_tiers(base["rank"], base["n_ranked"].iloc[0])
-    return base
+    return with_coverage(base)
+
+
+COVERAGE_THRESHOLD = 2 / 3
+"""Least share of the units that must report for an aggregate to stand for them all: with fewer
+than two thirds of the 34 provinces (23), an average says more about who reported than about the
+country, so it is not called national (the method note says so)."""
+
+
+def covers(n_reporting: Any, n_units: Any) -> bool:
+    """Whether ``n_reporting`` of ``n_units`` is enough for a national or regional value."""
+    if n_units is None or pd.isna(n_units) or int(n_units) == 0 or pd.isna(n_reporting):
+        return False
+    return int(n_reporting) >= COVERAGE_THRESHOLD * int(n_units) - 1e-9
+
+
+def with_coverage(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison with its coverage and ties; columns already present are recomputed.
+
+    Adds ``n_reporting`` / ``n_units`` (units with a value / units, per indicator),
+    ``n_reporting_region`` / ``n_units_region`` (the same within the region),
+    ``national_covered`` / ``regional_covered`` (:func:`covers`) and ``n_tied`` (how many
+    units share the unit's rank: 2 or more is a tie).
+    """
+    if comparison.empty:
+        return comparison
+    out = comparison.copy()
+    has_value = out["value"].notna()
+    by_ind = has_value.groupby(out["indicator"])
+    out["n_reporting"] = by_ind.transform("sum").astype(int)
+    out["n_units"] = by_ind.transform("size").astype(int)
+    by_region = has_value.groupby([out["indicator"], out["region"]])
+    out["n_reporting_region"] = by_region.transform("sum").astype(int)
+    out["n_units_region"] = by_region.transform("size").astype(int)
+    out["national_covered"] = [
+        covers(n, u) for n, u in zip(out["n_reporting"], out["n_units"], strict=True)
+    ]
+    out["regional_covered"] = [
+        covers(n, u) for n, u in zip(out["n_reporting_region"], out["n_units_region"], strict=True)
+    ]
+    ranks = out["rank"].astype("Float64")
+    same = ranks.groupby([out["indicator"], ranks]).transform("size")
+    out["n_tied"] = same.where(ranks.notna()).astype("Int64")
+    return out
+
+
+def _units() -> pd.DataFrame:
+    """The 34 units: code, codename, the name pages show ("TP. Hồ Chí Minh") and region."""
+    units = geography.provinces("34")[["code", "codename", "region"]].rename(
+        columns={"code": "province_code", "codename": "province"}
+    )
+    names = {u.codename: u.display_name for u in geography.units() if u.basis == "34"}
+    units.insert(2, "province_name", units["province"].map(names))
+    return units
 
 
 def quartile_tiers(ranks: pd.Series, n: int) -> pd.Series:
@@ -188,8 +245,11 @@ def peers(comparison: pd.DataFrame, province: str) -> pd.DataFrame:
     return comparison[comparison["region"] == region.iloc[0]]
 
 
-def rank_text(rank: object, n: int, lang: str = "vi") -> str:
-    """``hạng 5/34`` or ``rank 5 of 34``; a dash when unranked."""
+def rank_text(rank: Any, n: int, lang: str = "vi", tied: bool = False) -> str:
+    """``hạng 5/34`` or ``rank 5 of 34`` (``đồng hạng 1/34``, ``tied 1st of 34``); a dash when
+    unranked."""
+    from analysis.reporting import i18n
+
     if rank is None or pd.isna(rank):
         return "—"
-    return f"hạng {int(rank)}/{n}" if lang == "vi" else f"rank {int(rank)} of {n}"
+    return i18n.rank_text(int(rank), int(n), lang, tied=tied)

@@ -15,7 +15,9 @@ import pandas as pd
 import yaml
 
 from analysis import paths
+from analysis.analyses.status import meets_target
 from analysis.reference.names import fold
+from analysis.reference.periods import to_month, to_period
 
 Kind = Literal["ratio", "rate"]
 Direction = Literal["higher_is_better", "lower_is_better"]
@@ -30,11 +32,7 @@ class Target:
     @property
     def deadline_period(self) -> pd.Period:
         """The month the deadline falls in (targets are due by the end of that month)."""
-        return pd.Period(self.deadline, freq="M")
-
-    @property
-    def is_demo_assumption(self) -> bool:
-        return "giả định" in self.basis
+        return to_month(self.deadline)
 
 
 @dataclass(frozen=True)
@@ -89,14 +87,15 @@ class Indicator:
         """
         if not self.targets:
             return None
-        p = pd.Period(period, freq="M")
+        p = to_month(period)
         upcoming = [t for t in self.targets if t.deadline_period >= p]
         if upcoming:
             return min(upcoming, key=lambda t: t.deadline)
         return max(self.targets, key=lambda t: t.deadline)
 
     def meets(self, value: float, target: float) -> bool:
-        return value >= target - 1e-9 if self.higher_is_better else value <= target + 1e-9
+        """Whether ``value`` meets ``target`` in this indicator's direction (the one rule)."""
+        return bool(meets_target(value, target, self.higher_is_better))
 
 
 FAMILIES = {
@@ -239,7 +238,7 @@ def targets_frame(period: pd.Period | str | None = None) -> pd.DataFrame:
                     "target": t.value,
                     "deadline": t.deadline_period
                     if ind.frequency == "monthly"
-                    else pd.Period(t.deadline, freq="Y"),
+                    else to_period(t.deadline, "Y"),
                     "deadline_date": t.deadline,
                     "direction": ind.direction,
                     "lower": ind.bounds[0],

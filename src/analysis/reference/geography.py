@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.reference.names import fold, nfc
+from analysis.reference.periods import to_month
 
 Basis = Literal["63", "34"]
 MERGER_PERIOD = pd.Period("2025-07", freq="M")
@@ -26,9 +27,7 @@ MERGER_PERIOD = pd.Period("2025-07", freq="M")
 
 def basis_for_period(period: pd.Period | str) -> Basis:
     """The administrative basis in force in a month (annual periods: by their last month)."""
-    p = pd.Period(period)
-    month = p.asfreq("M", how="end") if p.freqstr not in ("M",) else p
-    return "34" if month >= MERGER_PERIOD else "63"
+    return "34" if to_month(period) >= MERGER_PERIOD else "63"
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,14 @@ class Unit:
     @property
     def key(self) -> tuple[str, str]:
         return (self.basis, self.code)
+
+    @property
+    def display_name(self) -> str:
+        """The name pages show: the six centrally-run cities as officials write them in lists
+        and tables ("TP. Hồ Chí Minh", "TP. Hà Nội", "TP. Huế" ...), provinces by name."""
+        if self.basis == "34" and self.full_name.startswith("Thành phố "):
+            return f"TP. {self.name}"
+        return self.name
 
 
 def _codename(name: str) -> str:

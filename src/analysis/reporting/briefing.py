@@ -3,28 +3,38 @@
 Notebooks stay thin: they ask this module for the pieces and display them. Every function
 takes the period's :class:`~analysis.analyses.monthly.PeriodResults`, a province codename and a
 language, and returns plain data or :mod:`~analysis.reporting.render.components` objects,
-formatted vi-VN or English.
+formatted vi-VN or English. Tables shown as DataFrames live in :mod:`.tables` (re-exported
+here); the status of a target comes from :func:`analysis.reporting.targets.target_status`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+from typing import Any
 
 import pandas as pd
 
+from analysis.analyses import compare
 from analysis.analyses.monthly import PeriodResults
+from analysis.analyses.status import INSUFFICIENT_HISTORY, MET_LATE
 from analysis.reference import catalog, geography
-from analysis.reporting import i18n
+from analysis.reporting import i18n, targets
 from analysis.reporting.render import components
+from analysis.reporting.tables import (
+    comparison,
+    comparison_summary,
+    forecast_table,
+    latest_observation,
+    movers_table,
+    peer_table,
+    province_name,
+    provinces_at_risk,
+    value_tables,
+)
 from analysis.running.runner import code_version
 
-STATUS_ORDER = {"off_track": 0, "at_risk": 1, "on_track": 2, "achieved": 3}
-
-
-def province_name(codename: str, lang: str = "vi") -> str:
-    # Official names keep their diacritics in English too (as in the government's own English).
-    return geography.by_codename(codename).name
+STATUS_ORDER = {s: i for i, s in enumerate(targets.SEVERITY)}
+"""Worst first: the order of the target table."""
 
 
 def is_synthetic(results: PeriodResults) -> bool:
@@ -39,14 +49,17 @@ def history(results: PeriodResults, province: str, indicator: str) -> pd.Series:
 
 
 def national_history(results: PeriodResults, indicator: str) -> pd.Series:
-    from analysis.analyses import compare
-
+    """The national series, only for periods where enough provinces reported to call it so."""
     nat = compare.national_series(results.observations, indicator)
+    if nat.empty:
+        return pd.Series(dtype=float)
+    total = len(geography.provinces("34"))
+    nat = nat[[compare.covers(n, total) for n in nat["n_units"]]]
     return nat.set_index("period")["value"] if not nat.empty else pd.Series(dtype=float)
 
 
 def _row(results: PeriodResults, province: str, indicator: str) -> pd.Series | None:
-    c = results.comparison
+    c = comparison(results)
     rows = c[(c["province"] == province) & (c["indicator"] == indicator)]
     return None if rows.empty or pd.isna(rows.iloc[0]["value"]) else rows.iloc[0]
 
@@ -61,88 +74,101 @@ def _direction(change: float) -> str | None:
     return "up" if change > 0.005 else "down" if change < -0.005 else "flat"
 
 
+def _trend(change: float, higher_is_better: bool) -> str | None:
+    """``better`` / ``worse`` for the indicator's direction; ``None`` for no or no real change."""
+    direction = _direction(change)
+    if direction in (None, "flat"):
+        return None
+    return "better" if (direction == "up") == higher_is_better else "worse"
+
+
+def national_note(row: pd.Series, lang: str = "vi") -> str | None:
+    """ "Cả nước: 82,40% (31/34 tỉnh, thành báo cáo)", or the reporting provinces' average
+    when too few reported for a national value."""
+    if pd.isna(row.get("national_value")):
+        return None
+    value = i18n.fmt_percent(row["national_value"], lang)
+    count, total = int(row["n_reporting"]), int(row["n_units"])
+    if not compare.covers(count, total):
+        return i18n.t("kpi.partial_note", lang, count=count, value=value)
+    coverage = i18n.t("coverage.reporting", lang, count=count, total=total)
+    return i18n.t("kpi.national_note", lang, value=value, coverage=coverage)
+
+
+def _card_status(results: PeriodResults, province: str, indicator: str) -> str | None:
+    """The target status of the indicator for the province (its card's colour), if any."""
+    rows = target_rows(results, province)
+    rows = rows[rows["indicator"] == indicator] if not rows.empty else rows
+    return None if rows.empty else str(rows.iloc[0]["status"])
+
+
+def _change_text(ind: catalog.Indicator, change: float, lang: str) -> str | None:
+    if pd.isna(change):
+        return None
+    key = "kpi.change_vs_last_year" if ind.frequency == "annual" else "kpi.change_vs_last_month"
+    return i18n.t(key, lang, value=i18n.fmt_points(change, lang))
+
+
+def _missing_card(
+    results: PeriodResults, province: str, ind: catalog.Indicator, lang: str
+) -> components.KpiCard:
+    """A headline figure not reported for the period: its last figure marked with its own
+    period, or a card that says it is not reported (a card never vanishes without a word)."""
+    latest = latest_observation(results, province, ind.id)
+    label = ind.short(lang)
+    if latest is None:
+        note = i18n.t("kpi.not_reported", lang, period=i18n.fmt_period(results.period, lang))
+        return components.KpiCard(label=label, value=i18n.MISSING, note=note, status="stale")
+    value, period = latest
+    return components.KpiCard(
+        label=label,
+        value=i18n.fmt_percent(value, lang),
+        note=i18n.t("kpi.stale", lang, period=i18n.fmt_period(period, lang)),
+        status="stale",
+    )
+
+
+def kpi_card(
+    results: PeriodResults, province: str, ind: catalog.Indicator, lang: str = "vi"
+) -> components.KpiCard:
+    """One headline card: value, change, rank (ties said), national value with its coverage;
+    coloured by the target's status, or without a target by better / worse."""
+    row = _row(results, province, ind.id)
+    if row is None:
+        return _missing_card(results, province, ind, lang)
+    change = row["change_year"] if ind.frequency == "annual" else row["change_month"]
+    label = ind.short(lang)
+    if ind.frequency == "annual":
+        label += f" ({i18n.fmt_period(row['period_used'], lang)})"
+    trend = _trend(change, ind.higher_is_better)
+    status = _card_status(results, province, ind.id) or trend or "neutral"
+    tied = _true(row["n_tied"] > 1) if pd.notna(row.get("n_tied")) else False
+    return components.KpiCard(
+        label=label,
+        value=i18n.fmt_percent(row["value"], lang),
+        change=_change_text(ind, change, lang),
+        rank=i18n.rank_text(int(row["rank"]), int(row["n_ranked"]), lang, tied=tied),
+        direction=_direction(change),
+        note=national_note(row, lang),
+        status=status,
+        trend=trend,
+    )
+
+
 def kpi_cards(
     results: PeriodResults, province: str, lang: str = "vi", limit: int = 6
 ) -> list[components.KpiCard]:
-    """Headline indicators: value, change since last month, rank x/34, tone by quartile."""
-    cards = []
-    for ind in catalog.indicators().values():
-        if not ind.headline:
-            continue
-        row = _row(results, province, ind.id)
-        if row is None:
-            continue
-        change = row["change_month"]
-        if ind.frequency == "annual":
-            change = row["change_year"]
-            change_text = (
-                i18n.t("kpi.change_vs_last_year", lang, value=i18n.fmt_points(change, lang))
-                if pd.notna(change)
-                else None
-            )
-        else:
-            change_text = (
-                i18n.t("kpi.change_vs_last_month", lang, value=i18n.fmt_points(change, lang))
-                if pd.notna(change)
-                else None
-            )
-        tier = row["tier"]
-        tone = (
-            "neutral"
-            if pd.isna(tier)
-            else {1: "good", 2: "good", 3: "warning", 4: "bad"}[int(tier)]
-        )
-        label = ind.short(lang)
-        if ind.frequency == "annual":
-            label += f" ({i18n.fmt_period(row['period_used'], lang)})"
-        cards.append(
-            components.KpiCard(
-                label=label,
-                value=i18n.fmt_percent(row["value"], lang),
-                change=change_text,
-                rank=i18n.t("kpi.rank", lang, rank=int(row["rank"]), of=int(row["n_ranked"])),
-                tone=tone,
-                direction=_direction(change),
-            )
-        )
-    return cards[:limit]
+    """Headline indicators (see :func:`kpi_card`), in catalog order."""
+    heads = [ind for ind in catalog.indicators().values() if ind.headline]
+    return [kpi_card(results, province, ind, lang) for ind in heads][:limit]
 
 
 def target_rows(results: PeriodResults, province: str) -> pd.DataFrame:
-    """The province's forecast rows joined with the catalog, worst status first.
-
-    Adds ``deadline_passed``; a target met now counts as ``achieved`` even when it was met after
-    its deadline (``late`` says so), and a passed deadline not met is ``off_track`` and
-    ``overdue``.
-    """
+    """The province's targets with the report's status (:func:`.targets.target_status`)."""
     f = results.forecasts
-    rows = f[f["province"] == province].copy()
-    if rows.empty:
-        return rows
-    rows["deadline_passed"] = [
-        _deadline_date(i, d) < results.period.end_time.date()
-        for i, d in zip(rows["indicator"], rows["deadline"], strict=True)
-    ]
-    met_now = [
-        catalog.get(i).meets(v, t)
-        for i, v, t in zip(rows["indicator"], rows["last_value"], rows["target"], strict=True)
-    ]
-    rows["late"] = (
-        rows["deadline_passed"]
-        & pd.Series(met_now, index=rows.index)
-        & (rows["status"] != "achieved")
-    )
-    rows.loc[pd.Series(met_now, index=rows.index), "status"] = "achieved"
-    rows["overdue"] = rows["deadline_passed"] & (rows["status"] != "achieved")
-    rows["order"] = rows["status"].map(STATUS_ORDER)
-    rows["family"] = rows["indicator"].map(lambda i: catalog.get(i).family)
-    return rows.sort_values(["order", "prob_target_met", "indicator"]).reset_index(drop=True)
-
-
-def _deadline_date(indicator: str, deadline: str) -> dt.date:
-    ind = catalog.get(indicator)
-    p = pd.Period(deadline, freq=ind.freq)
-    return p.end_time.date()
+    if f.empty:
+        return targets.target_status(f, results.period)
+    return targets.target_status(f[f["province"] == province], results.period)
 
 
 def current_targets(results: PeriodResults, province: str) -> pd.DataFrame:
@@ -161,51 +187,70 @@ def done_earlier(results: PeriodResults, province: str) -> pd.DataFrame:
     return rows[rows["deadline_passed"] & ~rows["overdue"]].reset_index(drop=True)
 
 
+def n_periods(results: PeriodResults, province: str, indicator: str) -> int:
+    """How many periods of figures the province has for the indicator up to the report."""
+    return int(history(results, province, indicator).notna().sum())
+
+
+def _pace(value: float, suffix: str, lang: str) -> str:
+    return i18n.fmt_signed(value, lang) + suffix if pd.notna(value) else i18n.MISSING
+
+
+def _status_row(results: PeriodResults, province: str, r: Any, lang: str) -> components.StatusRow:
+    ind = catalog.get(r.indicator)
+    suffix = "" if ind.frequency == "monthly" else " " + i18n.t("report.per_year", lang)
+    open_target = r.status not in ("achieved", MET_LATE) and not r.overdue
+    note = None
+    if r.status == INSUFFICIENT_HISTORY:
+        distance = i18n.fmt_decimal(abs(r.target - r.last_value), lang)
+        gap = i18n.t("units.points", lang, value=distance)
+        count = n_periods(results, province, r.indicator)
+        note = i18n.t("table.insufficient_note", lang, gap=gap, count=count)
+    value = i18n.fmt_percent(r.last_value, lang)
+    if r.stale:
+        period = i18n.fmt_period(r.last_period, lang)
+        value = i18n.t("table.stale_cell", lang, value=value, period=period)
+    return components.StatusRow(
+        indicator=ind.short(lang),
+        value=value,
+        target=i18n.fmt_percent(r.target, lang, decimals=0),
+        deadline=i18n.fmt_date(targets.deadline_date(r.indicator, r.deadline), lang, short=True),
+        # Only an open target with a forecast has a probability; NaN or none shows "—".
+        probability=r.prob_target_met
+        if targets.has_probability(r.status, r.prob_target_met)
+        else None,
+        required_pace=_pace(targets.required_pace(r, results.period), suffix, lang)
+        if open_target
+        else i18n.MISSING,
+        current_pace=_pace(r.current_pace, suffix, lang),
+        status=r.status,
+        note=note,
+    )
+
+
 def status_rows(
     results: PeriodResults, province: str, lang: str = "vi"
 ) -> list[components.StatusRow]:
     """The traffic-light table's rows (see :func:`~.components.status_table`).
 
     Paces are in percentage points per month (per year for annual indicators, which the cell
-    says); they are left empty where they mean nothing (target met, deadline passed).
+    says); the pace needed is left empty where it means nothing (target met, deadline passed).
+    A figure older than the report's period carries its own period.
     """
-    out = []
-    for r in current_targets(results, province).itertuples():
-        ind = catalog.get(r.indicator)
-        suffix = "" if ind.frequency == "monthly" else (" /năm" if lang == "vi" else " /yr")
-        active = r.status != "achieved" and not r.overdue
-        note = (
-            i18n.t("table.overdue", lang)
-            if r.overdue
-            else (i18n.t("table.late", lang) if r.late else None)
-        )
-        out.append(
-            components.StatusRow(
-                indicator=ind.short(lang),
-                value=i18n.fmt_percent(r.last_value, lang),
-                target=i18n.fmt_percent(r.target, lang, decimals=0),
-                deadline=i18n.fmt_date(_deadline_date(r.indicator, r.deadline), lang, short=True),
-                # Met targets and passed deadlines have no open question to put a probability on.
-                probability=r.prob_target_met if active else None,
-                required_pace=i18n.fmt_signed(r.required_pace, lang) + suffix
-                if active and pd.notna(r.required_pace)
-                else "—",
-                current_pace=i18n.fmt_signed(r.current_pace, lang) + suffix
-                if pd.notna(r.current_pace)
-                else "—",
-                status=r.status,
-                note=note,
-            )
-        )
-    return out
+    rows = current_targets(results, province)
+    return [_status_row(results, province, r, lang) for r in rows.itertuples()]
 
 
 def done_note(results: PeriodResults, province: str, lang: str = "vi") -> str | None:
-    """One sentence listing targets met whose deadlines have passed."""
+    """One sentence listing targets met whose deadlines have passed (late ones say so)."""
     rows = done_earlier(results, province)
     if rows.empty:
         return None
-    names = ", ".join(catalog.get(i).short(lang) for i in rows["indicator"])
+    names = ", ".join(
+        catalog.get(r.indicator).short(lang)
+        + (f" ({targets.status_label(r.status, True, lang).lower()})" if r.late else "")
+        for r in rows.itertuples()
+    )
     return i18n.t("table.done_earlier", lang, count=len(rows), names=names)
 
 
@@ -214,7 +259,7 @@ def at_risk(results: PeriodResults, province: str) -> pd.DataFrame:
     rows = current_targets(results, province)
     if rows.empty:
         return rows
-    return rows[rows["status"].isin(["at_risk", "off_track"]) & ~rows["overdue"]]
+    return rows[rows["status"].isin(["at_risk", "off_track"]) & ~rows["deadline_passed"]]
 
 
 def focus_indicator(results: PeriodResults, province: str) -> str:
@@ -230,6 +275,46 @@ def focus_indicator(results: PeriodResults, province: str) -> str:
     return str(rows.sort_values("rank", ascending=False).iloc[0]["indicator"])
 
 
+def has_previous_period(results: PeriodResults, province: str) -> bool:
+    """Whether the province has a figure of the month before on some monthly indicator (the
+    "what changed" section needs one to compare with)."""
+    c = comparison(results)
+    monthly = c["indicator"].map(lambda i: catalog.get(i).frequency == "monthly")
+    rows = c[(c["province"] == province) & monthly]
+    return bool(rows["change_month"].notna().any() or rows["rank_prev_month"].notna().any())
+
+
+def _rank_change(r: Any, name: str, lang: str) -> tuple[float, components.Change] | None:
+    if pd.isna(r.rank_prev_month) or r.rank == r.rank_prev_month:
+        return None
+    up = r.rank < r.rank_prev_month
+    key = "changes.rank_up" if up else "changes.rank_down"
+    text = i18n.t(
+        key, lang, name=name, rank=int(r.rank), of=int(r.n_ranked), before=int(r.rank_prev_month)
+    )
+    change = components.Change(text, "up" if up else "down", "good" if up else "bad")
+    return abs(r.rank - r.rank_prev_month) + 0.5, change
+
+
+def _value_change(r: Any, ind: catalog.Indicator, name: str, lang: str) -> list:
+    items = []
+    if pd.notna(r.change_month) and abs(r.change_month) >= 0.5:
+        better = (r.change_month > 0) == ind.higher_is_better
+        text = (
+            f"{name}: {i18n.fmt_percent(r.value, lang)} ({i18n.fmt_points(r.change_month, lang)})"
+        )
+        tone = "good" if better else "bad"
+        items.append(
+            (abs(r.change_month), components.Change(text, _direction(r.change_month), tone))
+        )
+    if pd.notna(r.target) and _true(r.meets_target) and pd.notna(r.change_month):
+        if not ind.meets(r.value - r.change_month, r.target):
+            target = i18n.fmt_percent(r.target, lang, 0)
+            text = i18n.t("changes.target_reached", lang, name=name, target=target)
+            items.append((100.0, components.Change(text, "up", "good")))
+    return items
+
+
 def changes(
     results: PeriodResults, province: str, lang: str = "vi", limit: int = 6
 ) -> list[components.Change]:
@@ -242,64 +327,74 @@ def changes(
         if ind.frequency != "monthly":
             continue
         name = ind.short(lang)
-        if pd.notna(r.rank_prev_month) and r.rank != r.rank_prev_month:
-            up = r.rank < r.rank_prev_month
-            text = (
-                f"{name}: {'lên' if up else 'xuống'} hạng {int(r.rank)}/{int(r.n_ranked)} "
-                f"(tháng trước: {int(r.rank_prev_month)})"
-                if lang == "vi"
-                else f"{name}: {'up' if up else 'down'} to rank {int(r.rank)} of "
-                f"{int(r.n_ranked)} (last month: {int(r.rank_prev_month)})"
-            )
-            items.append(
-                (
-                    abs(r.rank - r.rank_prev_month) + 0.5,
-                    components.Change(text, "up" if up else "down", "good" if up else "bad"),
-                )
-            )
-        if pd.notna(r.change_month) and abs(r.change_month) >= 0.5:
-            better = (r.change_month > 0) == ind.higher_is_better
-            text = (
-                f"{name}: {i18n.fmt_percent(r.value, lang)} "
-                f"({i18n.fmt_points(r.change_month, lang)})"
-            )
-            items.append(
-                (
-                    abs(r.change_month),
-                    components.Change(
-                        text, _direction(r.change_month), "good" if better else "bad"
-                    ),
-                )
-            )
-        if pd.notna(r.target) and _true(r.meets_target) and pd.notna(r.change_month):
-            before = r.value - r.change_month
-            if not ind.meets(before, r.target):
-                text = (
-                    f"{name}: đạt mục tiêu {i18n.fmt_percent(r.target, lang, 0)}"
-                    if lang == "vi"
-                    else f"{name}: target of {i18n.fmt_percent(r.target, lang, 0)} reached"
-                )
-                items.append((100.0, components.Change(text, "up", "good")))
+        moved = _rank_change(r, name, lang)
+        if moved:
+            items.append(moved)
+        items.extend(_value_change(r, ind, name, lang))
     items.sort(key=lambda x: -x[0])
     return [change for _, change in items[:limit]]
 
 
+def changes_section(results: PeriodResults, province: str, lang: str = "vi") -> Any:
+    """The "what changed" section, or ``None`` when there is no previous period to compare."""
+    if not has_previous_period(results, province):
+        return None
+    return components.changes_list(changes(results, province, lang), lang)
+
+
+def parameters_text(parameters: dict, lang: str = "vi") -> str:
+    """Run parameters as a readable list in the page's language: "Tỉnh, thành phố: Nghệ An;
+    Kỳ: tháng 10/2026; Ngôn ngữ: tiếng Việt"."""
+    parts = []
+    order = ["province", "period", "lang", "indicators", "dataset"]
+    keys = [k for k in order if k in parameters] + [k for k in parameters if k not in order]
+    for key in keys:
+        value = parameters[key]
+        if key == "province" and value:
+            shown = province_name(str(value), lang)
+        elif key == "period" and value:
+            shown = i18n.fmt_period(value, lang)
+        elif key == "lang" and value:
+            shown = i18n.t(f"params.lang_{i18n.normalize_lang(value)}", lang)
+        elif key == "indicators" and value:
+            shown = ", ".join(catalog.get(i).short(lang) for i in value)
+        elif value is None or value == "" or value == []:
+            shown = i18n.t("params.default", lang)
+        else:
+            shown = str(value)
+        label = i18n.t(f"params.{key}", lang) if i18n.has_message(f"params.{key}") else key
+        parts.append(f"{label}: {shown}")
+    return "; ".join(parts)
+
+
+def sources_text(results: PeriodResults, lang: str = "vi") -> str:
+    """The sources of the figures, in the page's language for the demo data."""
+    obs = results.observations
+    real = obs.loc[~obs["is_synthetic"].astype(bool), "source"].dropna()
+    sources = sorted(set(real))[:3]
+    if is_synthetic(results):
+        sources.insert(0, i18n.t("provenance.source_demo", lang))
+    return "; ".join(i18n.strip_control(s) for s in sources)
+
+
 def provenance(
     results: PeriodResults, notebook: str, parameters: dict, lang: str = "vi"
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """Footer facts: data version, parameters, code version, generation time, source."""
-    sources = sorted(set(results.observations["source"].dropna()))
     kind = (
         "provenance.data_kind_synthetic"
         if is_synthetic(results)
         else "provenance.data_kind_official"
     )
+    params = dict(parameters)
+    if "period" in params and not params["period"]:
+        params["period"] = str(results.period)
     # Canonical keys: the components translate their labels.
     return {
-        "source": "; ".join(sources[:3]),
+        "source": sources_text(results, lang),
         i18n.t("provenance.data_kind", lang): i18n.t(kind, lang),
         "data_version": results.data_version,
-        "parameters": json.dumps(parameters, ensure_ascii=False),
+        "parameters": parameters_text(params, lang),
         "code_version": code_version(),
         "notebook": notebook,
         "generated_at": dt.datetime.now().replace(microsecond=0),
@@ -314,9 +409,7 @@ def metadata(
     lang: str = "vi",
     title_key: str = "report.title",
 ) -> components.ReportMetadata:
-    name = (
-        province_name(province, lang) if province else ("Cả nước" if lang == "vi" else "Viet Nam")
-    )
+    name = province_name(province, lang) if province else i18n.t("report.national_place", lang)
     period_label = i18n.fmt_period(results.period, lang)
     return components.report_metadata(
         title=i18n.t(title_key, lang),
@@ -327,35 +420,6 @@ def metadata(
         synthetic=is_synthetic(results),
         provenance=provenance(results, notebook, parameters, lang),
     )
-
-
-def provinces_at_risk(results: PeriodResults) -> pd.DataFrame:
-    """For each target: how many provinces are at risk or off track, and which.
-
-    Columns: indicator, target, deadline, n_at_risk, n_off_track, n_total, provinces (names).
-    """
-    f = results.forecasts
-    out = []
-    for ind_id, g in f.groupby("indicator", sort=False):
-        bad = g[g["status"].isin(["at_risk", "off_track"])].sort_values("prob_target_met")
-        names = [province_name(p) for p in bad["province"]]
-        out.append(
-            {
-                "indicator": ind_id,
-                "target": g["target"].iloc[0],
-                "deadline": g["deadline"].iloc[0],
-                "n_at_risk": int((g["status"] == "at_risk").sum()),
-                "n_off_track": int((g["status"] == "off_track").sum()),
-                "n_achieved": int((g["status"] == "achieved").sum()),
-                "n_total": len(g),
-                "provinces": names,
-            }
-        )
-    frame = pd.DataFrame(out)
-    if frame.empty:
-        return frame
-    frame["n_bad"] = frame["n_at_risk"] + frame["n_off_track"]
-    return frame.sort_values("n_bad", ascending=False).reset_index(drop=True)
 
 
 def ensure_province_has_data(results: PeriodResults, province: str) -> None:
@@ -369,132 +433,6 @@ def ensure_province_has_data(results: PeriodResults, province: str) -> None:
         )
 
 
-def _rank_cell(rank: object, n: object) -> str:
-    return "—" if pd.isna(rank) else f"{int(rank)}/{int(n)}"
-
-
-def comparison_summary(
-    results: PeriodResults, province: str, indicators: list[str], lang: str = "vi"
-) -> pd.DataFrame:
-    """One row per indicator: value, rank now / last month / last year, national, gap, tier."""
-    rows = []
-    for ind_id in indicators:
-        r = _row(results, province, ind_id)
-        if r is None:
-            continue
-        ind = catalog.get(ind_id)
-        rows.append(
-            {
-                i18n.t("table.indicator", lang): ind.short(lang),
-                i18n.t("table.value", lang): i18n.fmt_percent(r["value"], lang),
-                i18n.t("table.rank", lang): _rank_cell(r["rank"], r["n_ranked"]),
-                i18n.t("table.rank_prev_month", lang): _rank_cell(
-                    r["rank_prev_month"], r["n_ranked"]
-                ),
-                i18n.t("table.rank_prev_year", lang): _rank_cell(
-                    r["rank_prev_year"], r["n_ranked"]
-                ),
-                i18n.t("kpi.national_average", lang): i18n.fmt_percent(r["national_value"], lang),
-                i18n.t("kpi.regional_average", lang): i18n.fmt_percent(r["regional_value"], lang),
-                i18n.t("table.gap_target", lang): i18n.fmt_points(r["gap_target"], lang)
-                if pd.notna(r["gap_target"])
-                else "—",
-                i18n.t("table.tier", lang): "—" if pd.isna(r["tier"]) else f"Q{int(r['tier'])}",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def peer_table(
-    results: PeriodResults, province: str, indicators: list[str], lang: str = "vi"
-) -> pd.DataFrame:
-    """The province and its regional peers on the chosen indicators (values, vi-VN)."""
-    from analysis.analyses import compare
-
-    c = compare.peers(results.comparison, province)
-    c = c[c["indicator"].isin(indicators)]
-    wide = c.pivot_table(index="province_name", columns="indicator", values="value", sort=True)
-    wide = wide[[i for i in indicators if i in wide.columns]]
-    wide.columns = [catalog.get(i).short(lang) for i in wide.columns]
-    wide = wide.map(lambda v: i18n.fmt_percent(v, lang))
-    wide.index.name = i18n.t("table.province", lang)
-    return wide.reset_index()
-
-
-def movers_table(
-    results: PeriodResults, indicators: list[str], lang: str = "vi", n: int = 3
-) -> pd.DataFrame:
-    """The top movers since last month on each chosen indicator."""
-    from analysis.analyses import compare
-
-    rows = []
-    for ind_id in indicators:
-        if catalog.get(ind_id).frequency != "monthly":
-            continue
-        for r in compare.top_movers(results.comparison, ind_id, n=n).itertuples():
-            rows.append(
-                {
-                    i18n.t("table.indicator", lang): catalog.get(ind_id).short(lang),
-                    i18n.t("table.province", lang): r.province_name,
-                    i18n.t("table.value", lang): i18n.fmt_percent(r.value, lang),
-                    i18n.t("table.change", lang): i18n.fmt_points(r.change_month, lang),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def forecast_table(results: PeriodResults, province: str, lang: str = "vi") -> pd.DataFrame:
-    """Every target's forecast at its deadline with the interval, expected month and model."""
-    rows = target_rows(results, province)
-    out = []
-    for r in rows.itertuples():
-        forecast = (
-            f"{i18n.fmt_decimal(r.point, lang)} "
-            f"({i18n.fmt_decimal(r.lower, lang)}–{i18n.fmt_decimal(r.upper, lang)})"
-        )
-        expected = r.expected_completion
-        out.append(
-            {
-                i18n.t("table.indicator", lang): catalog.get(r.indicator).short(lang),
-                i18n.t("table.value", lang): i18n.fmt_percent(r.last_value, lang),
-                i18n.t("table.forecast", lang): forecast,
-                i18n.t("table.expected_completion", lang): i18n.fmt_period(
-                    pd.Period(expected), lang
-                )
-                if isinstance(expected, str) and expected
-                else "—",
-                i18n.t("table.model", lang): r.model,
-            }
-        )
-    return pd.DataFrame(out)
-
-
-def value_tables(
-    results: PeriodResults, lang: str = "vi", max_columns: int = 6
-) -> list[tuple[str, pd.DataFrame]]:
-    """Every province's value on every indicator, as tables narrow enough for an A4 page:
-    one per indicator family, split into chunks of at most ``max_columns`` indicators."""
-    c = results.comparison
-    wide = c.pivot_table(index="province_name", columns="indicator", values="value", sort=False)
-    order = geography.provinces("34").sort_values(["region", "name"])["name"]
-    wide = wide.reindex([n for n in order if n in wide.index])
-    out = []
-    for family, (name_vi, name_en) in catalog.FAMILIES.items():
-        ids = [
-            i.id
-            for i in catalog.indicators().values()
-            if i.family == family and i.id in wide.columns
-        ]
-        for start in range(0, len(ids), max_columns):
-            chunk = ids[start : start + max_columns]
-            table = wide[chunk].map(lambda v: i18n.fmt_decimal(v, lang, 1))
-            table.columns = [catalog.get(i).short(lang) for i in chunk]
-            table.index.name = i18n.t("table.province", lang)
-            part = f" ({start // max_columns + 1})" if len(ids) > max_columns else ""
-            out.append(((name_vi if lang == "vi" else name_en) + part, table.reset_index()))
-    return out
-
-
 TITLE_KEYS = {
     "10_province_comparison": "report.comparison_title",
     "20_target_forecast": "report.forecast_title",
@@ -503,7 +441,7 @@ TITLE_KEYS = {
 }
 
 
-def begin(notebook: str, namespace: dict) -> tuple[object, PeriodResults]:
+def begin(notebook: str, namespace: dict) -> tuple[Any, PeriodResults]:
     """The opening every report notebook shares.
 
     Validates the parameters as papermill injected them, loads the period's cached analytics,
@@ -535,3 +473,33 @@ def begin(notebook: str, namespace: dict) -> tuple[object, PeriodResults]:
     if is_synthetic(results):
         display(components.synthetic_notice(p.lang))
     return p, results
+
+
+__all__ = [
+    "STATUS_ORDER",
+    "at_risk",
+    "begin",
+    "changes",
+    "changes_section",
+    "comparison",
+    "comparison_summary",
+    "current_targets",
+    "done_earlier",
+    "done_note",
+    "focus_indicator",
+    "forecast_table",
+    "has_previous_period",
+    "history",
+    "kpi_card",
+    "kpi_cards",
+    "metadata",
+    "movers_table",
+    "national_history",
+    "parameters_text",
+    "peer_table",
+    "province_name",
+    "provinces_at_risk",
+    "status_rows",
+    "target_rows",
+    "value_tables",
+]

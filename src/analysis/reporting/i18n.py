@@ -36,6 +36,8 @@ import yaml
 from babel.dates import format_date as _babel_format_date
 from babel.numbers import format_decimal as _babel_format_decimal
 
+from analysis.reference.periods import to_period
+
 Lang = Literal["vi", "en"]
 
 LANGS: tuple[Lang, ...] = ("vi", "en")
@@ -295,23 +297,6 @@ def fmt_points(x: Any, lang: str | None = DEFAULT_LANG, decimals: int = 2) -> st
 # --------------------------------------------------------------------------------------------
 
 
-def _as_period(period: Any) -> Any:
-    import pandas as pd
-
-    if isinstance(period, pd.Period):
-        return period
-    if isinstance(period, str):
-        text = period.strip()
-        if len(text) == 4 and text.isdigit():
-            return pd.Period(text, freq="Y")
-        return pd.Period(text, freq="Q" if "Q" in text.upper() else "M")
-    if isinstance(period, int):
-        return pd.Period(str(period), freq="Y")
-    if isinstance(period, dt.date | pd.Timestamp):
-        return pd.Period(period, freq="M")
-    raise TypeError(f"cannot read {period!r} as a period")
-
-
 def fmt_period(period: Any, lang: str | None = DEFAULT_LANG) -> str:
     """A reporting period: ``tháng 10/2026`` / ``October 2026``; ``năm 2026`` / ``2026``.
 
@@ -331,7 +316,7 @@ def fmt_period(period: Any, lang: str | None = DEFAULT_LANG) -> str:
     if is_missing(period):
         return MISSING
     lang = normalize_lang(lang)
-    p = _as_period(period)
+    p = to_period(period)
     kind = p.freqstr[0].upper()
     if kind == "M":
         month_name = _babel_format_date(dt.date(p.year, p.month, 1), "LLLL", locale=LOCALES[lang])
@@ -405,6 +390,45 @@ def upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def ordinal(n: int, lang: str | None = DEFAULT_LANG) -> str:
+    """``1`` in Vietnamese ("hạng 1"), ``1st`` in English ("tied 1st")."""
+    if normalize_lang(lang) == "vi":
+        return str(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def rank_text(
+    rank: int, of: int, lang: str | None = DEFAULT_LANG, tied: bool = False, short: bool = False
+) -> str:
+    """``hạng 5/34`` / ``rank 5 of 34``; shared ranks say so: ``đồng hạng 1/34`` /
+    ``tied 1st of 34``. ``short`` gives the table form (``5/34``, ``đồng hạng 1/34``)."""
+    if tied:
+        return t("kpi.rank_tied", lang, rank=ordinal(rank, lang), of=of)
+    return f"{rank}/{of}" if short else t("kpi.rank", lang, rank=rank, of=of)
+
+
+_CONTROL = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r") | dict.fromkeys(
+    range(0x7F, 0xA0)
+)
+
+
+def strip_control(text: str) -> str:
+    """``text`` without control characters (NUL, ESC, C1 …); tabs and line breaks stay."""
+    return text.translate(_CONTROL)
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, "…" marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 __all__ = [
     "DEFAULT_LANG",
     "LANGS",
@@ -424,9 +448,13 @@ __all__ = [
     "is_missing",
     "missing_translations",
     "normalize_lang",
+    "ordinal",
     "placeholder_mismatches",
     "placeholders",
+    "rank_text",
     "reload_catalog",
+    "shorten",
+    "strip_control",
     "t",
     "upper_first",
 ]

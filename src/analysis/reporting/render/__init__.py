@@ -1,10 +1,13 @@
 """Rendering of briefings: HTML components for notebooks, and the HTML/PDF exporters.
 
-- :mod:`analysis.reporting.render.components`: building blocks a notebook displays (KPI cards, the
-  traffic-light status table, notices, method note, provenance footer, report metadata).
+- :mod:`analysis.reporting.render.components`: building blocks a notebook displays, by role:
+  ``kpi`` (KPI cards), ``tables`` (the traffic-light status table, the national risk table),
+  ``notes`` (notices, method note, changes since last month), ``provenance`` (footer facts and
+  the hidden report metadata); ``base`` holds the escaping Jinja2 environment.
 - :mod:`analysis.reporting.render.exporters`: executed notebook → offline HTML and A4 PDF
   (nbconvert entry points ``briefing_html`` and ``briefing_pdf``; :func:`render_html`,
-  :func:`render_pdf`, :func:`export` for the runner).
+  :func:`render_pdf`, :func:`export` for the runner), built from ``preprocess`` (what a reader
+  sees), ``styles`` (fonts and ``@page`` CSS), ``html_export`` and ``pdf_export``.
 - :mod:`analysis.reporting.render.sanitize`: the allow-list sanitizer and the offline guard.
 
 Assets that ship with the package: ``templates/briefing`` (nbconvert template),

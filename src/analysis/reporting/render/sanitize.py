@@ -20,9 +20,13 @@ browsers do, which a regular expression cannot.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-import bleach
-from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES, CSSSanitizer
+import bleach  # type: ignore[import-untyped]
+from bleach.css_sanitizer import (  # type: ignore[import-untyped]
+    ALLOWED_CSS_PROPERTIES,
+    CSSSanitizer,
+)
 from bs4 import BeautifulSoup
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
@@ -74,6 +78,9 @@ _RELATIVE_ASSET = re.compile(r"^(fonts|css)/[A-Za-z0-9_.-]+$")
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _CSS_IMPORT = re.compile(r"@import\b[^;]*;?", re.IGNORECASE)
 _CSS_DANGEROUS = re.compile(r"expression\s*\(|-moz-binding|behavior\s*:|javascript:", re.I)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters (NUL, ESC, C1 ...) removed before rendering; tab and line breaks stay."""
+
 _STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 
 REMOVED_TAGS: frozenset[str] = frozenset(
@@ -156,6 +163,7 @@ def sanitize_html(fragment: str) -> str:
         if safe is not None:
             styles.append(f"<style>{safe}</style>")
     # Scripts, frames etc. go first *with their content*: bleach would keep their text.
+    fragment = _CONTROL_CHARS.sub("", fragment)
     soup = BeautifulSoup(_STYLE_BLOCK.sub("", fragment), features="html.parser")
     for tag in soup.find_all(REMOVED_TAGS):
         tag.decompose()
@@ -182,6 +190,7 @@ def enforce_offline(html: str, allow_relative_assets: bool = False) -> str:
     - keeps ``src`` only for ``data:`` images/fonts (an ``<img>`` without one is replaced by its
       alt text), ``href`` only for ``#anchors`` and ``mailto:``; an external link becomes plain
       text followed by its address, so a printed briefing still cites it;
+    - removes control characters (NUL, ESC ...; tab and line breaks stay);
     - cleans ``<style>`` blocks with :func:`sanitize_css` and drops ``style`` attributes that
       mention ``url(`` or ``@import``.
 
@@ -193,7 +202,7 @@ def enforce_offline(html: str, allow_relative_assets: bool = False) -> str:
         Keep ``fonts/…`` and ``css/…`` references (the print variant, whose URL fetcher serves
         exactly those package files).
     """
-    soup = BeautifulSoup(html, features="html.parser")
+    soup = BeautifulSoup(_CONTROL_CHARS.sub("", html), features="html.parser")
     for tag in soup.find_all(REMOVED_TAGS):
         tag.decompose()
     for tag in soup.find_all("meta"):
@@ -206,17 +215,7 @@ def enforce_offline(html: str, allow_relative_assets: bool = False) -> str:
         elif safe != (style.string or ""):
             style.string = safe
     for tag in soup.find_all(True):
-        for attr in list(tag.attrs):
-            value = tag.attrs[attr]
-            text = " ".join(value) if isinstance(value, list) else str(value)
-            if attr.startswith("on"):
-                del tag.attrs[attr]
-            elif attr == "style" and re.search(r"url\s*\(|@import|\\|expression", text, re.I):
-                del tag.attrs[attr]
-            elif attr in _URL_ATTRS and not _is_allowed_url(attr, text, allow_relative_assets):
-                del tag.attrs[attr]
-                if tag.name == "a" and attr == "href" and text.strip():
-                    _link_to_text(soup, tag, text.strip())
+        _clean_attributes(soup, tag, allow_relative_assets)
         if tag.name == "img" and not tag.get("src"):
             alt = tag.get("alt")
             if alt:
@@ -224,6 +223,21 @@ def enforce_offline(html: str, allow_relative_assets: bool = False) -> str:
             else:
                 tag.decompose()
     return str(soup)
+
+
+def _clean_attributes(soup: BeautifulSoup, tag: Any, allow_relative_assets: bool) -> None:
+    """Drop event handlers, styles that load things and URLs that leave the document."""
+    for attr in list(tag.attrs):
+        value = tag.attrs[attr]
+        text = " ".join(value) if isinstance(value, list) else str(value)
+        if attr.startswith("on"):
+            del tag.attrs[attr]
+        elif attr == "style" and re.search(r"url\s*\(|@import|\\|expression", text, re.I):
+            del tag.attrs[attr]
+        elif attr in _URL_ATTRS and not _is_allowed_url(attr, text, allow_relative_assets):
+            del tag.attrs[attr]
+            if tag.name == "a" and attr == "href" and text.strip():
+                _link_to_text(soup, tag, text.strip())
 
 
 def _link_to_text(soup: BeautifulSoup, tag: object, url: str) -> None:

@@ -1,0 +1,145 @@
+"""Notices, the method note and the list of changes since last month."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from analysis.reporting.i18n import t
+from analysis.reporting.render.components.base import DIRECTIONS, Fragment, _fragment, _text, _tone
+
+_NOTICE_TEMPLATE = """
+<div class="notice tone-{{ tone }}{% if synthetic %} synthetic{% endif %}" role="note">
+{% if title %}<p class="notice-title">{{ title }}</p>{% endif %}
+<p>{{ text }}</p>
+</div>
+"""
+
+
+def notice_box(
+    text: str, tone: str = "warning", title: str | None = None, synthetic: bool = False
+) -> Fragment:
+    """A highlighted note (``tone``: ``warning`` default, ``bad``, ``info``)."""
+    return _fragment(
+        _NOTICE_TEMPLATE,
+        text=_text(text),
+        title=None if title is None else _text(title),
+        tone=_tone(tone),
+        synthetic=synthetic,
+    )
+
+
+def synthetic_notice(lang: str | None = "vi") -> Fragment:
+    """The synthetic-data notice box (the exporters add it on their own when metadata says so)."""
+    return notice_box(
+        t("notice.synthetic_detail", lang),
+        tone="bad",
+        title=t("notice.synthetic", lang),
+        synthetic=True,
+    )
+
+
+_METHOD_TEMPLATE = """
+<section class="method-note">
+<h3>{{ title }}</h3>
+{% for p in paragraphs %}<p>{{ p }}</p>
+{% endfor %}
+</section>
+"""
+
+METHOD_NOTE_KEYS: tuple[str, ...] = (
+    "method.data",
+    "method.forecast",
+    "method.status_rules",
+    "method.after_deadline",
+    "method.coverage",
+)
+
+
+def method_note(lang: str | None = "vi") -> Fragment:
+    """The standard method note (data, forecast, status rules, coverage) from the catalog.
+
+    The status thresholds and the minimum history for a forecast are the forecast engine's own
+    values and the coverage threshold is the comparison's, so the note cannot drift from what
+    the tables show.
+    """
+    from analysis.analyses.compare import COVERAGE_THRESHOLD
+    from analysis.analyses.forecasting import (
+        MIN_HISTORY_MONTHLY,
+        MIN_HISTORY_OTHER,
+        StatusThresholds,
+    )
+
+    thr = StatusThresholds()
+    numbers = {
+        "method.status_rules": {
+            "on_track": round(100 * thr.on_track),
+            "at_risk": round(100 * thr.at_risk),
+        },
+        "method.forecast": {"min_months": MIN_HISTORY_MONTHLY, "min_years": MIN_HISTORY_OTHER},
+        "method.coverage": {"share": round(100 * COVERAGE_THRESHOLD)},
+    }
+    return _fragment(
+        _METHOD_TEMPLATE,
+        title=t("method.title", lang),
+        paragraphs=[t(key, lang, **numbers.get(key, {})) for key in METHOD_NOTE_KEYS],
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of "what changed since last month"."""
+
+    text: str
+    direction: str | None = None
+    tone: str = "neutral"
+
+
+_CHANGES_TEMPLATE = """
+<section class="changes">
+{% if title %}<h3>{{ title }}</h3>{% endif %}
+{% if items %}
+<ul>
+{% for c in items %}<li class="tone-{{ c.tone }}">
+  {%- if c.direction %}<span class="arrow arrow-{{ c.direction }}" aria-hidden="true"></span>
+  {%- else %}<span class="bullet" aria-hidden="true"></span>{% endif %}{{ c.text }}</li>
+{% endfor %}
+</ul>
+{% elif empty %}<p>{{ empty }}</p>
+{% endif %}
+</section>
+"""
+
+
+def changes_list(
+    items: Iterable[str | Change | Mapping[str, Any]], lang: str | None = None
+) -> Fragment:
+    """A list of changes since last month.
+
+    Parameters
+    ----------
+    items
+        Plain strings, :class:`Change` objects or mappings (``text``, ``direction``, ``tone``).
+    lang
+        If given, adds the heading ("Những thay đổi so với tháng trước") and, for an empty list,
+        the catalog's "no notable changes" sentence.
+    """
+    prepared = []
+    for item in items:
+        if isinstance(item, str):
+            item = Change(item)
+        data = asdict(item) if isinstance(item, Change) else dict(item)
+        prepared.append(
+            {
+                "text": _text(data.get("text")),
+                "direction": data.get("direction") if data.get("direction") in DIRECTIONS else None,
+                "tone": _tone(data.get("tone")),
+            }
+        )
+    return _fragment(
+        _CHANGES_TEMPLATE,
+        items=prepared,
+        title=t("changes.title", lang) if lang else None,
+        empty=t("changes.none", lang) if lang else None,
+    )

@@ -1,0 +1,247 @@
+"""Tables: the traffic-light status table of one province, the national risk table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from analysis.reference.periods import to_period
+from analysis.reporting.i18n import (
+    fmt_date,
+    fmt_decimal,
+    fmt_percent,
+    fmt_period,
+    is_missing,
+    normalize_lang,
+    t,
+)
+from analysis.reporting.render.components.base import STATUSES, Fragment, _fragment, _text
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One indicator's progress towards its target.
+
+    Text fields are shown as given (format them with :mod:`.i18n`). For convenience, numbers
+    are formatted too: ``value``/``target``/paces with :func:`~analysis.reporting.i18n.fmt_decimal`,
+    ``probability`` as a *fraction* (0.72 → "72%"), ``deadline`` as a (short) date or period.
+    Missing values show as "—".
+
+    ``status`` is one of :data:`STATUSES`; its label comes from the catalog (``status.<key>``).
+    """
+
+    indicator: str
+    value: Any
+    target: Any
+    deadline: Any
+    probability: Any
+    required_pace: Any
+    current_pace: Any
+    status: str
+    note: str | None = None
+
+
+def _keep_unit(text: str) -> str:
+    """No line break between a value and a trailing ``%`` ("+1,20 điểm %" keeps "điểm %")."""
+    return text.replace(" %", "\u00a0%")
+
+
+def _cell(value: Any, lang: str, kind: str = "number") -> Any:
+    if isinstance(value, str):
+        return _keep_unit(_text(value))
+    if is_missing(value) or hasattr(value, "__html__"):
+        return _text(value)
+    if kind == "probability" and isinstance(value, int | float):
+        return fmt_percent(100.0 * float(value), lang, decimals=0)
+    if kind == "deadline":
+        if isinstance(value, dt.date):
+            return fmt_date(value, lang, short=True)
+        return fmt_period(value, lang)
+    if isinstance(value, int | float) or hasattr(value, "__float__"):
+        return fmt_decimal(value, lang, decimals=2)
+    return _text(value)
+
+
+_STATUS_TEMPLATE = """
+<table class="status-table">
+{% if caption %}<caption>{{ caption }}</caption>{% endif %}
+<colgroup>
+  <col class="col-indicator"><col class="col-value"><col class="col-target">
+  <col class="col-deadline"><col class="col-probability"><col class="col-pace">
+  <col class="col-pace"><col class="col-status">
+</colgroup>
+<thead>
+<tr>
+  <th scope="col">{{ h.indicator }}</th>
+  <th scope="col" class="num">{{ h.value }}</th>
+  <th scope="col" class="num">{{ h.target }}</th>
+  <th scope="col">{{ h.deadline }}</th>
+  <th scope="col" class="num">{{ h.probability }}</th>
+  <th scope="col" class="num">{{ h.required_pace }}</th>
+  <th scope="col" class="num">{{ h.current_pace }}</th>
+  <th scope="col">{{ h.status }}</th>
+</tr>
+</thead>
+<tbody>
+{% for r in rows %}
+<tr class="status-{{ r.status }}">
+  <td class="indicator">{{ r.indicator }}
+    {%- if r.note %}<span class="row-note">{{ r.note }}</span>{% endif %}</td>
+  <td class="num">{{ r.value }}</td>
+  <td class="num">{{ r.target }}</td>
+  <td>{{ r.deadline }}</td>
+  <td class="num">{{ r.probability }}</td>
+  <td class="num">{{ r.required_pace }}</td>
+  <td class="num">{{ r.current_pace }}</td>
+  <td class="status-cell"><span class="dot" aria-hidden="true"></span>
+    <span class="status-text">{{ r.status_text }}</span></td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+"""
+
+
+def status_table(
+    rows: Iterable[StatusRow | Mapping[str, Any]],
+    lang: str | None = "vi",
+    caption: str | None = None,
+) -> Fragment:
+    """The traffic-light table: value, target, deadline, probability, paces and status.
+
+    The status is shown as a coloured dot *and* its text ("Đúng tiến độ"), never colour alone.
+
+    Parameters
+    ----------
+    rows
+        :class:`StatusRow` objects or mappings with its field names.
+    lang
+        Language of the headers and status labels.
+    caption
+        Optional caption above the table (plain text).
+
+    Raises
+    ------
+    ValueError
+        For a status that is not one of :data:`STATUSES`.
+    """
+    lang = normalize_lang(lang)
+    headers = {
+        name: t(f"table.{name}", lang)
+        for name in (
+            "indicator",
+            "value",
+            "target",
+            "deadline",
+            "probability",
+            "required_pace",
+            "current_pace",
+            "status",
+        )
+    }
+    prepared = []
+    for row in rows:
+        data = asdict(row) if isinstance(row, StatusRow) else dict(row)
+        status = str(data.get("status", "no_data"))
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; use one of {STATUSES}")
+        prepared.append(
+            {
+                "indicator": _text(data.get("indicator")),
+                "value": _cell(data.get("value"), lang),
+                "target": _cell(data.get("target"), lang),
+                "deadline": _cell(data.get("deadline"), lang, "deadline"),
+                "probability": _cell(data.get("probability"), lang, "probability"),
+                "required_pace": _cell(data.get("required_pace"), lang),
+                "current_pace": _cell(data.get("current_pace"), lang),
+                "status": status,
+                "status_text": t(f"status.{status}", lang),
+                "note": None if is_missing(data.get("note")) else _text(data.get("note")),
+            }
+        )
+    return _fragment(
+        _STATUS_TEMPLATE,
+        rows=prepared,
+        h=headers,
+        caption=None if caption is None else _text(caption),
+    )
+
+
+_RISK_TEMPLATE = """
+<table class="status-table risk-table">
+<thead><tr><th class="col-indicator">{{ h.indicator }}</th>
+<th class="col-target">{{ h.target }}</th>
+<th class="col-deadline">{{ h.deadline }}</th><th class="col-status">{{ h.summary }}</th>
+<th class="col-wide">{{ h.provinces }}</th>
+</tr></thead>
+<tbody>
+{% for r in rows %}<tr>
+<td class="col-indicator">{{ r.indicator }}</td><td class="num">{{ r.target }}</td>
+<td>{{ r.deadline }}</td>
+<td class="status-{{ r.tone }}"><span class="dot" aria-hidden="true"></span>{{ r.summary }}</td>
+<td class="col-wide">{{ r.provinces }}</td></tr>
+{% endfor %}
+</tbody></table>
+"""
+
+
+def _risk_summary(r: Any, lang: str) -> tuple[str, str, int]:
+    """Summary text, tone and count of provinces needing attention for one target."""
+    total = int(r.n_total)
+    missed, late = int(getattr(r, "n_missed", 0)), int(getattr(r, "n_late", 0))
+    insufficient = int(getattr(r, "n_insufficient", 0))
+    open_bad = int(r.n_at_risk + r.n_off_track)
+    if getattr(r, "deadline_passed", False):
+        parts = [t("risk.missed_summary", lang, count=missed, total=total)]
+        if late:
+            parts.append(t("risk.late_summary", lang, count=late))
+        return "; ".join(parts), "missed" if missed else "achieved", missed
+    parts = [t("risk.summary", lang, count=open_bad + missed, total=total)]
+    if insufficient:
+        parts.append(t("risk.insufficient_summary", lang, count=insufficient))
+    tone = (
+        "missed"
+        if missed
+        else "off_track"
+        if r.n_off_track
+        else "at_risk"
+        if open_bad
+        else "on_track"
+    )
+    return "; ".join(parts), tone, open_bad + missed
+
+
+def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
+    """For each target, how many provinces are at risk, off track or missed it, and which.
+
+    ``risk`` is :func:`analysis.reporting.tables.provinces_at_risk` (a DataFrame with
+    indicator, target, deadline, deadline_passed, n_at_risk, n_off_track, n_missed, n_late,
+    n_insufficient, n_total and provinces). A passed deadline counts who missed it and who met
+    it late; a deadline ahead, who is at risk or off track and who has too little data.
+    """
+    from analysis.reference import catalog
+
+    lang = normalize_lang(lang)
+    rows = []
+    for r in risk.itertuples():
+        summary, tone, n_bad = _risk_summary(r, lang)
+        rows.append(
+            {
+                "indicator": catalog.get(r.indicator).short(lang),
+                "target": fmt_percent(r.target, lang, 0),
+                "deadline": fmt_period(to_period(r.deadline), lang),
+                "summary": summary,
+                "provinces": ", ".join(r.provinces) if n_bad else t("risk.none", lang),
+                "tone": tone,
+            }
+        )
+    headers = {
+        "indicator": t("table.indicator", lang),
+        "target": t("table.target", lang),
+        "deadline": t("table.deadline", lang),
+        "summary": t("table.status", lang),
+        "provinces": t("risk.provinces", lang),
+    }
+    return _fragment(_RISK_TEMPLATE, rows=rows, h=headers)

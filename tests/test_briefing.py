@@ -1,0 +1,346 @@
+"""What the report pages say, from hand-built period results (no store, no kernel).
+
+Each test builds the observations, the comparison and the forecasts of a small case by hand and
+checks the words and numbers the briefing, the forecast notebook and the national overview show.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.analyses import compare
+from analysis.analyses.monthly import PeriodResults
+from analysis.analyses.status import INSUFFICIENT_HISTORY, MET_LATE, MISSED
+from analysis.reference import catalog, geography
+from analysis.reporting import briefing, i18n, targets
+from analysis.reporting.render import components
+
+PERIOD = pd.Period("2026-10", "M")
+FIBRE = "households_fibre_pct"  # target 85 % by 2026-12, not a headline
+EID = "eid_activation_pct"  # headline, target 90 % by 2026-12
+D422 = "decision422_services_pct"  # target 100 % by 2024-12 (passed in 2026-10)
+VILLAGES = "villages_mobile_broadband_pct"  # headline
+
+
+def _obs(rows):
+    """Observations from (province, indicator, period, value) tuples (denominator 1000)."""
+    p34 = geography.provinces("34").set_index("codename")
+    out = []
+    for province, indicator, period, value in rows:
+        out.append(
+            {
+                "province": province,
+                "province_code": p34.loc[province, "code"],
+                "indicator": indicator,
+                "period": pd.Period(period, "M"),
+                "freq": "M",
+                "numerator": value * 10.0,
+                "denominator": 1000.0,
+                "value": value,
+                "is_weighted": False,
+                "is_synthetic": True,
+                "source": "Dữ liệu mẫu tổng hợp (synthetic demo data)",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _forecast(province, indicator, status, last_value, prob=np.nan, **extra):
+    ind = catalog.get(indicator)
+    target = ind.target_for(PERIOD)
+    row = {
+        "province": province,
+        "indicator": indicator,
+        "target": target.value,
+        "deadline": str(pd.Period(target.deadline, "M")),
+        "last_period": "2026-10",
+        "last_value": last_value,
+        "point": last_value,
+        "lower": last_value,
+        "upper": last_value,
+        "prob_target_met": prob,
+        "expected_completion": None,
+        "required_pace": np.nan,
+        "current_pace": np.nan,
+        "status": status,
+        "model": "test",
+        "path_json": "[]",
+    }
+    row.update(extra)
+    return row
+
+
+def _results(obs, forecasts):
+    ids = sorted(set(obs["indicator"]))
+    comparison = compare.compare_period(obs, PERIOD, ids)
+    return PeriodResults(PERIOD, "demo", "v1", obs, comparison, pd.DataFrame(forecasts))
+
+
+@pytest.fixture
+def deadline_case():
+    """DVC 422 (due 2024-12) met on time by Hà Tĩnh, late by Nghệ An, missed by Huế."""
+    obs = _obs(
+        [
+            ("nghe_an", D422, "2026-09", 100.0),
+            ("nghe_an", D422, "2026-10", 100.0),
+            ("ha_tinh", D422, "2026-10", 100.0),
+            ("hue", D422, "2026-10", 90.0),
+        ]
+    )
+    forecasts = [
+        _forecast("nghe_an", D422, "off_track", 100.0, 0.0),  # 60 % at the deadline
+        _forecast("ha_tinh", D422, "achieved", 100.0, 1.0),
+        _forecast("hue", D422, "off_track", 90.0, 0.0),
+    ]
+    return _results(obs, forecasts)
+
+
+def test_target_met_late_is_the_same_on_all_three_pages(deadline_case):
+    r = deadline_case
+    name = catalog.get(D422).short("vi")
+    # Briefing: not in the table of open targets, listed as done, late.
+    assert [row.indicator for row in briefing.status_rows(r, "nghe_an")] == []
+    assert f"{name} (hoàn thành muộn)" in briefing.done_note(r, "nghe_an")
+    # Forecast notebook's table.
+    status_col = i18n.t("table.status", "vi")
+    assert briefing.forecast_table(r, "nghe_an")[status_col].tolist() == ["Hoàn thành muộn"]
+    assert briefing.forecast_table(r, "ha_tinh")[status_col].tolist() == ["Hoàn thành đúng hạn"]
+    assert briefing.forecast_table(r, "hue")[status_col].tolist() == ["Quá hạn chưa đạt"]
+    # National overview: Huế missed it, Nghệ An met it late and is not "at risk".
+    risk = briefing.provinces_at_risk(r).set_index("indicator").loc[D422]
+    assert risk["provinces"] == ["TP. Huế"]
+    assert (risk["n_missed"], risk["n_late"], risk["n_achieved"]) == (1, 1, 1)
+    html = str(components.risk_table(briefing.provinces_at_risk(r), "vi"))
+    assert "1/3 địa phương quá hạn chưa đạt" in html and "1 địa phương hoàn thành muộn" in html
+    assert "Nghệ An" not in html
+    # Huế's own briefing shows it as missed, in words.
+    rows = briefing.status_rows(r, "hue")
+    assert [row.status for row in rows] == [MISSED]
+    assert "Quá hạn chưa đạt" in str(components.status_table(rows, "vi"))
+
+
+def test_one_rule_decides_after_the_deadline():
+    frame = pd.DataFrame(
+        [
+            _forecast("nghe_an", D422, "off_track", 100.0),
+            _forecast("ha_tinh", D422, "achieved", 95.0),  # met at the deadline, fell since
+            _forecast("hue", D422, "off_track", 99.9999),
+            _forecast("nghe_an", FIBRE, "off_track", 85.0),  # ahead, met now
+            _forecast("hue", FIBRE, INSUFFICIENT_HISTORY, 80.0),
+        ]
+    )
+    got = targets.target_status(frame, PERIOD).set_index(["province", "indicator"])["status"]
+    assert got[("nghe_an", D422)] == MET_LATE
+    assert got[("ha_tinh", D422)] == "achieved"
+    assert got[("hue", D422)] == MISSED
+    assert got[("nghe_an", FIBRE)] == "achieved"
+    assert got[("hue", FIBRE)] == INSUFFICIENT_HISTORY
+
+
+@pytest.fixture
+def one_month():
+    """A first month of own data: Nghệ An's fibre at 84,90 % against 85 % by 2026-12."""
+    obs = _obs(
+        [
+            ("nghe_an", FIBRE, "2026-10", 84.9),
+            ("ha_tinh", FIBRE, "2026-10", 80.0),
+            ("hue", FIBRE, "2026-10", 88.0),
+            ("nghe_an", EID, "2026-10", 70.0),
+            ("ha_tinh", EID, "2026-10", 72.0),
+            ("hue", EID, "2026-10", 75.0),
+        ]
+    )
+    forecasts = [
+        _forecast("nghe_an", FIBRE, INSUFFICIENT_HISTORY, 84.9, point=np.nan),
+        _forecast("nghe_an", EID, INSUFFICIENT_HISTORY, 70.0, point=np.nan),
+        _forecast("hue", EID, INSUFFICIENT_HISTORY, 75.0, point=np.nan),
+    ]
+    return _results(obs, forecasts)
+
+
+def test_too_little_history_shows_gap_and_pace_but_no_probability(one_month):
+    rows = {row.indicator: row for row in briefing.status_rows(one_month, "nghe_an")}
+    fibre = rows[catalog.get(FIBRE).short("vi")]
+    assert fibre.status == INSUFFICIENT_HISTORY and fibre.probability is None
+    assert fibre.required_pace == "+0,05"  # 0,10 points over the 2 months to 2026-12
+    assert "Cách mục tiêu 0,10 điểm %" in fibre.note and "mới có 1 kỳ số liệu" in fibre.note
+    html = str(components.status_table(list(rows.values()), "vi"))
+    assert "Chưa đủ số liệu để dự báo" in html
+    assert "Chậm tiến độ" not in html
+    assert not re.search(r">\s*(0|100)%\s*<", html)  # no certainty from one point
+    forecast = briefing.forecast_table(one_month, "nghe_an")
+    assert set(forecast[i18n.t("table.forecast", "vi")]) == {"—"}
+    # Nobody is "at risk" on a target nobody can forecast yet.
+    risk = briefing.provinces_at_risk(one_month).set_index("indicator").loc[EID]
+    assert risk["provinces"] == [] and risk["n_insufficient"] == 2
+    assert "2 địa phương chưa đủ số liệu" in str(
+        components.risk_table(briefing.provinces_at_risk(one_month), "vi")
+    )
+
+
+def test_what_changed_needs_a_previous_month(one_month, deadline_case):
+    assert not briefing.has_previous_period(one_month, "nghe_an")
+    assert briefing.changes_section(one_month, "nghe_an", "vi") is None
+    assert briefing.has_previous_period(deadline_case, "nghe_an")
+    assert "Những thay đổi" in str(briefing.changes_section(deadline_case, "nghe_an", "vi"))
+
+
+def test_three_provinces_are_not_a_national_value(one_month):
+    c = briefing.comparison(one_month)
+    row = c[(c["province"] == "nghe_an") & (c["indicator"] == EID)].iloc[0]
+    assert (row["n_reporting"], row["n_units"]) == (3, 34) and not row["national_covered"]
+    card = briefing.kpi_card(one_month, "nghe_an", catalog.get(EID), "vi")
+    assert card.note.startswith("Trung bình 3 tỉnh, thành báo cáo: ")
+    assert "Cả nước" not in card.note
+    summary = briefing.comparison_summary(one_month, "nghe_an", [EID], "vi")
+    national = summary[i18n.t("kpi.national_average", "vi")].iloc[0]
+    assert national == "— (3/34 tỉnh, thành báo cáo)"
+    regional = summary[i18n.t("kpi.regional_average", "vi")].iloc[0]
+    assert regional.startswith("— (3/") and "tỉnh, thành báo cáo" in regional
+    (_, table), *_ = [t for t in briefing.value_tables(one_month, "vi") if "Hạ tầng" in t[0]]
+    national_row = table.set_index(i18n.t("table.province", "vi")).loc["Cả nước"]
+    reporting_row = table.set_index(i18n.t("table.province", "vi")).loc["Số tỉnh, thành báo cáo"]
+    assert national_row.iloc[0] == "—" and reporting_row.iloc[0] == "3/34"
+
+
+def test_full_coverage_says_how_many_reported():
+    everyone = geography.provinces("34")["codename"]
+    obs = _obs([(p, VILLAGES, "2026-10", 90.0 + i / 10) for i, p in enumerate(everyone)])
+    r = _results(obs, [])
+    card = briefing.kpi_card(r, "nghe_an", catalog.get(VILLAGES), "vi")
+    assert re.fullmatch(r"Cả nước: \d+,\d\d% \(34/34 tỉnh, thành báo cáo\)", card.note)
+
+
+def _css_colors():
+    from analysis.reporting.render.styles import STYLESHEET
+
+    css = STYLESHEET.read_text(encoding="utf-8")
+    return css, dict(re.findall(r"--status-([a-z_]+):\s*(#[0-9a-fA-F]{6})", css))
+
+
+def test_css_palette_is_the_charts_palette():
+    from analysis.reporting.charts import STATUS_COLORS
+
+    css, palette = _css_colors()
+    assert {k: v.lower() for k, v in palette.items()} == {
+        k: v.lower() for k, v in STATUS_COLORS.items()
+    }
+    for status in STATUS_COLORS:
+        rule = re.search(rf"\.kpi-card\.status-{status}\b[^{{]*\{{([^}}]*)\}}", css)
+        assert rule and f"var(--status-{status})" in rule.group(1), status
+
+
+def test_kpi_card_colour_follows_its_status(one_month, deadline_case):
+    frame = one_month.forecasts.copy()
+    frame.loc[frame["province"] == "nghe_an", "status"] = "at_risk"
+    frame["prob_target_met"] = 0.5
+    r = PeriodResults(PERIOD, "demo", "v1", one_month.observations, one_month.comparison, frame)
+    card = briefing.kpi_card(r, "nghe_an", catalog.get(EID), "vi")
+    assert card.status == "at_risk"
+    html = str(components.kpi_cards([card]))
+    assert 'class="kpi-card tone-neutral status-at_risk"' in html
+    legend = str(components.kpi_legend([card], "vi"))
+    assert "status-at_risk" in legend and "Có nguy cơ" in legend
+    # No target: better / worse by the indicator's direction (higher is better here).
+    obs = _obs([("nghe_an", VILLAGES, "2026-09", 99.0), ("nghe_an", VILLAGES, "2026-10", 98.0)])
+    card = briefing.kpi_card(_results(obs, []), "nghe_an", catalog.get(VILLAGES), "vi")
+    assert (card.status, card.trend, card.direction) == ("worse", "worse", "down")
+
+
+def test_ties_say_tied(one_month):
+    obs = _obs(
+        [
+            ("nghe_an", VILLAGES, "2026-10", 100.0),
+            ("ha_tinh", VILLAGES, "2026-10", 100.0),
+            ("hue", VILLAGES, "2026-10", 95.0),
+        ]
+    )
+    r = _results(obs, [])
+    vi = briefing.kpi_card(r, "nghe_an", catalog.get(VILLAGES), "vi")
+    en = briefing.kpi_card(r, "nghe_an", catalog.get(VILLAGES), "en")
+    assert vi.rank == "đồng hạng 1/3" and en.rank == "tied 1st of 3"
+    assert briefing.kpi_card(r, "hue", catalog.get(VILLAGES), "vi").rank == "hạng 3/3"
+    summary = briefing.comparison_summary(r, "ha_tinh", [VILLAGES], "vi")
+    assert summary[i18n.t("table.rank", "vi")].iloc[0] == "đồng hạng 1/3"
+
+
+def test_pages_use_official_city_names(deadline_case):
+    assert briefing.province_name("ho_chi_minh") == "TP. Hồ Chí Minh"
+    assert briefing.province_name("hue") == "TP. Huế"
+    assert briefing.province_name("nghe_an") == "Nghệ An"
+    names = set(briefing.comparison(deadline_case)["province_name"])
+    assert {"TP. Hồ Chí Minh", "TP. Hà Nội", "TP. Hải Phòng", "TP. Đà Nẵng"} <= names
+    assert {"TP. Cần Thơ", "TP. Huế"} <= names and "Hồ Chí Minh" not in names
+
+
+def test_provenance_is_in_the_page_language(deadline_case):
+    params = {"period": "2026-10", "lang": "vi", "dataset": None, "province": "nghe_an"}
+    vi = briefing.provenance(deadline_case, "30_leadership_briefing", params, "vi")
+    assert vi["parameters"] == (
+        "Tỉnh, thành phố: Nghệ An; Kỳ: tháng 10/2026; Ngôn ngữ: tiếng Việt; Bộ dữ liệu: mặc định"
+    )
+    assert vi["source"] == "Dữ liệu mẫu tổng hợp"
+    assert not any("synthetic" in str(v) or "{" in str(v) for v in vi.values())
+    en = briefing.provenance(deadline_case, "30_leadership_briefing", dict(params, lang="en"), "en")
+    assert en["parameters"].startswith("Province: Nghệ An; Period: October 2026; Language: English")
+    assert en["source"] == "Synthetic demo data"
+
+
+@pytest.fixture
+def stale_case():
+    """Nghệ An's e-ID rows are missing for 2026-10: its latest figure is September's."""
+    obs = _obs(
+        [
+            ("nghe_an", EID, "2026-09", 63.68),
+            ("ha_tinh", EID, "2026-09", 70.0),
+            ("ha_tinh", EID, "2026-10", 71.0),
+            ("nghe_an", VILLAGES, "2026-10", 99.0),
+        ]
+    )
+    forecasts = [
+        _forecast("nghe_an", EID, "off_track", 63.68, 0.01, last_period="2026-09"),
+        _forecast("ha_tinh", EID, "on_track", 71.0, 0.9),
+    ]
+    return _results(obs, forecasts)
+
+
+def test_older_figures_carry_their_own_period(stale_case):
+    card = briefing.kpi_card(stale_case, "nghe_an", catalog.get(EID), "vi")
+    assert card.value == "63,68%" and card.note == "số liệu tháng 9/2026"
+    assert card.status == "stale" and card.rank is None and card.change is None
+    cards = briefing.kpi_cards(stale_case, "nghe_an", "vi")
+    assert catalog.get(EID).short("vi") in [c.label for c in cards]  # the card does not vanish
+    (row,) = briefing.status_rows(stale_case, "nghe_an")
+    assert row.value == "63,68% (số liệu tháng 9/2026)"
+    summary = briefing.comparison_summary(stale_case, "nghe_an", [EID], "vi")
+    assert summary[i18n.t("table.value", "vi")].tolist() == ["63,68% (số liệu tháng 9/2026)"]
+    risk = briefing.provinces_at_risk(stale_case).set_index("indicator").loc[EID]
+    assert risk["provinces"] == ["Nghệ An (số liệu tháng 9/2026)"]
+    value = briefing.forecast_table(stale_case, "nghe_an")[i18n.t("table.value", "vi")]
+    assert value.tolist() == ["63,68% (số liệu tháng 9/2026)"]
+
+
+def test_a_headline_never_reported_says_so(stale_case):
+    card = briefing.kpi_card(stale_case, "hue", catalog.get(EID), "vi")
+    assert card.value == "—" and card.note == "Chưa báo cáo tháng 10/2026"
+
+
+def test_nan_probabilities_never_print(deadline_case):
+    frame = deadline_case.forecasts.copy()
+    frame["deadline"] = "2026-12"
+    frame["status"] = "on_track"
+    frame["prob_target_met"] = math.nan
+    frame["last_value"] = 50.0
+    r = PeriodResults(
+        PERIOD, "demo", "v1", deadline_case.observations, deadline_case.comparison, frame
+    )
+    (row,) = briefing.status_rows(r, "hue")
+    assert row.probability is None
+    html = str(components.status_table([row], "vi"))
+    cells = re.findall(r'<td class="num">(.*?)</td>', html)  # value, target, probability, ...
+    assert cells[2] == "—" and "nan" not in html.lower()
