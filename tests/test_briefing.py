@@ -344,3 +344,10 @@ def test_nan_probabilities_never_print(deadline_case):
     html = str(components.status_table([row], "vi"))
     cells = re.findall(r'<td class="num">(.*?)</td>', html)  # value, target, probability, ...
     assert cells[2] == "—" and "nan" not in html.lower()
+
+
+def test_real_sources_are_shown_as_written(deadline_case):
+    obs = deadline_case.observations.copy()
+    obs.loc[obs["province"] == "hue", "source"] = "Sở KH&CN Huế"
+    r = PeriodResults(PERIOD, "demo", "v1", obs, deadline_case.comparison, deadline_case.forecasts)
+    assert briefing.sources_text(r, "en") == "Synthetic demo data; Sở KH&CN Huế"

@@ -367,14 +367,26 @@ def parameters_text(parameters: dict, lang: str = "vi") -> str:
     return "; ".join(parts)
 
 
+def _demo_source() -> str | None:
+    """The demo generator's own source text (translated on pages), wherever it is declared."""
+    import importlib
+
+    for module in ("analysis.data.demo", "analysis.data.demo.specs"):
+        try:
+            source = getattr(importlib.import_module(module), "SOURCE", None)
+        except ImportError:
+            continue
+        if source:
+            return str(source)
+    return None
+
+
 def sources_text(results: PeriodResults, lang: str = "vi") -> str:
-    """The sources of the figures, in the page's language for the demo data."""
-    obs = results.observations
-    real = obs.loc[~obs["is_synthetic"].astype(bool), "source"].dropna()
-    sources = sorted(set(real))[:3]
-    if is_synthetic(results):
-        sources.insert(0, i18n.t("provenance.source_demo", lang))
-    return "; ".join(i18n.strip_control(s) for s in sources)
+    """The sources of the figures; the demo's own source text in the page's language."""
+    demo = _demo_source()
+    sources = sorted(set(results.observations["source"].dropna()))
+    shown = [i18n.t("provenance.source_demo", lang) if s == demo else s for s in sources]
+    return "; ".join(i18n.strip_control(s) for s in shown[:3])
 
 
 def provenance(
