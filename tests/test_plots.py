@@ -484,3 +484,19 @@ def test_rank_word_in_english_ordinals():
         "111th",
     ]
     assert rank_word(1, "vi") == "1"
+
+
+@pytest.mark.parametrize("chart", ["rank_bar_chart", "rank_and_map"])
+def test_national_line_from_a_few_provinces_is_not_called_national(comparison, chart):
+    """3 of 34 units reporting: the line is their mean, said so, never "Cả nước"."""
+    rows = comparison.copy()
+    keep = rows["province"].isin(["nghe_an", "ha_noi", "ho_chi_minh"])
+    rows.loc[~keep, "value"] = float("nan")
+    rows = compare.with_coverage(rows).assign(national_value=81.3)
+    ax = getattr(charts, chart)(rows, "nghe_an", lang="vi").axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert not any(s.startswith("Cả nước") for s in texts), texts
+    assert any(s.startswith("TB 3/34 tỉnh, thành báo cáo") for s in texts), texts
+    full = comparison.assign(national_value=81.3)
+    ax = getattr(charts, chart)(full, "nghe_an", lang="vi").axes[0]
+    assert any(t.get_text().startswith("Cả nước") for t in ax.texts)

@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from analysis.analyses import compare
 from analysis.reporting import i18n
 from analysis.reporting.charts.labels import (
     decimals_for,
@@ -243,6 +244,21 @@ def _style_names(
             tick.set_color(FAINT)
 
 
+def _national_label(df: pd.DataFrame, lang: str, value: str) -> str:
+    """ "Cả nước 81,3 %" only when enough units reported; else the mean of those that did.
+
+    Coverage comes from the comparison's own columns when present (:func:`compare.with_coverage`),
+    otherwise from the rows drawn (one row per unit, those without data included).
+    """
+    if {"n_reporting", "n_units"} <= set(df.columns) and len(df):
+        n, units = df["n_reporting"].iloc[0], df["n_units"].iloc[0]
+    else:
+        n, units = int(df["value"].notna().sum()), len(df)
+    if compare.covers(n, units):
+        return i18n.t("plots.national_value", lang, value=value)
+    return i18n.t("plots.reporting_mean", lang, n=int(n), units=int(units), value=value)
+
+
 def _first(df: pd.DataFrame, column: str) -> float:
     if column not in df:
         return float("nan")
@@ -289,7 +305,7 @@ def _reference_lines(
     if pd.notna(national):
         ax.axvline(national, color=INK, lw=0.9, ls=(0, (4, 2.5)), zorder=3)
         value = fmt_value(national, lang, unit, decimals)
-        lines.append((national, i18n.t("plots.national_value", lang, value=value), INK))
+        lines.append((national, _national_label(df, lang, value), INK))
     target = _first(df, "target")
     if pd.notna(target):
         ax.axvline(target, color=TARGET_COLOR, lw=1.1, ls=(0, (6, 2, 1.5, 2)), zorder=3)
