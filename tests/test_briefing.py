@@ -351,3 +351,15 @@ def test_real_sources_are_shown_as_written(deadline_case):
     obs.loc[obs["province"] == "hue", "source"] = "Sở KH&CN Huế"
     r = PeriodResults(PERIOD, "demo", "v1", obs, deadline_case.comparison, deadline_case.forecasts)
     assert briefing.sources_text(r, "en") == "Synthetic demo data; Sở KH&CN Huế"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("vi", "Bộ dữ liệu: số liệu địa phương gửi"),
+        ("en", "Dataset: figures submitted by the provinces"),
+    ],
+)
+def test_dataset_parameter_is_named_in_the_page_language(lang, expected):
+    text = briefing.parameters_text({"province": "nghe_an", "dataset": "submitted"}, lang)
+    assert expected in text and "submitted" not in text.replace("submitted by", "")

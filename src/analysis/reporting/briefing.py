@@ -358,6 +358,8 @@ def parameters_text(parameters: dict, lang: str = "vi") -> str:
             shown = i18n.t(f"params.lang_{i18n.normalize_lang(value)}", lang)
         elif key == "indicators" and value:
             shown = ", ".join(catalog.get(i).short(lang) for i in value)
+        elif key == "dataset" and value and i18n.has_message(f"params.dataset_{value}"):
+            shown = i18n.t(f"params.dataset_{value}", lang)
         elif value is None or value == "" or value == []:
             shown = i18n.t("params.default", lang)
         else:
