@@ -377,3 +377,38 @@ def test_a_formula_saved_by_excel_is_read_from_its_stored_value(workspace):
     frame, problems = ingest.normalize_table(ingest.read_table(path))
     assert problems == []
     assert frame["value"].tolist() == [pytest.approx(100 * 3743 / 3806)]
+
+
+def test_a_workbook_written_by_another_spreadsheet_writer_reads_as_it_shows(workspace):
+    """XlsxWriter writes styles, shared strings and built-in number formats its own way (as
+    Excel does): percentages, thousands and text cells must still read as displayed."""
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    path = workspace / "raw" / "2026-10" / "bao_cao_2026-10.xlsx"
+    path.parent.mkdir(parents=True)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Số liệu")
+    percent = book.add_format({"num_format": 10})  # built-in "0.00%"
+    thousands = book.add_format({"num_format": "#,##0"})
+    text = book.add_format({"num_format": "@"})
+    header = [
+        "Tỉnh/Thành phố",
+        "households_fibre_pct",
+        "online_dossier_rate_pct",
+        "eid_activation_pct__numerator",
+        "eid_activation_pct__denominator",
+    ]
+    sheet.write_row(0, 0, header)
+    sheet.write_string(1, 0, "Nghệ An")
+    sheet.write_number(1, 1, 0.849, percent)
+    sheet.write_string(1, 2, "63,68%", text)
+    sheet.write_number(1, 3, 1899673, thousands)
+    sheet.write_number(1, 4, 2389718, thousands)
+    book.close()
+
+    frame, problems = ingest.normalize_table(ingest.read_table(path))
+    assert problems == []
+    value = frame.set_index("indicator")
+    assert value.loc["households_fibre_pct", "value"] == pytest.approx(84.9)
+    assert value.loc["online_dossier_rate_pct", "value"] == pytest.approx(63.68)
+    assert value.loc["eid_activation_pct", "numerator"] == 1899673
+    assert value.loc["eid_activation_pct", "denominator"] == 2389718
