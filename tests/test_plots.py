@@ -378,7 +378,7 @@ def test_every_chart_label_is_in_the_catalog_in_both_languages():
     for key in sorted(keys):
         for lang in ("vi", "en"):
             assert i18n.t(
-                key, lang, value="1", deadline="2026", level="80%", name="A", rank=1
+                key, lang, value="1", deadline="2026", level="80%", name="A", rank=1, n=3, units=34
             ).strip(), (key, lang)
 
 
@@ -500,3 +500,10 @@ def test_national_line_from_a_few_provinces_is_not_called_national(comparison, c
     full = comparison.assign(national_value=81.3)
     ax = getattr(charts, chart)(full, "nghe_an", lang="vi").axes[0]
     assert any(t.get_text().startswith("Cả nước") for t in ax.texts)
+
+
+def test_heatmap_names_cities_as_officials_write_them(comparison_all):
+    ax = charts.heatmap(comparison_all, lang="vi").axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "TP. Hồ Chí Minh" in labels and "TP. Hà Nội" in labels
+    assert "Hồ Chí Minh" not in labels and "Nghệ An" in labels

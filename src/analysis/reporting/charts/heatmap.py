@@ -34,7 +34,9 @@ def _province_order() -> pd.DataFrame:
     prov = geography.provinces("34")[["code", "codename", "name", "region"]].copy()
     order = geography.regions().set_index("region")["order"].astype(int)
     prov["_region_order"] = prov["region"].map(order)
-    prov["_key"] = prov["name"].map(name_key)
+    prov["_key"] = prov["name"].map(name_key)  # sorted by name, "TP." aside
+    shown = {u.codename: u.display_name for u in geography.units() if u.basis == "34"}
+    prov["name"] = prov["codename"].map(shown).fillna(prov["name"])
     return prov.sort_values(["_region_order", "_key"]).reset_index(drop=True)
 
 
