@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import bleach  # type: ignore[import-untyped]
-from bleach.css_sanitizer import (  # type: ignore[import-untyped]
+import bleach
+from bleach.css_sanitizer import (
     ALLOWED_CSS_PROPERTIES,
     CSSSanitizer,
 )
