@@ -363,3 +363,9 @@ def test_real_sources_are_shown_as_written(deadline_case):
 def test_dataset_parameter_is_named_in_the_page_language(lang, expected):
     text = briefing.parameters_text({"province": "nghe_an", "dataset": "submitted"}, lang)
     assert expected in text and "submitted" not in text.replace("submitted by", "")
+
+
+def test_one_period_is_said_in_good_english(one_month):
+    rows = {row.indicator: row for row in briefing.status_rows(one_month, "nghe_an", "en")}
+    fibre = rows[catalog.get(FIBRE).short("en")]
+    assert "only one period so far" in fibre.note and "1 periods" not in fibre.note

@@ -205,7 +205,8 @@ def _status_row(results: PeriodResults, province: str, r: Any, lang: str) -> com
         distance = i18n.fmt_decimal(abs(r.target - r.last_value), lang)
         gap = i18n.t("units.points", lang, value=distance)
         count = n_periods(results, province, r.indicator)
-        note = i18n.t("table.insufficient_note", lang, gap=gap, count=count)
+        key = "table.insufficient_note_one" if count == 1 else "table.insufficient_note"
+        note = i18n.t(key, lang, gap=gap, count=count)
     value = i18n.fmt_percent(r.last_value, lang)
     if r.stale:
         period = i18n.fmt_period(r.last_period, lang)
