@@ -76,7 +76,7 @@ def ingest() -> None:
     """Validate every file in data/raw and rebuild data/processed (atomically)."""
     from analysis import paths
     from analysis.data import ingest as ingest_mod
-    from analysis.data import published, store
+    from analysis.data import published, published_real, store
 
     survey = ingest_mod.survey_inputs()
     log.info("ingest: %d input file(s) under %s", len(survey.read), paths.raw_dir())
@@ -92,8 +92,18 @@ def ingest() -> None:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     facts = published.read_published() if paths.published_dir().exists() else None
+    try:
+        real = published_real.read_real_published() if published_real.real_dir().exists() else None
+    except published_real.PublishedFileError as exc:
+        click.echo(f"{exc}; nothing was written to data/processed", err=True)
+        raise SystemExit(1) from None
     version = store.write_store(
-        result.observations, result.harmonized, result.harmonization_log, result.files, facts
+        result.observations,
+        result.harmonized,
+        result.harmonization_log,
+        result.files,
+        facts,
+        real,
     )
     n_log = len(result.harmonization_log)
     click.echo(

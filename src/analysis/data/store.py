@@ -8,7 +8,11 @@
   :func:`analysis.data.ingest.harmonize_to_current_provinces`); analytics read this one;
 * ``harmonization_log`` - units left out of ``observations_34`` and why;
 * ``published``         - real published figures and ranks, as published, with their sources;
-* ``provinces``, ``crosswalk``, ``regions``, ``indicators``, ``targets`` - reference tables;
+* ``published_real``    - the real provincial series of ``data/raw/published/real`` (DTI, Index
+  766, population, procedures online), one row per unit, measure and period, values as written
+  (see :mod:`analysis.data.published_real`), described in ``published_measures``;
+* ``provinces``, ``crosswalk``, ``regions``, ``indicators``, ``targets``,
+  ``published_measures`` - reference tables;
 * ``inputs``            - every raw file read, with its checksum;
 * ``meta``              - the data version and when the store was built;
 * the view ``tidy``     - province, indicator, period, value, numerator, denominator, source,
@@ -38,7 +42,7 @@ from filelock import FileLock, Timeout
 
 from analysis import __version__, paths
 from analysis.files import atomic_path
-from analysis.reference import catalog, geography
+from analysis.reference import catalog, geography, measures
 from analysis.reference.periods import to_month
 
 SCHEMA_VERSION = "1"
@@ -120,6 +124,7 @@ def _reference_tables() -> dict[str, pd.DataFrame]:
         "regions": geography.regions(),
         "indicators": catalog.catalog_frame(),
         "targets": targets,
+        "published_measures": measures.measures_frame(),
     }
 
 
@@ -137,8 +142,13 @@ def write_store(
     log: pd.DataFrame,
     files: list[dict],
     published: pd.DataFrame | None = None,
+    published_real: pd.DataFrame | None = None,
 ) -> str:
-    """Write the database and Parquet files atomically; return the data version."""
+    """Write the database and Parquet files atomically; return the data version.
+
+    ``published`` and ``published_real`` are the tables of :mod:`analysis.data.published` and
+    :mod:`analysis.data.published_real`; either is left out when ``None``.
+    """
     version = compute_data_version(files)
     tables = {
         "observations": _observation_table(observations),
@@ -149,6 +159,8 @@ def write_store(
     }
     if published is not None:
         tables["published"] = published
+    if published_real is not None:
+        tables["published_real"] = published_real
     meta = pd.DataFrame(
         [
             {
@@ -240,7 +252,7 @@ def _build_database(db: Path, tables: dict[str, pd.DataFrame], parquet_dir: Path
                    denominator, source, is_synthetic, dataset, method
             FROM observations_34
         """)
-        for name in ("observations", "observations_34", "published"):
+        for name in ("observations", "observations_34", "published", "published_real"):
             if name in tables:
                 with atomic_path(parquet_dir / f"{name}.parquet") as out:
                     con.execute(f"COPY \"{name}\" TO '{out.as_posix()}' (FORMAT PARQUET)")
