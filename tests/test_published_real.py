@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from click.testing import CliRunner
 
-from analysis.data import published_real
+from analysis.cli import main
+from analysis.data import published_real, store
 from analysis.reference import measures
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,3 +195,50 @@ def test_the_store_holds_the_real_series_with_their_catalog(use_demo_store):
         ).fetchone()
     assert row == (0.8002, 1, 63, "published")
     assert names == ("Chỉ số chuyển đổi số cấp tỉnh (DTI)",)
+
+
+# --- published figures alone ------------------------------------------------------------------
+
+
+def _published_only(workspace: Path) -> None:
+    shutil.copytree(ROOT / "data" / "raw" / "published", workspace / "raw" / "published")
+
+
+def test_published_figures_alone_build_a_store_and_reports_say_what_is_missing(workspace):
+    _published_only(workspace)
+    built = CliRunner().invoke(main, ["ingest"])
+    assert built.exit_code == 0, built.output
+    assert "Traceback" not in built.output and "published figures (published_real)" in built.output
+    with store.connect() as con:
+        assert con.execute("SELECT count(*) FROM observations").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM inputs").fetchone() == (0,)
+        online = con.execute(
+            "SELECT value FROM published_real WHERE measure = 'dossiers_online_pct'"
+        ).fetchone()
+    assert online == (94.88,)
+    for args in (["list", "periods"], ["run", "--period", "2026-10"], ["run"]):
+        refused = CliRunner().invoke(main, args)
+        assert refused.exit_code == 1, (args, refused.output)
+        lines = refused.output.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in refused.output, (args, refused.output)
+        assert "no observations in the store" in lines[0]
+        assert "published figures only" in lines[0] and "data/raw/<YYYY-MM>/" in lines[0]
+
+
+def test_an_empty_store_says_it_holds_reference_tables_only(workspace):
+    built = CliRunner().invoke(main, ["ingest"])
+    assert built.exit_code == 0, built.output
+    refused = CliRunner().invoke(main, ["list", "periods"])
+    assert refused.exit_code == 1
+    assert "it holds reference tables only" in refused.output
+
+
+def test_a_changed_real_file_stops_ingest_before_anything_is_written(workspace):
+    _published_only(workspace)
+    path = workspace / "raw" / "published" / "real" / "admin_procedures_by_province_raw.csv"
+    path.write_text(path.read_text("utf-8-sig").replace(",288,", ",289,"), encoding="utf-8")
+    refused = CliRunner().invoke(main, ["ingest"])
+    assert refused.exit_code == 1
+    assert "admin_procedures_by_province_raw.csv, row 2:" in refused.output
+    assert "nothing was written" in refused.output
+    assert not (workspace / "processed" / "dx.duckdb").exists()

@@ -110,6 +110,7 @@ def ingest() -> None:
         f"data version {version}: {len(result.observations):,} observations from "
         f"{len(result.files)} file(s), {len(result.harmonized):,} on the 34-unit basis"
         + (f" ({n_log} unit-periods left out, see harmonization_log)" if n_log else "")
+        + (f", {len(real):,} published figures (published_real)" if real is not None else "")
         + f" -> {paths.build_database_path()}"
         + (
             f"; {len(survey.skipped)} file(s) or folder(s) skipped (see the log)"
@@ -213,6 +214,7 @@ def run(**options: Any) -> None:
     fmts = _choices(options["formats"], runner.FORMATS, "--to")
     lang_list = _choices(options["langs"], ("vi", "en"), "--lang")
     period = options["period"]
+    _require_observations()
     try:
         if period is None:
             rng = params.data_range(options["dataset"])
@@ -236,6 +238,18 @@ def run(**options: Any) -> None:
         click.echo(f"refused before any kernel started:\n{exc}", err=True)
         raise SystemExit(2) from None
     _report_run(summary)
+
+
+def _require_observations() -> None:
+    """Stop in one line (exit 1) when the store has no observations to report on."""
+    from analysis.data import store
+
+    try:
+        reason = store.missing_observations()
+    except store.StoreMissing:
+        return  # said by the command itself, with what to run
+    if reason:
+        raise click.ClickException(reason)
 
 
 def _choices(text: str, allowed: tuple[str, ...], hint: str) -> tuple[str, ...]:
@@ -304,6 +318,9 @@ def list_(what: str, lang: str) -> None:
         for nb in sorted(paths.notebooks_dir().glob("[0-9]*.ipynb")):
             click.echo(nb.stem)
     else:
+        reason = store.missing_observations()
+        if reason:
+            raise click.ClickException(reason)
         with store.connect() as con:
             rows = con.execute(
                 "SELECT dataset, min(period), max(period), count(*) FROM observations_34 "

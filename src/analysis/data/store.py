@@ -114,6 +114,12 @@ def _harmonized_table(h: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _input_columns() -> list[str]:
+    from analysis.data import ingest
+
+    return ingest.INPUT_COLUMNS
+
+
 def _reference_tables() -> dict[str, pd.DataFrame]:
     provinces = pd.concat([geography.provinces("63"), geography.provinces("34")], ignore_index=True)
     targets = catalog.targets_frame()
@@ -154,7 +160,9 @@ def write_store(
         "observations": _observation_table(observations),
         "observations_34": _harmonized_table(harmonized),
         "harmonization_log": log.astype({"period": str}) if not log.empty else log,
-        "inputs": pd.DataFrame(files),
+        # Named columns: with published figures only there is no file, and an empty frame
+        # without columns cannot become a table.
+        "inputs": pd.DataFrame(files, columns=_input_columns()),
         **_reference_tables(),
     }
     if published is not None:
@@ -306,6 +314,41 @@ def data_version(path: Path | None = None) -> str:
 def store_info(path: Path | None = None) -> dict:
     with connect(path=path) as con:
         return con.execute("SELECT * FROM meta").df().iloc[0].to_dict()
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows of ``table``, 0 when a store built by an older version lacks it."""
+    known = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+    ).fetchone()
+    if not known or not known[0]:
+        return 0
+    row = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # noqa: S608 - our names
+    return int(row[0]) if row else 0
+
+
+def missing_observations(path: Path | None = None) -> str | None:
+    """Why reports cannot be made from this store, in one line; ``None`` when they can.
+
+    A store built from published figures alone (``data/raw`` holding only ``reference/`` and
+    ``published/``) has no monthly observations: briefings need them, so the message says what
+    the store holds and what to add.
+    """
+    with connect(path=path) as con:
+        if _count(con, "observations_34"):
+            return None
+        real = _count(con, "published_real")
+        facts = _count(con, "published")
+    holds = (
+        f"published figures only ({real:,} rows in published_real, {facts:,} in published)"
+        if real or facts
+        else "reference tables only"
+    )
+    return (
+        f"no observations in the store {path or paths.database_path()}: it holds {holds}, and "
+        "reports need monthly observations: put your files in data/raw/<YYYY-MM>/ (or run "
+        "`python -m analysis demo` for the demo dataset), then run `python -m analysis ingest`"
+    )
 
 
 def default_dataset(con: duckdb.DuckDBPyConnection) -> str:
