@@ -51,8 +51,19 @@ def test_the_commune_crosswalk_is_not_shipped_here():
 
 
 @pytest.fixture(scope="module")
-def real() -> pd.DataFrame:
+def everything() -> pd.DataFrame:
     return published_real.read_real_published(REAL)
+
+
+@pytest.fixture(scope="module")
+def real(everything) -> pd.DataFrame:
+    """The published rows only."""
+    return everything[everything["status"] == published_real.PUBLISHED]
+
+
+@pytest.fixture(scope="module")
+def derived(everything) -> pd.DataFrame:
+    return everything[everything["status"] == published_real.DERIVED]
 
 
 def _one(real: pd.DataFrame, **where: object) -> pd.Series:
@@ -167,6 +178,40 @@ def test_a_file_without_a_reader_is_refused(tmp_path):
         published_real.read_real_published(tmp_path)
 
 
+def test_a_merged_unit_gets_the_population_weighted_mean_of_its_former_provinces(derived):
+    hung_yen = _one(derived, province="hung_yen", measure="dti_overall", year=2023)
+    # Hưng Yên 0.6855 (1,301.0 thousand people) and Thái Bình 0.6205 (1,882.3), DTI 2023:
+    # (0.6855 * 1301 + 0.6205 * 1882.3) / 3183.3 = 2059.80265 / 3183.3 = 0.6470652...
+    assert hung_yen["value"] == pytest.approx(0.6470652, abs=1e-7)
+    assert hung_yen["basis"] == "34" and hung_yen["status"] == "derived, not published"
+    assert pd.isna(hung_yen["rank"]) and hung_yen["value_text"] == ""
+    assert "Thái Bình 0.6205 x 1882.3" in hung_yen["note"]
+
+
+def test_a_unit_kept_whole_keeps_its_value_and_every_unit_year_is_derived(real, derived):
+    kept = _one(derived, province="nghe_an", measure="dti_digital_society", year=2022)
+    assert (
+        kept["value"]
+        == _one(real, province="nghe_an", measure="dti_digital_society", year=2022)["value"]
+    )
+    assert derived.groupby(["measure", "year"])["province_code"].nunique().eq(34).all()
+    assert set(derived["measure"]) == {m for m in measures.measures() if m.startswith("dti_")}
+
+
+def test_a_former_province_without_a_population_leaves_its_unit_out(real):
+    from analysis.data import across_merger
+
+    no_thai_binh = real[
+        ~(
+            (real["measure"] == "population_thousands")
+            & (real["geography_as_published"] == "Thái Bình")
+        )
+    ]
+    out = across_merger.carry_to_34(no_thai_binh)
+    assert "hung_yen" not in set(out["province"])
+    assert out.groupby(["measure", "year"])["province_code"].nunique().eq(33).all()
+
+
 def test_catalog_of_published_measures(real):
     known = measures.measures()
     assert set(real["measure"]) <= set(known)
@@ -176,6 +221,8 @@ def test_catalog_of_published_measures(real):
     maxima = {m: known[f"index766_{m}"].max_points for m in ("total", "transparency", "timeliness")}
     assert maxima == {"total": 100, "transparency": 18, "timeliness": 20}
     assert known["index766_total"].frequency == ("annual", "year_to_date")
+    assert known["dti_overall"].across_merger == "population_weighted_mean"
+    assert known["index766_total"].across_merger is None
     for m in known.values():
         assert m.name_vi and m.name_en and m.unit_vi and m.unit_en and m.source
         in_table = real[real["measure"] == m.id]["value"]
@@ -187,8 +234,8 @@ def test_the_store_holds_the_real_series_with_their_catalog(use_demo_store):
 
     with store.connect() as con:
         row = con.execute(
-            "SELECT value, rank, rank_of, status FROM published_real "
-            "WHERE measure = 'dti_overall' AND province = 'da_nang' AND year = 2022"
+            "SELECT value, rank, rank_of, status FROM published_real WHERE measure = "
+            "'dti_overall' AND province = 'da_nang' AND year = 2022 AND basis = '63'"
         ).fetchone()
         names = con.execute(
             "SELECT name_vi FROM published_measures WHERE measure = 'dti_overall'"

@@ -412,8 +412,11 @@ def real_dir() -> Path:
     return paths.published_dir() / "real"
 
 
-def read_real_published(folder: Path | None = None) -> pd.DataFrame:
+def read_real_published(folder: Path | None = None, derived: bool = True) -> pd.DataFrame:
     """Every real published file under ``folder`` (default ``data/raw/published/real``).
+
+    With ``derived``, the rows carried onto the 34 units follow the published ones
+    (:mod:`analysis.data.across_merger`, status "derived, not published").
 
     Raises
     ------
@@ -433,6 +436,11 @@ def read_real_published(folder: Path | None = None) -> pd.DataFrame:
         reader = READERS[path.name]
         if reader is not None:
             rows += reader(path)
+    if derived and rows:
+        # Imported here: the rule reads this module's columns and statuses.
+        from analysis.data.across_merger import carry_to_34
+
+        rows += carry_to_34(pd.DataFrame(rows, columns=COLUMNS)).to_dict("records")
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("row", "year", "rank", "rank_of"):
         frame[col] = frame[col].astype("Int64")

@@ -22,6 +22,7 @@ Role = Literal["kpi", "weight", "context"]
 ROLES = ("kpi", "weight", "context")
 FREQUENCIES = ("annual", "year_to_date")
 BASES = ("63", "34", "national")
+ACROSS_MERGER = ("population_weighted_mean",)
 
 
 class MeasureError(ValueError):
@@ -44,6 +45,8 @@ class Measure:
     direction: str | None = None
     max_points: float | None = None
     note: str | None = None
+    across_merger: str | None = None
+    """How figures of the 63 former provinces are carried onto the 34 units (``None``: not)."""
 
     def name(self, lang: str = "vi") -> str:
         return self.name_en if lang == "en" else self.name_vi
@@ -69,6 +72,9 @@ def _parse(entry: dict, path: str) -> Measure:
         "lower_is_better",
     ):
         raise MeasureError(f"{where}: a KPI needs direction higher_is_better or lower_is_better")
+    rule = entry.get("across_merger")
+    if rule is not None and rule not in ACROSS_MERGER:
+        raise MeasureError(f"{where}: across_merger {rule!r} is not one of {ACROSS_MERGER}")
     lo, hi = (float(b) for b in entry["bounds"])
     top = entry.get("max_points")
     return Measure(
@@ -86,6 +92,7 @@ def _parse(entry: dict, path: str) -> Measure:
         direction=entry.get("direction"),
         max_points=float(top) if top is not None else None,
         note=entry.get("note"),
+        across_merger=rule,
     )
 
 
@@ -137,6 +144,7 @@ def measures_frame() -> pd.DataFrame:
                 "years": m.years,
                 "source": m.source,
                 "note": m.note,
+                "across_merger": m.across_merger,
             }
             for m in measures().values()
         ]
