@@ -38,7 +38,7 @@ def demo_store(tmp_path_factory):
 
     Returns the data folder; tests that use it set ``VNDX_DATA_DIR`` to it.
     """
-    from analysis.data import demo, ingest, published, store
+    from analysis.data import demo, ingest, published, published_real, store
 
     data = tmp_path_factory.mktemp("demo") / "data"
     (data / "raw").mkdir(parents=True)
@@ -48,8 +48,14 @@ def demo_store(tmp_path_factory):
         demo.write_demo(out_dir=data / "raw" / "demo", until=DEMO_UNTIL)
         result = ingest.ingest()
         facts = published.read_published(ROOT / "data" / "raw" / "published")
+        real = published_real.read_real_published(ROOT / "data" / "raw" / "published" / "real")
         store.write_store(
-            result.observations, result.harmonized, result.harmonization_log, result.files, facts
+            result.observations,
+            result.harmonized,
+            result.harmonization_log,
+            result.files,
+            facts,
+            real,
         )
     finally:
         if old is None:

@@ -55,6 +55,10 @@ def test_codes_are_keyed_by_basis():
         ("Khánh Hoà", "khanh_hoa"),
         ("Khanh Hoa", "khanh_hoa"),
         ("Hà Nội", "ha_noi"),
+        ("UBND tỉnh Khánh Hòa", "khanh_hoa"),
+        ("UBND Thành phố Huế", "hue"),
+        ("UBND thành phố Quảng Ninh", "quang_ninh"),
+        ("Ủy ban nhân dân Thành phố Hà Nội", "ha_noi"),
     ],
 )
 def test_match_current_units(query, codename):

@@ -76,7 +76,7 @@ def ingest() -> None:
     """Validate every file in data/raw and rebuild data/processed (atomically)."""
     from analysis import paths
     from analysis.data import ingest as ingest_mod
-    from analysis.data import published, store
+    from analysis.data import published, published_real, store
 
     survey = ingest_mod.survey_inputs()
     log.info("ingest: %d input file(s) under %s", len(survey.read), paths.raw_dir())
@@ -92,14 +92,25 @@ def ingest() -> None:
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     facts = published.read_published() if paths.published_dir().exists() else None
+    try:
+        real = published_real.read_real_published() if published_real.real_dir().exists() else None
+    except published_real.PublishedFileError as exc:
+        click.echo(f"{exc}; nothing was written to data/processed", err=True)
+        raise SystemExit(1) from None
     version = store.write_store(
-        result.observations, result.harmonized, result.harmonization_log, result.files, facts
+        result.observations,
+        result.harmonized,
+        result.harmonization_log,
+        result.files,
+        facts,
+        real,
     )
     n_log = len(result.harmonization_log)
     click.echo(
         f"data version {version}: {len(result.observations):,} observations from "
         f"{len(result.files)} file(s), {len(result.harmonized):,} on the 34-unit basis"
         + (f" ({n_log} unit-periods left out, see harmonization_log)" if n_log else "")
+        + (f", {len(real):,} published figures (published_real)" if real is not None else "")
         + f" -> {paths.build_database_path()}"
         + (
             f"; {len(survey.skipped)} file(s) or folder(s) skipped (see the log)"
@@ -203,6 +214,7 @@ def run(**options: Any) -> None:
     fmts = _choices(options["formats"], runner.FORMATS, "--to")
     lang_list = _choices(options["langs"], ("vi", "en"), "--lang")
     period = options["period"]
+    _require_observations()
     try:
         if period is None:
             rng = params.data_range(options["dataset"])
@@ -226,6 +238,18 @@ def run(**options: Any) -> None:
         click.echo(f"refused before any kernel started:\n{exc}", err=True)
         raise SystemExit(2) from None
     _report_run(summary)
+
+
+def _require_observations() -> None:
+    """Stop in one line (exit 1) when the store has no observations to report on."""
+    from analysis.data import store
+
+    try:
+        reason = store.missing_observations()
+    except store.StoreMissing:
+        return  # said by the command itself, with what to run
+    if reason:
+        raise click.ClickException(reason)
 
 
 def _choices(text: str, allowed: tuple[str, ...], hint: str) -> tuple[str, ...]:
@@ -294,6 +318,9 @@ def list_(what: str, lang: str) -> None:
         for nb in sorted(paths.notebooks_dir().glob("[0-9]*.ipynb")):
             click.echo(nb.stem)
     else:
+        reason = store.missing_observations()
+        if reason:
+            raise click.ClickException(reason)
         with store.connect() as con:
             rows = con.execute(
                 "SELECT dataset, min(period), max(period), count(*) FROM observations_34 "

@@ -8,7 +8,11 @@
   :func:`analysis.data.ingest.harmonize_to_current_provinces`); analytics read this one;
 * ``harmonization_log`` - units left out of ``observations_34`` and why;
 * ``published``         - real published figures and ranks, as published, with their sources;
-* ``provinces``, ``crosswalk``, ``regions``, ``indicators``, ``targets`` - reference tables;
+* ``published_real``    - the real provincial series of ``data/raw/published/real`` (DTI, Index
+  766, population, procedures online), one row per unit, measure and period, values as written
+  (see :mod:`analysis.data.published_real`), described in ``published_measures``;
+* ``provinces``, ``crosswalk``, ``regions``, ``indicators``, ``targets``,
+  ``published_measures`` - reference tables;
 * ``inputs``            - every raw file read, with its checksum;
 * ``meta``              - the data version and when the store was built;
 * the view ``tidy``     - province, indicator, period, value, numerator, denominator, source,
@@ -38,7 +42,7 @@ from filelock import FileLock, Timeout
 
 from analysis import __version__, paths
 from analysis.files import atomic_path
-from analysis.reference import catalog, geography
+from analysis.reference import catalog, geography, measures
 from analysis.reference.periods import to_month
 
 SCHEMA_VERSION = "1"
@@ -110,6 +114,12 @@ def _harmonized_table(h: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _input_columns() -> list[str]:
+    from analysis.data import ingest
+
+    return ingest.INPUT_COLUMNS
+
+
 def _reference_tables() -> dict[str, pd.DataFrame]:
     provinces = pd.concat([geography.provinces("63"), geography.provinces("34")], ignore_index=True)
     targets = catalog.targets_frame()
@@ -120,6 +130,7 @@ def _reference_tables() -> dict[str, pd.DataFrame]:
         "regions": geography.regions(),
         "indicators": catalog.catalog_frame(),
         "targets": targets,
+        "published_measures": measures.measures_frame(),
     }
 
 
@@ -137,18 +148,27 @@ def write_store(
     log: pd.DataFrame,
     files: list[dict],
     published: pd.DataFrame | None = None,
+    published_real: pd.DataFrame | None = None,
 ) -> str:
-    """Write the database and Parquet files atomically; return the data version."""
+    """Write the database and Parquet files atomically; return the data version.
+
+    ``published`` and ``published_real`` are the tables of :mod:`analysis.data.published` and
+    :mod:`analysis.data.published_real`; either is left out when ``None``.
+    """
     version = compute_data_version(files)
     tables = {
         "observations": _observation_table(observations),
         "observations_34": _harmonized_table(harmonized),
         "harmonization_log": log.astype({"period": str}) if not log.empty else log,
-        "inputs": pd.DataFrame(files),
+        # Named columns: with published figures only there is no file, and an empty frame
+        # without columns cannot become a table.
+        "inputs": pd.DataFrame(files, columns=_input_columns()),
         **_reference_tables(),
     }
     if published is not None:
         tables["published"] = published
+    if published_real is not None:
+        tables["published_real"] = published_real
     meta = pd.DataFrame(
         [
             {
@@ -240,7 +260,7 @@ def _build_database(db: Path, tables: dict[str, pd.DataFrame], parquet_dir: Path
                    denominator, source, is_synthetic, dataset, method
             FROM observations_34
         """)
-        for name in ("observations", "observations_34", "published"):
+        for name in ("observations", "observations_34", "published", "published_real"):
             if name in tables:
                 with atomic_path(parquet_dir / f"{name}.parquet") as out:
                     con.execute(f"COPY \"{name}\" TO '{out.as_posix()}' (FORMAT PARQUET)")
@@ -294,6 +314,41 @@ def data_version(path: Path | None = None) -> str:
 def store_info(path: Path | None = None) -> dict:
     with connect(path=path) as con:
         return con.execute("SELECT * FROM meta").df().iloc[0].to_dict()
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows of ``table``, 0 when a store built by an older version lacks it."""
+    known = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+    ).fetchone()
+    if not known or not known[0]:
+        return 0
+    row = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # noqa: S608 - our names
+    return int(row[0]) if row else 0
+
+
+def missing_observations(path: Path | None = None) -> str | None:
+    """Why reports cannot be made from this store, in one line; ``None`` when they can.
+
+    A store built from published figures alone (``data/raw`` holding only ``reference/`` and
+    ``published/``) has no monthly observations: briefings need them, so the message says what
+    the store holds and what to add.
+    """
+    with connect(path=path) as con:
+        if _count(con, "observations_34"):
+            return None
+        real = _count(con, "published_real")
+        facts = _count(con, "published")
+    holds = (
+        f"published figures only ({real:,} rows in published_real, {facts:,} in published)"
+        if real or facts
+        else "reference tables only"
+    )
+    return (
+        f"no observations in the store {path or paths.database_path()}: it holds {holds}, and "
+        "reports need monthly observations: put your files in data/raw/<YYYY-MM>/ (or run "
+        "`python -m analysis demo` for the demo dataset), then run `python -m analysis ingest`"
+    )
 
 
 def default_dataset(con: duckdb.DuckDBPyConnection) -> str:

@@ -57,9 +57,16 @@ def _codename(name: str) -> str:
 
 
 _PREFIXES = ("thanh pho truc thuoc trung uong", "thanh pho", "tinh", "tp.", "tp ", "t.p.")
+# Portals name a province by its people's committee ("UBND tỉnh Khánh Hòa", "UBND Thành phố
+# Huế", the Index 766 tables); the committee's name is the province's name after the prefix.
+_COMMITTEE = ("uy ban nhan dan ", "ubnd ")
 
 
 def _strip_prefix(folded: str) -> str:
+    for committee in _COMMITTEE:
+        if folded.startswith(committee):
+            folded = folded[len(committee) :].strip()
+            break
     for prefix in _PREFIXES:
         if folded.startswith(prefix):
             return folded[len(prefix) :].strip(" .")

@@ -70,6 +70,7 @@ from analysis.data.ingest.validate import (
 __all__ = [
     "FIRST_YEAR",
     "HARMONIZED_COLUMNS",
+    "INPUT_COLUMNS",
     "LONG_COLUMNS",
     "MISSING_TOKENS",
     "NORMALIZED_COLUMNS",
@@ -101,6 +102,10 @@ __all__ = [
     "today",
     "validate_observations",
 ]
+
+
+# One row per file read (the store's ``inputs`` table), also when no file was read.
+INPUT_COLUMNS = ["file", "dataset", "sha256", "rows", "synthetic", "source", "revises"]
 
 
 @dataclass

@@ -104,7 +104,7 @@ class Survey:
 
 _SKIPPED_FOLDERS = {
     "reference": "reference tables, maintained with the code",
-    "published": "published figures, read by `analysis.data.published`",
+    "published": "published figures, read by `analysis.data.published` and `published_real`",
 }
 
 
