@@ -177,3 +177,15 @@ def test_the_store_is_readable_by_the_group(workspace):
     for f in (processed / "parquet").iterdir():
         assert stat.S_IMODE(f.stat().st_mode) == 0o640, f
     assert stat.S_IMODE((processed / "dx.duckdb").stat().st_mode) == 0o640
+
+
+def test_a_corrected_published_file_is_a_new_data_version(workspace):
+    published = workspace / "raw" / "published" / "real"
+    published.mkdir(parents=True)
+    figure = published / "dti.csv"
+    figure.write_text("province,year,dti\nĐà Nẵng,2022,0.8002\n", encoding="utf-8")
+    files = [{"file": "data/raw/2026-10/a.csv", "sha256": "0" * 64}]
+    before = store.compute_data_version(files)
+    assert store.compute_data_version(files) == before  # stable
+    figure.write_text("province,year,dti\nĐà Nẵng,2022,0.8003\n", encoding="utf-8")
+    assert store.compute_data_version(files) != before

@@ -49,13 +49,20 @@ SCHEMA_VERSION = "1"
 
 
 def compute_data_version(files: list[dict]) -> str:
-    """A short, stable hash of the inputs (file names and checksums) and reference tables."""
+    """A short, stable hash of the inputs (file names and checksums), the reference tables and
+    the published figures."""
     h = hashlib.sha256(f"schema:{SCHEMA_VERSION}".encode())
     for f in sorted(files, key=lambda f: f["file"]):
         h.update(f"{Path(f['file']).as_posix()}:{f['sha256']}\n".encode())
     for ref in sorted(paths.reference_dir().glob("*")):
         if ref.is_file():
             h.update(ref.name.encode() + hashlib.sha256(ref.read_bytes()).digest())
+    # Published figures are stored too: a corrected published file is a new data version.
+    published = paths.published_dir()
+    for pub in sorted(published.rglob("*")) if published.is_dir() else []:
+        if pub.is_file():
+            name = pub.relative_to(published).as_posix()
+            h.update(b"published/" + name.encode() + hashlib.sha256(pub.read_bytes()).digest())
     return h.hexdigest()[:12]
 
 
