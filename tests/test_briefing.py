@@ -368,4 +368,4 @@ def test_dataset_parameter_is_named_in_the_page_language(lang, expected):
 def test_one_period_is_said_in_good_english(one_month):
     rows = {row.indicator: row for row in briefing.status_rows(one_month, "nghe_an", "en")}
     fibre = rows[catalog.get(FIBRE).short("en")]
-    assert "only one period so far" in fibre.note and "1 periods" not in fibre.note
+    assert "only 1 period so far" in fibre.note and "1 periods" not in fibre.note
