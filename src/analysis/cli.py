@@ -266,6 +266,17 @@ def _report_run(summary: Any) -> None:
         raise SystemExit(1)
 
 
+@main.command()
+@click.option("--period", required=True, help="Month YYYY-MM.")
+def index(period: str) -> None:
+    """Rebuild reports/<period>/index.html and reports/index.html (every run also does)."""
+    from analysis.running import params
+    from analysis.running.delivery import index as index_mod
+
+    written = index_mod.build_indexes(params.canonical_period(period))
+    click.echo("wrote " + ", ".join(str(p) for p in written if p.suffix == ".html"))
+
+
 @main.command("list")
 @click.argument(
     "what",
