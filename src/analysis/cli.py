@@ -277,6 +277,22 @@ def index(period: str) -> None:
     click.echo("wrote " + ", ".join(str(p) for p in written if p.suffix == ".html"))
 
 
+@main.command()
+@click.option("--period", required=True, help="Month YYYY-MM.")
+def bundle(period: str) -> None:
+    """Zip each unit's reports and all PDFs for the national office, with SHA256SUMS."""
+    from analysis.running import params
+    from analysis.running.delivery import bundle as bundle_mod
+    from analysis.running.delivery.outputs import NoReports
+
+    try:
+        made = bundle_mod.build_bundles(params.canonical_period(period))
+    except NoReports as exc:
+        click.echo(f"bundle: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{len(made.zips)} bundle(s) and {made.sums.name} -> {made.folder}")
+
+
 @main.command("list")
 @click.argument(
     "what",

@@ -93,3 +93,20 @@ def resolve_unit(text: str) -> str:
     if fold(str(text)) in ("national", "ca nuoc", "quoc gia", "toan quoc"):
         return NATIONAL
     return geography.match_province(text).codename
+
+
+def is_synthetic(period: str) -> bool:
+    """Whether the period's reports were made from synthetic data.
+
+    Read from the index's summary (``index.json``, written from the figures themselves) when it
+    describes the manifest's data version; else from the dataset's name (``demo``).
+    """
+    import json
+
+    manifest = read_manifest(period)
+    summary = paths.reports_dir() / period / "index.json"
+    if summary.exists():
+        facts = json.loads(summary.read_text(encoding="utf-8"))
+        if facts.get("data_version") == manifest.get("data_version"):
+            return bool(facts.get("synthetic"))
+    return manifest.get("dataset") == "demo"
