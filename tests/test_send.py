@@ -142,6 +142,9 @@ def test_messages_arrive_retries_recover_and_a_rejection_does_not_stop_the_rest(
     assert "0 message(s) sent" in again.output and "2 already sent" in again.output
     assert len(server.messages) == 2  # nothing delivered twice
 
+    nobody = _send("--recipients", str(recipients_file), "--province", "Cao Bằng")
+    assert nobody.exit_code == 1 and f"cao_bang: no recipient in {recipients_file}" in nobody.output
+
 
 def test_a_second_run_after_a_transient_failure_sends_only_what_is_missing(
     reports_copy, recipients_file, smtp

@@ -164,11 +164,15 @@ def _record(period: str, r: Recipient, msg: EmailMessage, attempt: mailer.Attemp
     }
 
 
-def _chosen(recipients: list[Recipient], provinces: Sequence[str] | None) -> list[Recipient]:
+def _chosen(
+    recipients: list[Recipient], provinces: Sequence[str] | None
+) -> tuple[list[Recipient], list[str]]:
+    """The recipients of the units asked for, and the units asked for that have none."""
     if not provinces:
-        return recipients
+        return recipients, []
     wanted = {resolve_unit(p) for p in provinces}
-    return [r for r in recipients if r.unit in wanted]
+    chosen = [r for r in recipients if r.unit in wanted]
+    return chosen, sorted(wanted - {r.unit for r in chosen})
 
 
 def _one(period: str, r: Recipient, pdf: Output, options: dict, report: SendReport) -> None:
@@ -215,7 +219,8 @@ def send_period(
     :class:`~analysis.running.delivery.mailer.SettingsError` before anything is sent.
     """
     made = require_outputs(period)
-    recipients = _chosen(load_recipients(recipients_file or default_recipients_path()), provinces)
+    file = recipients_file or default_recipients_path()
+    recipients, unlisted = _chosen(load_recipients(file), provinces)
     if settings is None and not dry_run:
         settings = mailer.settings_from_env()
     elif settings is None:
@@ -223,7 +228,7 @@ def send_period(
             settings = mailer.settings_from_env()
         except mailer.SettingsError:
             settings = None
-    report = SendReport()
+    report = SendReport(problems=[f"{unit}: no recipient in {file}" for unit in unlisted])
     log_path = send_log_path(period)
     with FileLock(str(log_path) + ".lock", timeout=600):
         options = {
