@@ -69,3 +69,36 @@ def demo_store(tmp_path_factory):
 def use_demo_store(demo_store, monkeypatch):
     monkeypatch.setenv("VNDX_DATA_DIR", str(demo_store))
     return demo_store
+
+
+@pytest.fixture(scope="session")
+def small_run(demo_store, tmp_path_factory):
+    """Reports of 2026-10 for two provinces (Nghệ An, Hà Tĩnh) and the national overview.
+
+    Made once per session from the demo store (HTML and PDF); tests copy the folder before
+    writing into it (see :func:`reports_copy`).
+    """
+    from analysis.running import runner
+
+    reports = tmp_path_factory.mktemp("small_run") / "reports"
+    saved = {k: os.environ.get(k) for k in ("VNDX_DATA_DIR", "VNDX_REPORTS_DIR")}
+    os.environ.update(VNDX_DATA_DIR=str(demo_store), VNDX_REPORTS_DIR=str(reports))
+    try:
+        summary = runner.run(DEMO_UNTIL, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False)
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.update({key: value})
+    assert summary.ok, summary.failed
+    return reports
+
+
+@pytest.fixture
+def reports_copy(small_run, demo_store, tmp_path, monkeypatch):
+    """A private copy of :func:`small_run`'s reports, used as the reports folder."""
+    import shutil
+
+    reports = tmp_path / "reports"
+    shutil.copytree(small_run, reports)
+    monkeypatch.setenv("VNDX_DATA_DIR", str(demo_store))
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(reports))
+    return reports

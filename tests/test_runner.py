@@ -183,6 +183,9 @@ def test_outputs_of_two_datasets_never_share_a_folder(run_data, tmp_path, monkey
     out = reports / PERIOD
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "ha_tinh",
+        "index.en.html",  # the period's index pages, rebuilt by the run
+        "index.html",
+        "index.json",
         "manifest.json",
         "manifest.json.lock",
         "nghe_an",
@@ -256,7 +259,7 @@ def test_a_job_past_its_time_limit_fails_like_any_other(env):
         )
     finally:
         os.umask(old_mask)
-    assert [p.name for p in env.iterdir()] == [PERIOD]
+    assert sorted(p.name for p in env.iterdir()) == [PERIOD, "index.en.html", "index.html"]
     assert len(summary.failed) == 2
     for failed in summary.failed:
         assert "time limit of 1 s exceeded" in failed["error"]

@@ -290,6 +290,85 @@ def _report_run(summary: Any) -> None:
         raise SystemExit(1)
 
 
+@main.command()
+@click.option("--period", required=True, help="Month YYYY-MM.")
+def index(period: str) -> None:
+    """Rebuild reports/<period>/index.html and reports/index.html (every run also does)."""
+    from analysis.running import params
+    from analysis.running.delivery import index as index_mod
+
+    written = index_mod.build_indexes(params.canonical_period(period))
+    click.echo("wrote " + ", ".join(str(p) for p in written if p.suffix == ".html"))
+
+
+@main.command()
+@click.option("--period", required=True, help="Month YYYY-MM.")
+def bundle(period: str) -> None:
+    """Zip each unit's reports and all PDFs for the national office, with SHA256SUMS."""
+    from analysis.running import params
+    from analysis.running.delivery import bundle as bundle_mod
+    from analysis.running.delivery.outputs import NoReports
+
+    try:
+        made = bundle_mod.build_bundles(params.canonical_period(period))
+    except NoReports as exc:
+        click.echo(f"bundle: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{len(made.zips)} bundle(s) and {made.sums.name} -> {made.folder}")
+
+
+@main.command()
+@click.option("--period", required=True, help="Month YYYY-MM.")
+@click.option(
+    "--province", "provinces", multiple=True, help="Only this unit's recipients; repeatable."
+)
+@click.option("--dry-run", is_flag=True, help="Write .eml files to reports/<period>/outbox/.")
+@click.option(
+    "--recipients",
+    type=click.Path(path_type=Path),
+    help="Recipients YAML file (default data/recipients.yml).",
+)
+@click.option("--resend-changed", is_flag=True, help="Re-send where the data version changed.")
+def send(**options: Any) -> None:
+    """E-mail each unit's PDF to its recipients (SMTP settings from VNDX_SMTP_* variables)."""
+    from analysis.reference.geography import UnknownProvince
+    from analysis.running import params
+    from analysis.running.delivery import mailer, recipients
+    from analysis.running.delivery import send as send_mod
+    from analysis.running.delivery.outputs import NoReports
+
+    try:
+        report = send_mod.send_period(
+            params.canonical_period(options["period"]),
+            options["provinces"] or None,
+            options["recipients"],
+            dry_run=options["dry_run"],
+            resend_changed=options["resend_changed"],
+        )
+    except (NoReports, recipients.RecipientsError, mailer.SettingsError, UnknownProvince) as exc:
+        click.echo(f"send: {exc}", err=True)
+        raise SystemExit(1) from None
+    _report_send(report, options["dry_run"])
+
+
+def _report_send(report: Any, dry_run: bool) -> None:
+    """One line per message not sent, then the counts; exit 1 unless all asked was sent."""
+    for line in report.changed + report.problems:
+        click.echo(line, err=True)
+    if dry_run:
+        folder = report.written[0].parent if report.written else "-"
+        click.echo(f"dry run: {len(report.written)} message(s) written to {folder}, none sent")
+    else:
+        click.echo(f"{len(report.sent)} message(s) sent")
+    click.echo(
+        f"{len(report.already)} already sent with this data version, "
+        f"{len(report.changed)} sent with another data version, "
+        f"{len(report.problems)} not sent"
+    )
+    if not report.ok:
+        raise SystemExit(1)
+
+
 @main.command("list")
 @click.argument(
     "what",

@@ -200,7 +200,24 @@ def run(
         }
         coverage.prepare_folder(period, dataset, version, no_data)
         results = _run_planned(period, planned, version, dataset, options)
+        _rebuild_indexes(period)
     return RunSummary(period, version, results, dataset, no_data)
+
+
+def _rebuild_indexes(period: str) -> None:
+    """The period's index pages and the overview, from the manifest just written.
+
+    Inside the run's pinned snapshot, so the pages count targets of the reports' data version.
+    A failure is logged, not raised: the reports themselves are made and recorded.
+    """
+    from analysis.running.delivery import index
+
+    try:
+        written = index.build_indexes(period)
+    except Exception as exc:  # the pages are a convenience; never lose a run's result for them
+        log.error("index pages for %s not rebuilt: %s: %s", period, type(exc).__name__, exc)
+        return
+    log.info("index pages: %s", ", ".join(str(p) for p in written if p.suffix == ".html"))
 
 
 def _resolve_dataset(dataset: str | None) -> str:

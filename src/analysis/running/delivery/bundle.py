@@ -1,0 +1,130 @@
+"""Zip files to hand out: one per unit, one for the national office, and their checksums.
+
+``python -m analysis bundle --period 2026-10`` writes to ``reports/<period>/bundles/``:
+
+- ``<unit>.zip`` for every province with a briefing: its PDF and HTML (every language made)
+  and a short Vietnamese cover note (unit, period, data version, what is inside);
+- ``national.zip`` for the national office: every unit's PDF and the national overview;
+- ``SHA256SUMS``, in the format ``sha256sum -c`` reads.
+
+Zips are deterministic (fixed timestamps and modes, sorted entries): the same reports give the
+same bytes, so an unchanged bundle keeps its checksum. Each file is written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis import paths
+from analysis.files import write_atomic
+from analysis.reporting import i18n
+from analysis.running.delivery.outputs import (
+    NATIONAL,
+    Output,
+    is_synthetic,
+    main_notebook,
+    require_outputs,
+    unit_name,
+)
+from analysis.running.manifest import read_manifest
+
+FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+"""Every entry's timestamp: the bytes depend on the reports only, not on when they were made."""
+COVER_NOTE = "ghi-chu.txt"
+NATIONAL_BUNDLE = "national.zip"
+SUMS = "SHA256SUMS"
+BUNDLED_FORMATS = ("pdf", "html")
+
+
+@dataclass
+class Bundles:
+    """What :func:`build_bundles` wrote."""
+
+    folder: Path
+    zips: list[Path]
+    sums: Path
+
+
+def bundles_dir(period: str) -> Path:
+    return paths.reports_dir() / period / "bundles"
+
+
+def deterministic_zip(members: dict[str, bytes]) -> bytes:
+    """A zip of ``members`` (name -> bytes) that depends on nothing else: sorted names, fixed
+    timestamps, fixed mode, deflated."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3  # Unix, whatever the platform that packs it
+            zf.writestr(info, members[name], compresslevel=9)
+    return buffer.getvalue()
+
+
+def cover_note(
+    unit_label: str, period: str, version: str, contents: list[str], synthetic: bool = False
+) -> str:
+    """The cover note (Vietnamese): unit, period, data version and the files inside."""
+    lines = [
+        i18n.t("delivery.cover_title", "vi"),
+        *([i18n.t("notice.synthetic", "vi")] if synthetic else []),
+        "",
+        i18n.t("delivery.cover_unit", "vi", unit=unit_label),
+        i18n.t("delivery.cover_period", "vi", period=i18n.fmt_period(period, "vi")),
+        i18n.t("delivery.cover_version", "vi", version=version),
+        "",
+        i18n.t("delivery.cover_contents", "vi"),
+        *(f"- {name}" for name in sorted(contents)),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _members(files: list[Output], prefix: bool) -> dict[str, bytes]:
+    """The files' bytes under their own names (``<unit>/<name>`` when ``prefix``)."""
+    out = {}
+    for o in files:
+        name = f"{o.unit}/{o.path.name}" if prefix else o.path.name
+        out[name] = o.path.read_bytes()
+    return out
+
+
+def _with_note(members: dict[str, bytes], label: str, period: str, version: str) -> bytes:
+    note = cover_note(label, period, version, list(members), is_synthetic(period))
+    return deterministic_zip({**members, COVER_NOTE: note.encode("utf-8")})
+
+
+def build_bundles(period: str) -> Bundles:
+    """Write the period's bundles and their ``SHA256SUMS``; see the module docstring.
+
+    Raises :class:`~analysis.running.delivery.outputs.NoReports` when the period has none.
+    """
+    made = [
+        o
+        for o in require_outputs(period)
+        if o.format in BUNDLED_FORMATS and o.notebook == main_notebook(o.unit)
+    ]
+    version = read_manifest(period).get("data_version") or ""
+    folder = bundles_dir(period)
+    zips: dict[str, bytes] = {}
+    units = sorted({o.unit for o in made} - {NATIONAL})
+    for unit in units:
+        members = _members([o for o in made if o.unit == unit], prefix=False)
+        zips[f"{unit}.zip"] = _with_note(members, unit_name(unit), period, version)
+    pdfs = [o for o in made if o.format == "pdf"]
+    if pdfs:
+        office = i18n.t("delivery.cover_national", "vi")
+        zips[NATIONAL_BUNDLE] = _with_note(_members(pdfs, prefix=True), office, period, version)
+    written = [write_atomic(folder / name, data) for name, data in sorted(zips.items())]
+    for stale in folder.glob("*.zip"):
+        if stale.name not in zips:  # a unit whose reports are gone keeps no old bundle
+            stale.unlink()
+    sums = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(zips.items())
+    )
+    return Bundles(folder, written, write_atomic(folder / SUMS, sums))

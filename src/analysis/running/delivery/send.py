@@ -1,0 +1,246 @@
+"""E-mailing each unit's PDF briefing to its readers, once per data version.
+
+``python -m analysis send --period 2026-10`` sends one message per recipient of
+``data/recipients.yml`` (:mod:`.recipients`): subject and body in the recipient's language
+(``messages.yml``), the unit's PDF in that language when it was made (else the Vietnamese one)
+attached. Every message sent or given up is a JSON line of ``reports/<period>/send-log.jsonl``
+(message id, recipient, period, unit, data version, time, outcome), and the log decides what
+is left to do:
+
+- the same (period, unit, recipient, data version) is never sent twice, so a second run after
+  a partial failure sends only what is missing;
+- a recipient who got another data version is reported ("sent version X, current version Y")
+  and sent the current one only with ``resend_changed``;
+- a transient failure is retried (:mod:`.mailer`), a permanent one reported, and the others
+  go on.
+
+``dry_run`` writes each message to ``reports/<period>/outbox/`` as an ``.eml`` file instead.
+Two sends of one period at once are serialized by a lock on the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+
+from filelock import FileLock
+
+from analysis import paths
+from analysis.files import write_atomic
+from analysis.reporting import i18n
+from analysis.running.delivery import mailer
+from analysis.running.delivery.outputs import (
+    Output,
+    is_synthetic,
+    main_notebook,
+    require_outputs,
+    resolve_unit,
+    unit_name,
+)
+from analysis.running.delivery.recipients import Recipient, load_recipients
+
+DRY_RUN_SENDER = "vn-dx@localhost"
+"""The From of ``.eml`` files written without SMTP settings."""
+
+
+def send_log_path(period: str) -> Path:
+    return paths.reports_dir() / period / "send-log.jsonl"
+
+
+def outbox_dir(period: str) -> Path:
+    return paths.reports_dir() / period / "outbox"
+
+
+def default_recipients_path() -> Path:
+    return paths.data_dir() / "recipients.yml"
+
+
+@dataclass
+class SendReport:
+    """What a send did; each list holds one line per message."""
+
+    sent: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    """Sent before with the current data version: nothing to do."""
+    changed: list[str] = field(default_factory=list)
+    """Sent before with another data version, not re-sent."""
+    written: list[Path] = field(default_factory=list)
+    """``.eml`` files of a dry run."""
+    problems: list[str] = field(default_factory=list)
+    """Rejected, failed after retries, or no PDF for the unit."""
+
+    @property
+    def ok(self) -> bool:
+        """Everything asked for was sent (or, in a dry run, written)."""
+        return not self.problems and not self.changed
+
+
+def read_log(period: str) -> list[dict]:
+    path = send_log_path(period)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _append_log(period: str, record: dict) -> None:
+    """Add one line to the log (rewritten atomically: a crash never leaves half a line)."""
+    path = send_log_path(period)
+    before = path.read_bytes() if path.exists() else b""
+    line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+    write_atomic(path, before + line.encode("utf-8"))
+
+
+def _pdf_for(made: list[Output], unit: str, lang: str) -> Output | None:
+    pdfs = [o for o in made if o.unit == unit and o.format == "pdf"]
+    pdfs = [o for o in pdfs if o.notebook == main_notebook(unit)]
+    for wanted in (lang, "vi"):
+        for o in pdfs:
+            if o.lang == wanted:
+                return o
+    return None
+
+
+def build_message(r: Recipient, period: str, pdf: Output, sender: str) -> EmailMessage:
+    """The e-mail for one recipient: words in their language, the PDF attached."""
+    lang = r.language
+    unit, when = unit_name(r.unit, lang), i18n.fmt_period(period, lang)
+    msg = EmailMessage()
+    msg["Subject"] = i18n.t("delivery.mail_subject", lang, period=when, unit=unit)
+    msg["From"] = sender
+    msg["To"] = formataddr((r.name, r.address))
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    msg["X-VNDX-Period"] = period
+    msg["X-VNDX-Unit"] = r.unit
+    msg["X-VNDX-Data-Version"] = pdf.data_version
+    body = [
+        i18n.t("delivery.mail_greeting", lang, name=r.name),
+        "",
+        i18n.t("delivery.mail_body", lang, period=when, unit=unit, version=pdf.data_version),
+    ]
+    if is_synthetic(period):
+        body += ["", i18n.t("notice.synthetic", lang), i18n.t("notice.synthetic_detail", lang)]
+    msg.set_content("\n".join([*body, "", i18n.t("delivery.mail_closing", lang), ""]))
+    filename = f"{period}_{r.unit}_{pdf.path.name}"
+    msg.add_attachment(
+        pdf.path.read_bytes(), maintype="application", subtype="pdf", filename=filename
+    )
+    return msg
+
+
+def _label(r: Recipient) -> str:
+    return f"{r.unit} -> {r.address}"
+
+
+def _previous(log: list[dict], period: str, r: Recipient) -> set[str]:
+    """Data versions of the unit's briefing already delivered to the recipient."""
+    return {
+        e["data_version"]
+        for e in log
+        if e.get("outcome") == "sent"
+        and e.get("period") == period
+        and e.get("unit") == r.unit
+        and str(e.get("recipient", "")).lower() == r.address.lower()
+    }
+
+
+def _record(period: str, r: Recipient, msg: EmailMessage, attempt: mailer.Attempt) -> dict:
+    return {
+        "message_id": msg["Message-ID"],
+        "recipient": r.address,
+        "name": r.name,
+        "period": period,
+        "unit": r.unit,
+        "data_version": msg["X-VNDX-Data-Version"],
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "outcome": attempt.outcome,
+        "attempts": attempt.attempts,
+        "error": attempt.error,
+    }
+
+
+def _chosen(
+    recipients: list[Recipient], provinces: Sequence[str] | None
+) -> tuple[list[Recipient], list[str]]:
+    """The recipients of the units asked for, and the units asked for that have none."""
+    if not provinces:
+        return recipients, []
+    wanted = {resolve_unit(p) for p in provinces}
+    chosen = [r for r in recipients if r.unit in wanted]
+    return chosen, sorted(wanted - {r.unit for r in chosen})
+
+
+def _one(period: str, r: Recipient, pdf: Output, options: dict, report: SendReport) -> None:
+    """Decide about one recipient, then send (or write) the message and log the outcome."""
+    previous = _previous(options["log"], period, r)
+    if pdf.data_version in previous:
+        report.already.append(_label(r))
+        return
+    if previous and not options["resend_changed"]:
+        report.changed.append(
+            f"{_label(r)}: sent version {', '.join(sorted(previous))}, current version "
+            f"{pdf.data_version} (use --resend-changed to send it)"
+        )
+        return
+    settings = options["settings"]
+    msg = build_message(r, period, pdf, settings.sender if settings else DRY_RUN_SENDER)
+    if options["dry_run"]:
+        name = f"{r.unit}__{r.address.replace('@', '_at_')}.eml"
+        report.written.append(write_atomic(outbox_dir(period) / name, msg.as_bytes()))
+        return
+    assert settings is not None, "send_period reads the settings before a real send"
+    attempt = mailer.deliver(settings, msg)
+    _append_log(period, _record(period, r, msg, attempt))
+    if attempt.outcome == "sent":
+        report.sent.append(_label(r))
+    else:
+        report.problems.append(f"{_label(r)}: {attempt.outcome} ({attempt.error})")
+
+
+def send_period(
+    period: str,
+    provinces: Sequence[str] | None = None,
+    recipients_file: Path | None = None,
+    dry_run: bool = False,
+    resend_changed: bool = False,
+    settings: mailer.SmtpSettings | None = None,
+) -> SendReport:
+    """E-mail the period's PDFs; see the module docstring.
+
+    ``settings`` default to the environment (:func:`.mailer.settings_from_env`); a dry run
+    uses them only for the sender, when they are set. Raises
+    :class:`~analysis.running.delivery.outputs.NoReports`,
+    :class:`~analysis.running.delivery.recipients.RecipientsError` or
+    :class:`~analysis.running.delivery.mailer.SettingsError` before anything is sent.
+    """
+    made = require_outputs(period)
+    file = recipients_file or default_recipients_path()
+    recipients, unlisted = _chosen(load_recipients(file), provinces)
+    if settings is None and not dry_run:
+        settings = mailer.settings_from_env()
+    elif settings is None:
+        try:
+            settings = mailer.settings_from_env()
+        except mailer.SettingsError:
+            settings = None
+    report = SendReport(problems=[f"{unit}: no recipient in {file}" for unit in unlisted])
+    log_path = send_log_path(period)
+    with FileLock(str(log_path) + ".lock", timeout=600):
+        options = {
+            "log": read_log(period),
+            "settings": settings,
+            "dry_run": dry_run,
+            "resend_changed": resend_changed,
+        }
+        for r in recipients:
+            pdf = _pdf_for(made, r.unit, r.language)
+            if pdf is None:
+                report.problems.append(f"{_label(r)}: no PDF briefing for {period}")
+                continue
+            _one(period, r, pdf, options, report)
+    return report

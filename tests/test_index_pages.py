@@ -1,0 +1,129 @@
+"""Index pages: every unit with its target counts, headline figures and links that resolve."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from analysis.analyses import monthly
+from analysis.cli import main
+from analysis.reference.names import fold
+from analysis.reporting import briefing
+from analysis.running.delivery import index
+
+pytestmark = pytest.mark.slow
+PERIOD = "2026-10"
+
+
+def _page(path: Path) -> BeautifulSoup:
+    text = path.read_text(encoding="utf-8")
+    assert unicodedata.is_normalized("NFC", text)
+    return BeautifulSoup(text, "html.parser")
+
+
+def _row(soup: BeautifulSoup, name: str):
+    for tr in soup.select("#units tbody tr"):
+        if tr.find("th").get_text(" ", strip=True).startswith(name):
+            return tr
+    raise AssertionError(f"no row for {name}")
+
+
+def _links_resolve(page: Path) -> list[str]:
+    hrefs = [a["href"] for a in _page(page).find_all("a")]
+    for href in hrefs:
+        assert not re.match(r"^[a-z]+:", href), href  # relative only: file:// and any server
+        assert (page.parent / href).resolve().is_file(), (page, href)
+    return hrefs
+
+
+def test_the_run_writes_both_languages_with_every_unit_and_its_counts(reports_copy):
+    vi, en = reports_copy / PERIOD / "index.html", reports_copy / PERIOD / "index.en.html"
+    soup = _page(vi)
+    assert soup.html["lang"] == "vi" and _page(en).html["lang"] == "en"
+    rows = soup.select("#units tbody tr")
+    assert len(rows) == 35  # 34 provinces and the national overview
+    assert all(tr.find("th")["scope"] == "row" for tr in rows)
+    assert {th["scope"] for th in soup.select("thead th")} == {"col"}
+    assert "DỮ LIỆU MẪU" in soup.get_text()  # the demo data are marked as synthetic
+
+    results = monthly.period_results(PERIOD)
+    expected = Counter(briefing.target_rows(results, "nghe_an")["status"])
+    nghe_an = _row(soup, "Nghệ An")
+    shown = {td["data-status"]: int(td.get_text()) for td in nghe_an.select("td[data-status]")}
+    assert shown == {s: expected.get(s, 0) for s in shown}
+    assert sum(shown.values()) == sum(expected.values())  # no status left without a column
+    assert {"achieved", "on_track", "at_risk", "off_track"} <= set(shown)
+    figures = nghe_an.select("ul.fig li")
+    assert 2 <= len(figures) <= 3 and re.search(r"\d+,\d{2}%", figures[0].get_text())
+    assert re.search(r"\d+\.\d{2}%", _row(_page(en), "Nghệ An").select("ul.fig li")[0].text)
+
+    national = _row(soup, "Cả nước")
+    per_province = Counter()
+    for unit in results.forecasts["province"].unique():
+        per_province.update(briefing.target_rows(results, unit)["status"])
+    assert int(national.select_one('td[data-status="at_risk"]').text) == per_province["at_risk"]
+
+
+def test_links_are_relative_resolve_and_exist_only_for_files_made(reports_copy):
+    page = reports_copy / PERIOD / "index.html"
+    hrefs = _links_resolve(page)
+    assert "nghe_an/30_leadership_briefing.pdf" in hrefs
+    assert "national/40_national_overview.ipynb" in hrefs
+    assert "index.en.html" in hrefs and "../index.html" in hrefs
+    _links_resolve(reports_copy / PERIOD / "index.en.html")
+    soup = _page(page)
+    assert not _row(soup, "Cao Bằng").find("a")  # no report for it: no link, a word instead
+    assert "Chưa có báo cáo" in _row(soup, "Cao Bằng").get_text()
+
+    (reports_copy / PERIOD / "ha_tinh" / "30_leadership_briefing.pdf").unlink()
+    index.build_indexes(PERIOD)
+    hrefs = _links_resolve(page)
+    assert "ha_tinh/30_leadership_briefing.pdf" not in hrefs
+    assert "ha_tinh/30_leadership_briefing.html" in hrefs
+
+
+def test_search_data_holds_folded_names_and_the_page_needs_nothing_external(reports_copy):
+    text = (reports_copy / PERIOD / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(text, "html.parser")
+    names = {tr.find("th").contents[0].strip(): tr["data-name"] for tr in soup.select("tbody tr")}
+    assert "nghe an" in names["Nghệ An"] and "ha tinh" in names["Hà Tĩnh"]
+    assert "da nang" in names["TP. Đà Nẵng"]  # đ folds to d, as the script folds queries
+    for name, key in names.items():
+        assert key == fold(key) and fold(name.replace("TP. ", "")) in key, (name, key)
+    assert soup.find("input", type="search") and soup.find(id="finder").has_attr("hidden")
+    assert not soup.find_all(["link", "img", "iframe"]) and not soup.find("script", src=True)
+    assert "http://" not in text and "https://" not in text  # no CDN, no font, no request
+    assert 'normalize("NFD")' in soup.find("script").text
+
+
+def test_the_overview_lists_every_period_and_the_command_rebuilds_the_pages(reports_copy):
+    (reports_copy / "index.html").unlink()
+    (reports_copy / PERIOD / "index.en.html").unlink()
+    result = CliRunner().invoke(main, ["index", "--period", PERIOD])
+    assert result.exit_code == 0, result.output
+    for page in ("index.html", "index.en.html"):
+        hrefs = _links_resolve(reports_copy / page)
+        assert f"{PERIOD}/{page}" in hrefs
+    overview = _page(reports_copy / "index.html")
+    assert overview.html["lang"] == "vi" and "tháng 10/2026" in overview.get_text()
+    assert "DỮ LIỆU MẪU" in overview.get_text()
+    assert overview.select_one("tbody td.n").get_text() == "3"  # units with reports
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="needs node to run the page's script")
+def test_the_page_script_folds_a_query_as_the_rows_are_folded(reports_copy):
+    script = _page(reports_copy / PERIOD / "index.html").find("script").text
+    fold_js = re.search(r"function fold\(s\) \{.*?\n  \}", script, re.S).group(0)
+    queries = ["Nghệ An", "NGHE AN", "Đà Nẵng", "  hà   tĩnh "]
+    program = fold_js + "\nconsole.log(JSON.stringify(" + json.dumps(queries) + ".map(fold)));"
+    out = subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [fold(q) for q in queries]
