@@ -369,3 +369,15 @@ def test_one_period_is_said_in_good_english(one_month):
     rows = {row.indicator: row for row in briefing.status_rows(one_month, "nghe_an", "en")}
     fibre = rows[catalog.get(FIBRE).short("en")]
     assert "only 1 period so far" in fibre.note and "1 periods" not in fibre.note
+
+
+def test_generation_time_is_shown_in_viet_nam_time_whatever_the_server_clock(one_month):
+    """Servers often run on UTC; the footer (like the index pages) shows Viet Nam time."""
+    import datetime as dt
+
+    info = briefing.provenance(one_month, "30_leadership_briefing", {}, "vi")
+    stamp = info["generated_at"]
+    assert stamp.tzinfo is not None
+    shown = i18n.fmt_datetime(stamp, "vi")
+    in_vietnam = stamp.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    assert shown.startswith(in_vietnam.strftime("%H:%M"))

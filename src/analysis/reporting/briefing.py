@@ -412,7 +412,7 @@ def provenance(
         "parameters": parameters_text(params, lang),
         "code_version": code_version(),
         "notebook": notebook,
-        "generated_at": dt.datetime.now().replace(microsecond=0),
+        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0),
     }
 
 
