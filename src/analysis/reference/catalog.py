@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import yaml
@@ -167,9 +167,15 @@ def _parse(entry: dict) -> Indicator:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> dict[str, Indicator]:
+def catalog_document(path: str) -> dict[str, Any]:
+    """The parsed ``indicators.yml`` (read once per path): indicators and published measures."""
     with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> dict[str, Indicator]:
+    doc = catalog_document(path)
     out: dict[str, Indicator] = {}
     for entry in doc["indicators"]:
         ind = _parse(entry)

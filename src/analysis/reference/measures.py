@@ -14,9 +14,9 @@ from functools import lru_cache
 from typing import Literal
 
 import pandas as pd
-import yaml
 
 from analysis import paths
+from analysis.reference.catalog import catalog_document
 
 Role = Literal["kpi", "weight", "context"]
 ROLES = ("kpi", "weight", "context")
@@ -98,8 +98,7 @@ def _parse(entry: dict, path: str) -> Measure:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> dict[str, Measure]:
-    with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+    doc = catalog_document(path)
     out: dict[str, Measure] = {}
     for entry in doc.get("published_measures") or []:
         m = _parse(entry, path)
