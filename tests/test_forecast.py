@@ -377,8 +377,10 @@ def test_all_nan_history_and_empty() -> None:
         pd.Series(np.nan, index=idx), "2026-12", target=50, lower=0, upper=100
     )
     assert "no observed values" in res.model
-    assert res.status == "off_track" and res.prob_target_met == 0.0
-    assert math.isfinite(res.point) and res.lower == 0 and res.upper == 100
+    # Nothing observed claims nothing: not "off track" with 0 %.
+    assert res.status == INSUFFICIENT_HISTORY
+    assert math.isnan(res.prob_target_met) and math.isnan(res.required_pace)
+    assert math.isnan(res.point) and res.expected_completion is None and res.path.empty
     with pytest.raises(ValueError, match="empty"):
         forecast_to_deadline(
             pd.Series([], dtype=float, index=pd.PeriodIndex([], freq="M")), "2026-12"
@@ -526,8 +528,8 @@ def test_forecast_batch_awkward_series() -> None:
     lai = out[out["province"] == "lai_chau"]
     assert len(lai) == 3
     assert lai["model"].str.contains("no observed values").all()
-    assert (lai["status"] == "off_track").all()
-    assert lai[["point", "lower", "upper", "prob_target_met"]].notna().all().all()
+    assert (lai["status"] == INSUFFICIENT_HISTORY).all()
+    assert lai[["point", "lower", "upper", "prob_target_met"]].isna().all().all()
 
 
 def test_forecast_batch_and_its_cache_give_no_probability_from_one_month(tmp_path) -> None:

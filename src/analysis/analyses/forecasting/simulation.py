@@ -171,9 +171,8 @@ def simulate(
             lower,
             upper,
             description=(
-                f"no observed values (all {series.n_index} missing): no forecast possible; "
-                "the interval is the whole feasible range and the target is treated as "
-                "not met (probability 0, off_track) until data are reported"
+                f"no observed values (all {series.n_index} missing): no forecast, no "
+                "probability and no pace until data are reported (insufficient_history)"
             ),
             spec={"case": "no_data"},
         )

@@ -144,26 +144,23 @@ def _common(sim: Sim, d: str) -> dict[str, Any]:
 
 
 def _summarize_no_data(sim: Sim, target: float | None, d: str) -> Summary:
-    """Nothing observed: the interval is the feasible range (or the target), probability 0."""
-    if sim.lower is not None and sim.upper is not None:
-        lo, hi = sim.lower, sim.upper
-    else:
-        lo = hi = float(target) if target is not None else 0.0
-    last_ord = sim.last_ord
-    horizon = max(sim.deadline - last_ord, 0)
-    steps = np.arange(1, horizon + 1) if horizon > 0 else np.array([0])
-    n = steps.size
+    """Nothing observed: no path, no probability and no pace (there is no value to start from).
+
+    The status is :data:`~analysis.analyses.status.INSUFFICIENT_HISTORY`: saying "off track"
+    with probability 0 would state a certainty that no data support.
+    """
+    empty = np.array([], dtype=float)
     return Summary(
         **_common(sim, d),
-        path_ord=last_ord + steps,
-        mean=np.full(n, (lo + hi) / 2.0),
-        median=np.full(n, (lo + hi) / 2.0),
-        lo=np.full(n, lo),
-        hi=np.full(n, hi),
-        prob=0.0,
-        status="off_track",
+        path_ord=np.array([], dtype=np.int64),
+        mean=empty,
+        median=empty,
+        lo=empty,
+        hi=empty,
+        prob=float("nan"),
+        status=INSUFFICIENT_HISTORY,
         expected=None,
-        required_pace=0.0,
+        required_pace=float("nan"),
         model=join(sim.description, sim.notes),
         model_spec=spec_text(sim),
     )
