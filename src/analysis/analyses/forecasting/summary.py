@@ -143,12 +143,16 @@ def _common(sim: Sim, d: str) -> dict[str, Any]:
     }
 
 
-def _summarize_no_data(sim: Sim, target: float | None, d: str) -> Summary:
-    """Nothing observed: no path, no probability and no pace (there is no value to start from).
-
-    The status is :data:`~analysis.analyses.status.INSUFFICIENT_HISTORY`: saying "off track"
-    with probability 0 would state a certainty that no data support.
-    """
+def _without_paths(
+    sim: Sim,
+    d: str,
+    status: str,
+    required_pace: float,
+    expected: int | None = None,
+    notes: list[str] | None = None,
+    flags: list[str] | None = None,
+) -> Summary:
+    """A summary with no simulated path and no probability (nothing, or too little, observed)."""
     empty = np.array([], dtype=float)
     return Summary(
         **_common(sim, d),
@@ -158,12 +162,21 @@ def _summarize_no_data(sim: Sim, target: float | None, d: str) -> Summary:
         lo=empty,
         hi=empty,
         prob=float("nan"),
-        status=INSUFFICIENT_HISTORY,
-        expected=None,
-        required_pace=float("nan"),
-        model=join(sim.description, sim.notes),
-        model_spec=spec_text(sim),
+        status=status,
+        expected=expected,
+        required_pace=float(required_pace),
+        model=join(sim.description, sim.notes if notes is None else notes),
+        model_spec=spec_text(sim, flags or []),
     )
+
+
+def _summarize_no_data(sim: Sim, target: float | None, d: str) -> Summary:
+    """Nothing observed: no path, no probability and no pace (there is no value to start from).
+
+    The status is :data:`~analysis.analyses.status.INSUFFICIENT_HISTORY`: saying "off track"
+    with probability 0 would state a certainty that no data support.
+    """
+    return _without_paths(sim, d, INSUFFICIENT_HISTORY, required_pace=float("nan"))
 
 
 def _summarize_passed(sim: Sim, target: float | None, d: str) -> Summary:
@@ -228,21 +241,7 @@ def _summarize_too_short(sim: Sim, target: float | None, d: str) -> Summary:
                 f"target already met at the last observation ({pstr(last_ord, sim.series.freq)})"
             )
             flags.append("target_met")
-    empty = np.array([], dtype=float)
-    return Summary(
-        **_common(sim, d),
-        path_ord=np.array([], dtype=np.int64),
-        mean=empty,
-        median=empty,
-        lo=empty,
-        hi=empty,
-        prob=float("nan"),
-        status=status,
-        expected=expected,
-        required_pace=float(required),
-        model=join(sim.description, notes),
-        model_spec=spec_text(sim, flags),
-    )
+    return _without_paths(sim, d, status, required, expected, notes, flags)
 
 
 def _summarize_paths(
