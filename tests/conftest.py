@@ -38,7 +38,8 @@ def demo_store(tmp_path_factory):
 
     Returns the data folder; tests that use it set ``VNDX_DATA_DIR`` to it.
     """
-    from analysis.data import demo, ingest, published, published_real, store
+    from analysis.data import demo
+    from analysis.data.rebuild import rebuild
 
     data = tmp_path_factory.mktemp("demo") / "data"
     (data / "raw").mkdir(parents=True)
@@ -46,17 +47,7 @@ def demo_store(tmp_path_factory):
     os.environ["VNDX_DATA_DIR"] = str(data)
     try:
         demo.write_demo(out_dir=data / "raw" / "demo", until=DEMO_UNTIL)
-        result = ingest.ingest()
-        facts = published.read_published(ROOT / "data" / "raw" / "published")
-        real = published_real.read_real_published(ROOT / "data" / "raw" / "published" / "real")
-        store.write_store(
-            result.observations,
-            result.harmonized,
-            result.harmonization_log,
-            result.files,
-            facts,
-            real,
-        )
+        rebuild(ROOT / "data" / "raw" / "published")
     finally:
         if old is None:
             os.environ.pop("VNDX_DATA_DIR", None)

@@ -14,7 +14,8 @@ import time
 import duckdb
 import pytest
 
-from analysis.data import ingest, published, store
+from analysis.data import store
+from analysis.data.rebuild import rebuild
 from analysis.running import params, runner
 
 from .conftest import ROOT
@@ -39,14 +40,7 @@ def run_data(demo_store, tmp_path_factory):
     old = os.environ.get("VNDX_DATA_DIR")
     os.environ["VNDX_DATA_DIR"] = str(data)
     try:
-        result = ingest.ingest()
-        store.write_store(
-            result.observations,
-            result.harmonized,
-            result.harmonization_log,
-            result.files,
-            published.read_published(ROOT / "data/raw/published"),
-        )
+        rebuild(ROOT / "data/raw/published")
     finally:
         os.environ.pop("VNDX_DATA_DIR") if old is None else os.environ.update(VNDX_DATA_DIR=old)
     return data

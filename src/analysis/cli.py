@@ -76,7 +76,8 @@ def ingest() -> None:
     """Validate every file in data/raw and rebuild data/processed (atomically)."""
     from analysis import paths
     from analysis.data import ingest as ingest_mod
-    from analysis.data import published, published_real, store
+    from analysis.data import published_real
+    from analysis.data.rebuild import rebuild
 
     survey = ingest_mod.survey_inputs()
     log.info("ingest: %d input file(s) under %s", len(survey.read), paths.raw_dir())
@@ -85,26 +86,16 @@ def ingest() -> None:
     if not survey.read:
         log.warning("no inputs found; run `python -m analysis demo` for the demo dataset")
     try:
-        result = ingest_mod.ingest()
+        built = rebuild()
     except ingest_mod.IngestError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    facts = published.read_published() if paths.published_dir().exists() else None
-    try:
-        real = published_real.read_real_published() if published_real.real_dir().exists() else None
     except published_real.PublishedFileError as exc:
         click.echo(f"{exc}; nothing was written to data/processed", err=True)
         raise SystemExit(1) from None
-    version = store.write_store(
-        result.observations,
-        result.harmonized,
-        result.harmonization_log,
-        result.files,
-        facts,
-        real,
-    )
+    result, real, version = built.result, built.real, built.version
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     n_log = len(result.harmonization_log)
     click.echo(
         f"data version {version}: {len(result.observations):,} observations from "

@@ -1,0 +1,49 @@
+"""The store rebuilt from ``data/raw``: the one recipe the ``ingest`` command and tests follow.
+
+Read and harmonize the inputs, read the published figures (the older facts and the real files
+under ``published/real``), then write the store atomically. Errors are raised before anything
+is written: :class:`~analysis.data.ingest.IngestError` for the inputs,
+:class:`~analysis.data.published_real.PublishedFileError` for a real published file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import paths
+from analysis.data import ingest, published, published_real, store
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What a rebuild stored: its data version, the ingest's result and the published tables."""
+
+    version: str
+    result: ingest.IngestResult
+    facts: pd.DataFrame | None
+    real: pd.DataFrame | None
+
+
+def rebuild(published_folder: Path | None = None) -> Rebuilt:
+    """Rebuild ``data/processed`` from ``data/raw``.
+
+    ``published_folder`` defaults to ``data/raw/published``; a folder that does not exist means
+    no published figures.
+    """
+    folder = Path(published_folder) if published_folder is not None else paths.published_dir()
+    result = ingest.ingest()
+    facts = published.read_published(folder) if folder.exists() else None
+    real_folder = folder / "real"
+    real = published_real.read_real_published(real_folder) if real_folder.exists() else None
+    version = store.write_store(
+        result.observations,
+        result.harmonized,
+        result.harmonization_log,
+        result.files,
+        facts,
+        real,
+    )
+    return Rebuilt(version, result, facts, real)
