@@ -51,6 +51,11 @@ def published_dir() -> Path:
     return raw_dir() / "published"
 
 
+def collection_dir() -> Path:
+    """Where ``collect`` writes the workbooks sent to provinces (``data/collection/<period>``)."""
+    return data_dir() / "collection"
+
+
 def processed_dir() -> Path:
     return data_dir() / "processed"
 

@@ -63,6 +63,12 @@ class Indicator:
     completion: bool = False
     """Work that is finished at a bound (tasks, records, villages): forecasts treat the bound
     as a limit reached at the current pace, not as an asymptote."""
+    collection_month: int = 3
+    """Annual indicators: the month of the following year in which a year's figure is
+    collected (the monthly workbooks of that month ask for it)."""
+    plausible_change: float | None = None
+    """Largest month-on-month change (in the indicator's unit) a province's figure is expected
+    to make; a larger one is flagged as implausible when figures are collected."""
 
     def name(self, lang: str = "vi") -> str:
         return self.name_en if lang == "en" else self.name_vi
@@ -163,7 +169,21 @@ def _parse(entry: dict) -> Indicator:
         valid_to=str(entry["valid_to"]) if entry.get("valid_to") else None,
         note=entry.get("note"),
         completion=bool(entry.get("completion", False)),
+        collection_month=_collection_month(entry),
+        plausible_change=(
+            float(entry["plausible_change"]) if entry.get("plausible_change") is not None else None
+        ),
     )
+
+
+def _collection_month(entry: dict) -> int:
+    month = entry.get("collection_month", 3)
+    if not isinstance(month, int) or not 1 <= month <= 12:
+        raise CatalogError(
+            f"indicator {entry['id']}: collection_month must be a month number 1-12, "
+            f"not {month!r}"
+        )
+    return month
 
 
 @lru_cache(maxsize=4)

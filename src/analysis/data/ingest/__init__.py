@@ -24,7 +24,7 @@ from __future__ import annotations
 import glob
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -124,17 +124,23 @@ class IngestResult:
     problems: list[Problem]
     notes: list[Problem] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    submitted: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Every figure read, before later files' revisions replaced any (for the collection's
+    ``submissions`` table: who sent what, and what a revision changed)."""
 
 
 def load_inputs(files: Iterable[Path]) -> IngestResult:
     """Read, normalize, revise and validate files; collect every problem (raises nothing)."""
     frames, problems, notes, file_rows, metas = [], [], [], [], {}
+    cells: dict[str, dict[tuple[int, str], tuple[str, str]]] = {}
     for path in files:
         table = read_table(path)
         frame, more = normalize_table(table)
         problems += more
         notes += table.notes
         metas[table.display] = table.meta
+        if table.cells:
+            cells[table.display] = table.cells
         file_rows.append(
             {
                 "file": table.display,
@@ -149,13 +155,25 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
         frames.append(frame)
     frames = [f for f in frames if not f.empty]
     obs = pd.concat(frames, ignore_index=True) if frames else empty_frame()
+    submitted = obs.copy()
     obs = apply_revisions(obs, metas)
     obs, repeated = drop_identical_duplicates(obs)
     notes += repeated
     problems += validate_observations(obs)
+    problems = [_at_cell(p, cells.get(p.file)) for p in problems]
     problems.sort(key=lambda p: (p.file, p.row or 0))
     notes.sort(key=lambda p: (p.file, p.row or 0))
-    return IngestResult(obs, pd.DataFrame(), pd.DataFrame(), file_rows, problems, notes)
+    return IngestResult(
+        obs, pd.DataFrame(), pd.DataFrame(), file_rows, problems, notes, submitted=submitted
+    )
+
+
+def _at_cell(problem: Problem, cells: dict[tuple[int, str], tuple[str, str]] | None) -> Problem:
+    """A problem in a file that names its cells, with the cell and the column's heading."""
+    if not cells or problem.row is None or (problem.row, problem.column or "") not in cells:
+        return problem
+    where, heading = cells[(problem.row, problem.column or "")]
+    return replace(problem, column=heading, columns=(), reason=f"{where}: {problem.reason}")
 
 
 def check_files(files: Iterable[Path]) -> list[Problem]:

@@ -37,6 +37,9 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     """Things ingest did on purpose and tells the sender (skipped total rows, duplicates)."""
+    cells: dict[tuple[int, str], tuple[str, str]] = field(default_factory=dict)
+    """(row, column) -> (the cell as a person finds it, e.g. "sheet 'Số liệu', cell L7", and
+    the column's heading), for files whose messages name cells (collection workbooks)."""
 
     @property
     def dataset(self) -> str:
@@ -271,6 +274,13 @@ def read_table(path: Path) -> RawTable:
     if suffix not in DATA_SUFFIXES:
         empty.problems.append(_file_problem(display, *unsupported_type(path)))
         return empty
+    if suffix != ".csv":
+        # A workbook made by `python -m analysis collect` is recognized by its marker.
+        from analysis.collection import readback
+
+        workbook = readback.workbook_meta(path)
+        if workbook is not None:
+            return readback.read_workbook(path, workbook, meta)
     try:
         cell_problems: list[Problem] = []
         if suffix == ".csv":
