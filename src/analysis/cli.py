@@ -400,5 +400,15 @@ def list_(what: str, lang: str) -> None:
             click.echo(f"{ds:10s} {first} .. {last}  ({n:,} rows)")
 
 
+def _add_collection_commands() -> None:
+    from analysis.collection import commands
+
+    for command in (commands.collect, commands.status, commands.remind):
+        main.add_command(command)
+
+
+_add_collection_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

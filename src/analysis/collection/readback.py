@@ -193,7 +193,7 @@ def _identity_problems(
     """The workbook's month and unit against the place it was put (folder, name, sidecar)."""
     problems = []
     month = meta.get("period", "")
-    place = _place_month(path, sidecar)
+    place = place_month(path, sidecar)
     if place is not None and place != month:
         problems.append(
             Problem(
@@ -208,7 +208,7 @@ def _identity_problems(
             )
         )
     unit = meta.get("unit", "")
-    named = _place_units(path)
+    named = place_units(path)
     if unit != layout.NATIONAL and named and unit not in named:
         problems.append(
             Problem(
@@ -228,7 +228,7 @@ def _identity_problems(
 _MONTH_FOLDER = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def _place_month(path: Path, sidecar: dict) -> str | None:
+def place_month(path: Path, sidecar: dict) -> str | None:
     """The month a file was filed under: its sidecar's ``period``, else a ``YYYY-MM`` folder."""
     if sidecar.get("period"):
         return str(pd.Period(str(sidecar["period"]), freq="M"))
@@ -247,7 +247,7 @@ def _folders(path: Path) -> Iterator[str]:
     return reversed(parts)
 
 
-def _place_units(path: Path) -> set[str]:
+def place_units(path: Path) -> set[str]:
     """The provinces (34-unit codenames) a file's name or folders name, if any."""
     words = [path.stem, *_folders(path)]
     found = set()

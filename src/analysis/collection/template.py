@@ -247,10 +247,16 @@ def _validations(ws: Worksheet, last_row: int, due_list: list[Due], n_units: int
     first = count_rows[0]
     message = t("collection.error_count")
     for letter, formula in (
-        ("M", f"AND(ISNUMBER(M{first}),M{first}>=0,M{first}=INT(M{first}),"
-              f"OR(ISBLANK(N{first}),M{first}<=N{first}))"),
-        ("N", f"AND(ISNUMBER(N{first}),N{first}>=0,N{first}=INT(N{first}),"
-              f"N{first}<={MAX_COUNT},OR(ISBLANK(M{first}),M{first}<=N{first}))"),
+        (
+            "M",
+            f"AND(ISNUMBER(M{first}),M{first}>=0,M{first}=INT(M{first}),"
+            f"OR(ISBLANK(N{first}),M{first}<=N{first}))",
+        ),
+        (
+            "N",
+            f"AND(ISNUMBER(N{first}),N{first}>=0,N{first}=INT(N{first}),"
+            f"N{first}<={MAX_COUNT},OR(ISBLANK(M{first}),M{first}<=N{first}))",
+        ),
     ):
         rule = DataValidation(
             type="custom",
@@ -270,7 +276,9 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def _meta_sheet(wb: openpyxl.Workbook, unit: geography.Unit | None, p: pd.Period, data: str) -> None:
+def _meta_sheet(
+    wb: openpyxl.Workbook, unit: geography.Unit | None, p: pd.Period, data: str
+) -> None:
     """The hidden key/value sheet the reader identifies the workbook by."""
     ws = wb.create_sheet(layout.META_SHEET)
     rows = [

@@ -33,7 +33,10 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
     ``published_folder`` defaults to ``data/raw/published``; a folder that does not exist means
     no published figures.
     """
+    from analysis.collection import submissions
+
     folder = Path(published_folder) if published_folder is not None else paths.published_dir()
+    seen = submissions.previous_first_seen()
     result = ingest.ingest()
     facts = published.read_published(folder) if folder.exists() else None
     real_folder = folder / "real"
@@ -45,5 +48,6 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
         result.files,
         facts,
         real,
+        extra=submissions.build_tables(result, seen),
     )
     return Rebuilt(version, result, facts, real)

@@ -14,6 +14,8 @@
 * ``provinces``, ``crosswalk``, ``regions``, ``indicators``, ``targets``,
   ``published_measures`` - reference tables;
 * ``inputs``            - every raw file read, with its checksum;
+* ``submission_files``, ``submissions`` - who sent which figure of your own files and when
+  (see :mod:`analysis.collection.submissions`);
 * ``meta``              - the data version and when the store was built;
 * the view ``tidy``     - province, indicator, period, value, numerator, denominator, source,
   is_synthetic on the 34-unit basis, for quick SQL.
@@ -156,11 +158,13 @@ def write_store(
     files: list[dict],
     published: pd.DataFrame | None = None,
     published_real: pd.DataFrame | None = None,
+    extra: dict[str, pd.DataFrame] | None = None,
 ) -> str:
     """Write the database and Parquet files atomically; return the data version.
 
     ``published`` and ``published_real`` are the tables of :mod:`analysis.data.published` and
-    :mod:`analysis.data.published_real`; either is left out when ``None``.
+    :mod:`analysis.data.published_real`; either is left out when ``None``. ``extra`` tables
+    (the collection's submissions) are written with the others, in the same swap.
     """
     version = compute_data_version(files)
     tables = {
@@ -176,6 +180,7 @@ def write_store(
         tables["published"] = published
     if published_real is not None:
         tables["published_real"] = published_real
+    tables.update(extra or {})
     meta = pd.DataFrame(
         [
             {
