@@ -180,8 +180,7 @@ def _collection_month(entry: dict) -> int:
     month = entry.get("collection_month", 3)
     if not isinstance(month, int) or not 1 <= month <= 12:
         raise CatalogError(
-            f"indicator {entry['id']}: collection_month must be a month number 1-12, "
-            f"not {month!r}"
+            f"indicator {entry['id']}: collection_month must be a month number 1-12, not {month!r}"
         )
     return month
 

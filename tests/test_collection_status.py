@@ -1,0 +1,191 @@
+"""The month's collection status, the status command's exit codes, and the reminders."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analysis.cli import main
+from analysis.collection import layout, reminders, template
+from analysis.collection.status import collection_status, implausible_change
+from analysis.data.rebuild import rebuild
+from analysis.reference import geography
+from tests.conftest import write_csv
+
+IND = "online_dossier_rate_pct"
+SHEET = "Số liệu"
+
+
+def _workbook(folder: Path, name: str, unit: str, value: float, sidecar: str | None) -> Path:
+    """``unit``'s 2026-10 workbook with ``value`` typed for :data:`IND`, filed as ``name``."""
+    (blank,) = template.write_workbooks(
+        "2026-10", [geography.by_codename(unit)], folder.parent / "sent" / unit, national=False
+    )
+    wb = openpyxl.load_workbook(blank)
+    ws = wb[SHEET]
+    row = next(r for r in range(7, ws.max_row + 1) if ws[f"D{r}"].value == IND)
+    ws[f"L{row}"] = value
+    out = folder / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    if sidecar is not None:
+        out.with_name(name + ".meta.yml").write_text(sidecar, encoding="utf-8")
+    return out
+
+
+def _history(workspace: Path) -> None:
+    """Hưng Yên's steady monthly history (about +1 point a month) up to 2026-09."""
+    months = pd.period_range("2025-07", "2026-09", freq="M")
+    rows = [
+        f"Hưng Yên,{IND},{p},{40 + i + (0.2 if i % 2 else -0.2):.2f}" for i, p in enumerate(months)
+    ]
+    write_csv(
+        workspace / "raw" / "history" / "history.csv",
+        "province,indicator,period,value\n" + "\n".join(rows) + "\n",
+    )
+
+
+@pytest.fixture
+def collected(workspace):
+    """One province of each kind for :data:`IND` in 2026-10; one refused file not ingested."""
+    folder = workspace / "raw" / "2026-10"
+    _history(workspace)
+    _workbook(folder, "nghe_an.xlsx", "nghe_an", 45, "received: 2026-11-04\n")
+    _workbook(folder, "ha_tinh.xlsx", "ha_tinh", 30, "received: 2026-11-10\n")
+    _workbook(folder, "qt_1.xlsx", "quang_tri", 40, "received: 2026-11-03\n")
+    _workbook(
+        folder,
+        "qt_2.xlsx",
+        "quang_tri",
+        42,
+        "received: 2026-11-04\nsource: Sở KH&CN Quảng Trị\nrevises: qt_1.xlsx\n",
+    )
+    _workbook(folder, "hung_yen.xlsx", "hung_yen", 85, "received: 2026-11-02\n")
+    # Ninh Bình reported as its former provinces; Nam Định has not.
+    write_csv(
+        folder / "ninh_binh_cu.csv",
+        "province,indicator,period,value,basis\n"
+        f"Ninh Bình,{IND},2026-10,50,63\nHà Nam,{IND},2026-10,52,63\n",
+        "received: 2026-11-04\n",
+    )
+    rebuild(workspace / "raw" / "published")
+    _workbook(folder, "thanh_hoa.xlsx", "thanh_hoa", 120, "received: 2026-11-04\n")
+    return workspace
+
+
+def _of(status, unit: str):
+    found = next(u for u in status.units if u.province == unit)
+    return next(s for s in found.indicators if s.indicator == IND)
+
+
+def test_one_province_of_each_kind(collected):
+    status = collection_status("2026-10")
+    assert status.due_date.isoformat() == "2026-11-05"
+    on_time, late = _of(status, "nghe_an"), _of(status, "ha_tinh")
+    assert (on_time.status, on_time.received, on_time.value) == ("on_time", "2026-11-04", 45)
+    assert [Path(f).name for f in on_time.files] == ["nghe_an.xlsx"]
+    assert (late.status, late.days_late) == ("late", 5)
+    assert _of(status, "cao_bang").status == "missing"
+    refused = _of(status, "thanh_hoa")
+    assert refused.status == "refused"
+    assert "thanh_hoa.xlsx" in refused.files[0] and "a rate outside its bounds" in refused.reason
+    revised = _of(status, "quang_tri")
+    assert (revised.status, revised.value) == ("on_time", 42)
+    (change,) = revised.revisions
+    assert (change.old, change.new, change.sender) == (40, 42, "Sở KH&CN Quảng Trị")
+    assert change.file.endswith("qt_1.xlsx") and change.revised_by.endswith("qt_2.xlsx")
+    implausible = _of(status, "hung_yen")
+    assert implausible.status == "on_time" and implausible.implausible is not None
+    assert implausible.implausible.change == pytest.approx(85 - 53.8)  # 2026-09: 40 + 14 - 0.2
+    partial = _of(status, "ninh_binh")
+    assert (partial.status, partial.missing_former) == ("partial", ["Nam Định"])
+    assert not status.complete
+
+
+def test_status_table_and_json(collected):
+    result = CliRunner().invoke(main, ["status", "--period", "2026-10"])
+    assert result.exit_code == 1
+    text = result.output
+    assert "Tình hình thu thập số liệu tháng 10/2026 (hạn gửi 05/11/2026)" in text
+    assert "Hồ sơ trực tuyến: nhận ngày 10/11/2026, muộn 5 ngày" in text
+    assert "sửa 40,00 → 42,00" in text and "Sở KH&CN Quảng Trị" in text
+    assert "Hồ sơ trực tuyến: chưa đủ, thiếu số liệu của Nam Định" in text
+    assert "thanh_hoa.xlsx bị từ chối" in text
+    assert "đề nghị xác minh với tỉnh" in text
+    data = json.loads(CliRunner().invoke(main, ["status", "--period", "2026-10", "--json"]).output)
+    units = {u["province"]: u for u in data["units"]}
+    assert data["complete"] is False and units["cao_bang"]["status"] == "missing"
+    late_day = CliRunner().invoke(main, ["status", "--period", "2026-10", "--due-day", "12"])
+    assert "muộn 5 ngày" not in late_day.output
+
+
+def test_status_exit_code_is_0_when_every_figure_is_in(workspace, tmp_path):
+    (national,) = template.write_workbooks("2026-10", [], tmp_path, national=True)
+    wb = openpyxl.load_workbook(national)
+    ws = wb[SHEET]
+    for row in range(layout.HEADER_ROW + 1, ws.max_row + 1):
+        ws[f"L{row}"] = 50
+    out = workspace / "raw" / "2026-10" / "toan_quoc.xlsx"
+    out.parent.mkdir(parents=True)
+    wb.save(out)
+    rebuild(workspace / "raw" / "published")
+    result = CliRunner().invoke(main, ["status", "--period", "2026-10"])
+    assert result.exit_code == 0, result.output
+    assert "Đã nhận đủ: 34/34 tỉnh, thành phố." in result.output
+
+
+def test_status_without_submissions_exits_1(workspace):
+    result = CliRunner().invoke(main, ["status", "--period", "2026-10"])
+    assert result.exit_code == 1
+    assert "Đã nhận đủ: 0/34" in result.output
+
+
+def test_first_seen_is_kept_across_ingests(workspace, monkeypatch):
+    folder = workspace / "raw" / "2026-10"
+    _workbook(folder, "nghe_an.xlsx", "nghe_an", 45, None)
+    monkeypatch.setenv("VNDX_TODAY", "2026-11-04")
+    rebuild(workspace / "raw" / "published")
+    monkeypatch.setenv("VNDX_TODAY", "2026-11-23")
+    rebuild(workspace / "raw" / "published")  # a later ingest: the file was seen on the 4th
+    assert _of(collection_status("2026-10"), "nghe_an").status == "on_time"
+    _workbook(folder, "ha_tinh.xlsx", "ha_tinh", 45, None)
+    rebuild(workspace / "raw" / "published")
+    assert _of(collection_status("2026-10"), "ha_tinh").received == "2026-11-23"
+
+
+def test_reminders_csv_and_text(collected, tmp_path):
+    status = collection_status("2026-10")
+    written = reminders.write_reminders(status, tmp_path)
+    with open(tmp_path / "reminders_2026-10.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    owed = {(r["province"], r["indicator"]): r for r in rows}
+    assert owed[("thanh_hoa", IND)]["status"] == "refused"
+    assert owed[("ninh_binh", IND)]["reason"] == "Nam Định"
+    assert ("nghe_an", IND) not in owed
+    text = (tmp_path / "ninh_binh_2026-10.txt").read_text(encoding="utf-8")
+    assert text.startswith("Đề nghị gửi số liệu chuyển đổi số tháng 10/2026 — Ninh Bình")
+    assert "Kính gửi: Sở Khoa học và Công nghệ Ninh Bình" in text
+    assert "- Tỷ lệ hồ sơ trực tuyến (tháng 10/2026): thiếu số liệu của Nam Định" in text
+    assert "(hạn gửi 05/11/2026)" in text and "ninh_binh_2026-10.xlsx" in text
+    assert len(written) == 1 + 34  # every unit owes some indicator in this collection
+    cli = CliRunner().invoke(main, ["remind", "--period", "2026-10", "--out", str(tmp_path / "r")])
+    assert cli.exit_code == 0, cli.output
+    assert (tmp_path / "r" / "thanh_hoa_2026-10.txt").exists()
+
+
+def test_implausible_uses_robust_spread_and_catalog_limit():
+    months = pd.period_range("2026-01", "2026-10", freq="M").astype(str)
+    steady = pd.DataFrame({"period": months, "value": [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]})
+    assert implausible_change(steady, "2026-10") is None
+    jump = steady.assign(value=[10, 11, 12, 13, 14, 15, 16, 17, 18, 30])
+    found = implausible_change(jump, "2026-10")
+    assert found is not None and found.change == 12
+    assert implausible_change(steady, "2026-10", plausible=0.5) is not None
+    short = steady.tail(4)
+    assert implausible_change(short.assign(value=[1, 2, 3, 50]), "2026-10") is None
