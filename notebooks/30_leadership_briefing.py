@@ -38,6 +38,13 @@ params_, results = briefing.begin("30_leadership_briefing", globals())
 province, period, lang = params_.province, params_.period, params_.lang
 
 # %%
+from analysis.reporting import gaps
+
+gap_notice = gaps.gap_notice(results, province, lang)
+if gap_notice is not None:
+    display(gap_notice)
+
+# %%
 display(HTML(f"<h2>{i18n.t('sections.key_figures', lang)}</h2>"))
 cards = briefing.kpi_cards(results, province, lang)
 display(components.kpi_cards(cards))

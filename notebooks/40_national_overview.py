@@ -54,4 +54,9 @@ for title, table in briefing.value_tables(results, lang):
     display(HTML(table.to_html(index=False, escape=True, classes="data-table compact")))
 
 # %%
+from analysis.reporting import gaps
+
+display(HTML(gaps.completeness_section(results, lang)))
+
+# %%
 display(components.method_note(lang))

@@ -149,13 +149,18 @@ def collection_status(
     month: pd.Period | str,
     due_day: int = DEFAULT_DUE_DAY,
     units: list[geography.Unit] | None = None,
+    check_files: bool = True,
 ) -> CollectionStatus:
-    """Where the collection of ``month`` stands (see the module docstring)."""
+    """Where the collection of ``month`` stands (see the module docstring).
+
+    ``check_files=False`` leaves out the files under ``data/raw`` that the store does not hold
+    (refused, or waiting for ingest): reports read one pinned store, never the raw folder.
+    """
     p = to_month(month)
     due = due_date(p, due_day)
     items = due_indicators(p)
     tables = _load(p)
-    refused = pending.refused_files(str(p))
+    refused = pending.refused_files(str(p)) if check_files else pending.Pending()
     chosen = units or [u for u in geography.units() if u.basis == "34"]
     out = []
     for unit in chosen:
