@@ -310,3 +310,21 @@ def test_annual_rate_indicator_asks_for_a_value_only():
         for cell_range in rule.sqref.ranges
     }
     assert f"M{row}" not in counted and f"M{row + 1}" in counted
+
+
+@pytest.mark.parametrize("name", ["collect", "status", "remind"])
+def test_every_collection_option_is_in_the_readme_command_table(name):
+    import re
+
+    import click
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (row,) = [ln for ln in readme.splitlines() if re.match(rf"\|\s*`{name}\b", ln)]
+    options = [
+        max(p.opts, key=len)
+        for p in main.commands[name].params
+        if isinstance(p, click.Option) and "--help" not in p.opts
+    ]
+    assert [o for o in options if o not in row] == []
