@@ -189,3 +189,16 @@ def test_implausible_uses_robust_spread_and_catalog_limit():
     assert implausible_change(steady, "2026-10", plausible=0.5) is not None
     short = steady.tail(4)
     assert implausible_change(short.assign(value=[1, 2, 3, 50]), "2026-10") is None
+
+
+def test_a_refused_correction_keeps_the_figures_received_and_says_why(collected):
+    _workbook(collected / "raw" / "2026-10", "nghe_an_sua.xlsx", "nghe_an", 150, None)
+    status = collection_status("2026-10")
+    assert _of(status, "nghe_an").status == "on_time"
+    unit = next(u for u in status.units if u.province == "nghe_an")
+    (refusal,) = unit.refused_files
+    assert refusal.file.endswith("nghe_an_sua.xlsx")
+    assert "a rate outside its bounds" in refusal.reason
+    lines = reminders.unit_details(unit)
+    assert any(ln.startswith("tệp ") and "nghe_an_sua.xlsx bị từ chối: " in ln for ln in lines)
+    assert "a rate outside its bounds" in "\n".join(lines)

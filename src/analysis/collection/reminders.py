@@ -86,9 +86,10 @@ def unit_details(unit: UnitStatus, lang: str = "vi") -> list[str]:
                 indicators=", ".join(_name(s.indicator, lang) for s in missing),
             )
         )
-    for file in unit.refused_files:
-        reason = next((s.reason for s in unit.indicators if s.status == "refused"), "")
-        out.append(t("collection.status.detail_refused", lang, file=file, reason=reason))
+    for refusal in unit.refused_files:
+        out.append(
+            t("collection.status.detail_refused", lang, file=refusal.file, reason=refusal.reason)
+        )
     for s in unit.indicators:
         out += _indicator_details(s, lang)
     return out

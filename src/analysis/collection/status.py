@@ -93,7 +93,7 @@ class UnitStatus:
     province: str
     name: str
     indicators: list[IndicatorStatus]
-    refused_files: list[str] = field(default_factory=list)
+    refused_files: list[pending.Refusal] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(s.status == status for s in self.indicators)
@@ -165,13 +165,13 @@ def collection_status(
     out = []
     for unit in chosen:
         statuses = [_indicator_status(unit, item, tables, due) for item in items]
-        files = [r.file for r in refused.by_unit.get(unit.codename, [])]
-        if files:
-            reason = refused.by_unit[unit.codename][0].reason
+        refusals = refused.by_unit.get(unit.codename, [])
+        if refusals:
+            files = [r.file for r in refusals]
             for s in statuses:
                 if s.status in ("missing", "partial"):
-                    s.status, s.reason, s.files = "refused", reason, files
-        out.append(UnitStatus(unit.code, unit.codename, unit.display_name, statuses, files))
+                    s.status, s.reason, s.files = "refused", refusals[0].reason, files
+        out.append(UnitStatus(unit.code, unit.codename, unit.display_name, statuses, refusals))
     return CollectionStatus(
         str(p), due, out, [(r.file, r.reason) for r in refused.unattributed], refused.waiting
     )
