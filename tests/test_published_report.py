@@ -126,7 +126,7 @@ def test_run_leaves_the_report_out_when_the_store_has_no_published_figures(works
 
 
 def test_briefing_box_marks_the_published_figures(real):
-    box = str(page.briefing_box(real, "da_nang", "vi"))
+    box = str(page.briefing_box("da_nang", "vi", real))
     assert "0,6949" in box and "hạng 19/34 (suy ra, không phải số công bố)" in box
     assert "61,00/100 điểm, hạng 25/34 (số công bố)" in box
     assert "dti.gov.vn" in box and "dichvucong.gov.vn" in box

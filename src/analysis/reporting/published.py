@@ -534,10 +534,14 @@ def begin(namespace: dict) -> tuple[Any, pd.DataFrame]:
     return p, real
 
 
-def briefing_box(real: pd.DataFrame, unit: str, lang: str) -> Fragment | None:
+def briefing_box(unit: str, lang: str, real: pd.DataFrame | None = None) -> Fragment | None:
     """The leadership briefing's box of published figures: the unit's DTI of the latest year
     (derived, rank of 34) and its Index 766 this year (rank of 34), with their sources.
-    ``None`` when the store has none of them."""
+
+    ``real`` defaults to the store's ``published_real`` table. ``None`` when it holds neither
+    figure (the briefing then shows no box).
+    """
+    real = pub.load() if real is None else real
     code = geography.by_codename(unit).code
     lines = []
     dti = pub.dti_derived_ranks(real)
