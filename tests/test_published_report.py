@@ -184,3 +184,11 @@ def test_notebook_renders_published_figures_for_a_unit_and_the_country(
     for expected in ("0.6961", "62.59", "94.88%", "13,913,639", "dichvucong.gov.vn", "Rank/34"):
         assert expected.replace(" ", "") in country, expected
     assert "SYNTHETICDEMODATA" not in country.upper() and "Syntheticdemodata" not in country
+
+
+def test_index_766_figures_dated_after_the_report_month_are_left_out(real):
+    before = " ".join(str(p) for p in page.index766_section(real, "da_nang", "2026-09", "vi"))
+    assert "sau kỳ báo cáo tháng 9/2026" in before and "61,00" not in before
+    after = " ".join(str(p) for p in page.index766_section(real, "da_nang", "2026-10", "vi"))
+    assert "61,00/100 điểm, hạng 25/34" in after
+    assert "Dịch vụ trực tuyến của tỉnh, thành phố là tổng hai phần công bố" in after

@@ -22,7 +22,6 @@ from analysis import paths
 
 FILE = "population_grdp_per_capita_2022_2024_raw.csv"
 NAME_COLUMN, YEAR_COLUMN, VALUE_COLUMN = "TenTinh", "nam", "dan so"
-SOURCE = "Tổng cục Thống kê (GSO), Niên giám thống kê"
 
 
 class PopulationError(ValueError):

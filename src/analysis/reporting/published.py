@@ -96,6 +96,12 @@ def source_lines(files: list[str], lang: str) -> list[str]:
     return out
 
 
+def weights_source(lang: str) -> str:
+    """Where the population weights come from (the shipped GSO file and who collected it)."""
+    [line] = source_lines([f"data/raw/published/real/{population.FILE}"], lang)
+    return i18n.t("published.source_weights", lang, source=line)
+
+
 def sources(real: pd.DataFrame, ids: tuple[str, ...] | list[str], lang: str) -> Fragment:
     """The sources of the rows of ``ids`` as small notes under a section."""
     lines = source_lines(pub.files_of(real, ids), lang)
@@ -186,7 +192,7 @@ def dti_section(real: pd.DataFrame, unit: str, lang: str) -> list[Fragment]:
                 _dti(r["nation"], lang),
             ]
         )
-    weights = i18n.t("published.source_weights", lang, source=population.SOURCE)
+    weights = weights_source(lang)
     return [
         heading("published.dti_heading", lang),
         paragraph(intro),
@@ -221,12 +227,7 @@ def national_ranking(real: pd.DataFrame, lang: str) -> list[Fragment]:
     ytd_units = real[(real["frequency"] == "year_to_date") & real["province_code"].notna()]
     out.append(sources(real, pub.DTI_MEASURES, lang))
     out.append(sources(ytd_units, ["index766_total"], lang))
-    out.append(
-        paragraph(
-            i18n.t("published.source_weights", lang, source=population.SOURCE),
-            "small-note source-note",
-        )
-    )
+    out.append(paragraph(weights_source(lang), "small-note source-note"))
     return out
 
 
