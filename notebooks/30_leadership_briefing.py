@@ -32,7 +32,7 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook import *
 import html
 
-from analysis.reporting import briefing
+from analysis.reporting import briefing, published
 
 params_, results = briefing.begin("30_leadership_briefing", globals())
 province, period, lang = params_.province, params_.period, params_.lang
@@ -87,6 +87,12 @@ for row in risky.itertuples():
             figsize=(charts.A4_WIDTH, 2.6),
         )
     )
+
+# %%
+# Real published figures, marked as such: the rest of this briefing may be synthetic.
+box = published.briefing_box(province, lang)
+if box is not None:
+    display(box)
 
 # %%
 display(components.method_note(lang))

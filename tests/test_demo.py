@@ -212,7 +212,7 @@ def test_post_merger_rows_are_sums_of_latent_constituents(main_rows, latent):
 
 
 def test_annual_rate_after_merger_is_population_weighted(main_rows, latent):
-    pop = geography.population_63()
+    pop = geography.population_63(2025)  # the latest published year, 2024
     cw = geography.crosswalk().set_index("old_code")["new_code"]
     lat = latent[(latent["indicator"] == "digital_economy_share_grdp_pct")]
     lat = lat[lat["period"] == "2025"].set_index("province")["value"]

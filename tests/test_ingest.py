@@ -400,8 +400,9 @@ def test_harmonize_weights_rates_without_counts_and_flags_them():
     )
     h, _ = ingest.harmonize_to_current_provinces(obs)
     row = h.iloc[0]
-    # Population weights: Đà Nẵng 1,245 thousand, Quảng Nam 1,520 thousand.
-    assert row.value == pytest.approx((20 * 1245 + 10 * 1520) / (1245 + 1520))
+    # Weights: the published 2024 population (data/raw/published/real), Đà Nẵng 1,276.0
+    # thousand, Quảng Nam 1,543.9 thousand.
+    assert row.value == pytest.approx((20 * 1276.0 + 10 * 1543.9) / (1276.0 + 1543.9))
     assert row.is_weighted and row.method.startswith("weighted_mean")
 
 

@@ -263,3 +263,21 @@ def test_briefing_forecast_and_overview_agree_on_a_target_met_late(
     overview, _ = _execute("40_national_overview", tmp_path, period="2026-10")
     row = _table_row(_html_outputs(overview), short)
     assert "Nghệ An" not in row and "hoàn thành muộn" in row
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+def test_briefing_marks_its_published_figures(briefing_pdfs):
+    pdf = _pdf(briefing_pdfs["vi"])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    flat = "".join(text.split())
+    # Nghệ An kept its borders: its DTI 2024 is the published 0.7184; Index 766 2026 to 10/10:
+    # 61.82 points, rank 21 of 34 (data/raw/published/real).
+    for expected in (
+        "Số liệu công bố (không phải dữ liệu mẫu)",
+        "DTI tổng thể 2024: 0,7184",
+        "61,82/100 điểm, hạng 21/34 (số công bố)",
+        "dti.gov.vn",
+        "dichvucong.gov.vn",
+    ):
+        assert expected.replace(" ", "") in flat, expected
+    assert "DỮ LIỆU MẪU (TỔNG HỢP)" in text  # the rest stays marked synthetic

@@ -289,3 +289,14 @@ def test_a_changed_real_file_stops_ingest_before_anything_is_written(workspace):
     assert "admin_procedures_by_province_raw.csv, row 2:" in refused.output
     assert "nothing was written" in refused.output
     assert not (workspace / "processed" / "dx.duckdb").exists()
+
+
+def test_monthly_national_series_of_index_766(real):
+    months = real[real["measure"] == "index766_monthly_average"].set_index("month")
+    assert list(months.index) == list(range(1, 11))
+    assert (months.loc[1, "value"], months.loc[10, "value"]) == (37.0, 51.83)
+    assert set(months["frequency"]) == {"monthly"} and set(months["as_of"]) == {"2026-10-10"}
+    assert months["province_code"].isna().all() and set(months["year"]) == {2026}
+    on_time = real[real["measure"] == "dossiers_on_time_pct"].set_index("month")["value"]
+    assert (on_time[2], on_time[6]) == (40.8, 82.83)
+    assert months.loc[3, "field"] == "monthlyChart_averageScore.03"

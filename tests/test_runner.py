@@ -71,13 +71,16 @@ def test_run_produces_every_file_a_complete_manifest_and_then_skips(env):
         ("nghe_an", "30_leadership_briefing"),
         ("ha_tinh", "30_leadership_briefing"),
         ("national", "40_national_overview"),
+        ("nghe_an", "25_published_figures"),
+        ("ha_tinh", "25_published_figures"),
+        ("national", "25_published_figures"),
     ):
         for ext in ("ipynb", "html", "pdf"):
             path = env / PERIOD / unit / f"{nb}.{ext}"
             assert path.exists() and _whole(path), path
     manifest = json.loads((env / PERIOD / "manifest.json").read_text())
     assert manifest["data_version"] == store.data_version()
-    assert len(manifest["outputs"]) == 9
+    assert len(manifest["outputs"]) == 18
     for entry in manifest["outputs"]:
         assert entry["status"] == "ok" and entry["duration_s"] > 0
         assert entry["parameters"]["period"] == PERIOD
@@ -86,7 +89,7 @@ def test_run_produces_every_file_a_complete_manifest_and_then_skips(env):
 
     mtimes = {p: p.stat().st_mtime for p in env.rglob("*.pdf")}
     again = runner.run(PERIOD, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False)
-    assert again.ok and len(again.skipped) == 3
+    assert again.ok and len(again.skipped) == 6
     assert {p: p.stat().st_mtime for p in env.rglob("*.pdf")} == mtimes
 
 

@@ -268,6 +268,12 @@ def _report_run(summary: Any) -> None:
             f"not made: {len(summary.no_data)} unit(s) without data for {summary.period} in "
             f"dataset {summary.dataset!r}: {', '.join(summary.no_data)}"
         )
+    if getattr(summary, "no_published", None):
+        click.echo(
+            f"not made: {', '.join(summary.no_published)}: the store holds no published "
+            "figures (table published_real is empty; run `python -m analysis ingest` with "
+            "data/raw/published/real/ in place)"
+        )
     pdfs = [f for f in summary.files if f.endswith(".pdf")]
     if pdfs:
         click.echo(

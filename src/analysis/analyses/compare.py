@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.reference import catalog, geography
+from analysis.reference import catalog, geography, population
 from analysis.reference.periods import to_month
 
 
@@ -81,8 +81,10 @@ def aggregate(rows: pd.DataFrame, indicator: str) -> Aggregate:
 
 
 def _weights(rows: pd.DataFrame) -> np.ndarray:
-    pop = geography.provinces("34").set_index("code")["population_thousands"]
-    return rows["province_code"].map(pop).fillna(pop.mean()).to_numpy(dtype=float)
+    """Each unit's population of the figure's year (:mod:`analysis.reference.population`)."""
+    period = rows["period_used"] if "period_used" in rows else rows["period"]
+    weights = population.weights(rows["province_code"], period.map(lambda p: p.year), "34")
+    return weights.fillna(weights.mean()).to_numpy(dtype=float)
 
 
 def compare_indicator(obs: pd.DataFrame, indicator: str, period: pd.Period | str) -> pd.DataFrame:

@@ -37,6 +37,7 @@ COLUMNS = [
     "province_name",
     "measure",
     "year",
+    "month",
     "frequency",
     "as_of",
     "value",
@@ -313,6 +314,7 @@ def read_index766_national(path: Path) -> list[dict]:
                 **common,
             )
         )
+    rows += _national_months(path, doc, common)
     for key, code, measure in (
         ("onlineDossier", "ONLINE", "dossiers_online_pct"),
         ("onlineProvision", "FULL", "procedures_fully_online_pct"),
@@ -332,6 +334,39 @@ def read_index766_national(path: Path) -> list[dict]:
                 **common,
             )
         )
+    return rows
+
+
+INDEX766_NATIONAL_MONTHS = {
+    "monthlyChart_averageScore": "index766_monthly_average",
+    "dossierChart_onTimePct": "dossiers_on_time_pct",
+}
+
+
+def _national_months(path: Path, doc: dict, common: dict) -> list[dict]:
+    """The monthly national series of the answer (keys ``"01"``..), one row per month.
+
+    The last month is partial: it runs to the as-of date.
+    """
+    rows = []
+    for key, measure in INDEX766_NATIONAL_MONTHS.items():
+        if key not in doc:
+            raise PublishedFileError(f"{_where(path)}: the block {key!r} is missing")
+        for month, value in sorted(doc[key].items()):
+            if not re.fullmatch(r"(0[1-9]|1[0-2])", month):
+                raise PublishedFileError(f"{_where(path)}: {key}: {month!r} is not a month")
+            rows.append(
+                _row(
+                    path,
+                    None,
+                    field=f"{key}.{month}",
+                    measure=measure,
+                    month=int(month),
+                    value=float(value),
+                    value_text=str(value),
+                    **{**common, "frequency": "monthly"},
+                )
+            )
     return rows
 
 
@@ -442,6 +477,6 @@ def read_real_published(folder: Path | None = None, derived: bool = True) -> pd.
 
         rows += carry_to_34(pd.DataFrame(rows, columns=COLUMNS)).to_dict("records")
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    for col in ("row", "year", "rank", "rank_of"):
+    for col in ("row", "year", "month", "rank", "rank_of"):
         frame[col] = frame[col].astype("Int64")
     return frame

@@ -106,22 +106,29 @@ def units() -> tuple[Unit, ...]:
     return tuple(out)
 
 
-def provinces(basis: Basis = "34") -> pd.DataFrame:
-    """Units of one basis as a table: code, name, full_name, codename, region (+ population)."""
+def provinces(basis: Basis = "34", year: int | None = None) -> pd.DataFrame:
+    """Units of one basis as a table: code, name, full_name, codename, region, and
+    ``population_thousands`` of ``year`` (:mod:`analysis.reference.population`; ``None``: the
+    latest published year)."""
     df = pd.DataFrame([u.__dict__ for u in units() if u.basis == basis])
-    if basis == "63":
-        pop = _tables()["p63"].set_index("code")["population_thousands"].astype(float)
-        df["population_thousands"] = df["code"].map(pop)
-    else:
-        df["population_thousands"] = df["code"].map(
-            population_63().groupby(crosswalk().set_index("old_code")["new_code"]).sum()
-        )
+    pop = population_63(year) if basis == "63" else population_34(year)
+    df["population_thousands"] = df["code"].map(pop)
     return df.reset_index(drop=True)
 
 
-def population_63() -> pd.Series:
-    p = _tables()["p63"]
-    return p.set_index("code")["population_thousands"].astype(float)
+def population_63(year: int | None = None) -> pd.Series:
+    """Population (thousands) of the 63 former provinces by code, of ``year`` (see
+    :func:`analysis.reference.population.weight_year`; ``None``: the latest published year)."""
+    from analysis.reference import population
+
+    return population.population_63(year)
+
+
+def population_34(year: int | None = None) -> pd.Series:
+    """Population (thousands) of the 34 units by code: the sum of their former provinces."""
+    from analysis.reference import population
+
+    return population.population_34(year)
 
 
 def crosswalk() -> pd.DataFrame:

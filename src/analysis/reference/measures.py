@@ -20,7 +20,7 @@ from analysis.reference.catalog import catalog_document
 
 Role = Literal["kpi", "weight", "context"]
 ROLES = ("kpi", "weight", "context")
-FREQUENCIES = ("annual", "year_to_date")
+FREQUENCIES = ("annual", "year_to_date", "monthly")
 BASES = ("63", "34", "national")
 ACROSS_MERGER = ("population_weighted_mean",)
 

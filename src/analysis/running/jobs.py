@@ -20,6 +20,9 @@ from analysis.running import params
 
 DEFAULT_PROVINCE_NOTEBOOKS = ("30_leadership_briefing",)
 DEFAULT_NATIONAL_NOTEBOOKS = ("40_national_overview",)
+DEFAULT_PUBLISHED_NOTEBOOKS = ("25_published_figures",)
+"""Real published figures (annual and year to date), made in every monthly run for each unit
+and the country, beside the month's briefings; left out when the store has none."""
 FORMATS = ("html", "pdf")
 
 
@@ -100,7 +103,11 @@ def plan_jobs(
         for nb in chosen:
             params.model_for(nb)
     else:
-        chosen = [*DEFAULT_PROVINCE_NOTEBOOKS, *DEFAULT_NATIONAL_NOTEBOOKS]
+        chosen = [
+            *DEFAULT_PUBLISHED_NOTEBOOKS,
+            *DEFAULT_PROVINCE_NOTEBOOKS,
+            *DEFAULT_NATIONAL_NOTEBOOKS,
+        ]
     jobs = []
     for lang in langs:
         for nb in chosen:
@@ -109,7 +116,8 @@ def plan_jobs(
             if nb in params.NATIONAL_NOTEBOOKS:
                 jobs.append(Job(nb, "national", period, lang, tuple(formats), base))
                 continue
-            for unit in units:
+            both = nb in params.UNIT_AND_NATIONAL_NOTEBOOKS
+            for unit in [*units, "national"] if both else units:
                 given = {"period": period, "province": unit, "lang": lang, **extra}
                 jobs.append(Job(nb, unit, period, lang, tuple(formats), given))
     return jobs

@@ -120,14 +120,29 @@ class NationalParams(_Base):
     pass
 
 
+class PublishedParams(_Base):
+    province: str = "national"
+    """A province (code, codename or name) or ``national`` for the whole country."""
+
+    @field_validator("province", mode="before")
+    @classmethod
+    def _province_or_national(cls, value: Any) -> str:
+        if isinstance(value, str) and value.strip().lower() == "national":
+            return "national"
+        return _WithProvince._province(value)
+
+
 NOTEBOOK_PARAMS: dict[str, type[_Base]] = {
     "00_explore": ExploreParams,
     "10_province_comparison": ComparisonParams,
     "20_target_forecast": ForecastParams,
+    "25_published_figures": PublishedParams,
     "30_leadership_briefing": BriefingParams,
     "40_national_overview": NationalParams,
 }
 NATIONAL_NOTEBOOKS = {"40_national_overview"}
+UNIT_AND_NATIONAL_NOTEBOOKS = {"25_published_figures"}
+"""Notebooks made for every province and for the country (``province="national"``)."""
 
 
 def model_for(notebook: str) -> type[_Base]:

@@ -69,6 +69,8 @@ class RunSummary:
     dataset: str = ""
     no_data: list[str] = field(default_factory=list)
     """Units planned but left out: the dataset has no figures for them in the period."""
+    no_published: list[str] = field(default_factory=list)
+    """Notebooks of published figures left out: the store holds none."""
 
     @property
     def failed(self) -> list[dict]:
@@ -187,6 +189,7 @@ def run(
         if errors:
             raise params.ParameterError("\n".join(errors))
         planned, no_data = _with_data(period, dataset, planned)
+        planned, no_published = _with_published(planned)
         options = {
             "provinces": provinces,
             "n_workers": max(1, int(jobs or os.cpu_count() or 1)),
@@ -201,7 +204,7 @@ def run(
         coverage.prepare_folder(period, dataset, version, no_data)
         results = _run_planned(period, planned, version, dataset, options)
         _rebuild_indexes(period)
-    return RunSummary(period, version, results, dataset, no_data)
+    return RunSummary(period, version, results, dataset, no_data, no_published)
 
 
 def _rebuild_indexes(period: str) -> None:
@@ -245,6 +248,21 @@ def _with_data(period: str, dataset: str, planned: list[Job]) -> tuple[list[Job]
             ", ".join(no_data),
         )
     return keep, no_data
+
+
+def _with_published(planned: list[Job]) -> tuple[list[Job], list[str]]:
+    """The jobs, less those of published-figure notebooks when the store holds no such rows."""
+    from analysis.analyses import published
+
+    wanted = sorted({j.notebook for j in planned} & params.UNIT_AND_NATIONAL_NOTEBOOKS)
+    if not wanted or not published.load().empty:
+        return planned, []
+    log.warning(
+        "the store holds no published figures (table published_real is empty): %s not made; "
+        "the real files ship in data/raw/published/real/, run `python -m analysis ingest`",
+        ", ".join(wanted),
+    )
+    return [j for j in planned if j.notebook not in wanted], wanted
 
 
 def _run_planned(

@@ -134,13 +134,14 @@ def _annual_parts(latent: Latent, until: pd.Period, merge: np.ndarray) -> list[p
     ctx = latent.ctx
     years = annual_years(until)
     de = latent.digital_economy[:, : len(years)]
-    w = ctx.pop
     parts = []
     for k, year in enumerate(years):
         period = pd.Index([str(year)])
         if geography.basis_for_period(to_period(year)) == "63":
             codes, basis, values = ctx.codes, "63", de[:, k : k + 1]
         else:
+            # Weighted as ingest weighs a rate: the population of the same year.
+            w = geography.population_63(year).reindex(list(ctx.codes)).to_numpy(float)
             merged = (merge @ (de[:, k] * w)) / (merge @ w)
             codes, basis, values = ctx.unit_codes, "34", np.round(merged, 2)[:, None]
         parts.append(

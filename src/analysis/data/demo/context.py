@@ -114,7 +114,8 @@ def context_for(seed: int, horizon: str) -> Ctx:
     months = pd.period_range(START, to_month(horizon), freq="M")
     return Ctx(
         codes,
-        p63["population_thousands"].to_numpy(float),
+        # Sizes are scaled from the 2023 population (simulate: index 18 is mid-2023).
+        geography.population_63(2023).reindex(list(codes)).to_numpy(float),
         p63["region"].to_numpy(),
         unit_codes,
         unit_of,

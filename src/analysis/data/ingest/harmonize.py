@@ -1,8 +1,9 @@
 """Step 5, harmonizing: the 63-province history carried onto the 34 current units.
 
 Numerators and denominators of the former provinces are summed into their current unit; rates
-without counts are combined with a population-weighted mean and flagged; ranks are never
-averaged. A unit-period whose former provinces are not all reported is left out and logged.
+without counts are combined with a mean weighted by the population of the period's year
+(:mod:`analysis.reference.population`) and flagged; ranks are never averaged. A unit-period
+whose former provinces are not all reported is left out and logged.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.reference import catalog, geography
+from analysis.reference import catalog, geography, population
 
 HARMONIZED_COLUMNS = [
     "dataset",
@@ -77,7 +78,10 @@ def _group_former(old: pd.DataFrame) -> pd.DataFrame:
     once = ["dataset", "province_code", "indicator", "freq", "period"]
     old = old.drop_duplicates(once, keep="first").copy()
     old["new_code"] = old["province_code"].map(cw["new_code"])
-    old["weight"] = old["province_code"].map(geography.population_63())
+    # The population of the period's year (analysis.reference.population.weight_year).
+    old["weight"] = population.weights(
+        old["province_code"], old["period"].map(lambda p: p.year), "63"
+    )
     old["has_counts"] = old["numerator"].notna() & old["denominator"].notna()
     old["wvalue"] = old["value"] * old["weight"]
     # Monthly and annual Periods cannot be sorted together: group on their text.
@@ -126,8 +130,9 @@ def _combine(g: pd.DataFrame) -> pd.DataFrame:
     unknown_weights = {i for i in g["indicator"] if weights_col[i] != "population_thousands"}
     if unknown_weights:
         raise ValueError(
-            f"weight column(s) for {sorted(unknown_weights)} are not in the "
-            "reference data; add them to provinces_63.csv"
+            f"weight column(s) for {sorted(unknown_weights)} are not known: the only weight is "
+            "population_thousands (analysis.reference.population); fix the indicator's weight "
+            "in data/raw/reference/indicators.yml"
         )
     counts = g["all_counts"].astype(bool)
     g["value"] = (100.0 * g["numerator"] / g["denominator"]).where(
