@@ -45,5 +45,6 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
         result.files,
         facts,
         real,
+        communes=result.communes,
     )
     return Rebuilt(version, result, facts, real)
