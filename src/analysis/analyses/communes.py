@@ -61,7 +61,7 @@ def commune_periods(dataset: str | None = None) -> tuple[str, str, str] | None:
     from analysis.data import store
 
     with store.connect() as con:
-        ds = dataset or store.default_dataset(con)
+        ds = dataset or store.default_dataset(con, "commune_observations")
         row = con.execute(
             "SELECT min(period), max(period) FROM commune_observations WHERE dataset = ?", [ds]
         ).fetchone()
@@ -77,7 +77,7 @@ def load_province(province: str, period: str, dataset: str | None = None) -> Pro
     from analysis.data import store
 
     with store.connect() as con:
-        ds = dataset or store.default_dataset(con)
+        ds = dataset or store.default_dataset(con, "commune_observations")
         version = con.execute("SELECT data_version FROM meta").fetchone()
         rows = con.execute(
             "SELECT * FROM commune_observations WHERE dataset = ? AND province = ? "

@@ -393,9 +393,12 @@ def missing_observations(path: Path | None = None) -> str | None:
     )
 
 
-def default_dataset(con: duckdb.DuckDBPyConnection) -> str:
-    """The dataset analytics use: the user's own submissions if any, else the demo."""
-    found = {r[0] for r in con.execute("SELECT DISTINCT dataset FROM observations_34").fetchall()}
+def default_dataset(con: duckdb.DuckDBPyConnection, table: str = "observations_34") -> str:
+    """The dataset analytics use: the user's own submissions if any, else the demo.
+
+    ``table`` is where to look: ``observations_34`` (provinces) or ``commune_observations``.
+    """
+    found = {r[0] for r in con.execute(f"SELECT DISTINCT dataset FROM {table}").fetchall()}  # noqa: S608
     if "submitted" in found:
         return "submitted"
     if "demo" in found:

@@ -209,7 +209,7 @@ def validate(
     except ValidationError as err:
         raise ParameterError(_format(err, notebook, given)) from None
     if params.dataset is not None:
-        check_dataset(params.dataset)
+        check_dataset(params.dataset, level=model.level)
     if available is None:
         available = data_range(params.dataset, model.level)
     if params.period is not None and available is not None:
@@ -234,9 +234,9 @@ def data_range(dataset: str | None = None, level: str = "province") -> tuple[str
         con = store.connect()
     except store.StoreMissing:
         return None
+    table = _table(level)
     with con:
-        ds = dataset or store.default_dataset(con)
-        table = "commune_observations" if level == "commune" else "observations_34"
+        ds = dataset or store.default_dataset(con, table)
         row = con.execute(
             f"SELECT min(period), max(period) FROM {table} WHERE freq = 'M' AND dataset = ?",  # noqa: S608
             [ds],
@@ -244,7 +244,12 @@ def data_range(dataset: str | None = None, level: str = "province") -> tuple[str
     return (row[0], row[1]) if row and row[0] else None
 
 
-def datasets() -> list[str] | None:
+def _table(level: str) -> str:
+    """The store table holding a level's figures."""
+    return "commune_observations" if level == "commune" else "observations_34"
+
+
+def datasets(level: str = "province") -> list[str] | None:
     """The datasets in the store (``demo``, ``submitted`` ...), or ``None`` if there is no store."""
     from analysis.data import store
 
@@ -253,13 +258,15 @@ def datasets() -> list[str] | None:
     except store.StoreMissing:
         return None
     with con:
-        rows = con.execute("SELECT DISTINCT dataset FROM observations_34 ORDER BY 1").fetchall()
+        rows = con.execute(f"SELECT DISTINCT dataset FROM {_table(level)} ORDER BY 1").fetchall()  # noqa: S608
     return [r[0] for r in rows]
 
 
-def check_dataset(dataset: str | None, known: list[str] | None = None) -> None:
-    """Refuse a dataset the store does not hold, naming the ones it does."""
-    known = datasets() if known is None else known
+def check_dataset(
+    dataset: str | None, known: list[str] | None = None, level: str = "province"
+) -> None:
+    """Refuse a dataset the store does not hold (at ``level``), naming the ones it does."""
+    known = datasets(level) if known is None else known
     if dataset is not None and known is not None and dataset not in known:
         raise ParameterError(
             f"parameter 'dataset' = {dataset!r} is not in the store; datasets: "
