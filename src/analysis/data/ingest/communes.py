@@ -148,7 +148,7 @@ def _commune_row(
     try:
         commune = _commune_memo(text, province_text)
     except communes.UnknownCommune as exc:
-        hint = "Use the 5-digit commune code, or the name as in `python -m analysis list communes`"
+        hint = "Use the 5-digit commune code, or the commune's name as its province lists it"
         if exc.candidates:
             hint += "; closest: " + ", ".join(exc.candidates)
         return None, [Problem(table.display, row_no, column, text, exc.reason, hint + ".")]
