@@ -18,7 +18,9 @@ Nothing here fits a model: 3,321 scorecards a month must stay cheap.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,30 +58,33 @@ def previous_month(period: str) -> str:
     return str(pd.Period(period, freq="M") - 1)
 
 
-def commune_periods(dataset: str | None = None) -> tuple[str, str, str] | None:
+def commune_periods(dataset: str | None = None, con: Any = None) -> tuple[str, str, str] | None:
     """(dataset, first, last) month with commune figures, or None when there are none."""
     from analysis.data import store
 
-    with store.connect() as con:
-        ds = dataset or store.default_dataset(con, "commune_observations")
-        row = con.execute(
+    with store.connect() if con is None else contextlib.nullcontext(con) as db:
+        ds = dataset or store.default_dataset(db, "commune_observations")
+        row = db.execute(
             "SELECT min(period), max(period) FROM commune_observations WHERE dataset = ?", [ds]
         ).fetchone()
     return (ds, row[0], row[1]) if row and row[0] else None
 
 
-def load_province(province: str, period: str, dataset: str | None = None) -> ProvinceRows:
+def load_province(
+    province: str, period: str, dataset: str | None = None, con: Any = None
+) -> ProvinceRows:
     """The province's commune rows for ``period`` and the month before (nothing else is read).
 
-    ``province`` is a codename (``nghe_an``); raises ``ValueError`` naming the province, month
-    and dataset when the province has no commune figures that month.
+    ``province`` is a codename (``nghe_an``); ``con`` an open store connection to reuse (else
+    one is opened). Raises ``ValueError`` naming the province, month and dataset when the
+    province has no commune figures that month.
     """
     from analysis.data import store
 
-    with store.connect() as con:
-        ds = dataset or store.default_dataset(con, "commune_observations")
-        version = con.execute("SELECT data_version FROM meta").fetchone()
-        rows = con.execute(
+    with store.connect() if con is None else contextlib.nullcontext(con) as db:
+        ds = dataset or store.default_dataset(db, "commune_observations")
+        version = db.execute("SELECT data_version FROM meta").fetchone()
+        rows = db.execute(
             "SELECT * FROM commune_observations WHERE dataset = ? AND province = ? "
             "AND period IN (?, ?)",
             [ds, province, period, previous_month(period)],
@@ -92,49 +97,43 @@ def load_province(province: str, period: str, dataset: str | None = None) -> Pro
     return ProvinceRows(province, period, ds, str(version[0]) if version else "", rows)
 
 
-def _ranks(values: pd.Series, higher_is_better: bool) -> pd.Series:
-    """1 = best; equal values share the best rank (``min``), missing values get none."""
-    return values.rank(ascending=not higher_is_better, method="min", na_option="keep")
-
-
 def standings(data: ProvinceRows) -> pd.DataFrame:
     """One row per commune and indicator of the month.
 
     Columns: commune_code, commune_name, indicator, value, numerator, denominator, previous,
-    change (points), rank, tied, n_ranked, tier (1-4), target, status (:data:`MET`,
-    :data:`NOT_MET`, :data:`NO_TARGET`), better (change in the good direction; None when
-    there is no change to judge).
+    change (points), rank (1 = best; equal values share the best rank), tied, n_ranked, tier
+    (1-4), target, status (:data:`MET`, :data:`NOT_MET`, :data:`NO_TARGET`), better (the change
+    is in the good direction; None when there is no change to judge). Vectorised: a scorecard
+    computes it for its province every time.
     """
-    cur = data.current
-    prev = data.rows[data.rows["period"] == previous_month(data.period)]
-    prev_value = prev.set_index(["commune_code", "indicator"])["value"]
-    out = cur[["commune_code", "commune_name", "indicator", "value", "numerator", "denominator"]]
-    out = out.reset_index(drop=True)
-    out["previous"] = [
-        prev_value.get(k, np.nan) for k in zip(out.commune_code, out.indicator, strict=True)
-    ]
+    keys = ["commune_code", "indicator"]
+    cur = data.current[[*keys, "commune_name", "value", "numerator", "denominator"]]
+    prev = data.rows.loc[data.rows["period"] == previous_month(data.period), [*keys, "value"]]
+    out = cur.merge(prev.rename(columns={"value": "previous"}), on=keys, how="left")
     out["change"] = out["value"] - out["previous"]
-    parts = []
-    for ind_id, group in out.groupby("indicator", sort=False):
-        ind = catalog.get(str(ind_id))
-        g = group.copy()
-        g["rank"] = _ranks(g["value"], ind.higher_is_better)
-        g["tied"] = g["rank"].duplicated(keep=False) & g["rank"].notna()
-        g["n_ranked"] = int(g["value"].notna().sum())
-        # Quartile tier from the rank: the best quarter is tier 1 (ties share the better tier).
-        g["tier"] = np.ceil(4 * g["rank"] / g["n_ranked"]).clip(1, 4)
-        target = ind.target_for(data.period)
-        g["target"] = target.value if target else np.nan
-        if target is None:
-            g["status"] = NO_TARGET
-        else:
-            met = meets_target(g["value"], target.value, ind.higher_is_better)
-            g["status"] = np.where(met, MET, NOT_MET)
-        sign = 1 if ind.higher_is_better else -1
-        g["better"] = [None if pd.isna(c) or c == 0 else bool(sign * c > 0) for c in g["change"]]
-        parts.append(g)
-    result = pd.concat(parts, ignore_index=True) if parts else out
-    return result.sort_values(["indicator", "rank", "commune_name"], kind="stable").reset_index(
+    inds = catalog.indicators(None)
+    higher = out["indicator"].map(lambda i: inds[i].higher_is_better).astype(bool)
+    sign = np.where(higher, 1.0, -1.0)
+    # Rank the signed value descending: 1 = best in each indicator's direction.
+    signed = out["value"] * sign
+    out["rank"] = signed.groupby(out["indicator"]).rank(ascending=False, method="min")
+    out["n_ranked"] = out["value"].notna().groupby(out["indicator"]).transform("sum").astype(int)
+    out["tied"] = out.duplicated(["indicator", "rank"], keep=False) & out["rank"].notna()
+    # Quartile tier from the rank: the best quarter is tier 1 (ties share the better tier).
+    out["tier"] = np.ceil(4 * out["rank"] / out["n_ranked"].clip(lower=1)).clip(1, 4)
+    targets = {}
+    for ind in out["indicator"].unique():
+        target = inds[ind].target_for(data.period)
+        targets[ind] = target.value if target is not None else np.nan
+    out["target"] = out["indicator"].map(targets).astype(float)
+    met = meets_target(out["value"], out["target"], True) if len(out) else out["value"]
+    met_lower = meets_target(out["value"], out["target"], False) if len(out) else out["value"]
+    out["status"] = np.where(
+        out["target"].isna(), NO_TARGET, np.where(np.where(higher, met, met_lower), MET, NOT_MET)
+    )
+    gain = out["change"] * sign
+    out["better"] = [None if pd.isna(g) or g == 0 else bool(g > 0) for g in gain]
+    return out.sort_values(["indicator", "rank", "commune_name"], kind="stable").reset_index(
         drop=True
     )
 
@@ -231,5 +230,5 @@ def overall_tiers(table: pd.DataFrame) -> pd.DataFrame:
 def scorecard(table: pd.DataFrame, commune_code: str) -> pd.DataFrame:
     """One commune's rows of :func:`standings`, indicators in catalog order."""
     rows = table[table["commune_code"] == commune_code]
-    order = {ind: i for i, ind in enumerate(indicator_order(table))}
+    order = {ind: i for i, ind in enumerate(catalog.indicators("commune"))}
     return rows.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -41,10 +42,22 @@ def begin(notebook: str, namespace: dict) -> tuple[Any, ac.ProvinceRows, pd.Data
     """
     from IPython.display import display
 
+    from analysis.data import store
     from analysis.running import params
 
-    p: Any = params.from_namespace(notebook, namespace)  # a commune model: has province
-    data = ac.load_province(p.province, str(p.period), p.dataset)
+    model = params.model_for(notebook)
+    given = {k: namespace[k] for k in model.model_fields if k in namespace}
+    with store.connect() as con:  # one connection for the checks and the rows
+        found = ac.commune_periods(given.get("dataset") or None, con)
+        p: Any = params.validate(notebook, given, available=found[1:] if found else None)
+        if p.period is None:
+            if found is None:
+                raise params.ParameterError(
+                    "no commune figures in the store: put commune files in data/raw/ and run "
+                    "`python -m analysis ingest`"
+                )
+            p = p.model_copy(update={"period": found[2]})
+        data = ac.load_province(p.province, str(p.period), p.dataset, con)
     commune = getattr(p, "commune", None)
     if commune is not None and not (data.current["commune_code"] == commune).any():
         raise ValueError(
@@ -65,6 +78,31 @@ def place_name(province: str, commune: str | None = None, lang: str = "vi") -> s
     return i18n.t("commune.place", lang, commune=by_code(commune).full_name, province=name)
 
 
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """The code version (a hash of the package's files), computed once per process: a warm
+    kernel renders many scorecards with the code it imported once."""
+    from analysis.running.jobs import code_version
+
+    return code_version()
+
+
+def parameters_text(parameters: dict, data: ac.ProvinceRows, lang: str = "vi") -> str:
+    """The run's parameters as the footer lists them ("Tỉnh, thành phố: Nghệ An; Xã, phường,
+    đặc khu: Phường Vinh Phú; Kỳ: tháng 10/2026; ...")."""
+    shown = {
+        "province": place_name(data.province, None, lang),
+        "commune": by_code(parameters["commune"]).full_name if parameters.get("commune") else None,
+        "period": i18n.fmt_period(data.period, lang),
+        "lang": i18n.t(f"params.lang_{i18n.normalize_lang(parameters.get('lang'))}", lang),
+        "dataset": i18n.t(f"params.dataset_{data.dataset}", lang)
+        if i18n.has_message(f"params.dataset_{data.dataset}")
+        else data.dataset,
+    }
+    label = lambda k: i18n.t("commune.col_commune" if k == "commune" else f"params.{k}", lang)  # noqa: E731
+    return "; ".join(f"{label(k)}: {v}" for k, v in shown.items() if v)
+
+
 def metadata(
     data: ac.ProvinceRows,
     notebook: str,
@@ -73,21 +111,19 @@ def metadata(
     commune: str | None = None,
 ) -> components.ReportMetadata:
     """Header band, running header, synthetic notice and provenance footer of a commune page."""
-    from analysis.reporting.briefing import parameters_text
-    from analysis.running.runner import code_version
-
     period_label = i18n.fmt_period(data.period, lang)
     kind = "synthetic" if data.is_synthetic else "official"
-    shown = {k: v for k, v in parameters.items() if k != "commune"}
-    sources = sorted(set(data.current["source"].dropna()))
-    demo = "Dữ liệu mẫu tổng hợp (synthetic demo data)"
-    sources = [i18n.t("provenance.source_demo", lang) if s == demo else s for s in sources]
+    # Synthetic rows are the demo's: named in the page's language, whatever their source text.
+    cur = data.current
+    sources = sorted(set(cur.loc[~cur["is_synthetic"].astype(bool), "source"].dropna()))
+    if data.is_synthetic:
+        sources.insert(0, i18n.t("provenance.source_demo", lang))
     provenance = {
         "source": "; ".join(i18n.strip_control(s) for s in sources[:3]),
         i18n.t("provenance.data_kind", lang): i18n.t(f"provenance.data_kind_{kind}", lang),
         "data_version": data.data_version,
-        "parameters": parameters_text(shown, lang),
-        "code_version": code_version(),
+        "parameters": parameters_text(parameters, data, lang),
+        "code_version": _code_version(),
         "notebook": notebook,
         "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0),
     }
@@ -138,7 +174,7 @@ def _change(x: Any, lang: str) -> str:
 
 
 def _short(ind: str, lang: str) -> str:
-    return catalog.get(ind).short(lang)
+    return catalog.indicators(None)[ind].short(lang)
 
 
 def summary_table(data: ac.ProvinceRows, table: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
@@ -243,7 +279,7 @@ def annex_table(table: pd.DataFrame, tiers: pd.DataFrame, lang: str = "vi") -> p
 
 
 def _target_note(ind: str, period: str, lang: str) -> str | None:
-    target = catalog.get(ind).target_for(period)
+    target = catalog.indicators(None)[ind].target_for(period)
     if target is None:
         return None
     return i18n.t(
