@@ -261,3 +261,19 @@ def test_store_without_commune_files_has_an_empty_commune_table(workspace):
     rebuild(workspace / "raw" / "published")
     rows, types = _store_rows(workspace)
     assert rows.empty and types["period_start"] == "DATE"
+
+
+def test_ingest_command_counts_the_commune_figures(workspace):
+    from click.testing import CliRunner
+
+    from analysis.cli import main
+
+    write_csv(
+        workspace / "raw" / "2026-10" / "xa.csv",
+        HEADER
+        + "Nghệ An,Vinh Phú,online_dossier_rate_pct,2026-10,627,991\n"
+        + "Nghệ An,17677,online_dossier_rate_pct,2026-10,10,20\n",
+    )
+    built = CliRunner().invoke(main, ["ingest"])
+    assert built.exit_code == 0, built.output
+    assert "2 commune figures (commune_observations)" in built.output
