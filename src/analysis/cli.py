@@ -102,6 +102,11 @@ def ingest() -> None:
         f"{len(result.files)} file(s), {len(result.harmonized):,} on the 34-unit basis"
         + (f" ({n_log} unit-periods left out, see harmonization_log)" if n_log else "")
         + (f", {len(real):,} published figures (published_real)" if real is not None else "")
+        + (
+            f", {len(result.communes):,} commune figures (commune_observations)"
+            if len(result.communes)
+            else ""
+        )
         + f" -> {paths.build_database_path()}"
         + (
             f"; {len(survey.skipped)} file(s) or folder(s) skipped (see the log)"

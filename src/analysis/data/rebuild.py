@@ -49,5 +49,6 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
         facts,
         real,
         extra=submissions.build_tables(result, seen),
+        communes=result.communes,
     )
     return Rebuilt(version, result, facts, real)

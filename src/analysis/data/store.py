@@ -7,11 +7,13 @@
 * ``observations_34``   - the same history carried onto the 34 current units (see
   :func:`analysis.data.ingest.harmonize_to_current_provinces`); analytics read this one;
 * ``harmonization_log`` - units left out of ``observations_34`` and why;
+* ``commune_observations`` - figures of the 3,321 communes (since 2025-07), one row per
+  commune, indicator and month, as reported (see :mod:`analysis.data.ingest.communes`);
 * ``published``         - real published figures and ranks, as published, with their sources;
 * ``published_real``    - the real provincial series of ``data/raw/published/real`` (DTI, Index
   766, population, procedures online), one row per unit, measure and period, values as written
   (see :mod:`analysis.data.published_real`), described in ``published_measures``;
-* ``provinces``, ``crosswalk``, ``regions``, ``indicators``, ``targets``,
+* ``provinces``, ``communes``, ``crosswalk``, ``regions``, ``indicators``, ``targets``,
   ``published_measures`` - reference tables;
 * ``inputs``            - every raw file read, with its checksum;
 * ``submission_files``, ``submissions`` - who sent which figure of your own files and when
@@ -123,6 +125,25 @@ def _harmonized_table(h: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _commune_table(rows: pd.DataFrame | None) -> pd.DataFrame:
+    """``commune_observations``: the ingest's commune rows with each period's first day."""
+    from analysis.data import ingest
+
+    columns = ingest.COMMUNE_COLUMNS
+    if rows is None or rows.empty:
+        out = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+        out = out.astype({"value": float, "numerator": float, "denominator": float})
+        out = out.astype({"is_synthetic": bool})
+        out.insert(columns.index("period") + 1, "period_start", pd.Series(dtype="datetime64[s]"))
+        return out
+    out = rows[columns].copy()
+    out["period"] = out["period"].astype(str)
+    out.insert(columns.index("period") + 1, "period_start", _period_starts(out["period"]))
+    return out.sort_values(
+        ["dataset", "province", "indicator", "period", "commune_code"], kind="stable"
+    ).reset_index(drop=True)
+
+
 def _input_columns() -> list[str]:
     from analysis.data import ingest
 
@@ -133,8 +154,11 @@ def _reference_tables() -> dict[str, pd.DataFrame]:
     provinces = pd.concat([geography.provinces("63"), geography.provinces("34")], ignore_index=True)
     targets = catalog.targets_frame()
     targets["deadline"] = targets["deadline"].astype(str)
+    from analysis.reference import communes
+
     return {
         "provinces": provinces,
+        "communes": communes.communes(),
         "crosswalk": geography.crosswalk(),
         "regions": geography.regions(),
         "indicators": catalog.catalog_frame(),
@@ -159,18 +183,21 @@ def write_store(
     published: pd.DataFrame | None = None,
     published_real: pd.DataFrame | None = None,
     extra: dict[str, pd.DataFrame] | None = None,
+    communes: pd.DataFrame | None = None,
 ) -> str:
     """Write the database and Parquet files atomically; return the data version.
 
     ``published`` and ``published_real`` are the tables of :mod:`analysis.data.published` and
     :mod:`analysis.data.published_real`; either is left out when ``None``. ``extra`` tables
-    (the collection's submissions) are written with the others, in the same swap.
+    (the collection's submissions) are written with the others, in the same swap. ``communes``
+    are the ingest's commune rows; ``commune_observations`` is always created (empty without them).
     """
     version = compute_data_version(files)
     tables = {
         "observations": _observation_table(observations),
         "observations_34": _harmonized_table(harmonized),
         "harmonization_log": log.astype({"period": str}) if not log.empty else log,
+        "commune_observations": _commune_table(communes),
         # Named columns: with published figures only there is no file, and an empty frame
         # without columns cannot become a table.
         "inputs": pd.DataFrame(files, columns=_input_columns()),
@@ -266,13 +293,21 @@ def _build_database(db: Path, tables: dict[str, pd.DataFrame], parquet_dir: Path
             con.register("_frame", frame)
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _frame')  # noqa: S608
             con.unregister("_frame")
+        # An empty frame cannot carry dates; the column is DATE whether or not communes reported.
+        con.execute("ALTER TABLE commune_observations ALTER period_start TYPE DATE")
         con.execute("""
             CREATE VIEW tidy AS
             SELECT province, province_name, indicator, period, value, numerator,
                    denominator, source, is_synthetic, dataset, method
             FROM observations_34
         """)
-        for name in ("observations", "observations_34", "published", "published_real"):
+        for name in (
+            "observations",
+            "observations_34",
+            "commune_observations",
+            "published",
+            "published_real",
+        ):
             if name in tables:
                 with atomic_path(parquet_dir / f"{name}.parquet") as out:
                     con.execute(f"COPY \"{name}\" TO '{out.as_posix()}' (FORMAT PARQUET)")
@@ -363,9 +398,12 @@ def missing_observations(path: Path | None = None) -> str | None:
     )
 
 
-def default_dataset(con: duckdb.DuckDBPyConnection) -> str:
-    """The dataset analytics use: the user's own submissions if any, else the demo."""
-    found = {r[0] for r in con.execute("SELECT DISTINCT dataset FROM observations_34").fetchall()}
+def default_dataset(con: duckdb.DuckDBPyConnection, table: str = "observations_34") -> str:
+    """The dataset analytics use: the user's own submissions if any, else the demo.
+
+    ``table`` is where to look: ``observations_34`` (provinces) or ``commune_observations``.
+    """
+    found = {r[0] for r in con.execute(f"SELECT DISTINCT dataset FROM {table}").fetchall()}  # noqa: S608
     if "submitted" in found:
         return "submitted"
     if "demo" in found:

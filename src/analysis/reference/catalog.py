@@ -69,6 +69,8 @@ class Indicator:
     plausible_change: float | None = None
     """Largest month-on-month change (in the indicator's unit) a province's figure is expected
     to make; a larger one is flagged as implausible when figures are collected."""
+    levels: tuple[str, ...] = ("province",)
+    """Where it is reported: ``province`` (the 34 units), ``commune`` (the 3,321 communes)."""
 
     def name(self, lang: str = "vi") -> str:
         return self.name_en if lang == "en" else self.name_vi
@@ -113,6 +115,10 @@ FAMILIES = {
 }
 
 
+LEVELS = ("province", "commune")
+"""Administrative levels an indicator can be reported at (``levels`` in the catalog)."""
+
+
 class CatalogError(ValueError):
     """The catalog file is inconsistent."""
 
@@ -143,6 +149,9 @@ def _parse(entry: dict) -> Indicator:
         Target(float(t["value"]), pd.Timestamp(t["deadline"]).date(), str(t["basis"]))
         for t in entry.get("targets", []) or []
     )
+    levels = tuple(entry.get("levels", ["province"]))
+    if not levels or set(levels) - set(LEVELS):
+        raise CatalogError(f"indicator {entry['id']}: levels {list(levels)} not in {list(LEVELS)}")
     lo, hi = entry["bounds"]
     return Indicator(
         id=entry["id"],
@@ -173,6 +182,7 @@ def _parse(entry: dict) -> Indicator:
         plausible_change=(
             float(entry["plausible_change"]) if entry.get("plausible_change") is not None else None
         ),
+        levels=levels,
     )
 
 
@@ -204,44 +214,59 @@ def _load(path: str) -> dict[str, Indicator]:
     return out
 
 
-def indicators() -> dict[str, Indicator]:
-    """All indicators, keyed by id, in catalog order."""
-    return _load(str(paths.reference_dir() / "indicators.yml"))
+def indicators(level: str | None = "province") -> dict[str, Indicator]:
+    """The indicators reported at ``level``, keyed by id, in catalog order.
+
+    ``province`` (the default: every provincial report and the province ingest), ``commune``,
+    or ``None`` for every indicator of the catalog.
+    """
+    return _at_level(str(paths.reference_dir() / "indicators.yml"), level)
+
+
+@lru_cache(maxsize=12)
+def _at_level(path: str, level: str | None) -> dict[str, Indicator]:
+    everything = _load(path)
+    if level is None:
+        return everything
+    return {k: v for k, v in everything.items() if level in v.levels}
 
 
 def get(indicator_id: str) -> Indicator:
-    """One indicator by id or alias; raises ``KeyError`` listing close candidates."""
-    found = resolve_indicator(indicator_id)
+    """One indicator (of any level) by id or alias; raises ``KeyError`` listing candidates."""
+    found = resolve_indicator(indicator_id, level=None)
     if found is None:
         raise KeyError(
             f"unknown indicator {indicator_id!r}; candidates: "
-            + ", ".join(indicator_candidates(indicator_id)),
+            + ", ".join(indicator_candidates(indicator_id, level=None)),
         )
-    return indicators()[found]
+    return indicators(None)[found]
 
 
-def _alias_index() -> dict[str, str]:
-    return _alias_index_for(str(paths.reference_dir() / "indicators.yml"))
+def _alias_index(level: str | None) -> dict[str, str]:
+    return _alias_index_for(str(paths.reference_dir() / "indicators.yml"), level)
 
 
-@lru_cache(maxsize=4)
-def _alias_index_for(path: str) -> dict[str, str]:
+@lru_cache(maxsize=12)
+def _alias_index_for(path: str, level: str | None) -> dict[str, str]:
     idx: dict[str, str] = {}
-    for ind in _load(path).values():
+    for ind in _at_level(path, level).values():
         for key in (ind.id, *ind.aliases):
             idx[fold(key).replace(" ", "_")] = ind.id
     return idx
 
 
-def resolve_indicator(name: str) -> str | None:
-    """The catalog id for an id or alias (case and spacing ignored), else ``None``."""
-    return _alias_index().get(fold(str(name)).replace(" ", "_"))
+def resolve_indicator(name: str, level: str | None = "province") -> str | None:
+    """The id of an indicator of ``level`` for an id or alias (case and spacing ignored).
+
+    ``None`` when there is none at that level (``level=None``: any level).
+    """
+    return _alias_index(level).get(fold(str(name)).replace(" ", "_"))
 
 
-def indicator_candidates(name: str, limit: int = 3) -> list[str]:
+def indicator_candidates(name: str, limit: int = 3, level: str | None = "province") -> list[str]:
     from rapidfuzz import process
 
-    ids = list(indicators())
+    ids = list(indicators(level))
     return [m[0] for m in process.extract(str(name), ids, limit=limit)]
 
 

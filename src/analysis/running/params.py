@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from analysis.reference import catalog, geography
 
@@ -46,6 +46,9 @@ def canonical_period(value: Any) -> str:
 
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+    level: ClassVar[str] = "province"
+    """Whose figures the notebook reports: ``province`` or ``commune`` (its months of data)."""
 
     period: str | None = None
     """``YYYY-MM``; ``None`` means the latest month in the store."""
@@ -130,11 +133,46 @@ class PublishedParams(_Base):
         if isinstance(value, str) and value.strip().lower() == "national":
             return "national"
         return _WithProvince._province(value)
+class CommuneComparisonParams(_WithProvince):
+    """The communes of one province compared (``15_commune_comparison``)."""
+
+    level: ClassVar[str] = "commune"
+
+
+class CommuneScorecardParams(_WithProvince):
+    """One commune's page (``16_commune_scorecard``); ``commune`` becomes its 5-digit code."""
+
+    level: ClassVar[str] = "commune"
+    commune: str = "16702"
+    """Commune code (``16702``), codename (``vinh_phu``) or name within the province."""
+
+    @field_validator("commune", mode="before")
+    @classmethod
+    def _commune_text(cls, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError(f"commune must be a code, codename or name, got {value!r}")
+        return f"{value:05d}" if isinstance(value, int) else value
+
+    @field_validator("commune", mode="after")
+    @classmethod
+    def _commune_in_province(cls, value: str, info: ValidationInfo) -> str:
+        """The commune's 5-digit code, found in the province (validated before it)."""
+        from analysis.reference import communes
+
+        province = info.data.get("province")
+        if province is None:
+            return value  # the province's own error is reported
+        try:
+            return communes.match_commune(value, province).commune_code
+        except communes.UnknownCommune as exc:
+            raise ValueError(str(exc)) from None
 
 
 NOTEBOOK_PARAMS: dict[str, type[_Base]] = {
     "00_explore": ExploreParams,
     "10_province_comparison": ComparisonParams,
+    "15_commune_comparison": CommuneComparisonParams,
+    "16_commune_scorecard": CommuneScorecardParams,
     "20_target_forecast": ForecastParams,
     "25_published_figures": PublishedParams,
     "30_leadership_briefing": BriefingParams,
@@ -184,9 +222,9 @@ def validate(
     except ValidationError as err:
         raise ParameterError(_format(err, notebook, given)) from None
     if params.dataset is not None:
-        check_dataset(params.dataset)
+        check_dataset(params.dataset, level=model.level)
     if available is None:
-        available = data_range(params.dataset)
+        available = data_range(params.dataset, model.level)
     if params.period is not None and available is not None:
         first, last = available
         if not first <= params.period <= last:
@@ -197,10 +235,11 @@ def validate(
     return params
 
 
-def data_range(dataset: str | None = None) -> tuple[str, str] | None:
+def data_range(dataset: str | None = None, level: str = "province") -> tuple[str, str] | None:
     """First and last month with data in ``dataset`` (default: the store's default dataset).
 
-    ``None`` if there is no store or the dataset has no monthly data.
+    ``level`` ``commune`` asks the commune figures. ``None`` if there is no store or the
+    dataset has no monthly data.
     """
     from analysis.data import store
 
@@ -208,16 +247,22 @@ def data_range(dataset: str | None = None) -> tuple[str, str] | None:
         con = store.connect()
     except store.StoreMissing:
         return None
+    table = _table(level)
     with con:
-        ds = dataset or store.default_dataset(con)
+        ds = dataset or store.default_dataset(con, table)
         row = con.execute(
-            "SELECT min(period), max(period) FROM observations_34 WHERE freq = 'M' AND dataset = ?",
+            f"SELECT min(period), max(period) FROM {table} WHERE freq = 'M' AND dataset = ?",  # noqa: S608
             [ds],
         ).fetchone()
     return (row[0], row[1]) if row and row[0] else None
 
 
-def datasets() -> list[str] | None:
+def _table(level: str) -> str:
+    """The store table holding a level's figures."""
+    return "commune_observations" if level == "commune" else "observations_34"
+
+
+def datasets(level: str = "province") -> list[str] | None:
     """The datasets in the store (``demo``, ``submitted`` ...), or ``None`` if there is no store."""
     from analysis.data import store
 
@@ -226,13 +271,15 @@ def datasets() -> list[str] | None:
     except store.StoreMissing:
         return None
     with con:
-        rows = con.execute("SELECT DISTINCT dataset FROM observations_34 ORDER BY 1").fetchall()
+        rows = con.execute(f"SELECT DISTINCT dataset FROM {_table(level)} ORDER BY 1").fetchall()  # noqa: S608
     return [r[0] for r in rows]
 
 
-def check_dataset(dataset: str | None, known: list[str] | None = None) -> None:
-    """Refuse a dataset the store does not hold, naming the ones it does."""
-    known = datasets() if known is None else known
+def check_dataset(
+    dataset: str | None, known: list[str] | None = None, level: str = "province"
+) -> None:
+    """Refuse a dataset the store does not hold (at ``level``), naming the ones it does."""
+    known = datasets(level) if known is None else known
     if dataset is not None and known is not None and dataset not in known:
         raise ParameterError(
             f"parameter 'dataset' = {dataset!r} is not in the store; datasets: "
@@ -250,7 +297,7 @@ def from_namespace(notebook: str, namespace: Mapping[str, Any]) -> _Base:
     given = {k: namespace[k] for k in model.model_fields if k in namespace}
     params = validate(notebook, given)
     if params.period is None:
-        rng = data_range(params.dataset)
+        rng = data_range(params.dataset, model.level)
         if rng is None:
             raise ParameterError("no processed data: run `python -m analysis ingest` first")
         params = params.model_copy(update={"period": rng[1]})

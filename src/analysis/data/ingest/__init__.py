@@ -36,6 +36,12 @@ from analysis.data.ingest.cells import (
     parse_period,
     today,
 )
+from analysis.data.ingest.communes import (
+    COMMUNE_COLUMNS,
+    empty_commune_frame,
+    is_commune_table,
+    normalize_commune_table,
+)
 from analysis.data.ingest.harmonize import HARMONIZED_COLUMNS, harmonize_to_current_provinces
 from analysis.data.ingest.normalize import (
     LONG_COLUMNS,
@@ -62,12 +68,14 @@ from analysis.data.ingest.read import (
     survey_inputs,
 )
 from analysis.data.ingest.validate import (
+    COMMUNE_KEYS,
     apply_revisions,
     drop_identical_duplicates,
     validate_observations,
 )
 
 __all__ = [
+    "COMMUNE_COLUMNS",
     "FIRST_YEAR",
     "HARMONIZED_COLUMNS",
     "INPUT_COLUMNS",
@@ -127,15 +135,23 @@ class IngestResult:
     submitted: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Every figure read, before later files' revisions replaced any (for the collection's
     ``submissions`` table: who sent what, and what a revision changed)."""
+    communes: pd.DataFrame = field(default_factory=empty_commune_frame)
+    """Commune-level figures (:data:`COMMUNE_COLUMNS`), read from commune-level files."""
 
 
 def load_inputs(files: Iterable[Path]) -> IngestResult:
     """Read, normalize, revise and validate files; collect every problem (raises nothing)."""
     frames, problems, notes, file_rows, metas = [], [], [], [], {}
     cells: dict[str, dict[tuple[int, str], tuple[str, str]]] = {}
+    commune_frames = []
     for path in files:
         table = read_table(path)
-        frame, more = normalize_table(table)
+        if is_commune_table(table):
+            frame, more = normalize_commune_table(table)
+            commune_frames.append(frame)
+            frame = empty_frame()
+        else:
+            frame, more = normalize_table(table)
         problems += more
         notes += table.notes
         metas[table.display] = table.meta
@@ -160,11 +176,21 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
     obs, repeated = drop_identical_duplicates(obs)
     notes += repeated
     problems += validate_observations(obs)
+    communes, more_problems, more_notes = _commune_inputs(commune_frames, metas)
+    problems += more_problems
+    notes += more_notes
     problems = [_at_cell(p, cells.get(p.file)) for p in problems]
     problems.sort(key=lambda p: (p.file, p.row or 0))
     notes.sort(key=lambda p: (p.file, p.row or 0))
     return IngestResult(
-        obs, pd.DataFrame(), pd.DataFrame(), file_rows, problems, notes, submitted=submitted
+        obs,
+        pd.DataFrame(),
+        pd.DataFrame(),
+        file_rows,
+        problems,
+        notes,
+        submitted=submitted,
+        communes=communes,
     )
 
 
@@ -174,6 +200,19 @@ def _at_cell(problem: Problem, cells: dict[tuple[int, str], tuple[str, str]] | N
         return problem
     where, heading = cells[(problem.row, problem.column or "")]
     return replace(problem, column=heading, columns=(), reason=f"{where}: {problem.reason}")
+
+
+def _commune_inputs(
+    frames: list[pd.DataFrame], metas: dict[str, dict]
+) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+    """Commune rows of every file, revised, de-duplicated and validated like province rows."""
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return empty_commune_frame(), [], []
+    rows = pd.concat(frames, ignore_index=True)
+    rows = apply_revisions(rows, metas, COMMUNE_KEYS)
+    rows, notes = drop_identical_duplicates(rows, COMMUNE_KEYS)
+    return rows, validate_observations(rows, COMMUNE_KEYS), notes
 
 
 def check_files(files: Iterable[Path]) -> list[Problem]:
@@ -274,6 +313,7 @@ def ingest(raw_dir: Path | None = None) -> IngestResult:
     if result.problems:
         raise IngestError(result.problems)
     result.observations = result.observations.drop(columns=SOURCE_COLUMNS)
+    result.communes = result.communes[COMMUNE_COLUMNS].reset_index(drop=True)
     result.harmonized, result.harmonization_log = harmonize_to_current_provinces(
         result.observations
     )

@@ -346,9 +346,9 @@ def _wide_columns(table: RawTable) -> tuple[list[tuple[int, str, str]], list[Pro
 # Inputs repeat the same few hundred province names, indicators and periods many thousand times;
 # parse each distinct text once per file.
 @lru_cache(maxsize=4096)
-def _indicator_memo(text: str) -> catalog.Indicator | None:
-    found = catalog.resolve_indicator(text)
-    return None if found is None else catalog.indicators()[found]
+def _indicator_memo(text: str, level: str = "province") -> catalog.Indicator | None:
+    found = catalog.resolve_indicator(text, level)
+    return None if found is None else catalog.indicators(level)[found]
 
 
 @lru_cache(maxsize=4096)
@@ -365,9 +365,12 @@ Fail = Callable[[str, "str | None", str, str], None]
 
 
 def _parse_row(
-    table: RawTable, row_no: int, row: dict, colmap: dict | None = None
+    table: RawTable, row_no: int, row: dict, colmap: dict | None = None, level: str = "province"
 ) -> tuple[dict | None, list[Problem]]:
-    """One observation from one row's cells (``colmap``: field -> the file's column name)."""
+    """One observation from one row's cells (``colmap``: field -> the file's column name).
+
+    ``level`` is the catalog level the row's indicator must be reported at.
+    """
     names = colmap or {}
     problems: list[Problem] = []
 
@@ -376,14 +379,14 @@ def _parse_row(
             Problem(table.display, row_no, names.get(column, column), value, reason, hint)
         )
 
-    ind = _indicator_memo(row.get("indicator", ""))
+    ind = _indicator_memo(row.get("indicator", ""), level)
     if ind is None:
         fail(
             "indicator",
             row.get("indicator"),
-            "unknown indicator",
+            "unknown indicator" if level == "province" else f"not a {level}-level indicator",
             "Use a catalog id (`python -m analysis list`); candidates: "
-            + ", ".join(catalog.indicator_candidates(row.get("indicator", ""))),
+            + ", ".join(catalog.indicator_candidates(row.get("indicator", ""), level=level)),
         )
         return None, problems
     period, basis, unit = _parse_keys(row, ind, fail)

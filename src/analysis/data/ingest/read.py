@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import math
 import re
@@ -270,7 +271,8 @@ def read_table(path: Path) -> RawTable:
             )
         )
         return empty
-    suffix = path.suffix.lower()
+    # A gzip-compressed CSV (the commune demo) is read as the CSV it holds.
+    suffix = ".csv" if path.name.lower().endswith(".csv.gz") else path.suffix.lower()
     if suffix not in DATA_SUFFIXES:
         empty.problems.append(_file_problem(display, *unsupported_type(path)))
         return empty
@@ -331,7 +333,10 @@ def _shape_problems(table: RawTable) -> list[Problem]:
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
-    raw = path.read_bytes().decode("utf-8-sig")  # strips a BOM if present
+    data = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        data = gzip.decompress(data)
+    raw = data.decode("utf-8-sig")  # strips a BOM if present
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     first = text.split("\n", 1)[0]
     # Excel with a Vietnamese locale writes ';' because ',' is the decimal mark.

@@ -22,7 +22,7 @@ def _schema():
     """Range and relationship checks on parsed rows, with pandera (reports every failure)."""
     import pandera.pandas as pa
 
-    bounds = {i.id: i.bounds for i in catalog.indicators().values()}
+    bounds = {i.id: i.bounds for i in catalog.indicators(None).values()}
 
     def value_in_bounds(df: pd.DataFrame) -> pd.Series:
         lo = df["indicator"].map(lambda i: bounds[i][0])
@@ -69,8 +69,11 @@ _CHECK_TEXT = {
 }
 
 
-def validate_observations(frame: pd.DataFrame) -> list[Problem]:
-    """Bounds and relationships (pandera), then conflicting duplicates across rows and files."""
+def validate_observations(frame: pd.DataFrame, keys: list[str] | None = None) -> list[Problem]:
+    """Bounds and relationships (pandera), then conflicting duplicates across rows and files.
+
+    ``keys`` identify one figure (default :data:`KEYS`; commune rows use :data:`COMMUNE_KEYS`).
+    """
     import pandera.errors as pe
 
     problems: list[Problem] = []
@@ -101,7 +104,7 @@ def validate_observations(frame: pd.DataFrame) -> list[Problem]:
             problems.append(_problem(row, fields, shown, reason, hint))
     # Frame-wide checks report one failure case per column; keep one problem per cell.
     problems = sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.row or 0))
-    problems += _duplicate_problems(typed)
+    problems += _duplicate_problems(typed, keys or KEYS)
     return problems
 
 
@@ -125,10 +128,14 @@ def _problem(
 
 KEYS = ["dataset", "basis", "province_code", "indicator", "period"]
 """What identifies one figure: two rows with the same keys are duplicates."""
+COMMUNE_KEYS = ["dataset", "commune_code", "indicator", "period"]
+"""What identifies one commune figure."""
 FIGURES = ["value", "numerator", "denominator"]
 
 
-def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+def drop_identical_duplicates(
+    frame: pd.DataFrame, keys: list[str] | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Keep one of rows that repeat the same figure for the same keys; note the repeats.
 
     A row copied twice in a file (or a file saved twice) must count once: summed into a merged
@@ -138,7 +145,7 @@ def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[P
     if frame.empty:
         return frame, []
     rounded = frame[FIGURES].astype(float).round(6)
-    probe = pd.concat([frame[KEYS].astype(str), rounded.astype(str)], axis=1)
+    probe = pd.concat([frame[keys or KEYS].astype(str), rounded.astype(str)], axis=1)
     repeated = probe.duplicated(keep="first")
     if not repeated.any():
         return frame, []
@@ -166,8 +173,7 @@ def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[P
     return frame[~repeated], notes
 
 
-def _duplicate_problems(frame: pd.DataFrame) -> list[Problem]:
-    keys = ["dataset", "basis", "province_code", "indicator", "period"]
+def _duplicate_problems(frame: pd.DataFrame, keys: list[str]) -> list[Problem]:
     dup = frame[frame.duplicated(keys, keep=False)]
     problems = []
     for _, group in dup.groupby(keys, sort=False):
@@ -189,8 +195,8 @@ def _duplicate_problems(frame: pd.DataFrame) -> list[Problem]:
                     fields,
                     _figure_text(other),
                     f"conflicting duplicate: {first.source_file} row {int(first.source_row)} gives "
-                    f"{_figure_text(first)} for {other.province_code} {other.indicator} "
-                    f"{other.period}",
+                    f"{_figure_text(first)} for "
+                    + " ".join(str(other[k]) for k in keys if k not in ("dataset", "basis")),
                     "Keep one figure; to correct an earlier file, add `revises: <file>` to the new "
                     "file's sidecar.",
                 )
@@ -204,11 +210,13 @@ def _figure_text(row: pd.Series) -> str:
     return f"{row.value:g}"
 
 
-def apply_revisions(frame: pd.DataFrame, metas: dict[str, dict]) -> pd.DataFrame:
+def apply_revisions(
+    frame: pd.DataFrame, metas: dict[str, dict], keys: list[str] | None = None
+) -> pd.DataFrame:
     """Drop rows superseded by a file whose sidecar says ``revises: <file name>``."""
     if frame.empty:
         return frame
-    keys = ["dataset", "basis", "province_code", "indicator", "period"]
+    keys = keys or KEYS
     revised = frame.copy()
     revised["_order"] = 0
     for display, meta in metas.items():

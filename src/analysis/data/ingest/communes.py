@@ -1,0 +1,188 @@
+"""Commune-level files: one row per commune, indicator and month (the long layout + a commune).
+
+A file is commune-level when one of its columns names communes (``commune``, ``xã``,
+``xã/phường``, ``mã xã`` ...). Each row gives the commune by its 5-digit code (the province
+column may then be empty) or by its name within the province of the row: with or without
+"Xã", "Phường", "Đặc khu", with or without diacritics. A name that fits no commune, or two, is
+refused with the closest candidates; the rest of the row is read as a province row is
+(indicator, period, value or numerator and denominator), with indicators of the commune level
+of the catalog (``levels: [..., commune]``). Communes exist since 2025-07-01: earlier months are
+refused.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from analysis.data.ingest.normalize import SOURCE_COLUMNS, _header_key, _is_total, _parse_row
+from analysis.data.ingest.problems import Problem, merge_columns
+from analysis.data.ingest.read import RawTable
+from analysis.reference import communes, geography
+from analysis.reference.periods import to_month
+
+COMMUNE_HEADERS = {
+    _header_key(h)
+    for h in (
+        "commune",
+        "commune_code",
+        "xã",
+        "xã/phường",
+        "xã, phường",
+        "xã phường",
+        "mã xã",
+        "ma_xa",
+        "tên xã",
+        "đơn vị cấp xã",
+        "xã/phường/đặc khu",
+    )
+}
+"""Header names (folded) of the column that names communes."""
+COMMUNE_COLUMNS = [
+    "dataset",
+    "province",
+    "province_code",
+    "commune_code",
+    "commune_name",
+    "indicator",
+    "freq",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "source",
+    "is_synthetic",
+]
+"""The store's ``commune_observations`` table."""
+_WORK_COLUMNS = [*COMMUNE_COLUMNS, "rate_only", "note", "source_file", "source_row"]
+
+
+def commune_column(header: list[str]) -> int | None:
+    """Position of the column naming communes, or None for a province-level file."""
+    for pos, name in enumerate(header):
+        if _header_key(name) in COMMUNE_HEADERS:
+            return pos
+    return None
+
+
+def is_commune_table(table: RawTable) -> bool:
+    return not table.problems and commune_column(table.header) is not None
+
+
+def empty_commune_frame() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*_WORK_COLUMNS, SOURCE_COLUMNS])
+
+
+@lru_cache(maxsize=8192)
+def _commune_memo(text: str, province: str) -> communes.Commune:
+    return communes.match_commune(text, province or None)
+
+
+def normalize_commune_table(table: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse a commune-level file into rows of :data:`COMMUNE_COLUMNS` (+ provenance)."""
+    _commune_memo.cache_clear()
+    pos = commune_column(table.header)
+    assert pos is not None, "callers check is_commune_table first"
+    keys = [_header_key(h) for h in table.header]
+    colmap = dict(zip(keys, table.header, strict=True))
+    commune_key = keys[pos]
+    problems = _missing_columns(table, keys)
+    if problems:
+        return empty_commune_frame(), problems
+    records = []
+    for cells, row_no in zip(table.rows, table.row_numbers, strict=True):
+        row = dict(zip(keys, cells, strict=False))
+        if _is_total(row.get(commune_key, "")) or _is_total(row.get("province", "")):
+            continue  # totals are computed from the communes
+        rec, more = _commune_row(table, row_no, row, commune_key, colmap)
+        problems += more
+        if rec is not None:
+            records.append(rec)
+    synthetic = bool(table.meta.get("synthetic", False))
+    source = str(table.meta.get("source") or table.display)
+    frame = pd.DataFrame(records, columns=[*_WORK_COLUMNS, SOURCE_COLUMNS])
+    frame["dataset"] = table.dataset
+    frame["source"] = frame["source"].where(frame["source"].astype(bool), source)
+    frame["source_file"] = table.display
+    frame["is_synthetic"] = synthetic
+    frame = frame.astype({"value": float, "numerator": float, "denominator": float})
+    return frame, merge_columns(problems)
+
+
+def _missing_columns(table: RawTable, keys: list[str]) -> list[Problem]:
+    needed = [c for c in ("indicator", "period") if c not in keys]
+    problems = [
+        Problem(
+            table.display,
+            1,
+            c,
+            None,
+            f"the column {c!r} is missing",
+            "A commune file needs commune, indicator and period columns (and province when "
+            "communes are named, not coded; see data/raw/README.md).",
+        )
+        for c in needed
+    ]
+    if not ({"value", "numerator"} & set(keys)):
+        problems.append(
+            Problem(
+                table.display,
+                1,
+                "value",
+                None,
+                "neither a 'value' nor a 'numerator' column",
+                "Add the figures in 'value' (rates) or 'numerator' and 'denominator' (counts).",
+            )
+        )
+    return problems
+
+
+def _commune_row(
+    table: RawTable, row_no: int, row: dict, commune_key: str, colmap: dict
+) -> tuple[dict | None, list[Problem]]:
+    """One commune figure: the commune matched, then the row read as a province row."""
+    text = row.get(commune_key, "")
+    province_text = row.get("province", "")
+    column = colmap[commune_key]
+    try:
+        commune = _commune_memo(text, province_text)
+    except communes.UnknownCommune as exc:
+        hint = "Use the 5-digit commune code, or the commune's name as its province lists it"
+        if exc.candidates:
+            hint += "; closest: " + ", ".join(exc.candidates)
+        return None, [Problem(table.display, row_no, column, text, exc.reason, hint + ".")]
+    except geography.UnknownProvince as exc:
+        hint = "Use a code, codename or name of one of the 34 provinces"
+        hint += f" (did you mean {', '.join(exc.candidates)}?)" if exc.candidates else "."
+        return None, [
+            Problem(
+                table.display,
+                row_no,
+                colmap.get("province", "province"),
+                province_text,
+                exc.reason,
+                hint,
+            )
+        ]
+    row = {**row, "province": commune.province_code, "basis": "34"}
+    rec, problems = _parse_row(table, row_no, row, colmap, level="commune")
+    if rec is None:
+        return None, problems
+    if to_month(rec["period"]) < geography.MERGER_PERIOD:
+        return None, [
+            Problem(
+                table.display,
+                row_no,
+                colmap.get("period", "period"),
+                row.get("period"),
+                "a month before 2025-07, when the 3,321 communes did not exist yet",
+                "Report months from 2025-07 on; figures of former communes are not read.",
+            )
+        ]
+    rec.update(
+        province=commune.province,
+        commune_code=commune.commune_code,
+        commune_name=commune.full_name,
+    )
+    return rec, problems
