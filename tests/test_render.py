@@ -32,6 +32,8 @@ from analysis.reporting.render.components import (
 )
 from analysis.reporting.render.sanitize import find_external_references, sanitize_html
 
+from .test_accessibility import figure_alts
+
 HOSTILE_PROVINCE = "Tỉnh Bắc Ninh <script>alert(1)</script>"
 HOSTILE_NOTE = '<img src="file:///etc/passwd">'
 NOTICE_VI = "DỮ LIỆU MẪU (TỔNG HỢP) — KHÔNG PHẢI SỐ LIỆU CHÍNH THỨC"
@@ -145,7 +147,7 @@ def test_sanitizer_removes_scripts_handlers_and_remote_resources():
     assert "iframe" not in clean
     assert "@import" not in clean and "url(http" not in clean
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in clean
-    assert "<th>h</th>" in clean and "<thead>" in clean  # tables survive
+    assert '<th scope="col">h</th>' in clean and "<thead>" in clean  # tables survive
     assert 'href="https' not in clean and "(https://example.org/x)" in clean  # cited as text
     assert find_external_references(clean) == []
 
@@ -481,21 +483,6 @@ STATUS_ALT = {
 }
 
 
-def _figure_alts(node, out: list[str]) -> list[str]:
-    """The /Alt of every /Figure in a PDF structure tree, in reading order."""
-    import pikepdf
-
-    if isinstance(node, pikepdf.Array):
-        for kid in node:
-            _figure_alts(kid, out)
-    elif isinstance(node, pikepdf.Dictionary):
-        if node.get("/S") == "/Figure":
-            out.append(str(node.get("/Alt", "")))
-        if "/K" in node:
-            _figure_alts(node["/K"], out)
-    return out
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_pdf_is_tagged_with_language_title_and_figure_alt(exported, lang):
@@ -512,7 +499,7 @@ def test_pdf_is_tagged_with_language_title_and_figure_alt(exported, lang):
         assert bool(root.ViewerPreferences.DisplayDocTitle)
         assert str(pdf.docinfo["/Title"]) == html.title.get_text()
         assert pdf.open_metadata().get("pdfuaid:part") == "1"
-        assert _figure_alts(root.StructTreeRoot, []) == alts
+        assert figure_alts(root.StructTreeRoot, []) == alts
         fonts = [f for page in pdf.pages for f in page.Resources.Font.values()]
         assert fonts and all("/FontFile2" in f.DescendantFonts[0].FontDescriptor for f in fonts)
 
