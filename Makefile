@@ -5,8 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-done
 # Debian packages the project needs: pango for WeasyPrint's PDF output, poppler-utils for the
-# PDF checks in tests (pdftotext, pdffonts) and PNG previews (pdftoppm), fontconfig for fonts.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils
+# PDF checks in tests (pdftotext, pdffonts) and PNG previews (pdftoppm), fontconfig for fonts,
+# chromium for the browser tests (driven by Playwright through its executable: no download).
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils \
+	chromium
 PERIOD ?=
 JOBS ?=
 

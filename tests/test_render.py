@@ -17,8 +17,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from analysis.reporting.i18n import t
 from analysis.reporting.render import components
 from analysis.reporting.render.components import (
     REPORT_METADATA_MIME,
@@ -29,6 +31,8 @@ from analysis.reporting.render.components import (
     status_table,
 )
 from analysis.reporting.render.sanitize import find_external_references, sanitize_html
+
+from .test_accessibility import figure_alts
 
 HOSTILE_PROVINCE = "Tỉnh Bắc Ninh <script>alert(1)</script>"
 HOSTILE_NOTE = '<img src="file:///etc/passwd">'
@@ -143,7 +147,7 @@ def test_sanitizer_removes_scripts_handlers_and_remote_resources():
     assert "iframe" not in clean
     assert "@import" not in clean and "url(http" not in clean
     assert 'src="data:image/png;base64,iVBORw0KGgo="' in clean
-    assert "<th>h</th>" in clean and "<thead>" in clean  # tables survive
+    assert '<th scope="col">h</th>' in clean and "<thead>" in clean  # tables survive
     assert 'href="https' not in clean and "(https://example.org/x)" in clean  # cited as text
     assert find_external_references(clean) == []
 
@@ -334,6 +338,8 @@ fig.savefig(buf, format="svg")
 plt.close(fig)
 display(SVG(buf.getvalue()))
 ax.plot([1, 2])  # a text-only repr: must not reach the briefing
+from analysis.reporting import charts
+charts.show(charts.status_bar(["on_track", "on_track", "at_risk"], lang=lang), dpi=60)
 """
 
 _TAIL = """
@@ -469,6 +475,33 @@ def test_pdf_text_fonts_pages_and_notice(exported):
         assert f"Trang {page}/{pages}" in page_text
         if page > 1:  # running header
             assert "Báo cáo chuyển đổi số" in page_text and "tháng 10/2026" in page_text
+
+
+STATUS_ALT = {
+    "vi": "Trạng thái 3 mục tiêu: Đúng tiến độ 2, Có nguy cơ 1.",
+    "en": "Status of 3 targets: On track 2, At risk 1.",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_pdf_is_tagged_with_language_title_and_figure_alt(exported, lang):
+    import pikepdf
+
+    html = BeautifulSoup(exported[lang]["html"].read_text(encoding="utf-8"), "html.parser")
+    alts = [img["alt"] for img in html.find_all("img")]
+    assert STATUS_ALT[lang] in alts  # the chart's own text, from its data
+    assert t("report.chart_alt", lang) in alts  # a plain matplotlib figure: the generic word
+    with pikepdf.open(exported[lang]["pdf"]) as pdf:
+        root = pdf.Root
+        assert "/StructTreeRoot" in root and root.MarkInfo.Marked
+        assert str(root.Lang) == lang
+        assert bool(root.ViewerPreferences.DisplayDocTitle)
+        assert str(pdf.docinfo["/Title"]) == html.title.get_text()
+        assert pdf.open_metadata().get("pdfuaid:part") == "1"
+        assert figure_alts(root.StructTreeRoot, []) == alts
+        fonts = [f for page in pdf.pages for f in page.Resources.Font.values()]
+        assert fonts and all("/FontFile2" in f.DescendantFonts[0].FontDescriptor for f in fonts)
 
 
 @needs_poppler

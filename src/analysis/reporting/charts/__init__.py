@@ -4,7 +4,8 @@ Every chart is sized for the text width of an A4 page (:data:`A4_WIDTH` inches; 
 tall like the country, is narrower), uses one calm theme (:func:`apply_theme`), writes numbers
 the reader's way (``45,03`` in Vietnamese, via :mod:`analysis.reporting.i18n`) and takes its
 words from the message catalog (``plots.*``, ``status.*``) or from the caller, so the same call
-draws a Vietnamese or an English chart.
+draws a Vietnamese or an English chart. Each also writes its text alternative from its data
+(:mod:`.alt`), which :func:`show` passes on as the image's ``alt``.
 
 One module a kind: :mod:`.theme` (palette, fonts, rcParams), :mod:`.labels` (numbers and
 words), :mod:`.rank`, :mod:`.trend`, :mod:`.heatmap`, :mod:`.tilemap`, :mod:`.status`. Every
@@ -23,6 +24,7 @@ Conventions
 
 from __future__ import annotations
 
+from analysis.reporting.charts.alt import alt_text, set_alt
 from analysis.reporting.charts.heatmap import heatmap
 from analysis.reporting.charts.labels import fmt_value
 from analysis.reporting.charts.rank import rank_and_map, rank_bar_chart
@@ -73,6 +75,7 @@ __all__ = [
     "TILE_ABBR",
     "TILE_CMAP",
     "TILE_GRID",
+    "alt_text",
     "apply_theme",
     "fmt_value",
     "heatmap",
@@ -80,6 +83,7 @@ __all__ = [
     "rank_and_map",
     "rank_bar_chart",
     "register_fonts",
+    "set_alt",
     "show",
     "status_bar",
     "theme_rc",

@@ -15,6 +15,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from analysis.reference import geography
 from analysis.reporting import i18n
+from analysis.reporting.charts.alt import heatmap_alt, set_alt
 from analysis.reporting.charts.labels import lang_of, name_key, text_color_on
 from analysis.reporting.charts.theme import (
     A4_WIDTH,
@@ -131,7 +132,8 @@ def heatmap(
         _value_colorbar(fig, ax, norm, lang)
     if title:
         ax.set_title(title)
-    return fig
+    names = dict(zip(rows["codename"], rows["name"], strict=True))
+    return set_alt(fig, heatmap_alt(tiers, names, by_value=value == "value", lang=lang))
 
 
 def _pivot(

@@ -12,6 +12,7 @@ from matplotlib.ticker import MaxNLocator
 
 from analysis.analyses import compare
 from analysis.reporting import i18n
+from analysis.reporting.charts.alt import rank_alt, set_alt
 from analysis.reporting.charts.labels import (
     decimals_for,
     fmt_value,
@@ -108,7 +109,17 @@ def rank_bar_chart(
     ax.set_ylim(n - 0.4, -0.6 - 0.95)  # a free row for the line labels, refined below
     room = _reference_lines(ax, df, lang, unit, decimals, n)
     ax.set_ylim(n - 0.4, -0.6 - room)
-    return fig
+    return set_alt(fig, _alt(comparison, highlight, lang, title, decimals))
+
+
+def _alt(
+    comparison: pd.DataFrame, highlight: str | None, lang: str, title: str | None, decimals: int
+) -> str:
+    """The ranking's text alternative, titled by ``title`` or the indicator's name."""
+    ind = indicator_of(comparison)
+    name = title or (ind.name(lang) if ind is not None else "")
+    unit = ind.unit if ind is not None else "%"
+    return rank_alt(comparison, highlight, title=name, lang=lang, unit=unit, decimals=decimals)
 
 
 def _rank_rows(comparison: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -409,4 +420,5 @@ def rank_and_map(
     tile_map(values, highlight=highlight, lang=lang, ax=right, show_islands=False)
     if title:
         fig.suptitle(title, fontsize=10, fontweight="bold", x=0.0, ha="left")
-    return fig
+    # The map shows the same values as the bars: the ranking's text says what both show.
+    return set_alt(fig, _alt(comparison, highlight, lang, title, decimals=1))

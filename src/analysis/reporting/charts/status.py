@@ -13,6 +13,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis.analyses.status import REPORT_STATUSES
 from analysis.reporting import i18n
+from analysis.reporting.charts.alt import set_alt, status_alt
 from analysis.reporting.charts.labels import lang_of
 from analysis.reporting.charts.theme import (
     A4_WIDTH,
@@ -116,4 +117,5 @@ def status_bar(
     ax.set_xlabel(i18n.t("plots.count_targets", lang), fontsize=7.5)
     if title:
         ax.set_title(title)
-    return fig
+    labels = [_status_label(s, lang) for s in order]
+    return set_alt(fig, status_alt(order, n, labels, lang))

@@ -15,6 +15,7 @@ from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
 from analysis.reporting import i18n
+from analysis.reporting.charts.alt import set_alt, tile_alt
 from analysis.reporting.charts.labels import lang_of, text_color_on, tick_formatter
 from analysis.reporting.charts.theme import (
     FAINT,
@@ -228,7 +229,16 @@ def tile_map(
     _map_key(fig, ax, colormap, norm, lang, unit, legend_label)
     if title:
         ax.set_title(title)
-    return fig
+    alt = tile_alt(
+        data,
+        title=title or legend_label,
+        highlight=highlight,
+        n_units=len(TILE_GRID),
+        lang=lang,
+        unit=unit,
+        decimals=decimals,
+    )
+    return set_alt(fig, alt)
 
 
 def _value_norm(finite: list[float], vmin: float | None, vmax: float | None) -> mcolors.Normalize:

@@ -17,6 +17,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from analysis.reference import geography
 from analysis.reference.periods import to_month
 from analysis.reporting import i18n
+from analysis.reporting.charts.alt import set_alt, trend_alt
 from analysis.reporting.charts.labels import (
     decimals_for,
     fmt_value,
@@ -199,7 +200,17 @@ def trend_fan_chart(
         _legend(fig, ax, drawn.handles, own_figure)
     if title:
         ax.set_title(title)
-    return fig
+    alt = trend_alt(
+        hist,
+        path,
+        title=title or series_label or "",
+        target=target,
+        deadline=deadline,
+        lang=lang,
+        unit=unit,
+        decimals=decimals,
+    )
+    return set_alt(fig, alt)
 
 
 def _plot_national(ax: Axes, nat: pd.Series, lang: str, drawn: _Drawn) -> None:

@@ -9,6 +9,8 @@
   :func:`render_pdf`, :func:`export` for the runner), built from ``preprocess`` (what a reader
   sees), ``styles`` (fonts and ``@page`` CSS), ``html_export`` and ``pdf_export``.
 - :mod:`analysis.reporting.render.sanitize`: the allow-list sanitizer and the offline guard.
+- :mod:`analysis.reporting.render.accessibility`: header cells marked with their scope (the
+  sanitizer applies it to every fragment); chart alt texts are :mod:`analysis.reporting.charts.alt`.
 
 Assets that ship with the package: ``templates/briefing`` (nbconvert template),
 ``css/briefing.css`` and ``fonts/`` (Noto Sans subsets, SIL OFL 1.1).

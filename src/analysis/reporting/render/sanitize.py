@@ -29,6 +29,8 @@ from bleach.css_sanitizer import (
 )
 from bs4 import BeautifulSoup
 
+from analysis.reporting.render.accessibility import mark_table_headers
+
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
@@ -168,7 +170,8 @@ def sanitize_html(fragment: str) -> str:
     for tag in soup.find_all(REMOVED_TAGS):
         tag.decompose()
     cleaned = _CLEANER.clean(str(soup))
-    return enforce_offline("".join(styles) + cleaned)
+    # Table semantics last, on what is left: header cells get their scope (screen readers).
+    return mark_table_headers(enforce_offline("".join(styles) + cleaned))
 
 
 def _is_allowed_url(attr: str, value: str, allow_relative_assets: bool) -> bool:

@@ -87,8 +87,8 @@ _STATUS_TEMPLATE = """
 <tbody>
 {% for r in rows %}
 <tr class="status-{{ r.status }}">
-  <td class="indicator">{{ r.indicator }}
-    {%- if r.note %}<span class="row-note">{{ r.note }}</span>{% endif %}</td>
+  <th scope="row" class="indicator">{{ r.indicator }}
+    {%- if r.note %}<span class="row-note">{{ r.note }}</span>{% endif %}</th>
   <td class="num">{{ r.value }}</td>
   <td class="num">{{ r.target }}</td>
   <td>{{ r.deadline }}</td>
@@ -171,14 +171,15 @@ def status_table(
 
 _RISK_TEMPLATE = """
 <table class="status-table risk-table">
-<thead><tr><th class="col-indicator">{{ h.indicator }}</th>
-<th class="col-target">{{ h.target }}</th>
-<th class="col-deadline">{{ h.deadline }}</th><th class="col-status">{{ h.summary }}</th>
-<th class="col-wide">{{ h.provinces }}</th>
+<thead><tr><th scope="col" class="col-indicator">{{ h.indicator }}</th>
+<th scope="col" class="col-target">{{ h.target }}</th>
+<th scope="col" class="col-deadline">{{ h.deadline }}</th>
+<th scope="col" class="col-status">{{ h.summary }}</th>
+<th scope="col" class="col-wide">{{ h.provinces }}</th>
 </tr></thead>
 <tbody>
 {% for r in rows %}<tr>
-<td class="col-indicator">{{ r.indicator }}</td><td class="num">{{ r.target }}</td>
+<th scope="row" class="col-indicator">{{ r.indicator }}</th><td class="num">{{ r.target }}</td>
 <td>{{ r.deadline }}</td>
 <td class="status-{{ r.tone }}"><span class="dot" aria-hidden="true"></span>{{ r.summary }}</td>
 <td class="col-wide">{{ r.provinces }}</td></tr>
