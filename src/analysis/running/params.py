@@ -133,6 +133,8 @@ class PublishedParams(_Base):
         if isinstance(value, str) and value.strip().lower() == "national":
             return "national"
         return _WithProvince._province(value)
+
+
 class CommuneComparisonParams(_WithProvince):
     """The communes of one province compared (``15_commune_comparison``)."""
 
