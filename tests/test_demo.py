@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +18,11 @@ COMMUNE_FILE = "demo_communes.csv.gz"
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], float]:
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    # How long this takes is not asserted here: timings belong in benchmarks/, where they are
+    # compared with a floor measured in the same run.
     out = tmp_path_factory.mktemp("demo")
-    started = time.perf_counter()
-    files = demo.write_demo(out, until=UNTIL)
-    return out, files, time.perf_counter() - started
+    return out, demo.write_demo(out, until=UNTIL)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +65,7 @@ def test_latest_complete_month():
 
 
 def test_files_and_sidecars(written, read_back):
-    out, files, seconds = written
+    out, files = written
     names = {p.name for p in files}
     assert names == {
         "demo_digital_economy.csv",
@@ -90,14 +89,6 @@ def test_files_and_sidecars(written, read_back):
     side = yaml.safe_load((out / "demo_revisions.csv.meta.yml").read_text("utf-8"))
     assert side["revises"] == "demo_online_services.csv"
     assert not list(out.glob(".*"))  # no temporary files left behind
-    assert seconds < 10
-
-
-def test_generation_time():
-    started = time.perf_counter()
-    demo.simulate_latent.cache_clear()
-    demo.generate_demo(UNTIL)
-    assert time.perf_counter() - started < 10
 
 
 def test_frames_equal_written_files(frames, read_back):

@@ -530,17 +530,14 @@ def test_export_writes_atomically(exported):
 
 
 @pytest.mark.slow
-def test_render_speed_and_chrome_language_override(executed):
+def test_chrome_language_override(executed):
+    # Rendering time is measured by benchmarks/monthly_run, against a floor, not asserted here.
     from analysis.reporting.render.exporters import render_html, render_pdf
 
-    render_pdf(executed["vi"])  # warm: imports, font configuration
-    start = time.perf_counter()
     html = render_html(executed["vi"], lang="en")
     pdf = render_pdf(executed["vi"])
-    elapsed = time.perf_counter() - start
     assert pdf.startswith(b"%PDF")
     assert "SYNTHETIC DEMO DATA" in html and '<html lang="en">' in html
-    assert elapsed < 20, f"HTML + PDF took {elapsed:.1f} s"
 
 
 # ----------------------------------------------------------------------------- bounded free text
