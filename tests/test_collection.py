@@ -328,3 +328,42 @@ def test_every_collection_option_is_in_the_readme_command_table(name):
         if isinstance(p, click.Option) and "--help" not in p.opts
     ]
     assert [o for o in options if o not in row] == []
+
+
+def test_definitions_keep_their_commas():
+    """Flow mappings in indicators.yml are quoted: a comma no longer cuts a definition."""
+    from analysis.reference import catalog
+
+    for ind in catalog.indicators().values():
+        for side in (ind.numerator, ind.denominator):
+            assert set(side) <= {"vi", "en"}, ind.id
+    ws = template.build_workbook(geography.by_codename("nghe_an"), "2026-10", {})[SHEET]
+    assert ws[f"G{_row_of(ws, 'villages_mobile_broadband_pct')}"].value == (
+        "Tử số: Số thôn, bản được phủ sóng di động băng rộng. Mẫu số: Tổng số thôn, bản."
+    )
+
+
+def test_catalog_collection_fields():
+    from analysis.reference import catalog
+
+    entry = {
+        "id": "x_pct",
+        "family": "infrastructure",
+        "name_vi": "X",
+        "name_en": "X",
+        "unit": "%",
+        "frequency": "annual",
+        "kind": "rate",
+        "temporal": "stock",
+        "direction": "higher_is_better",
+        "aggregation": "weighted_mean",
+        "weight": "population_thousands",
+        "bounds": [0, 100],
+        "source": "test",
+    }
+    assert catalog._parse(entry).collection_month == 3
+    assert catalog._parse(entry).plausible_change is None
+    parsed = catalog._parse({**entry, "collection_month": 6, "plausible_change": 5})
+    assert (parsed.collection_month, parsed.plausible_change) == (6, 5.0)
+    with pytest.raises(catalog.CatalogError, match="collection_month"):
+        catalog._parse({**entry, "collection_month": 13})
