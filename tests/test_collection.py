@@ -367,3 +367,18 @@ def test_catalog_collection_fields():
     assert (parsed.collection_month, parsed.plausible_change) == (6, 5.0)
     with pytest.raises(catalog.CatalogError, match="collection_month"):
         catalog._parse({**entry, "collection_month": 13})
+
+
+def test_check_command_names_the_cell_and_exits_1(workspace, blank):
+    filled = _fill(
+        blank,
+        workspace / "raw" / "2026-10" / "na.xlsx",
+        {"online_dossier_rate_pct": {"value": 101}},
+    )
+    result = CliRunner().invoke(main, ["check", str(filled)])
+    assert result.exit_code == 1
+    row = _row_of(openpyxl.load_workbook(filled)[SHEET], "online_dossier_rate_pct")
+    assert f"sheet 'Số liệu', cell L{row}: a rate outside its bounds" in result.output
+    fixed = _fill(blank, filled, {"online_dossier_rate_pct": {"value": "45,03"}})
+    ok = CliRunner().invoke(main, ["check", str(fixed)])
+    assert ok.exit_code == 0, ok.output
