@@ -328,3 +328,57 @@ def test_every_collection_option_is_in_the_readme_command_table(name):
         if isinstance(p, click.Option) and "--help" not in p.opts
     ]
     assert [o for o in options if o not in row] == []
+
+
+def test_definitions_keep_their_commas():
+    """Flow mappings in indicators.yml are quoted: a comma no longer cuts a definition."""
+    from analysis.reference import catalog
+
+    for ind in catalog.indicators().values():
+        for side in (ind.numerator, ind.denominator):
+            assert set(side) <= {"vi", "en"}, ind.id
+    ws = template.build_workbook(geography.by_codename("nghe_an"), "2026-10", {})[SHEET]
+    assert ws[f"G{_row_of(ws, 'villages_mobile_broadband_pct')}"].value == (
+        "Tử số: Số thôn, bản được phủ sóng di động băng rộng. Mẫu số: Tổng số thôn, bản."
+    )
+
+
+def test_catalog_collection_fields():
+    from analysis.reference import catalog
+
+    entry = {
+        "id": "x_pct",
+        "family": "infrastructure",
+        "name_vi": "X",
+        "name_en": "X",
+        "unit": "%",
+        "frequency": "annual",
+        "kind": "rate",
+        "temporal": "stock",
+        "direction": "higher_is_better",
+        "aggregation": "weighted_mean",
+        "weight": "population_thousands",
+        "bounds": [0, 100],
+        "source": "test",
+    }
+    assert catalog._parse(entry).collection_month == 3
+    assert catalog._parse(entry).plausible_change is None
+    parsed = catalog._parse({**entry, "collection_month": 6, "plausible_change": 5})
+    assert (parsed.collection_month, parsed.plausible_change) == (6, 5.0)
+    with pytest.raises(catalog.CatalogError, match="collection_month"):
+        catalog._parse({**entry, "collection_month": 13})
+
+
+def test_check_command_names_the_cell_and_exits_1(workspace, blank):
+    filled = _fill(
+        blank,
+        workspace / "raw" / "2026-10" / "na.xlsx",
+        {"online_dossier_rate_pct": {"value": 101}},
+    )
+    result = CliRunner().invoke(main, ["check", str(filled)])
+    assert result.exit_code == 1
+    row = _row_of(openpyxl.load_workbook(filled)[SHEET], "online_dossier_rate_pct")
+    assert f"sheet 'Số liệu', cell L{row}: a rate outside its bounds" in result.output
+    fixed = _fill(blank, filled, {"online_dossier_rate_pct": {"value": "45,03"}})
+    ok = CliRunner().invoke(main, ["check", str(fixed)])
+    assert ok.exit_code == 0, ok.output
