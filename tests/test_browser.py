@@ -40,6 +40,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
+TIMEOUT_MS = 120_000
 PERIOD = DEMO_UNTIL
 INDEX_PAGES = ["index.html", "index.en.html", f"{PERIOD}/index.html", f"{PERIOD}/index.en.html"]
 BRIEFINGS = [
@@ -126,6 +127,9 @@ def visit(browser, server) -> Iterator[object]:
 
     def open_page(url: str) -> Visit:
         context = browser.new_context(viewport={"width": 1200, "height": 900})
+        # Generous: on a loaded 2-core machine a page with axe-core can take more than the
+        # default 30 s; a real hang still fails.
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         seen = Visit(page)
