@@ -196,3 +196,60 @@ def md_table(df: pd.DataFrame, fmt: dict[str, str] | None = None) -> str:
                 cells.append(str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def verdict(
+    summary: pd.DataFrame, recs: pd.DataFrame, ev: pd.DataFrame, labels: dict
+) -> pd.DataFrame:
+    """The targets, per group: met or not, with the numbers behind each verdict.
+
+    MASE below every comparator; 80 % coverage in [0.75, 0.85] at every step ahead; Brier of the
+    mapped probabilities <= 0.75 x climatology and below naive's; every reliability decile with
+    >= 30 events within 0.1 of the diagonal.
+    """
+    eng, cal = labels["engine"], labels["engine_cal"]
+    rows = []
+    for title, g in summary.groupby("data", sort=False):
+        e_row = g[g["method"] == eng]
+        if e_row.empty:
+            continue
+        e_row, c_row = e_row.iloc[0], g[g["method"] == cal].iloc[0]
+        comps = g[~g["method"].isin([eng, cal])]
+        best = comps.loc[comps["MASE"].idxmin()] if len(comps) else None
+        naive = comps[comps["method"] == labels["naive"]]
+        mask_r, mask_e = _group_masks(title, recs, ev)
+        cov = coverage_by_h(recs[mask_r], "engine")
+        cov_h = cov.loc[title] if title in cov.index else cov.iloc[-1]
+        rel = reliability(ev[mask_e & (ev["method"] == "engine_cal")], DECILES)
+        big = rel[rel["events"] >= 30]
+        worst = float((big["observed"] - big["mean forecast"]).abs().max()) if len(big) else np.nan
+        rows.append(
+            {
+                "data": title,
+                "MASE engine": e_row["MASE"],
+                "best comparator": f"{best['MASE']:.2f} ({best['method']})"
+                if best is not None
+                else "—",
+                "MASE met": "yes" if best is None or e_row["MASE"] < comps["MASE"].min() else "no",
+                "cov80 by h (min-max)": f"{cov_h.min():.2f}-{cov_h.max():.2f}",
+                "cov met": "yes" if cov_h.min() >= 0.75 and cov_h.max() <= 0.85 else "no",
+                "Brier/clim (map)": c_row["Brier/clim"],
+                "Brier naive": float(naive["Brier"].iloc[0]) if len(naive) else np.nan,
+                "Brier (map)": c_row["Brier"],
+                "Brier met": "yes"
+                if c_row["Brier/clim"] <= 0.75
+                and (naive.empty or c_row["Brier"] < naive["Brier"].iloc[0])
+                else "no",
+                "worst decile gap (>=30 events)": worst,
+                "reliability met": "yes" if worst <= 0.1 else "no",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _group_masks(title: str, recs: pd.DataFrame, ev: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    for f, name in FREQ_NAMES.items():
+        if title == f"all {name}":
+            return recs["freq"] == f, ev["freq"] == f
+    key = next(k for k, d in BY_KEY.items() if d.name == title)
+    return recs["dataset"] == key, ev["dataset"] == key

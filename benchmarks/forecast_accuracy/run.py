@@ -277,6 +277,22 @@ def _report(recs: pd.DataFrame, summary: pd.DataFrame, ev: pd.DataFrame, meta: d
         scores.md_table(summary, FMT),
         "",
     ]
+    if (summary["method"] == LABELS[ENGINE_CAL]).any():
+        v = scores.verdict(summary, recs, ev, {**LABELS, "engine_cal": LABELS[ENGINE_CAL]})
+        out += [
+            "Targets:",
+            "",
+            scores.md_table(
+                v,
+                {
+                    "MASE engine": ".2f",
+                    "Brier naive": ".4f",
+                    "Brier (map)": ".4f",
+                    "worst decile gap (>=30 events)": ".3f",
+                },
+            ),
+            "",
+        ]
     cov = scores.coverage_by_h(recs, "engine").reset_index().rename(columns={"index": "data"})
     cov.columns = [str(c) if c == "data" else f"h={c}" for c in cov.columns]
     out += ["Engine 80 % coverage by steps ahead:", "", scores.md_table(cov, {}), ""]
