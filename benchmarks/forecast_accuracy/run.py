@@ -151,7 +151,7 @@ def _with_map(recs: pd.DataFrame, mode: str) -> pd.DataFrame:
     return pd.concat([recs, eng], ignore_index=True)
 
 
-def _fit_map(recs: pd.DataFrame, variant: str, n_cases: int) -> None:
+def _fit_map(recs: pd.DataFrame, variant: str, n_cases: int, quick: bool) -> None:
     """Write the shipped probability map from the development part's engine backtests."""
     from analysis.analyses.forecasting.probability import fit_isotonic, section
 
@@ -174,6 +174,7 @@ def _fit_map(recs: pd.DataFrame, variant: str, n_cases: int) -> None:
         "sections": counts,
         "engine_variant": variant,
         "cases": n_cases,
+        "subsample": "--quick (seeded sixth of the series, last two origins)" if quick else "all",
         "event": "value h steps ahead closes at least 10 / 25 / 50 % of the gap to the bound, "
         "h = 1..5 years or 1..12 months",
         "method": "isotonic regression (pool adjacent violators) on a 0.01 grid, "
@@ -356,8 +357,8 @@ def _plot(ev: pd.DataFrame, path: Path, title: str) -> None:
 def main() -> None:
     args = _parse_args()
     part = "locked" if args.locked else "dev"
-    if args.fit_map and (args.locked or args.quick):
-        raise SystemExit("--fit-map fits on the full development part only (no --locked, --quick)")
+    if args.fit_map and args.locked:
+        raise SystemExit("--fit-map fits on the development part only (no --locked)")
     names = [m for m in args.methods.split(",") if m]
     skipped = [m for m in names if m != "engine" and not methods.available(m)]
     comparators = [m for m in names if m != "engine" and m not in skipped]
@@ -379,7 +380,7 @@ def main() -> None:
     df = pd.DataFrame(recs)
     df["origin"] = df["origin"].astype(str)
     if args.fit_map:
-        _fit_map(df, args.variant, len(cases))
+        _fit_map(df, args.variant, len(cases), args.quick)
     if "engine" in names:
         df = _with_map(df, "shipped" if args.locked else "crossfit")
     ev = scores.events(df)
