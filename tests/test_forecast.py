@@ -689,10 +689,46 @@ def test_pooled_calibration_steps_fall_back_to_shorter_or_all() -> None:
     assert cal is not None
     assert set(cal.errors_for(1)) == {1.0}
     assert set(cal.errors_for(2)) == {2.0}
-    assert set(cal.errors_for(3)) == {2.0}  # 10 errors at step 3: the longest step with 30+
-    assert set(cal.errors_for(9)) == {2.0}
+    # 10 errors at step 3: the longest step with 30+, grown (flat steps: the sqrt(h) floor)
+    assert cal.growth == 0.5
+    np.testing.assert_allclose(cal.errors_for(3), 2.0 * (3 / 2) ** 0.5)
+    np.testing.assert_allclose(cal.errors_for(9), 2.0 * (9 / 2) ** 0.5)
     few = PooledCalibration.from_evidence([_evidence(np.arange(60.0), np.arange(60) % 3 + 1)])
     assert few is not None and few.errors_for(1).size == 60  # no step has 30: all together
+    np.testing.assert_allclose(few.errors_for(1), np.sort(np.arange(60.0)))
+
+
+def test_pooled_errors_beyond_the_backtest_horizon_grow_never_reused_unchanged() -> None:
+    rng = np.random.default_rng(3)
+    # Backtests reached 2 steps ahead only (10-point histories); spreads grow linearly.
+    steps = np.repeat([1, 2], 200)
+    cal = PooledCalibration.from_evidence([_evidence(rng.normal(0, 1, 400) * steps, steps)])
+    assert cal is not None and cal.growth == pytest.approx(1.0, abs=0.15)
+
+    def band(e: np.ndarray) -> float:
+        return float(np.subtract(*np.quantile(e, [0.9, 0.1])))
+
+    at2, at5 = band(cal.errors_for(2)), band(cal.errors_for(5))
+    assert at5 / at2 == pytest.approx((5 / 2) ** cal.growth)
+    assert at5 / at2 >= (5 / 2) ** 0.5  # at least a random walk's growth
+    # Spreads that do not grow over the observed steps still grow beyond them (the floor).
+    flat = PooledCalibration.from_evidence([_evidence(rng.normal(0, 1, 400), steps)])
+    assert flat is not None and flat.growth == 0.5
+    assert band(flat.errors_for(5)) / band(flat.errors_for(2)) == pytest.approx(2.5**0.5)
+
+
+def test_short_histories_get_a_wider_band_at_a_deadline_beyond_their_backtests() -> None:
+    years = pd.period_range("2001", periods=10, freq="Y")
+    rng = np.random.default_rng(5)
+    hist = {
+        f"s{i}": pd.Series(20 + 2.0 * np.arange(10) + rng.normal(0, 1.0, 10), index=years)
+        for i in range(40)
+    }
+    res = fc.forecast_pooled(hist, "2015", return_paths=True, n_paths=400)
+    widths = [r.paths[:, 4].std() / r.paths[:, 1].std() for r in res.values()]
+    assert all("pooled" in r.model for r in res.values())
+    # Backtests of 10 points reach 2 steps ahead; 5 steps ahead the band is wider by (5/2)^a.
+    assert np.median(widths) >= 0.95 * (5 / 2) ** 0.5
 
 
 def test_pooled_calibration_is_a_monotone_map_with_the_pooled_errors() -> None:
@@ -704,10 +740,14 @@ def test_pooled_calibration_is_a_monotone_map_with_the_pooled_errors() -> None:
     for t in range(3):
         # Same order of the paths in every period (paths stay paths) ...
         assert (np.argsort(out[:, t], kind="stable") == np.argsort(raw[:, t], kind="stable")).all()
-        # ... and the spread and bias of the pooled errors, in the series' unit.
-        assert np.median(out[:, t]) == pytest.approx(np.median(raw[:, t]) + 0.5 * 2.0, abs=0.15)
+        # ... and the spread and bias of the pooled errors, in the series' unit (steps 2 and 3,
+        # beyond the one step observed, grown as sqrt(h)).
+        grow = (t + 1) ** cal.growth
+        shift = 0.5 * 2.0 * grow
+        assert np.median(out[:, t]) == pytest.approx(np.median(raw[:, t]) + shift, abs=0.15 * grow)
         width = np.subtract(*np.quantile(out[:, t], [0.9, 0.1]))
-        assert width == pytest.approx(0.5 * np.subtract(*np.quantile(errors, [0.9, 0.1])), rel=0.05)
+        spread = np.subtract(*np.quantile(errors, [0.9, 0.1]))
+        assert width == pytest.approx(0.5 * grow * spread, rel=0.05)
 
 
 def _noisy_lines(n_series: int = 40, n: int = 48, ahead: int = 6):

@@ -227,3 +227,24 @@ def test_periods_are_read_by_the_shared_reader():
 
     for value in ("2026-10", "2026", "2026Q3", 2026, dt.date(2026, 10, 5)):
         assert fmt_period(value) == fmt_period(periods.to_period(value))
+
+
+@pytest.mark.parametrize(
+    ("p", "vi", "en"),
+    [
+        (0.72, "70%", "70%"),
+        (0.725, "75%", "75%"),
+        (0.5, "50%", "50%"),
+        (0.03, "5%", "5%"),
+        (0.01, "dưới 5%", "under 5%"),
+        (0.0, "dưới 5%", "under 5%"),
+        (0.99, "trên 95%", "over 95%"),
+        (1.0, "trên 95%", "over 95%"),
+        (float("nan"), "—", "—"),
+    ],
+)
+def test_probabilities_are_shown_to_the_nearest_five_points_never_as_certainty(p, vi, en):
+    from analysis.reporting.i18n import fmt_probability
+
+    assert fmt_probability(p, "vi") == vi
+    assert fmt_probability(p, "en") == en

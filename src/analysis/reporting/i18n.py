@@ -285,6 +285,30 @@ def fmt_percent(x: Any, lang: str | None = DEFAULT_LANG, decimals: int = 2) -> s
     return t("units.percent", lang, value=_format(x, lang, decimals))
 
 
+#: Probabilities are shown to the nearest 5 points: measured on held-out data, the engine's
+#: calibrated probabilities are right to within about 5-10 points (``docs/method.md``), so a
+#: figure like 73 % would claim more than the evidence supports.
+PROBABILITY_STEP = 5
+
+
+def fmt_probability(p: Any, lang: str | None = DEFAULT_LANG) -> str:
+    """A probability given as a *fraction*, to the nearest :data:`PROBABILITY_STEP` points.
+
+    ``0.72`` → ``70%``; under 2.5 % and from 97.5 % up the figure would round to a certainty,
+    which no forecast supports: ``dưới 5%`` / ``under 5%`` and ``trên 95%`` / ``over 95%``.
+    """
+    if is_missing(p):
+        return MISSING
+    pct = 100.0 * float(p)
+    step = PROBABILITY_STEP
+    if pct < step / 2:
+        return t("units.probability_under", lang, value=fmt_percent(step, lang, decimals=0))
+    if pct >= 100 - step / 2:
+        return t("units.probability_over", lang, value=fmt_percent(100 - step, lang, decimals=0))
+    rounded = step * float(_to_decimal(pct / step, 0))
+    return fmt_percent(rounded, lang, decimals=0)
+
+
 def fmt_points(x: Any, lang: str | None = DEFAULT_LANG, decimals: int = 2) -> str:
     """A signed difference in percentage points: ``+5,03 điểm %`` (vi) / ``+5.03 pp`` (en)."""
     if is_missing(x):
@@ -443,6 +467,7 @@ __all__ = [
     "fmt_percent",
     "fmt_period",
     "fmt_points",
+    "fmt_probability",
     "fmt_signed",
     "has_message",
     "is_missing",

@@ -22,6 +22,14 @@ MIN_POOLED_ERRORS = 50
 #: step with enough errors, or all steps together.
 MIN_POOLED_PER_STEP = 30
 
+#: Bounds of the exponent ``a`` of the error growth ``spread(h) ~ h**a`` used beyond the steps
+#: the backtests observed (:meth:`PooledCalibration.errors_for`). The floor is the random walk's
+#: square root: whatever the observed steps suggest, errors a further step ahead are never taken
+#: to grow slower than those of a walk. The ceiling is reached by a trend whose slope is wrong
+#: (errors linear in ``h``) plus the noise of estimating it from few steps.
+MIN_GROWTH = 0.5
+MAX_GROWTH = 1.5
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -64,6 +72,11 @@ class PooledCalibration:
     and the intervals still come from the same paths), and extends beyond the
     range of the raw paths where the pooled errors do.
 
+    Steps ahead beyond those the backtests observed with enough errors use
+    the longest observed step's errors scaled by ``(step / observed) ** growth``
+    (:meth:`errors_for`), never those errors unchanged: a 10-point history is
+    backtested 2 steps ahead, and its deadline may be 5 steps away.
+
     Build with :meth:`from_evidence`, which returns None when the pool is too
     small to be worth more than each series' own calibration.
     """
@@ -72,6 +85,7 @@ class PooledCalibration:
     errors: np.ndarray
     n_series: int
     min_per_step: int
+    growth: float = MIN_GROWTH
 
     @classmethod
     def from_evidence(
@@ -91,7 +105,8 @@ class PooledCalibration:
             return None
         step = ev[:, 0].astype(int)
         steps = tuple(np.sort(ev[step == j, 1]) for j in range(1, int(step.max()) + 1))
-        return cls(steps, np.sort(ev[:, 1]), len(rows), min_per_step)
+        growth = error_growth(steps, min_per_step)
+        return cls(steps, np.sort(ev[:, 1]), len(rows), min_per_step, growth)
 
     @property
     def n_errors(self) -> int:
@@ -102,13 +117,23 @@ class PooledCalibration:
         """Pooled errors for ``step`` periods ahead.
 
         The errors of that step when there are at least ``min_per_step``;
-        beyond the backtest horizon, those of the longest step with enough of
-        them; all steps together when no step has enough.
+        otherwise those of the nearest shorter step with enough of them (all
+        steps together when none has enough), scaled by
+        ``(step / that step) ** growth``: an error observed 2 steps ahead says
+        how wrong a forecast 5 steps ahead can be only once it is grown.
         """
         for j in range(min(step, len(self.steps)), 0, -1):
             if self.steps[j - 1].size >= self.min_per_step:
-                return self.steps[j - 1]
-        return self.errors
+                return self._grown(self.steps[j - 1], step, float(j))
+        sizes = np.array([e.size for e in self.steps], dtype=float)
+        mean_step = float(np.dot(np.arange(1, sizes.size + 1), sizes) / max(sizes.sum(), 1.0))
+        return self._grown(self.errors, step, mean_step)
+
+    def _grown(self, errors: np.ndarray, step: int, observed: float) -> np.ndarray:
+        """``errors`` observed ``observed`` steps ahead, extrapolated to ``step`` steps ahead."""
+        if step <= observed or self.growth <= 0:
+            return errors
+        return errors * (step / observed) ** self.growth
 
     def apply(self, raw: np.ndarray, unit: float) -> np.ndarray:
         """Recalibrated copy of raw mixture paths ``(n, h)`` on the modelling scale."""
@@ -127,8 +152,36 @@ class PooledCalibration:
         return (
             f"; intervals from the backtest errors of {self.n_series} series of this "
             f"indicator pooled ({self.n_errors} held-out errors, quantile recalibration "
-            "per step ahead)"
+            f"per step ahead, grown as h^{self.growth:.2f} beyond the steps observed)"
         )
+
+
+def error_growth(
+    steps: Sequence[np.ndarray],
+    min_per_step: int = MIN_POOLED_PER_STEP,
+    bounds: tuple[float, float] | None = None,
+) -> float:
+    """Exponent ``a`` of ``spread(h) ~ h**a`` fitted on the steps with enough errors.
+
+    The spread of a step is the width between the 10 % and 90 % quantiles of its errors (the
+    80 % band the calibration serves); ``a`` is the slope of log spread on log step, weighted by
+    the number of errors, bounded to ``bounds`` (default :data:`MIN_GROWTH`, :data:`MAX_GROWTH`).
+    With fewer than two such steps the floor is returned: one observed step cannot show growth,
+    and the random walk's square root is the least an honest extrapolation assumes.
+    """
+    lo, hi = bounds if bounds is not None else (MIN_GROWTH, MAX_GROWTH)
+    js, widths, counts = [], [], []
+    for j, e in enumerate(steps, start=1):
+        if e.size >= min_per_step:
+            w = float(np.subtract(*np.quantile(e, [0.9, 0.1])))
+            if np.isfinite(w) and w > 0:
+                js.append(j)
+                widths.append(w)
+                counts.append(e.size)
+    if len(js) < 2:
+        return lo
+    slope = np.polyfit(np.log(js), np.log(widths), 1, w=np.sqrt(counts))[0]
+    return float(np.clip(slope, lo, hi))
 
 
 def apply_calibration(paths: np.ndarray, scale: float | Calibration) -> np.ndarray:

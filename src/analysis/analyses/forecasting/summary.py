@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from analysis.analyses.forecasting.grid import EPS_DEFAULT
+from analysis.analyses.forecasting.probability import calibrate_probability
 from analysis.analyses.forecasting.series import HIGHER, LOWER, current_pace, pace_window, pstr
 from analysis.analyses.forecasting.simulation import Sim
 from analysis.analyses.status import INSUFFICIENT_HISTORY, meets_target
@@ -271,7 +272,7 @@ def _summarize_paths(
     else:
         tgt = float(target)
         eff = effective_target(tgt, d, sim, resolution)
-        prob = float(np.mean(meets(final, eff, d)))
+        prob = target_probability(sim, float(np.mean(meets(final, eff, d))))
         required = (tgt - last_val) / max(horizon, 1)
         if bool(meets(last_val, tgt, d)):
             status = "achieved"
@@ -298,6 +299,23 @@ def _summarize_paths(
         model=join(sim.description, notes),
         model_spec=spec_text(sim, flags),
     )
+
+
+#: Cases whose paths hold the last value (a bound reached, a flat series): their share of paths
+#: meeting a target is a certainty of the rule, not a forecast to calibrate.
+HELD_CASES = frozenset({"at_upper", "at_lower", "flat"})
+
+
+def target_probability(sim: Sim, share: float) -> float:
+    """The reported probability of meeting a target from the share of paths that meet it.
+
+    Shares from the model mixture go through the calibration map learned on backtests
+    (:mod:`~analysis.analyses.forecasting.probability`): a share of 0.99 was met about 9 times
+    in 10, not 99 in 100. Held series keep their share (0 or 1 by construction).
+    """
+    if sim.spec.get("case") in HELD_CASES:
+        return share
+    return float(calibrate_probability(share, sim.series.freq))
 
 
 def effective_target(

@@ -13,6 +13,7 @@ from analysis.reporting.i18n import (
     fmt_decimal,
     fmt_percent,
     fmt_period,
+    fmt_probability,
     is_missing,
     normalize_lang,
     t,
@@ -26,7 +27,8 @@ class StatusRow:
 
     Text fields are shown as given (format them with :mod:`.i18n`). For convenience, numbers
     are formatted too: ``value``/``target``/paces with :func:`~analysis.reporting.i18n.fmt_decimal`,
-    ``probability`` as a *fraction* (0.72 → "72%"), ``deadline`` as a (short) date or period.
+    ``probability`` as a *fraction* (0.72 → "70%", to the nearest 5 points with
+    :func:`~analysis.reporting.i18n.fmt_probability`), ``deadline`` as a (short) date or period.
     Missing values show as "—".
 
     ``status`` is one of :data:`STATUSES`; its label comes from the catalog (``status.<key>``).
@@ -54,7 +56,7 @@ def _cell(value: Any, lang: str, kind: str = "number") -> Any:
     if is_missing(value) or hasattr(value, "__html__"):
         return _text(value)
     if kind == "probability" and isinstance(value, int | float):
-        return fmt_percent(100.0 * float(value), lang, decimals=0)
+        return fmt_probability(float(value), lang)
     if kind == "deadline":
         if isinstance(value, dt.date):
             return fmt_date(value, lang, short=True)
