@@ -46,19 +46,22 @@ def test_the_start_up_file_installs_the_finder_and_is_silent_without_the_project
     pth = tmp_path / lazy_imports.PTH_NAME
     code = (
         "import site, sys; site.addsitedir(sys.argv[1]); "
-        "print(any(type(f).__name__ == '_Finder' for f in sys.meta_path))"
+        "print(any(type(f).__name__ == '_Finder' for f in sys.meta_path), "
+        "'analysis' in sys.modules)"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "VNDX_EAGER_IMPORTS": "0"}
     out = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env
     )
-    assert out.stdout.strip() == "True", out.stderr
-    # Where the project is not importable the line does nothing (and says nothing).
+    # Installed, without importing the package (a script may still choose another checkout).
+    assert out.stdout.split() == ["True", "False"], out.stderr
+    # Where the project cannot be found the line does nothing (and says nothing).
     line = pth.read_text(encoding="utf-8")
     quiet = subprocess.run(
-        [sys.executable, "-S", "-c", "import sys; sys.modules['analysis'] = None\n" + line],
+        [sys.executable, "-I", "-S", "-c", line + "print(len(sys.meta_path))"],
         capture_output=True,
         text=True,
+        cwd=tmp_path,
     )
     assert quiet.returncode == 0 and not quiet.stderr
     lazy_imports.main(["--uninstall", "--site-packages", str(tmp_path)])

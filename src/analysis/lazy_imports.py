@@ -33,11 +33,24 @@ from typing import Any
 
 MODULE = "rfc3987_syntax"
 PTH_NAME = "vndx_lazy_imports.pth"
-# One line, executed by ``site`` at start-up: silent when the project is not importable.
-PTH_LINE = (
-    "import sys; exec('try:\\n import analysis.lazy_imports as m; m.install()\\n"
-    "except ImportError:\\n pass')\n"
-)
+# Run by ``site`` at every start. It loads this file by its path, under a private name, without
+# importing the ``analysis`` package: a script that puts another checkout first on ``sys.path``
+# (the benchmarks do) must still get that checkout's package. Silent when anything is missing.
+PTH_CODE = """\
+try:
+    import importlib.util as _u, os as _os
+    _s = _u.find_spec("analysis")
+    _d = _s and _s.submodule_search_locations and list(_s.submodule_search_locations)[0]
+    _p = _d and _os.path.join(_d, "lazy_imports.py")
+    if _p and _os.path.exists(_p):
+        _spec = _u.spec_from_file_location("_vndx_lazy_imports", _p)
+        _m = _u.module_from_spec(_spec)
+        _spec.loader.exec_module(_m)
+        _m.install()
+except Exception:
+    pass
+"""
+PTH_LINE = f"import sys; exec({PTH_CODE!r})\n"
 
 
 def _load_real() -> types.ModuleType:
@@ -101,7 +114,8 @@ def install() -> None:
     """
     if os.environ.get("VNDX_EAGER_IMPORTS") == "1":
         return
-    if not any(isinstance(f, _Finder) for f in sys.meta_path):
+    # By name: the start-up file and an ``import analysis.lazy_imports`` make two classes.
+    if not any(type(f).__name__ == _Finder.__name__ for f in sys.meta_path):
         sys.meta_path.insert(0, _Finder())
 
 
