@@ -195,6 +195,25 @@ def test_manifest_rows_are_written_in_batches_and_old_rows_still_match(workspace
     assert [e["status"] for e in briefings] == ["failed"]
 
 
+def test_manifest_writes_get_rarer_as_they_get_slower(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(manifest_mod, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    writes = []
+
+    def slow_write(period, items):
+        writes.append(len(dict(items)))
+        clock[0] += 1.0  # a big manifest: each write takes 1 s
+
+    monkeypatch.setattr(manifest_mod, "record_many", slow_write)
+    recorder = Recorder(PERIOD, every_s=2.0)
+    for i in range(200):
+        clock[0] += 0.5  # a commune finishes every half second
+        recorder.add(("16_commune_scorecard", "nghe_an", str(i), "vi"), [])
+    recorder.flush()
+    assert sum(writes) == 200  # every job recorded...
+    assert len(writes) <= 200 * 0.5 / 20 + 2  # ...by writes at least 20 x their cost apart
+
+
 # --- runs (stand-in notebooks in real kernels) ---------------------------------------------
 
 
