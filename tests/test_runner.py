@@ -208,10 +208,10 @@ def test_an_ingest_during_a_run_changes_nothing_in_that_run(run_data, tmp_path, 
     before = store.data_version()
     csv = data / "raw" / "demo" / "demo_infrastructure.csv"
     ingested = []
-    record = runner.record
+    add = runner.Recorder.add
 
-    def record_then_ingest(*args, **kwargs):
-        record(*args, **kwargs)
+    def add_then_ingest(self, *args, **kwargs):
+        add(self, *args, **kwargs)
         if not ingested:  # between the first job and the next: new data arrive
             csv.write_text(csv.read_text(encoding="utf-8").replace(HOSTILE, "Sở mới"), "utf-8")
             env = {k: v for k, v in os.environ.items() if k != "VNDX_DATABASE"}
@@ -221,7 +221,7 @@ def test_an_ingest_during_a_run_changes_nothing_in_that_run(run_data, tmp_path, 
             assert done.returncode == 0, done.stderr
             ingested.append(True)
 
-    monkeypatch.setattr(runner, "record", record_then_ingest)
+    monkeypatch.setattr(runner.Recorder, "add", add_then_ingest)
     summary = runner.run(
         PERIOD,
         ["nghe_an", "ha_tinh"],

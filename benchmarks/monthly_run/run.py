@@ -1,26 +1,23 @@
-"""Time the monthly report run (``python -m analysis run``) against the tooling floor.
+"""Time the monthly report run (``python -m analysis run``) and the commune level against the floor.
 
 All measurements happen in one invocation, on an isolated demo dataset under
 ``benchmarks/monthly_run/output/`` (git-ignored), so their ratios share the machine's load:
 
-1. floor: an empty parameterized notebook through the ``papermill`` CLI, ``jupyter nbconvert
-   --to briefing_html`` and ``jupyter nbconvert --to briefing_pdf`` (one process each, in that
-   order per document), ``--floor-docs`` documents two at a time, measured before and after the
-   real runs; the mean seconds per document x 35 is the floor for a month;
+1. floors (:mod:`floor`): an empty parameterized notebook through papermill, HTML and PDF in a
+   clean environment (only papermill, nbconvert, ipykernel, WeasyPrint) - the floor the targets
+   are set against - and in the project's environment with and without the lazy import of
+   ``rfc3987_syntax``; ``python -X importtime`` of papermill and nbconvert in each;
 2. the whole month: 34 briefings + national overview, ``--jobs 2 --force``;
-3. ``--jobs 1`` against ``--jobs 2`` on the same subset of provinces (+ national overview);
-4. a re-run with nothing changed;
-5. commune scale: a light per-unit notebook (``commune_unit.ipynb``) driven through the runner's
-   own machinery (``analysis.running.runner._execute`` -> ``run_job`` with the ``warm`` engine) for
-   several unit counts in 2 local worker processes, and on a Dask ``LocalCluster`` with 1 and 2
-   single-threaded worker processes;
-6. a profile of one briefing job (kernel warm-up, kernel wait, execution, HTML, PDF) in a fresh
-   process, for the first and the second job of a worker.
+3. a re-run of the month with nothing changed;
+4. the commune level (:mod:`commune`): a full run in 2 local workers (kernels reused), its
+   re-run with nothing changed, the same with one kernel per document, and a Dask
+   ``LocalCluster`` with 1 and 2 single-threaded worker processes;
+5. a profile of one briefing job (kernel wait, execution, HTML, PDF) in a fresh process.
 
 Usage::
 
-    .venv/bin/python benchmarks/monthly_run/run.py            # full (~17 min on 2 cores)
-    .venv/bin/python benchmarks/monthly_run/run.py --quick    # smoke test (~7 min)
+    .venv/bin/python benchmarks/monthly_run/run.py            # full (~25 min on 2 cores)
+    .venv/bin/python benchmarks/monthly_run/run.py --quick    # smoke test
 """
 
 from __future__ import annotations
@@ -35,10 +32,15 @@ import resource
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import commune  # this folder's modules, found through the line above
+import floor
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -47,19 +49,8 @@ VENV_BIN = Path(sys.executable).parent
 PERIOD = "2026-10"
 TODAY = "2026-11-23"
 MONTH_DOCS = 35  # 34 briefings + the national overview
-SUBSET = [
-    "ha_noi",
-    "nghe_an",
-    "ho_chi_minh",
-    "da_nang",
-    "can_tho",
-    "hai_phong",
-    "hue",
-    "lao_cai",
-    "dak_lak",
-    "an_giang",
-]
-TARGETS = {"month": 1.3, "rerun": 0.10}
+ALL_COMMUNES = 3321
+TARGETS = {"month": 1.0, "rerun": 0.10, "commune": 0.25, "commune_rerun": 0.05}
 
 
 def snapshot_source(src_root: Path) -> Path:
@@ -131,52 +122,27 @@ def analysis_cli(*args: str, log_name: str, env: dict[str, str] | None = None):
 # --- setup ---------------------------------------------------------------------------------
 
 
-def setup_data() -> dict[str, float]:
-    for sub in ("data", "reports", "floor", "commune", "logs"):
+def setup_data(keep: bool = False) -> dict[str, float]:
+    """Demo data, ingest and analytics; ``keep`` reuses those of the previous run if any."""
+    kept = keep and (OUTPUT / "data" / "processed" / "dx.duckdb").exists()
+    for sub in ("reports", "floor", "commune", "logs", *(() if kept else ("data",))):
         shutil.rmtree(OUTPUT / sub, ignore_errors=True)
+    if kept:
+        return {"demo": 0.0, "ingest": 0.0, "precompute": 0.0, "kept": True}
     out = {}
     out["demo"], _ = analysis_cli("demo", "--until", PERIOD, log_name="demo")
     out["ingest"], _ = analysis_cli("ingest", log_name="ingest")
-    code = f"from analysis import analytics; analytics.precompute({PERIOD!r}, jobs=2)"
+    code = f"from analysis.analyses import monthly; monthly.precompute({PERIOD!r}, jobs=2)"
     out["precompute"], _ = sh([sys.executable, "-c", code], bench_env(), "precompute")
     return out
 
 
-# --- 1. the floor --------------------------------------------------------------------------
+def lazy_hook_installed() -> bool:
+    """Whether ``make setup`` wrote the start-up file of :mod:`analysis.lazy_imports`."""
+    return (Path(sysconfig.get_paths()["purelib"]) / "vndx_lazy_imports.pth").exists()
 
 
-def floor_document(i: int, work: Path, env: dict[str, str]) -> float:
-    nb_in = HERE / "empty_parameters.ipynb"
-    nb_out = work / f"doc_{i:03d}.ipynb"
-    start = time.perf_counter()
-    steps = [
-        ["papermill", str(nb_in), str(nb_out), "-p", "province", f"p{i}", "-p", "period", PERIOD],
-        ["jupyter", "nbconvert", "--to", "briefing_html", str(nb_out), "--output-dir", str(work)],
-        ["jupyter", "nbconvert", "--to", "briefing_pdf", str(nb_out), "--output-dir", str(work)],
-    ]
-    for n, cmd in enumerate(steps):
-        sh([str(VENV_BIN / cmd[0]), *cmd[1:]], env, f"floor_{i:03d}_{n}")
-    return time.perf_counter() - start
-
-
-def measure_floor(n_docs: int, parallel: int, tag: str) -> dict:
-    work = OUTPUT / "floor" / tag
-    work.mkdir(parents=True, exist_ok=True)
-    env = bench_env(PYTHONWARNINGS="ignore")
-    cpu, start = cpu_seconds(), time.perf_counter()
-    with ThreadPoolExecutor(parallel) as pool:
-        per_doc = list(pool.map(lambda i: floor_document(i, work, env), range(n_docs)))
-    wall = time.perf_counter() - start
-    return {
-        "docs": n_docs,
-        "wall_s": wall,
-        "per_doc_s": wall / n_docs,
-        "cpu_per_doc_s": (cpu_seconds() - cpu) / n_docs,
-        "doc_s": per_doc,
-    }
-
-
-# --- 2-4. the product's run ----------------------------------------------------------------
+# --- 2-3. the provincial month ---------------------------------------------------------------
 
 
 def product_run(jobs: int, force: bool, provinces: list[str] | None, tag: str) -> dict:
@@ -190,90 +156,7 @@ def product_run(jobs: int, force: bool, provinces: list[str] | None, tag: str) -
     cpu = cpu_seconds() - cpu
     m = re.search(r"(\d+) of (\d+) report job\(s\) done \((\d+) unchanged", stdout)
     done, total, skipped = (int(x) for x in m.groups()) if m else (0, 0, 0)
-    manifest = json.loads((OUTPUT / "reports" / PERIOD / "manifest.json").read_text())
-    durations = {
-        (e["unit"], e["notebook"]): e["duration_s"]
-        for e in manifest["outputs"]
-        if e["status"] == "ok" and e["duration_s"]
-    }
-    return {
-        "wall_s": wall,
-        "done": done,
-        "total": total,
-        "skipped": skipped,
-        "job_s_sum": sum(durations.values()) if not skipped else 0.0,
-        "cpu_s": cpu,
-    }
-
-
-# --- 5. commune scale ----------------------------------------------------------------------
-
-
-def commune_root() -> Path:
-    root = OUTPUT / "commune" / "root"
-    (root / "notebooks").mkdir(parents=True, exist_ok=True)
-    shutil.copy(HERE / "commune_unit.ipynb", root / "notebooks" / "commune_unit.ipynb")
-    return root
-
-
-def commune_run(n_units: int, tag: str, n_workers: int, dask_workers: int | None) -> dict:
-    """Units through ``runner._execute`` (local process pool or a Dask LocalCluster)."""
-    from analysis.running import runner
-
-    reports = OUTPUT / "commune" / tag
-    shutil.rmtree(reports, ignore_errors=True)
-    env = {
-        "VNDX_ROOT": str(commune_root()),
-        "VNDX_DATA_DIR": str(OUTPUT / "data"),
-        "VNDX_REPORTS_DIR": str(reports),
-        "VNDX_TODAY": TODAY,
-    }
-    os.environ.update(env)
-    todo = [
-        runner.Job(
-            "commune_unit",
-            f"commune_{i:04d}",
-            PERIOD,
-            "vi",
-            ("html", "pdf"),
-            {"unit": f"commune_{i:04d}", "period": PERIOD},
-        )
-        for i in range(n_units)
-    ]
-    cluster = None
-    cpu, start = cpu_seconds(), time.perf_counter()
-    try:
-        scheduler = None
-        if dask_workers:
-            from distributed import LocalCluster
-
-            cluster = LocalCluster(
-                n_workers=dask_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=50,
-            )
-            scheduler = cluster.scheduler_address
-        ready = time.perf_counter()
-        results = list(runner._execute(todo, env, n_workers, scheduler, False, "warm"))
-        wall = time.perf_counter() - start
-    finally:
-        if cluster is not None:
-            cluster.close()
-        for key in env:
-            os.environ.pop(key, None)
-    failed = [r for r in results if r["status"] != "ok"]
-    if failed:
-        log(f"commune {tag}: {len(failed)} failed, e.g. {failed[0]['error']}")
-    return {
-        "units": n_units,
-        "wall_s": wall,
-        "startup_s": ready - start,
-        "per_unit_s": wall / n_units,
-        "failed": len(failed),
-        "cpu_per_unit_s": (cpu_seconds() - cpu) / n_units,
-    }
+    return {"wall_s": wall, "done": done, "total": total, "skipped": skipped, "cpu_s": cpu}
 
 
 # --- 6. profile of one briefing job ---------------------------------------------------------
@@ -356,127 +239,6 @@ def profile_job() -> dict:
     return timings
 
 
-# --- report --------------------------------------------------------------------------------
-
-
-def fmt(x: float) -> str:
-    return f"{x:.1f}"
-
-
-def build_table(r: dict, args: argparse.Namespace) -> str:
-    fl = r["floor"]
-    floor_doc = sum(f["wall_s"] for f in fl) / sum(f["docs"] for f in fl)
-    month = r["month"]
-    n_month = month["total"] or MONTH_DOCS
-    floor_run = floor_doc * n_month
-    rerun = r["rerun"]
-    j1, j2 = r["jobs1"], r["jobs2"]
-    rows = [
-        ("Setup: demo data + ingest (s)", fmt(r["setup"]["demo"] + r["setup"]["ingest"]), "", ""),
-        ("Setup: analytics precompute, cold (s)", fmt(r["setup"]["precompute"]), "", ""),
-    ]
-    for f in fl:
-        rows.append(
-            (
-                f"1. Floor sample ({f['tag']}): {f['docs']} empty docs, 2 at a time (s)",
-                fmt(f["wall_s"]),
-                f"{f['per_doc_s']:.2f} s/doc, CPU {f['cpu_per_doc_s']:.1f} s/doc",
-                "",
-            )
-        )
-    ratio = month["wall_s"] / floor_run
-    floor_cpu = sum(f["cpu_per_doc_s"] * f["docs"] for f in fl) / sum(f["docs"] for f in fl)
-    month_cpu = month["cpu_s"] / n_month
-    rows += [
-        (f"1. Floor scaled to {n_month} documents (s)", fmt(floor_run), "", ""),
-        (
-            f"2. Whole month, {n_month} docs, --jobs 2 --force (s)",
-            fmt(month["wall_s"]),
-            f"{ratio:.2f} x floor (target <= {TARGETS['month']})",
-            "met" if ratio <= TARGETS["month"] else "NOT met",
-        ),
-        (
-            "2. CPU per document: whole month / floor",
-            f"{month_cpu:.1f} / {floor_cpu:.1f} s",
-            f"{month_cpu / floor_cpu:.2f} x floor (load-independent)",
-            "",
-        ),
-    ]
-    speedup = j1["wall_s"] / j2["wall_s"]
-    rows += [
-        (
-            f"3. Subset {j1['total']} docs, --jobs 1 --force (s)",
-            fmt(j1["wall_s"]),
-            f"CPU {j1['cpu_s'] / j1['total']:.1f} s/doc = "
-            f"{j1['cpu_s'] / j1['wall_s']:.2f} cores busy",
-            "",
-        ),
-        (
-            f"3. Subset {j2['total']} docs, --jobs 2 --force (s)",
-            fmt(j2["wall_s"]),
-            f"speed-up {speedup:.2f}x (ideal 2); CPU {j2['cpu_s'] / j2['total']:.1f} s/doc = "
-            f"{j2['cpu_s'] / j2['wall_s']:.2f} cores busy",
-            "",
-        ),
-    ]
-    rr = rerun["wall_s"] / month["wall_s"]
-    rows.append(
-        (
-            f"4. Re-run, nothing changed ({rerun['skipped']}/{rerun['total']} skipped) (s)",
-            fmt(rerun["wall_s"]),
-            f"{rr:.1%} of full run (target <= {TARGETS['rerun']:.0%})",
-            "met" if rr <= TARGETS["rerun"] else "NOT met",
-        )
-    )
-    local = r["commune_local"]
-    for c in local:
-        rows.append(
-            (
-                f"5. Commune, {c['units']} units, 2 local workers (s)",
-                fmt(c["wall_s"]),
-                f"{c['per_unit_s']:.2f} s/unit, CPU {c['cpu_per_unit_s']:.1f} s/unit"
-                + (f", {c['failed']} failed" if c["failed"] else ""),
-                "",
-            )
-        )
-    if len(local) >= 2:
-        a, b = local[0], local[-1]
-        marginal = (b["wall_s"] - a["wall_s"]) / (b["units"] - a["units"])
-        linear = b["wall_s"] / (a["wall_s"] * b["units"] / a["units"])
-        rows.append(
-            (
-                f"5. Growth {a['units']} -> {b['units']} units",
-                f"{marginal:.2f} s/unit",
-                f"actual / linear extrapolation = {linear:.2f}",
-                "",
-            )
-        )
-    d1, d2 = r["commune_dask"]
-    for d in (d1, d2):
-        rows.append(
-            (
-                f"5. Commune, {d['units']} units, Dask LocalCluster {d['workers']} worker(s) (s)",
-                fmt(d["wall_s"]),
-                f"{d['per_unit_s']:.2f} s/unit, CPU {d['cpu_per_unit_s']:.1f} s/unit, "
-                f"cluster start {d['startup_s']:.1f} s"
-                + (f", {d['failed']} failed" if d["failed"] else ""),
-                "",
-            )
-        )
-    rows.append(
-        (
-            "5. Dask speed-up 1 -> 2 workers",
-            f"{d1['wall_s'] / d2['wall_s']:.2f}x",
-            "ideal 2 on 2 cores",
-            "",
-        )
-    )
-    head = ("measurement", "value", "ratio / detail", "target")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def profile_table(p: dict) -> str:
     lines = [
         "| step | job 1 of a worker (s) | job 2 of a worker (s) |",
@@ -502,7 +264,187 @@ def profile_table(p: dict) -> str:
     return "\n".join(lines)
 
 
-def write_readme(table: str, profile: str, r: dict, args: argparse.Namespace) -> None:
+# --- report --------------------------------------------------------------------------------
+
+
+def fmt(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def _verdict(value: float, target: float) -> str:
+    return "met" if value <= target else "**NOT met**"
+
+
+def clean_per_doc(r: dict, key: str = "wall_s") -> float:
+    """The clean floor per document (wall, or ``key="cpu"``: CPU), over every clean sample."""
+    clean = [f for f in r["floors"] if f["kind"] == "clean"]
+    if key == "cpu":
+        return sum(f["cpu_per_doc_s"] * f["docs"] for f in clean) / sum(f["docs"] for f in clean)
+    return sum(f["wall_s"] for f in clean) / sum(f["docs"] for f in clean)
+
+
+def floor_rows(r: dict) -> list[tuple[str, ...]]:
+    labels = {
+        "clean": "clean environment (papermill, nbconvert, ipykernel, WeasyPrint only)",
+        "project-eager": "project environment, rfc3987_syntax at import (as before)",
+        "project": "project environment, rfc3987_syntax lazily"
+        + ("" if r["lazy_hook"] else " (start-up file NOT installed: same as above)"),
+    }
+    rows = []
+    for f in r["floors"]:
+        p, h, d = f["steps_s"]
+        rows.append(
+            (
+                f"1. Floor, {labels[f['kind']]}{', ' + f['tag'] if f['tag'] else ''}: "
+                f"{f['docs']} docs, 2 at a time (s)",
+                fmt(f["wall_s"]),
+                f"{f['per_doc_s']:.2f} s/doc, CPU {f['cpu_per_doc_s']:.2f} s/doc; per step "
+                f"papermill {p:.2f} + HTML {h:.2f} + PDF {d:.2f} s",
+                "",
+            )
+        )
+    return rows
+
+
+def month_rows(r: dict) -> list[tuple[str, ...]]:
+    month, rerun = r["month"], r["rerun"]
+    n = month["total"] or MONTH_DOCS
+    floor_run = clean_per_doc(r) * n
+    ratio = month["wall_s"] / floor_run
+    rr = rerun["wall_s"] / month["wall_s"]
+    return [
+        (f"1. Clean floor scaled to {n} documents (s)", fmt(floor_run), "", ""),
+        (
+            f"2. {'Whole month' if n == MONTH_DOCS else 'Month, first provinces'}, {n} docs, "
+            "--jobs 2 --force (s)",
+            fmt(month["wall_s"]),
+            f"{ratio:.2f} x clean floor (target <= {TARGETS['month']}); CPU "
+            f"{month['cpu_s'] / n:.1f} s/doc = {month['cpu_s'] / n / clean_per_doc(r, 'cpu'):.2f}"
+            " x the clean floor's",
+            _verdict(ratio, TARGETS["month"]),
+        ),
+        (
+            f"3. Re-run, nothing changed ({rerun['skipped']}/{rerun['total']} skipped) (s)",
+            fmt(rerun["wall_s"]),
+            f"{rr:.1%} of full run (target <= {TARGETS['rerun']:.0%})",
+            _verdict(rr, TARGETS["rerun"]),
+        ),
+    ]
+
+
+def commune_rows(r: dict) -> list[tuple[str, ...]]:
+    floor_doc = clean_per_doc(r)
+    full, again, cold = r["commune_full"], r["commune_rerun"], r["commune_cold"]
+    d1, d2 = r["commune_dask"]
+    per = full["per_unit_s"] / floor_doc
+    rr = again["wall_s"] / full["wall_s"]
+
+    def detail(c: dict) -> str:
+        fail = f", {c['failed']} failed ({c['first_error']})" if c["failed"] else ""
+        return f"{c['per_unit_s']:.2f} s/unit, CPU {c['cpu_per_unit_s']:.2f} s/unit{fail}"
+
+    return [
+        (
+            f"4. Commune, {full['units']} x {full['notebook']}, 2 local workers, "
+            "kernels reused (s)",
+            fmt(full["wall_s"]),
+            f"{detail(full)}; {per:.2f} x clean floor per document "
+            f"(target <= {TARGETS['commune']}); CPU "
+            f"{full['cpu_per_unit_s'] / clean_per_doc(r, 'cpu'):.2f} x the clean floor's",
+            _verdict(per, TARGETS["commune"]),
+        ),
+        (
+            f"4. Commune re-run, nothing changed ({again['skipped']}/{again['units']} skipped) (s)",
+            fmt(again["wall_s"]),
+            f"{rr:.1%} of the full run (target <= {TARGETS['commune_rerun']:.0%})",
+            _verdict(rr, TARGETS["commune_rerun"]),
+        ),
+        (
+            f"4. Commune, {cold['units']} units, one warmed kernel per document (s)",
+            fmt(cold["wall_s"]),
+            f"{detail(cold)}; {cold['per_unit_s'] / floor_doc:.2f} x clean floor",
+            "",
+        ),
+        *(
+            (
+                f"4. Commune, {d['units']} units, Dask LocalCluster, {d['workers']} worker(s) (s)",
+                fmt(d["wall_s"]),
+                f"{detail(d)}, cluster start {d['startup_s']:.1f} s",
+                "",
+            )
+            for d in (d1, d2)
+        ),
+        (
+            "4. Dask speed-up 1 -> 2 workers",
+            f"{d1['wall_s'] / d2['wall_s']:.2f}x",
+            f"ideal 2 on {os.cpu_count()} cores (shared with other jobs)",
+            "",
+        ),
+        (
+            f"4. All {ALL_COMMUNES:,} communes on this machine (projection)",
+            f"{full['per_unit_s'] * ALL_COMMUNES / 60:.0f} min",
+            "measured s/unit x 3,321 (2 local workers)",
+            "",
+        ),
+    ]
+
+
+def markdown(rows: list[tuple[str, ...]]) -> str:
+    head = ("measurement", "value", "ratio / detail", "target")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def build_table(r: dict) -> str:
+    rows = [
+        ("Setup: demo data + ingest (s)", fmt(r["setup"]["demo"] + r["setup"]["ingest"]), "", ""),
+        ("Setup: analytics precompute, cold (s)", fmt(r["setup"]["precompute"]), "", ""),
+        *floor_rows(r),
+        *month_rows(r),
+        *commune_rows(r),
+    ]
+    return markdown(rows)
+
+
+def imports_table(r: dict) -> str:
+    lines = [
+        "| environment | `import papermill` (s) | `import nbconvert` (s) "
+        "| of which rfc3987_syntax |",
+        "|---|---|---|---|",
+    ]
+    for kind in ("clean", "project-eager", "project"):
+        pm, nbc = r["imports"][f"{kind} papermill"], r["imports"][f"{kind} nbconvert"]
+        rfc = pm["rfc3987_s"]
+        lines.append(
+            f"| {kind} | {pm['total_s']:.2f} | {nbc['total_s']:.2f} | "
+            + ("not imported" if rfc is None else f"{rfc:.2f}")
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def cluster_note(r: dict) -> str:
+    """Throughput of N hosts on paper, from the measured per-commune CPU."""
+    full = r["commune_full"]
+    cpu = full["cpu_per_unit_s"]
+    per_core_h = 3600 / cpu
+    lines = [
+        f"Per commune report: {cpu:.2f} s of CPU (all processes), so one core makes about "
+        f"{per_core_h:,.0f} per hour. A host with k cores running `dask worker --nworkers k "
+        "--nthreads 1` makes about k x that, and N such hosts about N x k x that: the 3,321 "
+        "communes take about "
+        + ", ".join(
+            f"{ALL_COMMUNES * cpu / (n * k) / 60:.1f} min on {n} x {k} cores"
+            for n, k in ((1, 2), (1, 8), (4, 8), (10, 8))
+        )
+        + ", plus each worker's first kernel (a few seconds) and the client's planning and "
+        "manifest writes (a few seconds in all)."
+    ]
+    return "\n".join(lines)
+
+
+def write_readme(sections: str, r: dict, args: argparse.Namespace) -> None:
     readme = HERE / "README.md"
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""
     marker = "## Last measurement"
@@ -510,11 +452,12 @@ def write_readme(table: str, profile: str, r: dict, args: argparse.Namespace) ->
         f"{marker}\n\n"
         f"Date {dt.date.today().isoformat()}, {'`--quick`, ' if args.quick else ''}"
         f"machine: {os.cpu_count()} cores ({platform.machine()}), Python "
-        f"{platform.python_version()}, code version {r['profile']['code_version']} "
-        f"(snapshot of `{args.src}`). "
+        f"{platform.python_version()}, code version {r['code_version']} "
+        f"(snapshot of `{args.src}`). Commune notebook measured: "
+        f"{r['commune_full']['notebook']}. "
         f"Load average during the run (1 min): min {min(r['loads']):.1f}, "
-        f"max {max(r['loads']):.1f} (another benchmark shared the machine).\n\n"
-        f"{table}\n\n### Profile of one briefing job (fresh worker process)\n\n{profile}\n"
+        f"max {max(r['loads']):.1f} (other people's jobs shared the machine).\n\n"
+        f"{sections}\n"
     )
     if marker in text:
         text = text[: text.index(marker)] + body
@@ -523,69 +466,92 @@ def write_readme(table: str, profile: str, r: dict, args: argparse.Namespace) ->
     readme.write_text(text, encoding="utf-8")
 
 
+def measure_communes(r: dict, step, args: argparse.Namespace) -> None:
+    step(f"4. commune {args.communes} units, 2 local workers, kernels reused")
+    r["commune_full"] = commune.run(args.communes, "full", cpu_seconds)
+    step(f"   {r['commune_full']['wall_s']:.1f} s ({r['commune_full']['notebook']})")
+    step("4. commune re-run, nothing changed")
+    r["commune_rerun"] = commune.run(args.communes, "full", cpu_seconds, force=False, fresh=False)
+    step(f"   {r['commune_rerun']['wall_s']:.1f} s")
+    step(f"4. commune {args.cold_units} units, one kernel per document")
+    r["commune_cold"] = commune.run(args.cold_units, "cold", cpu_seconds, engine="warm")
+    r["commune_dask"] = []
+    for w in (1, 2):
+        step(f"4. commune {args.dask_units} units, Dask {w} worker(s)")
+        res = commune.run(args.dask_units, f"dask_{w}", cpu_seconds, dask_workers=w)
+        r["commune_dask"].append(res)
+        step(f"   {res['wall_s']:.1f} s")
+
+
 def measure_all(args: argparse.Namespace) -> dict:
     """Every measurement, in the order the README reports them; logs the load as it goes."""
-    units = [int(u) for u in args.units.split(",")]
     month_provinces: list[str] | None = None
-    subset = SUBSET
     if args.quick:
-        args.floor_docs = 2
-        units, args.dask_units = [4, 8], 6
-        month_provinces, subset = SUBSET[:3], SUBSET[:2]
+        args.floor_docs, args.communes, args.cold_units, args.dask_units = 2, 12, 4, 6
+        args.month_provinces = 3
+    if args.month_provinces:
+        from analysis.reference import geography
 
-    r: dict = {"loads": []}
+        month_provinces = list(geography.provinces("34")["codename"])[: args.month_provinces]
+    from analysis.running import jobs
+
+    r: dict = {"loads": [], "floors": [], "lazy_hook": lazy_hook_installed()}
+    r["code_version"] = jobs.code_version()
 
     def step(msg: str) -> None:
         r["loads"].append(os.getloadavg()[0])
         log(msg)
+        # What is measured so far, should the run be cut short.
+        (OUTPUT / "partial.json").write_text(json.dumps(r, indent=2, default=str))
 
+    clean_bin = floor.clean_env(log)
     step("setup: demo data, ingest, analytics precompute")
-    r["setup"] = setup_data()
-    r["floor"] = []
-    step("1. floor (first pass)")
-    r["floor"].append({**measure_floor(args.floor_docs, 2, "before"), "tag": "before"})
-    step(f"   {r['floor'][-1]['per_doc_s']:.2f} s/doc")
-    step("2. whole month --jobs 2 --force")
+    r["setup"] = setup_data(args.keep_data)
+    step("1. clean floor (first pass)")
+    r["floors"].append(
+        floor.measure("clean", args.floor_docs, "before", bench_env(), clean_bin, cpu_seconds)
+    )
+    step(f"   {r['floors'][-1]['per_doc_s']:.2f} s/doc")
+    # The commune level first: on a loaded machine the run may have to be cut short.
+    measure_communes(r, step, args)
+    for kind in ("project-eager", "project"):
+        step(f"1. floor {kind}")
+        r["floors"].append(
+            floor.measure(kind, args.floor_docs, "", bench_env(), clean_bin, cpu_seconds)
+        )
+        step(f"   {r['floors'][-1]['per_doc_s']:.2f} s/doc")
+    step("1. import times")
+    r["imports"] = floor.import_times(bench_env(), clean_bin)
+    step("2. month --jobs 2 --force")
     r["month"] = product_run(2, True, month_provinces, "month_jobs2")
     step(f"   {r['month']['wall_s']:.1f} s for {r['month']['total']} docs")
-    step("4. re-run, nothing changed")
+    step("3. re-run, nothing changed")
     r["rerun"] = product_run(2, False, month_provinces, "rerun")
     step(f"   {r['rerun']['wall_s']:.1f} s, {r['rerun']['skipped']} skipped")
-    step("3. subset --jobs 1 / --jobs 2")
-    r["jobs1"] = product_run(1, True, subset, "subset_jobs1")
-    r["jobs2"] = product_run(2, True, subset, "subset_jobs2")
-    step(f"   {r['jobs1']['wall_s']:.1f} s / {r['jobs2']['wall_s']:.1f} s")
-    step("1. floor (second pass)")
-    r["floor"].append({**measure_floor(args.floor_docs, 2, "after"), "tag": "after"})
-    step(f"   {r['floor'][-1]['per_doc_s']:.2f} s/doc")
-    step("6. profile of one briefing job")
-    _, out = sh([sys.executable, __file__, "--profile-only"], bench_env(), "profile")
-    r["profile"] = json.loads(out.strip().splitlines()[-1])
-    _measure_communes(r, step, units, args.dask_units)
+    step("1. clean floor (second pass)")
+    r["floors"].append(
+        floor.measure("clean", args.floor_docs, "after", bench_env(), clean_bin, cpu_seconds)
+    )
+    if args.profile:
+        step("5. profile of one briefing job")
+        _, out = sh([sys.executable, __file__, "--profile-only"], bench_env(), "profile")
+        r["profile"] = json.loads(out.strip().splitlines()[-1])
     r["loads"].append(os.getloadavg()[0])
     return r
-
-
-def _measure_communes(r: dict, step, units: list[int], dask_units: int) -> None:
-    r["commune_local"] = []
-    for n in units:
-        step(f"5. commune {n} units, 2 local workers")
-        r["commune_local"].append(commune_run(n, f"local_{n}", 2, None))
-        step(f"   {r['commune_local'][-1]['wall_s']:.1f} s")
-    r["commune_dask"] = []
-    for w in (1, 2):
-        step(f"5. commune {dask_units} units, Dask {w} worker(s)")
-        res = commune_run(dask_units, f"dask_{w}", w, w)
-        r["commune_dask"].append({**res, "workers": w})
-        step(f"   {res['wall_s']:.1f} s")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="few provinces and units (smoke test)")
     ap.add_argument("--floor-docs", type=int, default=6, help="floor sample size (each pass)")
-    ap.add_argument("--units", default="20,40,80", help="commune unit counts (local workers)")
-    ap.add_argument("--dask-units", type=int, default=30, help="commune units on Dask")
+    ap.add_argument("--communes", type=int, default=120, help="communes in the full run")
+    ap.add_argument("--cold-units", type=int, default=24, help="communes, one kernel each")
+    ap.add_argument("--dask-units", type=int, default=60, help="communes on Dask")
+    ap.add_argument(
+        "--month-provinces", type=int, help="the month on the first N provinces (+ national)"
+    )
+    ap.add_argument("--keep-data", action="store_true", help="reuse output/data if present")
+    ap.add_argument("--no-profile", dest="profile", action="store_false", help="skip step 5")
     ap.add_argument("--no-readme", action="store_true", help="print only")
     ap.add_argument("--src", type=Path, default=REPO, help="checkout to measure (default: this)")
     ap.add_argument("--profile-only", action="store_true", help=argparse.SUPPRESS)
@@ -598,13 +564,20 @@ def main() -> None:
 
     snapshot_source(args.src.resolve())
     r = measure_all(args)
-
-    table = build_table(r, args)
-    profile = profile_table(r["profile"])
-    print("\n" + table + "\n\n" + profile)
     (OUTPUT / "results.json").write_text(json.dumps(r, indent=2, default=str))
+    sections = (
+        f"{build_table(r)}\n\n### Import times (`python -X importtime`, best of 2)\n\n"
+        f"{imports_table(r)}\n\n### Commune level on N hosts (on paper)\n\n{cluster_note(r)}"
+        + (
+            f"\n\n### Profile of one briefing job (fresh worker process)\n\n"
+            f"{profile_table(r['profile'])}"
+            if "profile" in r
+            else ""
+        )
+    )
+    print("\n" + sections)
     if not args.no_readme:
-        write_readme(table, profile, r, args)
+        write_readme(sections, r, args)
 
 
 if __name__ == "__main__":

@@ -168,6 +168,20 @@ def demo(until: str | None, out: Path | None) -> None:
     help="Code (40), codename (nghe_an) or name (Nghệ An); repeat for several.",
 )
 @click.option(
+    "--level",
+    type=click.Choice(["province", "commune"]),
+    default="province",
+    show_default=True,
+    help="province: the briefings and national overview; commune: one scorecard per commune "
+    "and one commune comparison per province.",
+)
+@click.option(
+    "--commune",
+    "communes",
+    multiple=True,
+    help="With --level commune: code (17920), codename or name; repeat for several.",
+)
+@click.option(
     "--notebook",
     "notebooks",
     multiple=True,
@@ -229,6 +243,8 @@ def run(**options: Any) -> None:
             progress=not options["no_progress"],
             dataset=options["dataset"],
             job_timeout=options["job_timeout"],
+            level=options["level"],
+            communes=options["communes"] or None,
         )
     except params.ParameterError as exc:
         click.echo(f"refused before any kernel started:\n{exc}", err=True)
@@ -271,9 +287,14 @@ def _report_run(summary: Any) -> None:
     if summary.no_data:
         click.echo(
             f"not made: {len(summary.no_data)} unit(s) without data for {summary.period} in "
-            f"dataset {summary.dataset!r}: {', '.join(summary.no_data)}"
+            f"dataset {summary.dataset!r}: {', '.join(summary.no_data[:40])}"
+            + (
+                f" ... (all in {paths.manifest_path(summary.period)})"
+                if len(summary.no_data) > 40
+                else ""
+            )
         )
-    if getattr(summary, "no_published", None):
+    if summary.no_published:
         click.echo(
             f"not made: {', '.join(summary.no_published)}: the store holds no published "
             "figures (table published_real is empty; run `python -m analysis ingest` with "
@@ -281,13 +302,15 @@ def _report_run(summary: Any) -> None:
         )
     pdfs = [f for f in summary.files if f.endswith(".pdf")]
     if pdfs:
+        where = "<province>/communes/<commune>" if summary.level == "commune" else "<province>"
         click.echo(
-            f"PDF briefings: {out}/<province>/*.pdf ({len(pdfs)} files), "
+            f"PDF reports: {out}/{where}/*.pdf ({len(pdfs)} files), "
             f"manifest: {paths.manifest_path(summary.period)}"
         )
     for r in summary.failed:
         j = r["job"]
-        click.echo(f"FAILED {j['unit']}/{j['notebook']} ({j['lang']}): {r['error']}", err=True)
+        where = f"{j['unit']}/communes/{j['commune']}" if j.get("commune") else j["unit"]
+        click.echo(f"FAILED {where}/{j['notebook']} ({j['lang']}): {r['error']}", err=True)
     if summary.failed:
         raise SystemExit(1)
 

@@ -90,16 +90,23 @@ def _set_aside_units(period: str, manifest: Manifest, units: set[str]) -> Manife
     return {**manifest, "outputs": keep}
 
 
-def prepare_folder(period: str, dataset: str, version: str, no_data: list[str]) -> Manifest:
-    """Make the period's folder hold only ``dataset``'s outputs; record dataset and gaps."""
+def prepare_folder(
+    period: str, dataset: str, version: str, no_data: list[str], level: str = "province"
+) -> Manifest:
+    """Make the period's folder hold only ``dataset``'s outputs; record dataset and gaps.
+
+    The gaps of a commune run (``province/communes/codename`` folders) are recorded under
+    ``no_data_communes``, apart from the provinces' ``no_data``.
+    """
 
     def update(m: Manifest) -> Manifest:
         held = m.get("dataset") or (UNRECORDED if m.get("outputs") else dataset)
         if held != dataset:
             m = _set_aside_folder(period, m)
-        elif no_data:
+        elif no_data and level == "province":
             m = _set_aside_units(period, m, set(no_data))
-        return {**m, "period": period, "dataset": dataset, "no_data": no_data}
+        gaps = "no_data" if level == "province" else "no_data_communes"
+        return {**m, "period": period, "dataset": dataset, gaps: no_data}
 
     # Under the manifest's lock: a concurrent run of the period waits, then sees the result.
     return write_manifest(period, update)

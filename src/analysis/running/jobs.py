@@ -1,13 +1,15 @@
 """What a run does: one job per (notebook, unit, language), planned and checked before any kernel.
 
-A :class:`Job` names its notebook, unit (a province codename or ``national``), period, language
-and output formats, and carries the notebook parameters papermill injects. :func:`plan_jobs`
-turns the command line's choices into jobs and :func:`validate_jobs` checks every job's
-parameters against the store, so a bad name or period is refused before anything starts.
+A :class:`Job` names its notebook, unit (a province codename or ``national``), commune (for the
+commune level, :mod:`.commune_jobs`), period, language and output formats, and carries the
+notebook parameters papermill injects. :func:`plan_jobs` turns the command line's choices into
+jobs and :func:`validate_jobs` checks every job's parameters against the store, so a bad name or
+period is refused before anything starts.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -36,6 +38,27 @@ def code_version() -> str:
     return f"{__version__}+{h.hexdigest()[:10]}"
 
 
+JobKey = tuple[str, str, str, str]
+"""(notebook, unit, commune, lang): one job's outputs in the manifest."""
+
+
+def entry_key(entry: dict) -> JobKey:
+    """The :data:`JobKey` of a manifest row (rows written before communes existed have none)."""
+    return (entry["notebook"], entry["unit"], entry.get("commune") or "", entry["lang"])
+
+
+@functools.lru_cache(maxsize=64)
+def _read_source(path: Path, mtime_ns: int, size: int) -> bytes:
+    return path.read_bytes()
+
+
+def _notebook_source(path: Path) -> bytes:
+    """The notebook's bytes, read once per version of the file (a commune run has thousands
+    of jobs on two notebooks)."""
+    stat = path.stat()
+    return _read_source(path, stat.st_mtime_ns, stat.st_size)
+
+
 @dataclass(frozen=True)
 class Job:
     """One notebook executed and rendered for one unit, period and language."""
@@ -47,6 +70,8 @@ class Job:
     lang: str
     formats: tuple[str, ...]
     parameters: dict = field(hash=False, compare=False)
+    commune: str = ""
+    """The commune's codename (unique within its province) for a commune's report, else empty."""
 
     @property
     def stem(self) -> str:
@@ -54,15 +79,25 @@ class Job:
         return self.notebook if self.lang == "vi" else f"{self.notebook}.{self.lang}"
 
     @property
+    def key(self) -> JobKey:
+        """What identifies the job's outputs in the manifest, from run to run."""
+        return (self.notebook, self.unit, self.commune, self.lang)
+
+    @property
     def label(self) -> str:
-        return f"{self.unit}/{self.stem}"
+        return f"{self.folder}/{self.stem}"
+
+    @property
+    def folder(self) -> str:
+        """The job's folder under the period: ``nghe_an`` or ``nghe_an/communes/xa_anh_son``."""
+        return f"{self.unit}/communes/{self.commune}" if self.commune else self.unit
 
     def out_dir(self, reports_root: Path) -> Path:
-        return reports_root / self.period / self.unit
+        return reports_root / self.period / self.folder
 
     def cache_key(self, data_version: str, code: str) -> str:
         """A hash of everything the job's outputs depend on (an unchanged key is skipped)."""
-        source = (paths.notebooks_dir() / f"{self.notebook}.ipynb").read_bytes()
+        source = _notebook_source(paths.notebooks_dir() / f"{self.notebook}.ipynb")
         blob = json.dumps(
             {
                 "params": self.parameters,
@@ -75,7 +110,7 @@ class Job:
         return hashlib.sha256(source + blob).hexdigest()[:16]
 
 
-def _units(provinces: Sequence[str] | None) -> list[str]:
+def province_units(provinces: Sequence[str] | None) -> list[str]:
     """Province codenames for the run; an unknown name is a parameter error, named."""
     if not provinces:
         return list(geography.provinces("34")["codename"])
@@ -97,7 +132,7 @@ def plan_jobs(
 
     ``dataset``, when given, is passed to every notebook (and so recorded with its outputs).
     """
-    units = _units(provinces)
+    units = province_units(provinces)
     if notebooks:
         chosen = list(notebooks)
         for nb in chosen:

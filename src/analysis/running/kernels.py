@@ -8,6 +8,13 @@ report into the next. The papermill engine ``warm`` (:mod:`analysis.running.pape
 registered by entry point) takes its kernels from here, so ``papermill --engine warm in.ipynb
 out.ipynb`` works too; there it simply starts a kernel.
 
+For the thousands of small commune reports a kernel start costs more than the report itself, so
+the engine ``reuse`` hands a kernel back after its notebook (:meth:`WarmKernelPool.release`):
+the kernel's namespace is cleared (``%reset -f``), its figures closed, its working directory and
+execution count restored, and it runs the next notebook of the same worker, up to
+:data:`MAX_USES` notebooks. Imported modules (and their caches) stay, as in a warmed kernel; a
+kernel whose notebook raised out of the engine (a dead kernel, a time limit) is never reused.
+
 A kernel inherits its environment when it starts, and the project's ``VNDX_*`` variables say
 which data it reads (a run's pinned store, ``VNDX_DATABASE``, changes from run to run): kernels
 are therefore kept per kernel name, working directory *and* those variables, so a long-lived
@@ -27,6 +34,16 @@ from jupyter_client import KernelManager
 log = logging.getLogger(__name__)
 
 WARM_CODE = "import analysis.notebook  # noqa: F401  (pre-imports the heavy libraries)"
+MAX_USES = 200
+"""Notebooks one reused kernel runs before it is replaced (bounds what modules accumulate)."""
+RESET_CODE = """\
+get_ipython().run_line_magic("reset", "-f")
+import matplotlib.pyplot as _plt, os as _os
+_plt.close("all")
+_os.chdir({cwd!r})
+get_ipython().execution_count = 1
+del _plt, _os
+"""
 
 
 Key = tuple[str, str | None, tuple[tuple[str, str], ...]]
@@ -63,6 +80,24 @@ def _start_warm_kernel(
     return km
 
 
+def _reset(km: KernelManager, cwd: str | None) -> bool:
+    """Clear a used kernel for its next notebook; ``False`` if it did not answer properly."""
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=30)
+        code = RESET_CODE.format(cwd=cwd or os.getcwd())
+        reply = kc.execute_interactive(
+            code, timeout=30, store_history=False, output_hook=lambda msg: None
+        )
+        return bool(reply["content"]["status"] == "ok")
+    except Exception as exc:  # A kernel that cannot be reset is replaced, not reused
+        log.warning("a used kernel could not be reset (%s): starting a new one", exc)
+        return False
+    finally:
+        kc.stop_channels()
+
+
 class WarmKernelPool:
     """One warmed kernel kept ready per process (per kernel name and working directory)."""
 
@@ -74,6 +109,9 @@ class WarmKernelPool:
         # One lock per key around "join the warm-up, take its kernel": two threads of one
         # process (a multi-threaded Dask worker) must not both wait for the same kernel.
         self._acquire_locks: dict[Key, threading.Lock] = {}
+        # Kernels handed back by the engine ``reuse``, ready for their next notebook.
+        self._reusable: dict[Key, KernelManager] = {}
+        self._uses: dict[int, int] = {}
         atexit.register(self.shutdown)
 
     def _warm(self, key: Key) -> None:
@@ -94,10 +132,22 @@ class WarmKernelPool:
             self._pending[key] = thread
             thread.start()
 
-    def acquire(self, kernel_name: str = "python3", cwd: str | None = None) -> KernelManager:
-        """A started, warmed kernel for one notebook; warming of the next one starts now."""
+    def acquire(
+        self, kernel_name: str = "python3", cwd: str | None = None, reuse: bool = False
+    ) -> KernelManager:
+        """A started, warmed kernel for one notebook; warming of the next one starts now.
+
+        With ``reuse``, a kernel handed back by :meth:`release` is taken first.
+        """
         key = (kernel_name, cwd, _project_env())
         self._discard_other_envs(key)
+        if reuse:
+            with self._lock:
+                km = self._reusable.pop(key, None)
+            if km is not None and km.is_alive():
+                return km
+            if km is not None:
+                self.stop(km)
         with self._lock:
             key_lock = self._acquire_locks.setdefault(key, threading.Lock())
         with key_lock:
@@ -111,11 +161,38 @@ class WarmKernelPool:
             self.prefetch(kernel_name, cwd)
         return km
 
+    def release(
+        self, km: KernelManager, kernel_name: str = "python3", cwd: str | None = None
+    ) -> None:
+        """Reset ``km`` after its notebook and keep it for the next one (or stop it when it has
+        run :data:`MAX_USES` notebooks or cannot be reset)."""
+        uses = self._uses.pop(id(km), 0) + 1
+        if uses >= MAX_USES or not km.is_alive() or not _reset(km, cwd):
+            self.stop(km)
+            return
+        key = (kernel_name, cwd, _project_env())
+        with self._lock:
+            previous = self._reusable.pop(key, None)
+            self._reusable[key] = km
+            self._uses[id(km)] = uses
+        if previous is not None:  # another thread of this process handed one back first
+            self.stop(previous)
+
+    def stop(self, km: KernelManager) -> None:
+        """Shut ``km`` down (a kernel not to be used again)."""
+        self._uses.pop(id(km), None)
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:  # The kernel may already be gone
+            log.debug("kernel already stopped")
+
     def _discard_other_envs(self, key: Key) -> None:
         """Shut down ready kernels warmed for the same notebooks under other project variables."""
         with self._lock:
             stale = [k for k in self._ready if k[:2] == key[:2] and k != key]
             kms = [self._ready.pop(k) for k in stale]
+            stale = [k for k in self._reusable if k[:2] == key[:2] and k != key]
+            kms += [self._reusable.pop(k) for k in stale]
         for km in kms:
             try:
                 km.shutdown_kernel(now=True)
@@ -126,8 +203,9 @@ class WarmKernelPool:
         for thread in list(self._pending.values()):
             thread.join(timeout=30)
         with self._lock:
-            kms = list(self._ready.values())
+            kms = list(self._ready.values()) + list(self._reusable.values())
             self._ready.clear()
+            self._reusable.clear()
         for km in kms:
             try:
                 km.shutdown_kernel(now=True)

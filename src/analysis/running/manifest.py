@@ -1,13 +1,16 @@
 """``reports/<period>/manifest.json``: every output of a period with its status and versions.
 
 Runs of the same period may overlap (two operators, or cron and a person), so every change is a
-read-modify-write under a file lock, and the file itself is replaced atomically.
+read-modify-write under a file lock, and the file itself is replaced atomically. A run records
+its results in small batches (:class:`Recorder`): a commune run finishes thousands of jobs, and
+rewriting a manifest of ~10,000 rows after each one would cost more than the jobs themselves.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from filelock import FileLock
 
 from analysis import paths
 from analysis.files import write_atomic
+from analysis.running.jobs import JobKey, entry_key
 
 Manifest = dict[str, Any]
 
@@ -43,6 +47,7 @@ def entries(result: dict, key: str, data_version: str, code: str) -> list[dict]:
     base = {
         "notebook": job["notebook"],
         "unit": job["unit"],
+        "commune": job.get("commune") or "",
         "lang": job["lang"],
         "parameters": job["parameters"],
         "dataset": job["parameters"].get("dataset"),
@@ -61,11 +66,51 @@ def entries(result: dict, key: str, data_version: str, code: str) -> list[dict]:
     return [{**base, "format": Path(f).suffix.lstrip("."), "path": f} for f in files]
 
 
-def record(period: str, job_key: tuple[str, str, str], rows: list[dict]) -> None:
-    """Replace the rows of one (notebook, unit, lang) by ``rows``."""
+def record(period: str, job_key: JobKey, rows: list[dict]) -> None:
+    """Replace the rows of one job (see :data:`~analysis.running.jobs.JobKey`) by ``rows``."""
+    record_many(period, [(job_key, rows)])
+
+
+def record_many(period: str, results: Iterable[tuple[JobKey, list[dict]]]) -> None:
+    """Replace the rows of several jobs in one write of the manifest."""
+    new = dict(results)
+    if not new:
+        return
 
     def update(m: Manifest) -> Manifest:
-        keep = [e for e in m.get("outputs", []) if (e["notebook"], e["unit"], e["lang"]) != job_key]
-        return {**m, "outputs": keep + rows}
+        keep = [e for e in m.get("outputs", []) if entry_key(e) not in new]
+        return {**m, "outputs": keep + [row for rows in new.values() for row in rows]}
 
     write_manifest(period, update)
+
+
+class Recorder:
+    """Collects finished jobs' rows and writes them to the manifest every few seconds.
+
+    The interval grows with the time a write takes (at least :attr:`COST_FACTOR` times it), so
+    a manifest of thousands of rows is never rewritten more than about 5 % of the time. A job's
+    files are already in place when its result arrives; a run killed between two writes loses
+    only the claim in the manifest, so the next run redoes those jobs.
+    """
+
+    COST_FACTOR = 20.0
+
+    def __init__(self, period: str, every_s: float = 2.0, max_pending: int = 500) -> None:
+        self.period = period
+        self.every_s = every_s
+        self.max_pending = max_pending
+        self._pending: dict[JobKey, list[dict]] = {}
+        self._due = time.monotonic() + every_s
+
+    def add(self, job_key: JobKey, rows: list[dict]) -> None:
+        self._pending[job_key] = rows
+        if time.monotonic() >= self._due or len(self._pending) >= self.max_pending:
+            self.flush()
+
+    def flush(self) -> None:
+        start = time.monotonic()
+        if self._pending:
+            record_many(self.period, self._pending.items())
+            self._pending = {}
+        now = time.monotonic()
+        self._due = now + max(self.every_s, self.COST_FACTOR * (now - start))

@@ -1,6 +1,7 @@
 """The monthly fan-out: every province's briefing and the national overview in one command.
 
-``python -m analysis run --period 2026-10`` plans one job per (notebook, province, language),
+``python -m analysis run --period 2026-10`` plans one job per (notebook, province, language)
+(``--level commune``: per commune, :mod:`.commune_jobs`),
 validates every job's parameters before any kernel starts (:mod:`.jobs`), computes the period's
 analytics once (:func:`~analysis.analyses.monthly.precompute`), then executes the notebooks with
 papermill and renders them with the product's nbconvert exporters in long-lived worker processes
@@ -27,17 +28,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from analysis import paths
-from analysis.running import coverage, params, snapshot
+from analysis.running import commune_jobs, coverage, params, snapshot
 from analysis.running.jobs import (
     DEFAULT_NATIONAL_NOTEBOOKS,
     DEFAULT_PROVINCE_NOTEBOOKS,
     FORMATS,
     Job,
     code_version,
+    entry_key,
     plan_jobs,
     validate_jobs,
 )
-from analysis.running.manifest import entries, read_manifest, record, write_manifest
+from analysis.running.manifest import Recorder, entries, read_manifest, write_manifest
 from analysis.running.pool import run_local
 from analysis.running.worker import DEFAULT_JOB_TIMEOUT, run_job
 
@@ -68,9 +70,11 @@ class RunSummary:
     results: list[dict]
     dataset: str = ""
     no_data: list[str] = field(default_factory=list)
-    """Units planned but left out: the dataset has no figures for them in the period."""
+    """Units (commune level: ``province/communes/codename`` folders) planned but left out: the
+    dataset has no figures for them in the period."""
     no_published: list[str] = field(default_factory=list)
     """Notebooks of published figures left out: the store holds none."""
+    level: str = "province"
 
     @property
     def failed(self) -> list[dict]:
@@ -106,10 +110,10 @@ def _split_fresh(
     """Jobs to run, and results reused from the manifest for jobs whose inputs are unchanged."""
     by_job: dict[tuple, list[dict]] = {}
     for e in read_manifest(period).get("outputs", []):
-        by_job.setdefault((e["notebook"], e["unit"], e["lang"]), []).append(e)
+        by_job.setdefault(entry_key(e), []).append(e)
     todo, reused = [], []
     for job in planned:
-        previous = by_job.get((job.notebook, job.unit, job.lang), [])
+        previous = by_job.get(job.key, [])
         if not force and _is_fresh(previous, job.cache_key(version, code)):
             reused.append(
                 {
@@ -156,7 +160,7 @@ def _finish_manifest(period: str, version: str, code: str, dataset: str) -> None
             "updated_at": _now(),
             "outputs": sorted(
                 m.get("outputs", []),
-                key=lambda e: (e["unit"], e["notebook"], e["lang"], e["format"] or ""),
+                key=lambda e: (*entry_key(e)[1:3], e["notebook"], e["lang"], e["format"] or ""),
             ),
         },
     )
@@ -172,23 +176,42 @@ def run(
     force: bool = False,
     scheduler: str | None = None,
     progress: bool = True,
-    engine: str = "warm",
+    engine: str | None = None,
     dataset: str | None = None,
     job_timeout: float | None = DEFAULT_JOB_TIMEOUT,
+    level: str = "province",
+    communes: Sequence[str] | None = None,
 ) -> RunSummary:
     """Run a month's reports; see the module docstring.
 
+    ``level="commune"`` runs the commune notebooks for the communes of ``provinces`` (all by
+    default), or only for ``communes`` (codes, codenames or names). ``engine`` is the papermill
+    engine: by default ``warm`` (a fresh warmed kernel per notebook) for provinces and ``reuse``
+    (one warmed kernel runs many small notebooks, cleared in between) for communes.
+
     Raises :class:`~analysis.running.params.ParameterError` (nothing started, nothing written)
-    for a bad period, province, notebook or dataset.
+    for a bad period, province, commune, notebook or dataset.
     """
     period = params.canonical_period(period)
+    if level not in commune_jobs.LEVELS:
+        raise params.ParameterError(f"--level {level!r}: use " + ", ".join(commune_jobs.LEVELS))
+    if communes and level != "commune":
+        raise params.ParameterError("--commune needs --level commune")
     with snapshot.pinned() as (_, version):
         dataset = _resolve_dataset(dataset)
-        planned = plan_jobs(period, provinces, notebooks, langs, formats, dataset)
+        if level == "commune":
+            planned = commune_jobs.plan_commune_jobs(
+                period, provinces, communes, notebooks, langs, formats, dataset
+            )
+        else:
+            planned = plan_jobs(period, provinces, notebooks, langs, formats, dataset)
         errors = validate_jobs(planned, dataset)
         if errors:
             raise params.ParameterError("\n".join(errors))
-        planned, no_data = _with_data(period, dataset, planned)
+        if level == "commune":
+            planned, no_data = _with_commune_data(period, dataset, planned)
+        else:
+            planned, no_data = _with_data(period, dataset, planned)
         planned, no_published = _with_published(planned)
         options = {
             "provinces": provinces,
@@ -198,13 +221,13 @@ def run(
             "force": force,
             "scheduler": scheduler,
             "progress": progress,
-            "engine": engine,
+            "engine": engine or ("reuse" if level == "commune" else "warm"),
             "timeout": job_timeout,
         }
-        coverage.prepare_folder(period, dataset, version, no_data)
+        coverage.prepare_folder(period, dataset, version, no_data, level)
         results = _run_planned(period, planned, version, dataset, options)
         _rebuild_indexes(period)
-    return RunSummary(period, version, results, dataset, no_data, no_published)
+    return RunSummary(period, version, results, dataset, no_data, no_published, level)
 
 
 def _rebuild_indexes(period: str) -> None:
@@ -265,6 +288,33 @@ def _with_published(planned: list[Job]) -> tuple[list[Job], list[str]]:
     return [j for j in planned if j.notebook not in wanted], wanted
 
 
+def _with_commune_data(
+    period: str, dataset: str, planned: list[Job]
+) -> tuple[list[Job], list[str]]:
+    """The commune jobs with figures (a province's comparison: any of its communes), and the
+    folders (``province/communes/codename``) left out because they have none."""
+    have = commune_jobs.communes_with_data(period, dataset)
+    if have is None:
+        raise params.ParameterError(
+            "--level commune: the store holds no commune figures (table commune_observations); "
+            "put the communes' files under data/raw/ and run `python -m analysis ingest`"
+        )
+    provinces = {p for p, _ in have}
+    keep = [
+        j for j in planned if (j.unit, j.commune) in have or (not j.commune and j.unit in provinces)
+    ]
+    no_data = sorted({j.folder for j in planned} - {j.folder for j in keep})
+    if no_data:
+        log.warning(
+            "dataset %r has no commune figures for %s in %d folder(s); no report for them: %s",
+            dataset,
+            period,
+            len(no_data),
+            ", ".join(no_data[:20]) + (" ..." if len(no_data) > 20 else ""),
+        )
+    return keep, no_data
+
+
 def _run_planned(
     period: str, planned: list[Job], version: str, dataset: str, options: dict
 ) -> list[dict]:
@@ -287,14 +337,17 @@ def _run_planned(
     env = {k: v for k, v in os.environ.items() if k.startswith("VNDX_")}
     keys = {job: job.cache_key(version, code) for job in todo}
     run_options = (options["n_workers"], options["scheduler"], options["progress"])
-    for result in _execute(todo, env, *run_options, options["engine"], options["timeout"]):
-        result["finished_at"] = _now()
-        job = Job(**{**result["job"], "formats": tuple(result["job"]["formats"])})
-        results.append(result)
-        if result["status"] != "ok":
-            log.error("%s failed: %s", job.label, result["error"])
-        rows = entries(result, keys[job], version, code)
-        record(period, (job.notebook, job.unit, job.lang), rows)
+    recorder = Recorder(period)
+    try:
+        for result in _execute(todo, env, *run_options, options["engine"], options["timeout"]):
+            result["finished_at"] = _now()
+            job = Job(**{**result["job"], "formats": tuple(result["job"]["formats"])})
+            results.append(result)
+            if result["status"] != "ok":
+                log.error("%s failed: %s", job.label, result["error"])
+            recorder.add(job.key, entries(result, keys[job], version, code))
+    finally:
+        recorder.flush()  # what finished is recorded even when the run is interrupted
     _finish_manifest(period, version, code, dataset)
     return results
 

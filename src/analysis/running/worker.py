@@ -68,6 +68,11 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
 def _execute_notebook(job: Job, out: Path, engine: str, timeout: float | None) -> None:
     import papermill as pm
 
+    if engine == "reuse":
+        from analysis.running import papermill_engine
+
+        papermill_engine.register()
+
     pm.execute_notebook(
         str(paths.notebooks_dir() / f"{job.notebook}.ipynb"),
         str(out),

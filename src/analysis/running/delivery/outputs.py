@@ -47,11 +47,14 @@ def main_notebook(unit: str) -> str:
 
 
 def outputs(period: str) -> list[Output]:
-    """Every file of the period the manifest lists as made and that exists, in manifest order."""
+    """Every provincial or national file of the period the manifest lists as made and that
+    exists, in manifest order (communes' reports are not delivered by these pages and bundles)."""
     found = []
     for e in read_manifest(period).get("outputs", []):
         if e.get("status") != "ok" or not e.get("path") or not e.get("format"):
             continue
+        if e.get("commune"):
+            continue  # commune reports live in their own folders; pages and bundles are provincial
         out = Output(
             e["unit"], e["notebook"], e["lang"], e["format"], e["path"], e.get("data_version", "")
         )
