@@ -33,7 +33,7 @@ def frames(written) -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def read_back(written) -> dict[str, pd.DataFrame]:
     """The written CSV files, read as an ingest would (text, then numbers)."""
-    out, files, _ = written
+    out, files = written
     result = {}
     for path in files:
         if path.name == COMMUNE_FILE:
@@ -337,7 +337,7 @@ def test_revision_changes_exactly_one_cell(read_back):
 
 
 def test_byte_identical_and_stale_files_removed(written, tmp_path):
-    out, files, _ = written
+    out, files = written
     (tmp_path / "demo_old_family.csv").write_text("stale\n", encoding="utf-8")
     (tmp_path / "demo_old_family.csv.meta.yml").write_text("synthetic: true\n", encoding="utf-8")
     (tmp_path / "mine.csv").write_text("keep\n", encoding="utf-8")

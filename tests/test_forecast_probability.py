@@ -56,6 +56,16 @@ def test_engine_reports_the_calibrated_probability_not_the_raw_share() -> None:
         )
         share = float(np.mean(res.paths[:, -1] >= target))
         assert res.prob_target_met == pytest.approx(prob.calibrate_probability(share, "M"))
-    # The shipped map is not the identity: a share of 0.99 is not reported as 0.99.
-    assert prob.calibrate_probability(0.99, "M") < 0.97
+    # The shipped annual map is not the identity: a share of 0.99 is not reported as 0.99.
     assert prob.calibrate_probability(0.99, "Y") < 0.97
+
+
+def test_a_section_marked_not_applied_leaves_the_share_unchanged():
+    knots = {"x": [0.0, 1.0], "y": [0.2, 0.7], "applied": False}
+    assert prob.calibrate_probability(0.95, "M", knots=knots) == 0.95
+    applied = {**knots, "applied": True}
+    assert prob.calibrate_probability(0.95, "M", knots=applied) == pytest.approx(0.675)
+    # The shipped monthly section is recorded, not applied; the annual one is applied.
+    assert prob.load_map()["monthly"]["applied"] is False
+    assert prob.calibrate_probability(1.0, "M") == 1.0
+    assert prob.calibrate_probability(1.0, "Y") == prob.load_map()["annual"]["y"][-1]

@@ -7,7 +7,9 @@ map in ``probability_map.json`` fixes that: an isotonic (monotone, piecewise-lin
 of the observed outcome on the simulated share, fitted on the development part of the accuracy
 benchmark's backtests (``benchmarks/forecast_accuracy``; the file records its provenance). The
 engine applies it to every probability it reports from simulated paths; the paths, intervals and
-expected month are not changed.
+expected month are not changed. A section marked ``"applied": false`` is kept for the record and
+not applied: the monthly map was fitted on one data set (COVID-19 vaccination, whose series
+plateau) and would cap every monthly probability at 0.70 whatever the horizon.
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ def calibrate_probability(p: Any, freq: str = "Y", knots: dict[str, Any] | None 
     """
     m = knots or load_map()[section(freq)]
     arr = np.asarray(p, dtype=float)
+    if m.get("applied", True) is False:
+        # A section recorded but not applied (the file says why) leaves the share unchanged.
+        return float(arr) if np.ndim(arr) == 0 else arr.copy()
     out = np.where(np.isnan(arr), np.nan, np.interp(arr, m["x"], m["y"]))
     return float(out) if np.ndim(out) == 0 else out
 
