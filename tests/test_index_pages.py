@@ -127,3 +127,23 @@ def test_the_page_script_folds_a_query_as_the_rows_are_folded(reports_copy):
     program = fold_js + "\nconsole.log(JSON.stringify(" + json.dumps(queries) + ".map(fold)));"
     out = subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [fold(q) for q in queries]
+
+
+def test_each_unit_says_whether_its_month_is_complete(reports_copy, monkeypatch):
+    from analysis.running.coverage import Gap
+
+    # Hà Nội has not reported October (its latest figures are September's); the other units
+    # are complete. The page says so for every unit, in both languages.
+    missing = {"ha_noi": [Gap("ha_noi", None, "missing", "2026-09")]}
+    monkeypatch.setattr(index, "gaps", lambda results: missing)
+    result = CliRunner().invoke(main, ["index", "--period", PERIOD])
+    assert result.exit_code == 0, result.output
+    vi, en = (
+        _page(reports_copy / PERIOD / "index.html"),
+        _page(reports_copy / PERIOD / "index.en.html"),
+    )
+    hanoi = _row(vi, "TP. Hà Nội").select_one("ul.gaps").get_text(" ", strip=True)
+    assert "tháng 10/2026" in hanoi and "tháng 9/2026" in hanoi
+    assert "no figures for October 2026" in en.select_one("ul.gaps").get_text(" ", strip=True)
+    assert _row(vi, "Nghệ An").select_one("p.complete").get_text() == "Đủ số liệu của tháng"
+    assert _row(vi, "Cả nước").select_one("p.complete, ul.gaps") is None

@@ -35,6 +35,7 @@ from analysis.reference import catalog, geography
 from analysis.reference.names import fold
 from analysis.reporting import briefing, i18n
 from analysis.reporting.briefing import TITLE_KEYS
+from analysis.reporting.gaps import gap_text, gaps
 from analysis.running.delivery.outputs import (
     NATIONAL,
     Output,
@@ -68,6 +69,9 @@ class UnitRow:
     counts: dict[str, int] = field(default_factory=dict)
     figures: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     files: list[Output] = field(default_factory=list)
+    gaps: dict[str, list[str]] | None = None
+    """Data completeness in each language: the unit's gaps in words (an empty list when its
+    month is complete); ``None`` when the period's figures are not available."""
 
     @property
     def search_key(self) -> str:
@@ -142,6 +146,7 @@ def _rows(period: str, results: Any) -> list[UnitRow]:
     made = outputs(period)
     table = geography.provinces("34")
     codes = dict(zip(table["codename"], table["code"], strict=True))
+    found = _gaps(results)
     rows = []
     for unit in all_units():
         row = UnitRow(unit, codes.get(unit, ""), {lang: unit_name(unit, lang) for lang in LANGS})
@@ -149,8 +154,20 @@ def _rows(period: str, results: Any) -> list[UnitRow]:
         if results is not None and row.files:
             row.counts = _counts(results, unit)
             row.figures = {lang: _figures(results, unit, lang) for lang in LANGS}
+        if found is not None and unit != NATIONAL:
+            row.gaps = {
+                lang: [gap_text(g, period, lang) for g in found.get(unit, [])] for lang in LANGS
+            }
         rows.append(row)
     return rows
+
+
+def _gaps(results: Any) -> dict[str, list] | None:
+    """Every unit's missing or partial figures of the period (as the national overview lists
+    them), so that a unit without a report says why; ``None`` without the period's figures."""
+    if results is None:
+        return None
+    return gaps(results)
 
 
 def _link_groups(row: UnitRow, lang: str) -> list[dict]:
@@ -253,6 +270,7 @@ def _row_context(row: UnitRow, lang: str) -> dict:
         "national": row.unit == NATIONAL,
         "counts": row.counts,
         "figures": row.figures.get(lang, []),
+        "gaps": None if row.gaps is None else row.gaps[lang],
         "groups": _link_groups(row, lang),
     }
 
