@@ -13,7 +13,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import papermill as pm
 import pytest
 
 from analysis.data.rebuild import rebuild
@@ -21,8 +20,8 @@ from analysis.reporting.render import exporters
 from analysis.running.coverage import Gap, unit_gaps
 
 from .conftest import ROOT, write_csv
+from .notebook_runs import execute
 
-NOTEBOOKS = ROOT / "notebooks"
 RATE, VILLAGES = "online_dossier_rate_pct", "villages_mobile_broadband_pct"
 MONTHS = ("2026-06", "2026-07", "2026-08", "2026-09", "2026-10")
 
@@ -73,14 +72,7 @@ def test_unit_gaps_name_missing_months_and_missing_former_provinces(small_store)
 
 def _pdf_text(name: str, parameters: dict, out: Path) -> str:
     executed = out / f"{name}.ipynb"
-    pm.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
-        str(executed),
-        parameters=parameters,
-        kernel_name="python3",
-        cwd=str(NOTEBOOKS),
-        progress_bar=False,
-    )
+    execute(name, executed, **parameters)
     pdf = exporters.export(executed, out, formats=("pdf",))["pdf"]
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     return " ".join(text.split())  # lines wrapped by the page width, joined again

@@ -11,9 +11,7 @@ import re
 import shutil
 import subprocess
 
-import nbformat
 import pandas as pd
-import papermill as pm
 import pytest
 
 from analysis.analyses import communes as ac
@@ -23,9 +21,9 @@ from analysis.reporting import communes as report
 from analysis.reporting.render import exporters
 from analysis.running import params
 
-from .conftest import ROOT, write_csv
+from .conftest import write_csv
+from .notebook_runs import execute
 
-NOTEBOOKS = ROOT / "notebooks"
 CODES = communes.communes("lai_chau")["commune_code"].tolist()  # 38, in code order
 
 
@@ -144,16 +142,8 @@ def test_position_strip_is_a_data_image():
 
 def _render(name: str, out_dir, **parameters):
     out = out_dir / f"{name}.{parameters.get('lang', 'vi')}.ipynb"
-    pm.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        cwd=str(NOTEBOOKS),
-        progress_bar=False,
-    )
-    files = exporters.export(out, out_dir, formats=("pdf",))
-    return nbformat.read(out, as_version=4), files["pdf"]
+    nb = execute(name, out, **parameters)
+    return nb, exporters.export(out, out_dir, formats=("pdf",))["pdf"]
 
 
 def _text(pdf) -> str:

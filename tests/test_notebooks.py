@@ -21,6 +21,7 @@ from analysis.reference import catalog
 from analysis.reporting.render import exporters
 
 from .conftest import ROOT
+from .notebook_runs import execute
 
 NOTEBOOKS = ROOT / "notebooks"
 pytestmark = pytest.mark.slow
@@ -28,15 +29,7 @@ pytestmark = pytest.mark.slow
 
 def _execute(name, tmp_path, **parameters):
     out = tmp_path / f"{name}.ipynb"
-    pm.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        cwd=str(NOTEBOOKS),
-        progress_bar=False,
-    )
-    return nbformat.read(out, as_version=4), out
+    return execute(name, out, **parameters), out
 
 
 def _html_outputs(nb) -> str:

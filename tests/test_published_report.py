@@ -11,7 +11,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import papermill as pm
 import pytest
 
 from analysis.analyses import published as pub
@@ -22,6 +21,7 @@ from analysis.running import jobs, params, runner
 from analysis.running.params import ParameterError
 
 from .conftest import ROOT
+from .notebook_runs import execute
 
 NOTEBOOK = "25_published_figures"
 PUBLISHED = ROOT / "data" / "raw" / "published"
@@ -136,14 +136,7 @@ def _render(tmp_path: Path, **parameters) -> str:
     from analysis.reporting.render import exporters
 
     out = tmp_path / f"{NOTEBOOK}.{parameters['province']}.{parameters['lang']}.ipynb"
-    pm.execute_notebook(
-        str(ROOT / "notebooks" / f"{NOTEBOOK}.ipynb"),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-    )
+    execute(NOTEBOOK, out, **parameters)
     files = exporters.export(out, tmp_path, formats=("html", "pdf"))
     html = Path(files["html"]).read_text(encoding="utf-8")
     text = subprocess.run(

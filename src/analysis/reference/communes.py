@@ -20,7 +20,7 @@ from functools import lru_cache
 import pandas as pd
 
 from analysis.reference import geography
-from analysis.reference.names import fold, nfc
+from analysis.reference.names import NoMatch, fold, nfc
 
 COLUMNS = [
     "commune_code",
@@ -110,16 +110,8 @@ def communes(province: str | None = None) -> pd.DataFrame:
 # --- matching -------------------------------------------------------------------------------
 
 
-class UnknownCommune(KeyError):
+class UnknownCommune(NoMatch):
     """A commune code or name matched nothing, or more than one commune."""
-
-    def __init__(self, query: str, candidates: list[str], reason: str):
-        self.query, self.candidates, self.reason = query, candidates, reason
-        hint = f"; did you mean: {', '.join(candidates)}" if candidates else ""
-        super().__init__(f"{reason}: {query!r}{hint}")
-
-    def __str__(self) -> str:  # KeyError quotes its message otherwise
-        return self.args[0]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Literal
 import pandas as pd
 
 from analysis import paths
-from analysis.reference.names import fold, nfc
+from analysis.reference.names import NoMatch, fold, nfc
 from analysis.reference.periods import to_month
 
 Basis = Literal["63", "34"]
@@ -162,16 +162,8 @@ def by_codename(codename: str, basis: Basis = "34") -> Unit:
 # --- name matching ---------------------------------------------------------------------------
 
 
-class UnknownProvince(KeyError):
+class UnknownProvince(NoMatch):
     """A province name or code matched nothing, or more than one unit."""
-
-    def __init__(self, query: str, candidates: list[str], reason: str):
-        self.query, self.candidates, self.reason = query, candidates, reason
-        hint = f"; did you mean: {', '.join(candidates)}" if candidates else ""
-        super().__init__(f"{reason}: {query!r}{hint}")
-
-    def __str__(self) -> str:  # KeyError quotes its message otherwise
-        return self.args[0]
 
 
 def _key(text: str) -> str:

@@ -30,3 +30,16 @@ def strip_diacritics(text: str) -> str:
 def fold(text: str) -> str:
     """A key for loose comparison: no diacritics, lower case, single spaces."""
     return clean_cell(strip_diacritics(clean_cell(text))).lower()
+
+
+class NoMatch(KeyError):
+    """A name or code matched nothing, or more than one place: the query, the closest
+    candidates and the reason, in one readable message."""
+
+    def __init__(self, query: str, candidates: list[str], reason: str):
+        self.query, self.candidates, self.reason = query, candidates, reason
+        hint = f"; did you mean: {', '.join(candidates)}" if candidates else ""
+        super().__init__(f"{reason}: {query!r}{hint}")
+
+    def __str__(self) -> str:  # KeyError quotes its message otherwise
+        return self.args[0]

@@ -16,7 +16,13 @@ from functools import lru_cache
 
 import pandas as pd
 
-from analysis.data.ingest.normalize import SOURCE_COLUMNS, _header_key, _is_total, _parse_row
+from analysis.data.ingest.normalize import (
+    SOURCE_COLUMNS,
+    _header_key,
+    _is_total,
+    _parse_row,
+    no_figure_column,
+)
 from analysis.data.ingest.problems import Problem, merge_columns
 from analysis.data.ingest.read import RawTable
 from analysis.reference import communes, geography
@@ -124,17 +130,7 @@ def _missing_columns(table: RawTable, keys: list[str]) -> list[Problem]:
         )
         for c in needed
     ]
-    if not ({"value", "numerator"} & set(keys)):
-        problems.append(
-            Problem(
-                table.display,
-                1,
-                "value",
-                None,
-                "neither a 'value' nor a 'numerator' column",
-                "Add the figures in 'value' (rates) or 'numerator' and 'denominator' (counts).",
-            )
-        )
+    problems += no_figure_column(table, keys)
     return problems
 
 

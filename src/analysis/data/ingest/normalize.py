@@ -132,6 +132,22 @@ TOTAL_ROWS = {
 """Province cells (folded) that mark a total row, which is skipped, not matched to a province."""
 
 
+def no_figure_column(table: RawTable, keys: Sequence[str]) -> list[Problem]:
+    """The problem of a long-layout file (province or commune) with no column of figures."""
+    if {"value", "numerator"} & set(keys):
+        return []
+    return [
+        Problem(
+            table.display,
+            1,
+            "value",
+            None,
+            "neither a 'value' nor a 'numerator' column",
+            "Add the figures in 'value' (rates) or 'numerator' and 'denominator' (counts).",
+        )
+    ]
+
+
 def _is_total(text: str) -> bool:
     return re.sub(r"[^a-z ]", "", fold(text)).strip() in TOTAL_ROWS
 
@@ -169,17 +185,7 @@ def _long_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
                     "columns (see data/raw/README.md).",
                 )
             )
-    if not ({"value", "numerator"} & set(keys)):
-        problems.append(
-            Problem(
-                table.display,
-                1,
-                "value",
-                None,
-                "neither a 'value' nor a 'numerator' column",
-                "Add the figures in 'value' (rates) or 'numerator' and 'denominator' (counts).",
-            )
-        )
+    problems += no_figure_column(table, keys)
     if problems:
         return [], problems
     records = []
