@@ -145,7 +145,7 @@ def trend_fan_chart(
     lang
         ``"vi"`` (default) or ``"en"``.
     ax
-        Axes to draw on; by default a new figure :data:`A4_WIDTH` x 3.2 in.
+        Axes to draw on; by default a new figure of ``figsize`` (:data:`A4_WIDTH` x 3.3 in).
     national
         National series, drawn as a thin grey line.
     unit
@@ -162,12 +162,6 @@ def trend_fan_chart(
         Natural maximum of the quantity: the axis stops just above it (``None`` to disable).
     show_merger
         Mark 07/2025, the first month of the 34 units, with a dotted line when in range.
-    figsize
-        Size of the new figure.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     lang = lang_of(lang)
     own_figure = ax is None
