@@ -11,6 +11,7 @@ kernel it used is shut down.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing.util
 import os
 import signal
 import threading
@@ -182,3 +183,6 @@ def worker_init(env: dict[str, str]) -> None:
     from analysis.running import kernels
 
     kernels.POOL.prefetch("python3", str(paths.notebooks_dir()))
+    # A pool worker ends with os._exit, which skips atexit: without this, its warmed and reused
+    # kernels would outlive it (until they notice their parent is gone), never waited for.
+    multiprocessing.util.Finalize(kernels.POOL, kernels.POOL.shutdown, exitpriority=10)
