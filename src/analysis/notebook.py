@@ -33,6 +33,22 @@ KNOWN_NOISY_WARNINGS: tuple[tuple[type[Warning], str], ...] = (
 for _category, _message in KNOWN_NOISY_WARNINGS:
     warnings.filterwarnings("ignore", message=_message, category=_category)
 pd.set_option("display.max_columns", 40)
+WARM_RCPARAMS = plt.rcParams.copy()
+"""matplotlib's settings as this import leaves them (what a fresh kernel starts with)."""
+
+
+def restore_kernel_defaults() -> None:
+    """Undo what a notebook may have changed in the modules that outlive it in a reused kernel.
+
+    The papermill engine ``reuse`` runs several reports in one kernel, clearing the namespace in
+    between (``%reset -f``); global settings of imported libraries survive that, so they are put
+    back here: matplotlib's figures and rcParams and pandas' display options.
+    """
+    plt.close("all")
+    plt.rcParams.update(WARM_RCPARAMS)
+    pd.reset_option("display")
+    pd.set_option("display.max_columns", 40)
+
 
 __all__ = [
     "HTML",

@@ -1,19 +1,24 @@
-"""A papermill engine that runs each notebook in a kernel started ahead of time.
+"""Papermill engines that run notebooks in kernels started and warmed ahead of time.
 
 Starting a kernel and importing pandas, matplotlib, seaborn, duckdb and the project takes
-longer than running a short briefing notebook. :class:`WarmKernelPool` keeps one kernel per
-worker process started and *warmed* (heavy imports done) while the previous notebook runs;
-each kernel executes exactly one notebook and is then shut down, so no state leaks from one
-report into the next. The papermill engine ``warm`` (:mod:`analysis.running.papermill_engine`,
-registered by entry point) takes its kernels from here, so ``papermill --engine warm in.ipynb
-out.ipynb`` works too; there it simply starts a kernel.
+longer than running a short report notebook. :class:`WarmKernelPool` keeps one kernel per
+worker process started and *warmed* (heavy imports done).
 
-For the thousands of small commune reports a kernel start costs more than the report itself, so
-the engine ``reuse`` hands a kernel back after its notebook (:meth:`WarmKernelPool.release`):
-the kernel's namespace is cleared (``%reset -f``), its figures closed, its working directory and
-execution count restored, and it runs the next notebook of the same worker, up to
-:data:`MAX_USES` notebooks. Imported modules (and their caches) stay, as in a warmed kernel; a
-kernel whose notebook raised out of the engine (a dead kernel, a time limit) is never reused.
+The runner's engine ``reuse`` (the default at both levels) hands a kernel back after its
+notebook (:meth:`WarmKernelPool.release`): the kernel's namespace is cleared (``%reset -f``),
+the global settings of the libraries a notebook may touch are put back
+(:func:`analysis.notebook.restore_kernel_defaults`: figures, matplotlib rcParams, pandas
+display options), its working directory and execution count restored, and it runs the next
+notebook of the same worker, up to :data:`MAX_USES` notebooks. Imported modules (and their
+caches of reference tables) stay, as in a warmed kernel. A kernel after a failed cell is
+cleared like any other; one whose notebook raised out of the engine (a dead kernel, a time
+limit, an interrupt) is never reused. Measured on a month's
+70 reports, this halves the run's time against a kernel per notebook (see
+``benchmarks/monthly_run``), and the reports are the same either way (tested).
+
+The engine ``warm`` (registered by entry point, so ``papermill --engine warm in.ipynb
+out.ipynb`` works too) uses each kernel for exactly one notebook, warming the next one while
+the current notebook runs: no state can pass from one report to the next.
 
 A kernel inherits its environment when it starts, and the project's ``VNDX_*`` variables say
 which data it reads (a run's pinned store, ``VNDX_DATABASE``, changes from run to run): kernels
@@ -38,11 +43,11 @@ MAX_USES = 200
 """Notebooks one reused kernel runs before it is replaced (bounds what modules accumulate)."""
 RESET_CODE = """\
 get_ipython().run_line_magic("reset", "-f")
-import matplotlib.pyplot as _plt, os as _os
-_plt.close("all")
+import analysis.notebook as _nb, os as _os
+_nb.restore_kernel_defaults()
 _os.chdir({cwd!r})
 get_ipython().execution_count = 1
-del _plt, _os
+del _nb, _os
 """
 
 
@@ -98,6 +103,22 @@ def _reset(km: KernelManager, cwd: str | None) -> bool:
         kc.stop_channels()
 
 
+class _Resetting:
+    """:func:`_reset` of a handed-back kernel, run in a thread; :meth:`wait` gives its answer."""
+
+    def __init__(self, km: KernelManager, cwd: str | None) -> None:
+        self._ok = False
+        self._thread = threading.Thread(target=self._run, args=(km, cwd), daemon=True)
+        self._thread.start()
+
+    def _run(self, km: KernelManager, cwd: str | None) -> None:
+        self._ok = _reset(km, cwd)
+
+    def wait(self) -> bool:
+        self._thread.join()
+        return self._ok
+
+
 class WarmKernelPool:
     """One warmed kernel kept ready per process (per kernel name and working directory)."""
 
@@ -109,8 +130,8 @@ class WarmKernelPool:
         # One lock per key around "join the warm-up, take its kernel": two threads of one
         # process (a multi-threaded Dask worker) must not both wait for the same kernel.
         self._acquire_locks: dict[Key, threading.Lock] = {}
-        # Kernels handed back by the engine ``reuse``, ready for their next notebook.
-        self._reusable: dict[Key, KernelManager] = {}
+        # Kernels handed back by the engine ``reuse``, being cleared for their next notebook.
+        self._reusable: dict[Key, tuple[KernelManager, _Resetting]] = {}
         self._uses: dict[int, int] = {}
         atexit.register(self.shutdown)
 
@@ -143,11 +164,12 @@ class WarmKernelPool:
         self._discard_other_envs(key)
         if reuse:
             with self._lock:
-                km = self._reusable.pop(key, None)
-            if km is not None and km.is_alive():
-                return km
-            if km is not None:
-                self.stop(km)
+                handed_back = self._reusable.pop(key, None)
+            if handed_back is not None:
+                used, resetting = handed_back
+                if resetting.wait() and used.is_alive():
+                    return used
+                self.stop(used)
         with self._lock:
             key_lock = self._acquire_locks.setdefault(key, threading.Lock())
         with key_lock:
@@ -158,7 +180,10 @@ class WarmKernelPool:
                 err = self._errors.pop(key, None)
             if km is None:
                 raise RuntimeError(f"could not start a warm kernel: {err}") from err
-            self.prefetch(kernel_name, cwd)
+            if not reuse:
+                # The next notebook needs a kernel of its own: warm it while this one runs. A
+                # reused kernel comes back instead, so warming another would be wasted.
+                self.prefetch(kernel_name, cwd)
         return km
 
     def release(
@@ -167,16 +192,20 @@ class WarmKernelPool:
         """Reset ``km`` after its notebook and keep it for the next one (or stop it when it has
         run :data:`MAX_USES` notebooks or cannot be reset)."""
         uses = self._uses.pop(id(km), 0) + 1
-        if uses >= MAX_USES or not km.is_alive() or not _reset(km, cwd):
+        if uses >= MAX_USES or not km.is_alive():
             self.stop(km)
             return
+        # The reset runs while the worker renders the report just made (HTML and PDF, in this
+        # process): the next acquire waits for it, and stops the kernel if it failed.
+        resetting = _Resetting(km, cwd)
         key = (kernel_name, cwd, _project_env())
         with self._lock:
             previous = self._reusable.pop(key, None)
-            self._reusable[key] = km
+            self._reusable[key] = (km, resetting)
             self._uses[id(km)] = uses
         if previous is not None:  # another thread of this process handed one back first
-            self.stop(previous)
+            previous[1].wait()
+            self.stop(previous[0])
 
     def stop(self, km: KernelManager) -> None:
         """Shut ``km`` down (a kernel not to be used again)."""
@@ -192,7 +221,7 @@ class WarmKernelPool:
             stale = [k for k in self._ready if k[:2] == key[:2] and k != key]
             kms = [self._ready.pop(k) for k in stale]
             stale = [k for k in self._reusable if k[:2] == key[:2] and k != key]
-            kms += [self._reusable.pop(k) for k in stale]
+            kms += [self._reusable.pop(k)[0] for k in stale]
         for km in kms:
             try:
                 km.shutdown_kernel(now=True)
@@ -202,8 +231,10 @@ class WarmKernelPool:
     def shutdown(self) -> None:
         for thread in list(self._pending.values()):
             thread.join(timeout=30)
+        for _, resetting in list(self._reusable.values()):
+            resetting.wait()
         with self._lock:
-            kms = list(self._ready.values()) + list(self._reusable.values())
+            kms = list(self._ready.values()) + [km for km, _ in self._reusable.values()]
             self._ready.clear()
             self._reusable.clear()
         for km in kms:

@@ -186,8 +186,8 @@ def run(
 
     ``level="commune"`` runs the commune notebooks for the communes of ``provinces`` (all by
     default), or only for ``communes`` (codes, codenames or names). ``engine`` is the papermill
-    engine: by default ``warm`` (a fresh warmed kernel per notebook) for provinces and ``reuse``
-    (one warmed kernel runs many small notebooks, cleared in between) for communes.
+    engine: by default ``reuse`` (a warmed kernel runs one notebook after another, cleared in
+    between: see :mod:`analysis.running.kernels`); ``warm`` starts a warmed kernel per notebook.
 
     Raises :class:`~analysis.running.params.ParameterError` (nothing started, nothing written)
     for a bad period, province, commune, notebook or dataset.
@@ -221,7 +221,7 @@ def run(
             "force": force,
             "scheduler": scheduler,
             "progress": progress,
-            "engine": engine or ("reuse" if level == "commune" else "warm"),
+            "engine": engine or "reuse",
             "timeout": job_timeout,
         }
         coverage.prepare_folder(period, dataset, version, no_data, level)

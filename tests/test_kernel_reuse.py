@@ -1,0 +1,83 @@
+"""Reports made in a reused kernel are the reports a fresh kernel makes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+
+from analysis.running import runner
+
+PERIOD = "2026-10"
+
+
+def test_restore_kernel_defaults_undoes_a_notebooks_global_settings() -> None:
+    from analysis import notebook
+
+    before = plt.rcParams.copy()
+    plt.rcParams["font.size"] = 31
+    plt.rcParams["axes.grid"] = not before["axes.grid"]
+    pd.set_option("display.max_rows", 3)
+    plt.figure()
+    notebook.restore_kernel_defaults()
+    assert plt.rcParams["font.size"] == before["font.size"]
+    assert plt.rcParams["axes.grid"] == before["axes.grid"]
+    assert pd.get_option("display.max_rows") == 60
+    assert pd.get_option("display.max_columns") == 40
+    assert plt.get_fignums() == []
+
+
+def _outputs(path) -> list[list[dict]]:
+    """Every code cell's outputs, without what changes from one execution to the next."""
+    nb = nbformat.read(path, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outs = []
+        for out in cell.outputs:
+            out = dict(out)
+            out.pop("execution_count", None)
+            out.pop("metadata", None)
+            outs.append(out)
+        cells.append(outs)
+    return cells
+
+
+@pytest.mark.slow
+def test_a_briefing_after_others_in_one_kernel_equals_one_from_a_fresh_kernel(
+    use_demo_store, tmp_path, monkeypatch
+) -> None:
+    # One worker: the English briefings of Hà Tĩnh and Nghệ An and Hà Tĩnh's Vietnamese one
+    # run in the same kernel before Nghệ An's Vietnamese briefing.
+    reused = tmp_path / "reused"
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(reused))
+    summary = runner.run(
+        PERIOD,
+        ["ha_tinh", "nghe_an"],
+        notebooks=["30_leadership_briefing"],
+        langs=("en", "vi"),
+        formats=("html",),
+        jobs=1,
+        progress=False,
+    )
+    assert summary.ok, summary.failed
+    assert len(summary.results) == 4
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(fresh))
+    summary = runner.run(
+        PERIOD,
+        ["nghe_an"],
+        notebooks=["30_leadership_briefing"],
+        formats=("html",),
+        jobs=1,
+        progress=False,
+        engine="warm",
+    )
+    assert summary.ok, summary.failed
+
+    name = "30_leadership_briefing.ipynb"
+    a, b = _outputs(reused / PERIOD / "nghe_an" / name), _outputs(fresh / PERIOD / "nghe_an" / name)
+    assert sum(len(c) for c in a) > 10  # the briefing did produce its content
+    assert a == b
