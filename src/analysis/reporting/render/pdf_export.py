@@ -146,19 +146,29 @@ class BriefingPDFExporter(Exporter):
         None, allow_none=True, help="Language of the report chrome; default: the metadata's."
     ).tag(config=True)
     allow_errors = Bool(False, help="Drop error outputs instead of failing.").tag(config=True)
+    _print_html: tuple[tuple[str | None, bool], BriefingHTMLExporter] | None = None
 
     @default("file_extension")
     def _file_extension_default(self) -> str:
         return ".pdf"
 
+    def _print_exporter(self) -> BriefingHTMLExporter:
+        """The print-variant HTML exporter, made once per setting of ``lang`` and
+        ``allow_errors`` (its Jinja templates are compiled once per instance)."""
+        wanted = (self.lang, self.allow_errors)
+        cached = self._print_html
+        if cached is None or cached[0] != wanted:
+            exporter = BriefingHTMLExporter(
+                parent=self, variant="print", lang=self.lang, allow_errors=self.allow_errors
+            )
+            cached = self._print_html = (wanted, exporter)
+        return cached[1]
+
     def from_notebook_node(  # type: ignore[override]
         self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[bytes, dict[str, Any]]:
         """Render ``nb`` to PDF bytes."""
-        html_exporter = BriefingHTMLExporter(
-            parent=self, variant="print", lang=self.lang, allow_errors=self.allow_errors
-        )
-        html, resources = html_exporter.from_notebook_node(nb, resources, **kw)
+        html, resources = self._print_exporter().from_notebook_node(nb, resources, **kw)
         fetcher = make_url_fetcher()
         pdf = html_to_pdf(html, fetcher)
         resources["output_extension"] = ".pdf"
