@@ -52,14 +52,18 @@ def _standin_jobs(n_units: int) -> list:
     return jobs
 
 
-def _real(n_units: int, options: dict) -> list[dict]:
+def _real(n_units: int | None, options: dict) -> list[dict]:
+    """The first ``n_units`` communes of Nghệ An, or with ``None`` all communes of the country."""
     from analysis.running import commune_jobs, runner
 
-    table = commune_jobs.commune_list([REAL_PROVINCE])
-    codes = list(table["commune_code"].astype(str))[:n_units]
+    provinces, codes = None, None
+    if n_units is not None:
+        provinces = [REAL_PROVINCE]
+        table = commune_jobs.commune_list(provinces)
+        codes = list(table["commune_code"].astype(str))[:n_units]
     summary = runner.run(
         PERIOD,
-        [REAL_PROVINCE],
+        provinces,
         notebooks=[commune_jobs.SCORECARD_NOTEBOOK],
         level="commune",
         communes=codes,
@@ -83,7 +87,7 @@ def _standin(n_units: int, options: dict) -> list[dict]:
 
 
 def run(
-    n_units: int,
+    n_units: int | None,
     tag: str,
     cpu_seconds,
     n_workers: int = 2,
@@ -92,11 +96,14 @@ def run(
     engine: str = "reuse",
     fresh: bool = True,
 ) -> dict:
-    """``n_units`` commune reports; ``fresh`` starts from an empty reports folder."""
+    """``n_units`` commune reports (``None``: the whole country, real scorecard only); ``fresh``
+    starts from an empty reports folder."""
     reports = OUTPUT / "commune" / tag
     if fresh:
         shutil.rmtree(reports, ignore_errors=True)
     real = real_scorecard()
+    if n_units is None and not real:
+        raise SystemExit("the country-wide run needs the real 16_commune_scorecard")
     env = {
         "VNDX_DATA_DIR": str(OUTPUT / "data"),
         "VNDX_REPORTS_DIR": str(reports),
