@@ -5,9 +5,9 @@ longer than running a short report notebook. :class:`WarmKernelPool` keeps one k
 worker process started and *warmed* (heavy imports done).
 
 The runner's engine ``reuse`` (the default at both levels) hands a kernel back after its
-notebook (:meth:`WarmKernelPool.release`): the kernel's namespace is cleared (``%reset -f``),
-the global settings of the libraries a notebook may touch are put back
-(:func:`analysis.notebook.restore_kernel_defaults`: figures, matplotlib rcParams, pandas
+notebook (:meth:`WarmKernelPool.release`): the kernel is cleared as by ``%reset -f`` and the
+global settings of the libraries a notebook may touch are put back
+(:func:`analysis.notebook.clear_kernel`: names, outputs, figures, matplotlib rcParams, pandas
 display options), its working directory and execution count restored, and it runs the next
 notebook of the same worker, up to :data:`MAX_USES` notebooks. Imported modules (and their
 caches of reference tables) stay, as in a warmed kernel. A kernel after a failed cell is
@@ -42,12 +42,8 @@ WARM_CODE = "import analysis.notebook  # noqa: F401  (pre-imports the heavy libr
 MAX_USES = 200
 """Notebooks one reused kernel runs before it is replaced (bounds what modules accumulate)."""
 RESET_CODE = """\
-get_ipython().run_line_magic("reset", "-f")
-import analysis.notebook as _nb, os as _os
-_nb.restore_kernel_defaults()
-_os.chdir({cwd!r})
-get_ipython().execution_count = 1
-del _nb, _os
+import analysis.notebook
+analysis.notebook.clear_kernel({cwd!r})
 """
 
 
