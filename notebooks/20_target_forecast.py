@@ -36,6 +36,7 @@ params_, results = briefing.begin("20_target_forecast", globals())
 province, period, lang = params_.province, params_.period, params_.lang
 
 # %%
+display(HTML(f"<h2>{i18n.t('sections.targets', lang)}</h2>"))
 display(components.status_table(briefing.status_rows(results, province, lang), lang))
 
 # %%
@@ -48,6 +49,7 @@ table[i18n.t("table.model", lang)] = [
 display(HTML(table.to_html(index=False, escape=True, classes="data-table")))
 
 # %%
+display(HTML(f"<h2>{i18n.t('sections.trends', lang)}</h2>"))
 for row in targets.itertuples():
     ind = catalog.get(row.indicator)
     fig = charts.trend_fan_chart(
