@@ -16,7 +16,7 @@ from pathlib import Path
 from analysis.collection import readback
 from analysis.collection.submissions import DATASET
 from analysis.data import ingest
-from analysis.data.ingest.normalize import _period_from_name
+from analysis.data.ingest.normalize import period_from_name
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def new_files() -> list[Path]:
     return [
         p
         for p in mine
-        if (ingest.display_path(p), ingest._sha256(p) if p.is_file() else "") not in stored
+        if (ingest.display_path(p), ingest.file_sha256(p) if p.is_file() else "") not in stored
     ]
 
 
@@ -93,7 +93,7 @@ def _attribution(path: Path) -> tuple[str | None, str | None]:
         return meta.get("unit"), place_month or meta.get("period")
     named = readback.place_units(path)
     unit = next(iter(named)) if len(named) == 1 else None
-    return unit, place_month or _period_from_name(path.name)
+    return unit, place_month or period_from_name(path.name)
 
 
 def _sidecar(path: Path) -> dict:

@@ -98,6 +98,7 @@ __all__ = [
     "dataset_of",
     "discover_inputs",
     "drop_identical_duplicates",
+    "file_sha256",
     "harmonize_to_current_provinces",
     "ingest",
     "load_inputs",
@@ -161,7 +162,7 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
             {
                 "file": table.display,
                 "dataset": table.dataset,
-                "sha256": _sha256(path) if Path(path).is_file() else None,
+                "sha256": file_sha256(path) if Path(path).is_file() else None,
                 "rows": len(table.rows),
                 "synthetic": bool(table.meta.get("synthetic")),
                 "source": str(table.meta.get("source") or table.display),
@@ -334,7 +335,8 @@ def describe_skipped(skipped: Iterable[tuple[Path, str]], limit: int = 3) -> lis
     return lines
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (how the store recognises a file it has already read)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

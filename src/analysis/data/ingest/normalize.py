@@ -64,7 +64,8 @@ def _is_long(header: Sequence[str]) -> bool:
     return "indicator" in keys or "period" in keys
 
 
-def _period_from_name(name: str) -> str | None:
+def period_from_name(name: str) -> str | None:
+    """The month a file name carries (``..._2026-10.csv``, ``..._10_2026.xlsx``), or ``None``."""
     m = re.search(r"(\d{4})[-_](\d{2})(?!\d)", name) or re.search(r"(\d{2})[-_](\d{4})", name)
     if not m:
         return None
@@ -243,7 +244,7 @@ def _wide_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
     problems = _wide_header_problems(table)
     if problems:
         return [], problems
-    period_text = str(table.meta.get("period") or _period_from_name(table.path.name) or "")
+    period_text = str(table.meta.get("period") or period_from_name(table.path.name) or "")
     columns, problems = _wide_columns(table)
     if problems:
         return [], problems
@@ -309,7 +310,7 @@ def _wide_header_problems(table: RawTable) -> list[Problem]:
                 "layout with an 'indicator' column.",
             )
         ]
-    if not (table.meta.get("period") or _period_from_name(table.path.name)):
+    if not (table.meta.get("period") or period_from_name(table.path.name)):
         return [
             Problem(
                 table.display,
