@@ -568,7 +568,7 @@ def measure_all(args: argparse.Namespace) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="few provinces and units (smoke test)")
-    ap.add_argument("--floor-docs", type=int, default=6, help="floor sample size (each pass)")
+    ap.add_argument("--floor-docs", type=int, default=20, help="floor sample size (each pass)")
     ap.add_argument("--communes", type=int, default=120, help="communes in the full run")
     ap.add_argument("--cold-units", type=int, default=24, help="communes, one kernel each")
     ap.add_argument("--dask-units", type=int, default=60, help="communes on Dask")
