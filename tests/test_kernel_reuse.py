@@ -81,3 +81,37 @@ def test_a_briefing_after_others_in_one_kernel_equals_one_from_a_fresh_kernel(
     a, b = _outputs(reused / PERIOD / "nghe_an" / name), _outputs(fresh / PERIOD / "nghe_an" / name)
     assert sum(len(c) for c in a) > 10  # the briefing did produce its content
     assert a == b
+
+
+@pytest.mark.parametrize("engine", ["reuse", "warm"])
+def test_notebooks_leave_no_client_threads_behind(engine, tmp_path) -> None:
+    """nbclient leaves open the client it makes for a kernel it does not own (a heartbeat
+    thread each); the engines close it, so a worker's threads do not grow with its reports."""
+    import threading
+
+    import papermill as pm
+
+    from analysis.running import kernels, papermill_engine
+
+    papermill_engine.register()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell("x = 1 + 1\nx")]
+    source = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, source)
+    counts = []
+    try:
+        for i in range(4):
+            out = tmp_path / f"out_{i}.ipynb"
+            pm.execute_notebook(
+                str(source), str(out), engine_name=engine, cwd=str(tmp_path), progress_bar=False
+            )
+            assert nbformat.read(out, 4).cells[0].outputs[0]["data"]["text/plain"] == "2"
+            counts.append(threading.active_count())
+    finally:
+        kernels.POOL.shutdown()
+    assert counts[-1] <= counts[0], counts

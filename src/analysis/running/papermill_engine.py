@@ -13,11 +13,53 @@ from __future__ import annotations
 import logging
 import os
 
+from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
+from papermill.log import logger
+from papermill.utils import merge_kwargs, remove_args
 
 from analysis.running.kernels import POOL
 
 log = logging.getLogger(__name__)
+
+
+def _execute_on(
+    km,
+    nb_man,
+    kernel_name,
+    log_output=False,
+    stdout_file=None,
+    stderr_file=None,
+    start_timeout=60,
+    execution_timeout=None,
+    **kwargs,
+):
+    """papermill's ``NBClientEngine.execute_managed_notebook`` (papermill 2.6) on the kernel
+    ``km``, closing the client that nbclient opens for it.
+
+    nbclient leaves open the channels of a client it made for a kernel it does not own (a
+    heartbeat thread and four sockets): one per notebook, so a worker that had run a few hundred
+    commune scorecards held over a thousand threads, and every report after them was slower.
+    The body is papermill's own, with the client kept to close it.
+    """
+    kwargs = remove_args(["input_path"], **kwargs)
+    safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+    final_kwargs = merge_kwargs(
+        safe_kwargs,
+        timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+        startup_timeout=start_timeout,
+        kernel_name=kernel_name,
+        log=logger,
+        log_output=log_output,
+        stdout_file=stdout_file,
+        stderr_file=stderr_file,
+    )
+    client = PapermillNotebookClient(nb_man, km=km, **final_kwargs)
+    try:
+        return client.execute()
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
 
 
 class WarmKernelEngine(NBClientEngine):
@@ -30,7 +72,7 @@ class WarmKernelEngine(NBClientEngine):
         cwd = kwargs.get("cwd") or os.getcwd()
         km = POOL.acquire(kernel_name or "python3", str(cwd))
         try:
-            return super().execute_managed_notebook(nb_man, kernel_name, km=km, **kwargs)
+            return _execute_on(km, nb_man, kernel_name, **kwargs)
         finally:
             try:
                 km.shutdown_kernel(now=True)
@@ -51,7 +93,7 @@ class ReusingKernelEngine(NBClientEngine):
         name = kernel_name or "python3"
         km = POOL.acquire(name, cwd, reuse=True)
         try:
-            result = super().execute_managed_notebook(nb_man, kernel_name, km=km, **kwargs)
+            result = _execute_on(km, nb_man, kernel_name, **kwargs)
         except BaseException:
             # A dead kernel, a time limit, an interrupt: this kernel is never used again.
             POOL.stop(km)
