@@ -50,6 +50,7 @@ PERIOD = "2026-10"
 TODAY = "2026-11-23"
 MONTH_DOCS = 70  # 34 briefings, the national overview, 35 published-figures reports
 ALL_COMMUNES = 3321
+SNAPSHOT = OUTPUT / "snapshot"
 TARGETS = {"month": 1.0, "rerun": 0.10, "commune": 0.25, "commune_rerun": 0.05}
 
 
@@ -60,7 +61,7 @@ def snapshot_source(src_root: Path) -> Path:
     version (cache key), so a snapshot keeps the re-run measurement meaningful. ``--src`` points
     at another checkout (e.g. a patched copy) to measure a proposed change.
     """
-    snap = OUTPUT / "snapshot"
+    snap = SNAPSHOT
     shutil.rmtree(snap, ignore_errors=True)
     skip = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
     shutil.copytree(src_root / "src" / "analysis", snap / "src" / "analysis", ignore=skip)
@@ -131,6 +132,9 @@ def setup_data(keep: bool = False) -> dict[str, float]:
     if kept:
         return {"demo": 0.0, "ingest": 0.0, "precompute": 0.0, "kept": True}
     out = {}
+    # The real published figures ship in the data folder (data/raw/published): without them the
+    # month would leave out its 35 published-figures reports.
+    shutil.copytree(SNAPSHOT / "data" / "raw" / "published", OUTPUT / "data" / "raw" / "published")
     out["demo"], _ = analysis_cli("demo", "--until", PERIOD, log_name="demo")
     out["ingest"], _ = analysis_cli("ingest", log_name="ingest")
     code = f"from analysis.analyses import monthly; monthly.precompute({PERIOD!r}, jobs=2)"
@@ -316,8 +320,7 @@ def month_rows(r: dict) -> list[tuple[str, ...]]:
     return [
         (f"1. Clean floor scaled to {n} documents (s)", fmt(floor_run), "", ""),
         (
-            f"2. {'Whole month' if n == MONTH_DOCS else 'Month, first provinces'}, {n} docs, "
-            "--jobs 2 --force (s)",
+            f"2. {'Whole month' if n == MONTH_DOCS else 'Month'}, {n} docs, --jobs 2 --force (s)",
             fmt(month["wall_s"]),
             f"{ratio:.2f} x clean floor (target <= {TARGETS['month']}); CPU "
             f"{month['cpu_s'] / n:.1f} s/doc = {month['cpu_s'] / n / clean_per_doc(r, 'cpu'):.2f}"
@@ -465,6 +468,24 @@ def cluster_note(r: dict) -> str:
     return "\n".join(lines)
 
 
+def write_section(marker: str, table: str, r: dict, args: argparse.Namespace) -> None:
+    """Replace (or add, before "## Last measurement") the README section under ``marker``."""
+    readme = HERE / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    body = (
+        f"{marker}\n\nDate {dt.date.today().isoformat()}, code version {r['code_version']}, "
+        f"load average (1 min) {min(r['loads']):.1f}-{max(r['loads']):.1f}.\n\n{table}\n\n"
+    )
+    if marker in text:
+        start = text.index(marker)
+        end = text.find("\n## ", start + len(marker))
+        text = text[:start] + body + (text[end + 1 :] if end >= 0 else "")
+    else:
+        at = text.index("## Last measurement\n")
+        text = text[:at] + body + text[at:]
+    readme.write_text(text, encoding="utf-8")
+
+
 def write_readme(sections: str, r: dict, args: argparse.Namespace) -> None:
     readme = HERE / "README.md"
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""
@@ -502,6 +523,29 @@ def measure_communes(r: dict, step, args: argparse.Namespace) -> None:
         res = commune.run(args.dask_units, f"dask_{w}", cpu_seconds, dask_workers=w)
         r["commune_dask"].append(res)
         step(f"   {res['wall_s']:.1f} s")
+
+
+def measure_month(args: argparse.Namespace) -> dict:
+    """``--month-only``: the clean floor before and after the month and its re-run."""
+    from analysis.running import jobs
+
+    r: dict = {"loads": [], "floors": [], "lazy_hook": lazy_hook_installed()}
+    r["code_version"] = jobs.code_version()
+    clean_bin = floor.clean_env(log)
+    log("setup: demo data, ingest, analytics precompute")
+    r["setup"] = setup_data(args.keep_data)
+    for tag in ("before", "after"):
+        log(f"1. clean floor ({tag})")
+        r["floors"].append(
+            floor.measure("clean", args.floor_docs, tag, bench_env(), clean_bin, cpu_seconds)
+        )
+        r["loads"].append(os.getloadavg()[0])
+        if tag == "before":
+            log("2. month --jobs 2 --force")
+            r["month"] = product_run(2, True, None, "month_jobs2")
+            log(f"   {r['month']['wall_s']:.1f} s for {r['month']['total']} docs")
+            r["rerun"] = product_run(2, False, None, "rerun")
+    return r
 
 
 def measure_all(args: argparse.Namespace) -> dict:
@@ -579,6 +623,9 @@ def main() -> None:
         "--month-provinces", type=int, help="the month on the first N provinces (+ national)"
     )
     ap.add_argument("--keep-data", action="store_true", help="reuse output/data if present")
+    ap.add_argument(
+        "--month-only", action="store_true", help="only the month, its re-run and the clean floor"
+    )
     ap.add_argument("--no-profile", dest="profile", action="store_false", help="skip step 5")
     ap.add_argument("--no-readme", action="store_true", help="print only")
     ap.add_argument("--src", type=Path, default=REPO, help="checkout to measure (default: this)")
@@ -591,6 +638,20 @@ def main() -> None:
         return
 
     snapshot_source(args.src.resolve())
+    if args.month_only:
+        r = measure_month(args)
+        (OUTPUT / "results-month.json").write_text(json.dumps(r, indent=2, default=str))
+        table = markdown(
+            [
+                ("Setup: analytics precompute, cold (s)", fmt(r["setup"]["precompute"]), "", ""),
+                *floor_rows(r),
+                *month_rows(r),
+            ]
+        )
+        print("\n" + table)
+        if not args.no_readme:
+            write_section("## The month alone (last measurement)", table, r, args)
+        return
     r = measure_all(args)
     (OUTPUT / "results.json").write_text(json.dumps(r, indent=2, default=str))
     sections = (
