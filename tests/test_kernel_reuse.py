@@ -83,35 +83,45 @@ def test_a_briefing_after_others_in_one_kernel_equals_one_from_a_fresh_kernel(
     assert a == b
 
 
+THREADS_SCRIPT = """
+import sys, threading
+import nbformat, papermill as pm
+from analysis.running import kernels, papermill_engine
+papermill_engine.register()
+engine, folder = sys.argv[1], sys.argv[2]
+nb = nbformat.v4.new_notebook()
+nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+nb.cells = [nbformat.v4.new_code_cell("x = 1 + 1\\nx")]
+nbformat.write(nb, f"{folder}/tiny.ipynb")
+counts = []
+for i in range(4):
+    out = f"{folder}/out_{i}.ipynb"
+    pm.execute_notebook(f"{folder}/tiny.ipynb", out, engine_name=engine, cwd=folder,
+                        progress_bar=False)
+    assert nbformat.read(out, 4).cells[0].outputs[0]["data"]["text/plain"] == "2"
+    counts.append(threading.active_count())
+kernels.POOL.shutdown()
+print(counts)
+"""
+
+
 @pytest.mark.parametrize("engine", ["reuse", "warm"])
 def test_notebooks_leave_no_client_threads_behind(engine, tmp_path) -> None:
     """nbclient leaves open the client it makes for a kernel it does not own (a heartbeat
-    thread each); the engines close it, so a worker's threads do not grow with its reports."""
-    import threading
+    thread each); the engines close it, so a worker's threads do not grow with its reports.
 
-    import papermill as pm
+    In a process of its own: nbclient run in the test process would leave jupyter_core's
+    background runner there, which the runner's forked workers of later tests inherit."""
+    import ast
+    import subprocess
+    import sys
 
-    from analysis.running import kernels, papermill_engine
-
-    papermill_engine.register()
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell("x = 1 + 1\nx")]
-    source = tmp_path / "tiny.ipynb"
-    nbformat.write(nb, source)
-    counts = []
-    try:
-        for i in range(4):
-            out = tmp_path / f"out_{i}.ipynb"
-            pm.execute_notebook(
-                str(source), str(out), engine_name=engine, cwd=str(tmp_path), progress_bar=False
-            )
-            assert nbformat.read(out, 4).cells[0].outputs[0]["data"]["text/plain"] == "2"
-            counts.append(threading.active_count())
-    finally:
-        kernels.POOL.shutdown()
-    assert counts[-1] <= counts[0], counts
+    done = subprocess.run(
+        [sys.executable, "-c", THREADS_SCRIPT, engine, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    counts = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert len(counts) == 4 and counts[-1] <= counts[0], counts

@@ -176,9 +176,29 @@ def _finish(result: dict, started: float) -> dict:
     return result
 
 
+def _forget_inherited_event_loops() -> None:
+    """Drop the event loop and background task runners a forked worker inherits.
+
+    jupyter_core (which nbclient and jupyter_client run on) keeps one event loop per thread and
+    one background runner thread per caller; a process that ran a notebook in-process before
+    starting a run hands them to its forked workers without the runner threads, and nbclient
+    then waits forever for a thread that does not exist. These are jupyter_core's private
+    caches; if they are renamed this does nothing.
+    """
+    from jupyter_core import utils as jupyter_utils
+
+    runners = getattr(jupyter_utils, "_runner_map", None)
+    if isinstance(runners, dict):
+        runners.clear()
+    loop = getattr(jupyter_utils, "_loop", None)
+    if loop is not None and hasattr(loop, "set"):
+        loop.set(None)
+
+
 def worker_init(env: dict[str, str]) -> None:
     """Long-lived worker: import the renderers once and start warming a kernel."""
     os.environ.update(env)
+    _forget_inherited_event_loops()
     from analysis.reporting.render import exporters  # noqa: F401 - loads nbconvert and WeasyPrint once
     from analysis.running import kernels
 
