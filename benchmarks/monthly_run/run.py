@@ -624,6 +624,9 @@ def main() -> None:
     )
     ap.add_argument("--keep-data", action="store_true", help="reuse output/data if present")
     ap.add_argument(
+        "--from-partial", action="store_true", help="report output/partial.json (a cut-short run)"
+    )
+    ap.add_argument(
         "--month-only", action="store_true", help="only the month, its re-run and the clean floor"
     )
     ap.add_argument("--no-profile", dest="profile", action="store_false", help="skip step 5")
@@ -637,6 +640,12 @@ def main() -> None:
         print(json.dumps(profile_job()))
         return
 
+    if args.from_partial:
+        # A run cut short (e.g. during the country-wide step): report what it measured.
+        r = json.loads((OUTPUT / "partial.json").read_text())
+        r["loads"].append(os.getloadavg()[0])
+        write_report(r, args)
+        return
     snapshot_source(args.src.resolve())
     if args.month_only:
         r = measure_month(args)
@@ -654,6 +663,11 @@ def main() -> None:
         return
     r = measure_all(args)
     (OUTPUT / "results.json").write_text(json.dumps(r, indent=2, default=str))
+    write_report(r, args)
+
+
+def write_report(r: dict, args: argparse.Namespace) -> None:
+    """Print the tables of a measurement and (unless ``--no-readme``) write them to the README."""
     sections = (
         f"{build_table(r)}\n\n### Import times (`python -X importtime`, best of 2)\n\n"
         f"{imports_table(r)}\n\n### Commune level on N hosts (on paper)\n\n{cluster_note(r)}"
