@@ -65,6 +65,7 @@ lab: setup
 bench: setup
 	$(PY) -m pip install -q -e '.[dev,bench]'
 	$(PY) benchmarks/forecast_accuracy/run.py --no-log
+	$(PY) benchmarks/forecast_accuracy/map_designs.py
 	$(PY) benchmarks/forecast_accuracy/run.py --locked --no-log
 	test -f data/processed/dx.duckdb || ($(PY) -m analysis demo && $(PY) -m analysis ingest)
 	$(PY) benchmarks/forecast_speed/run.py --repeat 2

@@ -25,22 +25,73 @@ def test_isotonic_map_learns_that_confident_shares_are_met_less_often() -> None:
     assert np.isnan(prob.calibrate_probability(float("nan"), knots=knots))
 
 
+def test_beta_map_recovers_a_known_miscalibration_that_grows_with_the_horizon() -> None:
+    rng = np.random.default_rng(1)
+    n = 60000
+    p = rng.uniform(0, 1, n)
+    h = rng.integers(1, 13, n)
+    # The share is over-confident, the more so the further ahead: shrunk towards 1/2 by 5 % a step.
+    truth = 0.5 + (p - 0.5) * (1 - 0.05 * h)
+    y = (rng.uniform(0, 1, n) < truth).astype(float)
+    sec = prob.fit_beta_h(p, y, h)
+    assert sec["kind"] == "beta_h" and sec["h_range"] == [1.0, 12.0]
+    grid = np.array([0.05, 0.3, 0.5, 0.7, 0.95])
+    for hh in (1, 6, 12):
+        got = prob.calibrate_probability(grid, "M", sec, horizon=hh)
+        np.testing.assert_allclose(got, 0.5 + (grid - 0.5) * (1 - 0.05 * hh), atol=0.04)
+        assert np.all(np.diff(got) > 0)  # monotone in the share at every horizon
+    # Beyond the fitted horizons the map holds its last horizon's shape, it does not extrapolate.
+    assert prob.calibrate_probability(0.95, "M", sec, horizon=40) == pytest.approx(
+        prob.calibrate_probability(0.95, "M", sec, horizon=12)
+    )
+    # Horizons of an annual-section map are in years: 8 quarters are read at h = 2.
+    assert prob.calibrate_probability(0.95, "Q", sec, horizon=8) == pytest.approx(
+        prob.calibrate_probability(0.95, "Y", sec, horizon=2)
+    )
+
+
+def test_beta_fit_stays_monotone_when_the_outcome_falls_with_the_share() -> None:
+    rng = np.random.default_rng(2)
+    p = rng.uniform(0, 1, 5000)
+    y = (rng.uniform(0, 1, p.size) < 1 - p).astype(float)  # perverse: higher share, fewer met
+    sec = prob.fit_beta_h(p, y, np.ones(p.size))
+    got = prob.calibrate_probability(np.linspace(0.01, 0.99, 50), "Y", sec)
+    assert np.all(np.diff(got) >= -1e-12)  # the constraint holds: never a decreasing map
+
+
 def test_shipped_map_is_monotone_per_frequency_and_says_where_it_was_fitted() -> None:
     m = prob.load_map()
+    grid = np.linspace(0.0, 1.0, 101)
     for name in prob.SECTIONS:
-        x, y = np.asarray(m[name]["x"]), np.asarray(m[name]["y"])
-        assert x[0] == 0.0 and x[-1] == 1.0 and np.all(np.diff(y) >= 0)
+        freq = "M" if name == "monthly" else "Y"
+        for h in (1, 3, 12):
+            q = prob.calibrate_probability(grid, freq, {**m[name], "applied": True}, horizon=h)
+            assert np.all(np.diff(q) >= 0) and np.all((q > 0) & (q < 1))
     assert "development part only" in m["provenance"]["fitted_on"]
+    assert m["provenance"]["subsample"] == "all"
     assert prob.section("M") == "monthly" and prob.section("Y") == "annual"
 
 
-def test_a_broken_map_file_is_refused_with_the_file_and_section_named(tmp_path, monkeypatch):
-    bad = {"annual": {"x": [0, 1], "y": [1, 0]}, "monthly": {"x": [0, 1], "y": [0, 1]}}
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"x": [0, 1], "y": [1, 0]}, r"probability_map.json, section 'annual': x \(increasing\)"),
+        (
+            {"kind": "beta_h", "coef": [0, -1, 1, 0, 0, 0], "h_range": [1, 5]},
+            r"section 'annual': the map is not monotone",
+        ),
+        ({"kind": "beta_h", "coef": [0, 1, 1], "h_range": [1, 5]}, r"needs 6 finite coef"),
+    ],
+)
+def test_a_broken_map_file_is_refused_with_the_file_and_section_named(
+    tmp_path, monkeypatch, section, message
+):
+    bad = {"annual": section, "monthly": {"x": [0, 1], "y": [0, 1]}}
     (tmp_path / prob.MAP_FILE).write_text(json.dumps(bad))
     monkeypatch.setattr(prob.resources, "files", lambda _pkg: tmp_path)
     prob.load_map.cache_clear()
     try:
-        with pytest.raises(ValueError, match=r"probability_map.json, section 'annual'"):
+        with pytest.raises(ValueError, match=message):
             prob.load_map()
     finally:
         prob.load_map.cache_clear()
@@ -55,7 +106,10 @@ def test_engine_reports_the_calibrated_probability_not_the_raw_share() -> None:
             y, "2026-12", target=target, lower=0, upper=100, return_paths=True
         )
         share = float(np.mean(res.paths[:, -1] >= target))
-        assert res.prob_target_met == pytest.approx(prob.calibrate_probability(share, "M"))
+        steps = res.paths.shape[1]
+        assert res.prob_target_met == pytest.approx(
+            prob.calibrate_probability(share, "M", horizon=steps)
+        )
     # The shipped annual map is not the identity: a share of 0.99 is not reported as 0.99.
     assert prob.calibrate_probability(0.99, "Y") < 0.97
 
@@ -68,4 +122,7 @@ def test_a_section_marked_not_applied_leaves_the_share_unchanged():
     # The shipped monthly section is recorded, not applied; the annual one is applied.
     assert prob.load_map()["monthly"]["applied"] is False
     assert prob.calibrate_probability(1.0, "M") == 1.0
-    assert prob.calibrate_probability(1.0, "Y") == prob.load_map()["annual"]["y"][-1]
+    annual = prob.load_map()["annual"]
+    assert prob.calibrate_probability(1.0, "Y") == pytest.approx(
+        1 / (1 + np.exp(-(prob.beta_features(1.0, 1) @ np.asarray(annual["coef"]))))
+    )

@@ -233,17 +233,19 @@ def test_periods_are_read_by_the_shared_reader():
     ("p", "vi", "en"),
     [
         (0.72, "70%", "70%"),
-        (0.725, "75%", "75%"),
+        (0.75, "80%", "80%"),
+        (0.745, "70%", "70%"),
         (0.5, "50%", "50%"),
-        (0.03, "5%", "5%"),
-        (0.01, "dưới 5%", "under 5%"),
-        (0.0, "dưới 5%", "under 5%"),
-        (0.99, "trên 95%", "over 95%"),
-        (1.0, "trên 95%", "over 95%"),
+        (0.06, "10%", "10%"),
+        (0.049, "dưới 10%", "under 10%"),
+        (0.0, "dưới 10%", "under 10%"),
+        (0.94, "90%", "90%"),
+        (0.95, "trên 90%", "over 90%"),
+        (1.0, "trên 90%", "over 90%"),
         (float("nan"), "—", "—"),
     ],
 )
-def test_probabilities_are_shown_to_the_nearest_five_points_never_as_certainty(p, vi, en):
+def test_probabilities_are_shown_to_the_nearest_ten_points_never_as_certainty(p, vi, en):
     from analysis.reporting.i18n import fmt_probability
 
     assert fmt_probability(p, "vi") == vi

@@ -30,6 +30,7 @@ def events(recs: pd.DataFrame) -> pd.DataFrame:
             pd.DataFrame(
                 {
                     "dataset": ok["dataset"],
+                    "series": ok["series"],
                     "freq": ok["freq"],
                     "method": ok["method"],
                     "origin": ok["origin"],

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
@@ -69,6 +70,10 @@ def _parse_args() -> argparse.Namespace:
     ap.add_argument("--reuse-engine", action="store_true", help="rescore saved engine records")
     ap.add_argument(
         "--fit-map", action="store_true", help="refit the shipped probability map (dev)"
+    )
+    ap.add_argument("--map-design", default=DEFAULT_MAP_DESIGN, choices=MAP_DESIGNS)
+    ap.add_argument(
+        "--apply-all", action="store_true", help="--fit-map: apply every section it fits"
     )
     ap.add_argument("--decision", default="pending", help="accepted / rejected / pending (logged)")
     ap.add_argument("--note", default="", help="free text for the variant log")
@@ -124,7 +129,23 @@ def _fold(series: str) -> int:
     return int(data._unit_hash(7, "fold", series) * N_FOLDS)
 
 
-def _with_map(recs: pd.DataFrame, mode: str) -> pd.DataFrame:
+#: Designs of the probability map (``map_designs.py`` compares them on the development part).
+MAP_DESIGNS = ("beta", "beta_h", "isotonic")
+DEFAULT_MAP_DESIGN = "beta"
+
+
+def fit_section(ev: pd.DataFrame, design: str) -> dict:
+    """One frequency's map section fitted to the events ``ev`` (columns p, y, h)."""
+    from analysis.analyses.forecasting.probability import fit_beta_h, fit_isotonic
+
+    p, y = ev["p"].to_numpy(), ev["y"].to_numpy()
+    if design in ("beta", "beta_h"):
+        # ``beta`` is the horizon-free member of the family: every event at h = 1.
+        return fit_beta_h(p, y, ev["h"].to_numpy() if design == "beta_h" else np.ones(len(p)))
+    return {"kind": "isotonic", **fit_isotonic(p, y)}
+
+
+def _with_map(recs: pd.DataFrame, mode: str, design: str = DEFAULT_MAP_DESIGN) -> pd.DataFrame:
     """The engine's records again as ``engine_cal``, probabilities through the map.
 
     ``crossfit`` (development part): per frequency, each fifth of the series (by hash) gets a
@@ -132,37 +153,47 @@ def _with_map(recs: pd.DataFrame, mode: str) -> pd.DataFrame:
     outcome (optimistic still: same data sets and periods); ``shipped``: the package's map
     (locked part).
     """
-    from analysis.analyses.forecasting.probability import calibrate_probability, fit_isotonic
+    from analysis.analyses.forecasting.probability import calibrate_probability
 
-    eng = recs[recs["method"] == "engine"].copy()
+    raw = recs[recs["method"] == "engine"]
+    eng = raw.copy()
     eng["method"] = ENGINE_CAL
     cols = [f"p{f:g}" for f in methods.FRACTIONS]
     folds = eng["series"].map(_fold)
     for freq in eng["freq"].unique():
         for k in range(N_FOLDS) if mode == "crossfit" else [-1]:
             mask = (eng["freq"] == freq) & ((folds == k) if k >= 0 else True)
-            knots = None
+            sec = None
             if k >= 0:
-                train = eng[(eng["freq"] == freq) & (folds != k)]
-                ev = scores.events(train.assign(method="engine"))
-                knots = fit_isotonic(ev["p"].to_numpy(), ev["y"].to_numpy())
+                # Fitted on the raw shares of the other folds (``eng`` is mapped fold by fold).
+                train = raw[(raw["freq"] == freq) & (folds != k)]
+                sec = fit_section(scores.events(train), design)
+            h = eng.loc[mask, "h"].to_numpy()
             for c in cols:
-                eng.loc[mask, c] = calibrate_probability(eng.loc[mask, c].to_numpy(), freq, knots)
+                eng.loc[mask, c] = calibrate_probability(
+                    eng.loc[mask, c].to_numpy(), freq, sec, horizon=h
+                )
     return pd.concat([recs, eng], ignore_index=True)
 
 
-def _fit_map(recs: pd.DataFrame, variant: str, n_cases: int, quick: bool) -> None:
+def _fit_map(recs: pd.DataFrame, args: argparse.Namespace, n_cases: int) -> None:
     """Write the shipped probability map from the development part's engine backtests."""
-    from analysis.analyses.forecasting.probability import fit_isotonic, section
+    from analysis.analyses.forecasting.probability import section
 
     eng = recs[recs["method"] == "engine"]
     split = data.read_split()
+    old = json.loads(MAP_PATH.read_text(encoding="utf-8")) if MAP_PATH.exists() else {}
     out: dict = {}
     counts = {}
     for freq in sorted(eng["freq"].unique()):
         ev = scores.events(eng[eng["freq"] == freq])
-        out[section(freq)] = fit_isotonic(ev["p"].to_numpy(), ev["y"].to_numpy())
-        counts[section(freq)] = {
+        name = section(freq)
+        out[name] = fit_section(ev, args.map_design)
+        # A section the product does not apply stays so, with its reason, until decided again.
+        if (old.get(name) or {}).get("applied") is False and not args.apply_all:
+            out[name]["applied"] = False
+            out[name]["not_applied_because"] = old[name].get("not_applied_because", "")
+        counts[name] = {
             "datasets": sorted(ev["dataset"].unique().tolist()),
             "events": len(ev),
         }
@@ -172,13 +203,23 @@ def _fit_map(recs: pd.DataFrame, variant: str, n_cases: int, quick: bool) -> Non
         f"{split['seed']}, locked fraction {split['locked_fraction']}, locked data sets "
         f"{', '.join(split['locked_datasets'])})",
         "sections": counts,
-        "engine_variant": variant,
+        "engine_variant": args.variant,
         "cases": n_cases,
-        "subsample": "--quick (seeded sixth of the series, last two origins)" if quick else "all",
+        "subsample": "--quick (seeded sixth of the series, last two origins)"
+        if args.quick
+        else "all",
         "event": "value h steps ahead closes at least 10 / 25 / 50 % of the gap to the bound, "
         "h = 1..5 years or 1..12 months",
-        "method": "isotonic regression (pool adjacent violators) on a 0.01 grid, "
-        "piecewise-linear between block means",
+        "method": {
+            "beta": "beta calibration, logit q = c + a ln p - b ln(1-p), maximum likelihood "
+            "with a, b >= 0 (SLSQP); horizon-free (h_range [1, 1])",
+            "beta_h": "beta calibration, logit q = c + a ln p - b ln(1-p), a, b, c linear in "
+            "ln h, maximum likelihood with a, b >= 0 over the fitted horizons (SLSQP)",
+            "isotonic": "isotonic regression (pool adjacent violators) on a 0.01 grid, "
+            "piecewise-linear between block means",
+        }[args.map_design],
+        "chosen_by": "benchmarks/forecast_accuracy/map_designs.py (MAP_DESIGNS.md), "
+        "development part only",
         "commit": _commit(),
         "date": dt.date.today().isoformat(),
     }
@@ -250,7 +291,7 @@ def _log(summary: pd.DataFrame, args: argparse.Namespace, part: str, wall: float
                     f"{r['Brier/clim']:.3f}",
                     f"{r['resolution']:.4f}",
                     round(wall),
-                    args.note,
+                    "; ".join(x for x in (f"map {args.map_design}", args.note) if x),
                 ]
             )
 
@@ -380,9 +421,9 @@ def main() -> None:
     df = pd.DataFrame(recs)
     df["origin"] = df["origin"].astype(str)
     if args.fit_map:
-        _fit_map(df, args.variant, len(cases), args.quick)
+        _fit_map(df, args, len(cases))
     if "engine" in names:
-        df = _with_map(df, "shipped" if args.locked else "crossfit")
+        df = _with_map(df, "shipped" if args.locked else "crossfit", args.map_design)
     ev = scores.events(df)
     clim = scores.climatology(_all_series(args.data_dir, part))
     summary = scores.summary(df, ev, clim, LABELS)
@@ -396,7 +437,9 @@ def main() -> None:
         "methods": names,
         "skipped (package missing)": skipped,
         "jobs": args.jobs,
-        "probability map": "shipped" if args.locked else f"cross-fitted, {N_FOLDS} folds of series",
+        "probability map": "shipped"
+        if args.locked
+        else f"{args.map_design}, cross-fitted, {N_FOLDS} folds of series",
         "engine_wall_seconds": round(wall_engine, 1),
         "wall_seconds": round(time.perf_counter() - t0, 1),
         "commit": _commit(),

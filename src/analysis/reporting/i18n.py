@@ -285,17 +285,18 @@ def fmt_percent(x: Any, lang: str | None = DEFAULT_LANG, decimals: int = 2) -> s
     return t("units.percent", lang, value=_format(x, lang, decimals))
 
 
-#: Probabilities are shown to the nearest 5 points: measured on held-out data, the engine's
-#: calibrated probabilities are right to within about 5-10 points (``docs/method.md``), so a
-#: figure like 73 % would claim more than the evidence supports.
-PROBABILITY_STEP = 5
+#: Probabilities are shown to the nearest 10 points: measured on held-out data, the engine's
+#: calibrated probabilities are right to within about 10 points at best (the reliability
+#: tables in ``benchmarks/forecast_accuracy/README.md``), so a figure like 75 % would claim more
+#: than the evidence supports.
+PROBABILITY_STEP = 10
 
 
 def fmt_probability(p: Any, lang: str | None = DEFAULT_LANG) -> str:
     """A probability given as a *fraction*, to the nearest :data:`PROBABILITY_STEP` points.
 
-    ``0.72`` → ``70%``; under 2.5 % and from 97.5 % up the figure would round to a certainty,
-    which no forecast supports: ``dưới 5%`` / ``under 5%`` and ``trên 95%`` / ``over 95%``.
+    ``0.72`` → ``70%``; under 5 % and from 95 % up the figure would round to a certainty, which
+    no forecast supports: ``dưới 10%`` / ``under 10%`` and ``trên 90%`` / ``over 90%``.
     """
     if is_missing(p):
         return MISSING

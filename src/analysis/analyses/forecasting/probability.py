@@ -2,14 +2,25 @@
 
 The share of simulated paths that meet a target is a probability only if, among all targets
 given (say) 70 %, about 70 % are met. Backtests on public adoption series showed that the raw
-shares are too confident at both ends (targets given under 5 % were met one time in twenty). The
-map in ``probability_map.json`` fixes that: an isotonic (monotone, piecewise-linear) regression
-of the observed outcome on the simulated share, fitted on the development part of the accuracy
-benchmark's backtests (``benchmarks/forecast_accuracy``; the file records its provenance). The
-engine applies it to every probability it reports from simulated paths; the paths, intervals and
-expected month are not changed. A section marked ``"applied": false`` is kept for the record and
-not applied: the monthly map was fitted on one data set (COVID-19 vaccination, whose series
-plateau) and would cap every monthly probability at 0.70 whatever the horizon.
+shares are too confident at both ends (on the benchmark's development part, annual events given
+80 % or more, 91 % on average, happened 71 % of the time). The map in ``probability_map.json``
+fixes that. It is fitted on the development part of the accuracy benchmark's backtests
+(``benchmarks/forecast_accuracy``; the file records its provenance, and ``MAP_DESIGNS.md`` there
+why this design), one section for monthly series and one for the others, of one of two kinds:
+
+``beta_h``
+    Beta calibration (Kull, Silva Filho and Flach 2017) whose three coefficients may move with
+    the logarithm of the horizon: ``logit q = c + a ln p - b ln(1 - p)`` with ``a``, ``b`` and
+    ``c`` each linear in ``ln h`` (with ``h_range [1, 1]`` they do not: plain beta calibration,
+    the shipped design). Fitted by maximum likelihood under the constraint ``a, b >= 0`` over
+    the fitted horizons, so the map is monotone in the share at every horizon. Horizons beyond
+    the fitted range use the range's end.
+``isotonic``
+    A monotone piecewise-linear map of the share alone (``x``/``y`` knots).
+
+The engine applies the map to every probability of meeting a target it reports from simulated
+paths; the paths, intervals and expected month are not changed. A section marked
+``"applied": false`` is kept for the record and not applied (the file says why).
 """
 
 from __future__ import annotations
@@ -24,27 +35,49 @@ import numpy as np
 #: The shipped map (package data next to this module).
 MAP_FILE = "probability_map.json"
 
-
 #: The map's sections: monthly series, and the others (annual or quarterly).
 SECTIONS = ("annual", "monthly")
+
+#: Shares are clipped to [EPS, 1 - EPS] before the logarithms of the beta map: 1000 paths give
+#: shares in steps of 0.001, and a share of exactly 0 or 1 is not a certainty.
+EPS = 0.0005
+
+#: Steps per year of a frequency's first letter (the horizon of an annual-section map is in years).
+_PER_YEAR = {"Q": 4, "M": 12, "W": 52, "D": 365}
 
 
 @cache
 def load_map() -> dict[str, Any]:
-    """The shipped map: a section per :data:`SECTIONS` with ``x``/``y`` knots, and provenance."""
+    """The shipped map: a section per :data:`SECTIONS` (see the module's doc), and provenance."""
     text = resources.files(__package__).joinpath(MAP_FILE).read_text(encoding="utf-8")
     data = json.loads(text)
     for name in SECTIONS:
-        sec = data.get(name) or {}
-        x = np.asarray(sec.get("x", []), dtype=float)
-        y = np.asarray(sec.get("y", []), dtype=float)
-        if x.size < 2 or x.shape != y.shape or np.any(np.diff(x) <= 0) or np.any(np.diff(y) < 0):
-            raise ValueError(
-                f"{MAP_FILE}, section {name!r}: x (increasing) and y (non-decreasing) must be "
-                "equally long with at least 2 knots; refit it with "
-                "benchmarks/forecast_accuracy/run.py --fit-map"
-            )
+        _check_section(data.get(name) or {}, name)
     return data
+
+
+def _check_section(sec: dict[str, Any], name: str) -> None:
+    where = f"{MAP_FILE}, section {name!r}"
+    refit = "refit it with benchmarks/forecast_accuracy/run.py --fit-map"
+    if sec.get("kind", "isotonic") == "beta_h":
+        coef = np.asarray(sec.get("coef", []), dtype=float)
+        h_lo, h_hi = (sec.get("h_range") or [0, 0])[:2]
+        if coef.shape != (6,) or not np.all(np.isfinite(coef)) or not 1 <= h_lo <= h_hi:
+            raise ValueError(
+                f"{where}: a beta_h map needs 6 finite coef and h_range [lo, hi] "
+                f"with 1 <= lo <= hi; {refit}"
+            )
+        lh = np.log([h_lo, h_hi])
+        if np.any(coef[1] + coef[4] * lh < -1e-9) or np.any(coef[2] + coef[5] * lh < -1e-9):
+            raise ValueError(f"{where}: the map is not monotone in the share (a or b < 0); {refit}")
+        return
+    x = np.asarray(sec.get("x", []), dtype=float)
+    y = np.asarray(sec.get("y", []), dtype=float)
+    if x.size < 2 or x.shape != y.shape or np.any(np.diff(x) <= 0) or np.any(np.diff(y) < 0):
+        raise ValueError(
+            f"{where}: x (increasing) and y (non-decreasing) must be equally long with at "
+            f"least 2 knots; {refit}"
+        )
 
 
 def section(freq: str) -> str:
@@ -52,7 +85,28 @@ def section(freq: str) -> str:
     return "monthly" if str(freq).upper().startswith("M") else "annual"
 
 
-def calibrate_probability(p: Any, freq: str = "Y", knots: dict[str, Any] | None = None) -> Any:
+def section_horizon(steps: Any, freq: str) -> Any:
+    """A horizon of ``steps`` periods of ``freq`` in the unit of its section's map.
+
+    Monthly maps count months; the annual section counts years, so 8 quarters are 2 years.
+    """
+    f = str(freq).upper()
+    if section(f) == "monthly":
+        return steps
+    return np.asarray(steps, dtype=float) / _PER_YEAR.get(f[:1], 1)
+
+
+def beta_features(p: Any, h: Any) -> np.ndarray:
+    """Design matrix of a ``beta_h`` map: 1, ln p, -ln(1-p), ln h, ln h ln p, -ln h ln(1-p)."""
+    pc = np.clip(np.asarray(p, dtype=float), EPS, 1.0 - EPS)
+    lh = np.log(np.maximum(np.broadcast_to(np.asarray(h, dtype=float), pc.shape), 1.0))
+    la, lb = np.log(pc), -np.log1p(-pc)
+    return np.stack([np.ones_like(pc), la, lb, lh, lh * la, lh * lb], axis=-1)
+
+
+def calibrate_probability(
+    p: Any, freq: str = "Y", knots: dict[str, Any] | None = None, horizon: Any = 1
+) -> Any:
     """The calibrated probability for a simulated share ``p`` (a number or an array).
 
     Parameters
@@ -62,15 +116,73 @@ def calibrate_probability(p: Any, freq: str = "Y", knots: dict[str, Any] | None 
     freq : str, default "Y"
         Frequency of the series (``"M"`` uses the monthly section of the map).
     knots : dict, optional
-        ``x`` and ``y`` knots to use instead of the shipped map's section.
+        A map section to use instead of the shipped map's.
+    horizon : int or array-like, default 1
+        Steps of ``freq`` from the last observation to the date the target is read at (used by
+        a ``beta_h`` map; converted with :func:`section_horizon`).
     """
     m = knots or load_map()[section(freq)]
     arr = np.asarray(p, dtype=float)
     if m.get("applied", True) is False:
         # A section recorded but not applied (the file says why) leaves the share unchanged.
         return float(arr) if np.ndim(arr) == 0 else arr.copy()
-    out = np.where(np.isnan(arr), np.nan, np.interp(arr, m["x"], m["y"]))
+    if m.get("kind", "isotonic") == "beta_h":
+        h_lo, h_hi = m["h_range"][:2]
+        h = np.clip(section_horizon(horizon, freq), h_lo, h_hi)
+        z = beta_features(arr, h) @ np.asarray(m["coef"], dtype=float)
+        out = np.where(np.isnan(arr), np.nan, 1.0 / (1.0 + np.exp(-z)))
+    else:
+        out = np.where(np.isnan(arr), np.nan, np.interp(arr, m["x"], m["y"]))
     return float(out) if np.ndim(out) == 0 else out
+
+
+def fit_beta_h(p: np.ndarray, y: np.ndarray, h: np.ndarray) -> dict[str, Any]:
+    """A ``beta_h`` map section fitted to outcomes ``y`` (0/1) of shares ``p`` at horizons ``h``.
+
+    Maximum likelihood (logistic loss) with the linear constraints that keep the map monotone
+    in the share over the fitted horizons (``a(h), b(h) >= 0`` at both ends of the range, hence
+    everywhere between, being linear in ``ln h``), solved by :func:`scipy.optimize.minimize`
+    (SLSQP). A family of six coefficients rather than knots per horizon: the backtests hold few
+    events at the longest horizons, and a smooth family does not chase their noise.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import expit, log_expit
+
+    ok = np.isfinite(p) & np.isfinite(y) & np.isfinite(h)
+    h_ok = np.maximum(np.asarray(h, dtype=float)[ok], 1.0)
+    X = beta_features(np.asarray(p, dtype=float)[ok], h_ok)
+    yy = np.asarray(y, dtype=float)[ok]
+    n = len(yy)
+
+    def loss(c: np.ndarray) -> tuple[float, np.ndarray]:
+        z = X @ c
+        ll = yy * log_expit(z) + (1.0 - yy) * log_expit(-z)
+        return -float(ll.sum()) / n, -(X.T @ (yy - expit(z))) / n
+
+    h_lo, h_hi = float(h_ok.min()), float(h_ok.max())
+    cons = []
+    for lh in (np.log(h_lo), np.log(h_hi)):
+        for i, j in ((1, 4), (2, 5)):
+            row = np.zeros(6)
+            row[i], row[j] = 1.0, lh
+            cons.append({"type": "ineq", "fun": lambda c, r=row: r @ c, "jac": lambda c, r=row: r})
+    start = np.array([0.0, 1.0, 1.0, 0.0, 0.0, 0.0])  # the identity map
+    res = minimize(
+        loss,
+        start,
+        jac=True,
+        method="SLSQP",
+        constraints=cons,
+        options={"maxiter": 500, "ftol": 1e-10},
+    )
+    if not res.success:
+        raise RuntimeError(f"beta_h calibration did not converge: {res.message}")
+    return {
+        "kind": "beta_h",
+        "coef": [round(float(v), 6) for v in res.x],
+        "h_range": [h_lo, h_hi],
+        "events": int(n),
+    }
 
 
 def fit_isotonic(p: np.ndarray, y: np.ndarray, resolution: float = 0.01) -> dict[str, list[float]]:

@@ -272,7 +272,7 @@ def _summarize_paths(
     else:
         tgt = float(target)
         eff = effective_target(tgt, d, sim, resolution)
-        prob = target_probability(sim, float(np.mean(meets(final, eff, d))))
+        prob = target_probability(sim, float(np.mean(meets(final, eff, d))), horizon)
         required = (tgt - last_val) / max(horizon, 1)
         if bool(meets(last_val, tgt, d)):
             status = "achieved"
@@ -306,16 +306,18 @@ def _summarize_paths(
 HELD_CASES = frozenset({"at_upper", "at_lower", "flat"})
 
 
-def target_probability(sim: Sim, share: float) -> float:
+def target_probability(sim: Sim, share: float, horizon: int = 1) -> float:
     """The reported probability of meeting a target from the share of paths that meet it.
 
     Shares from the model mixture go through the calibration map learned on backtests
-    (:mod:`~analysis.analyses.forecasting.probability`): a share of 0.99 was met about 9 times
-    in 10, not 99 in 100. Held series keep their share (0 or 1 by construction).
+    (:mod:`~analysis.analyses.forecasting.probability`), at the deadline's ``horizon`` (steps
+    after the last observation): a share of 0.99 was met less often than 99 times in 100, the
+    less often the further away the deadline. Held series keep their share (0 or 1 by
+    construction).
     """
     if sim.spec.get("case") in HELD_CASES:
         return share
-    return float(calibrate_probability(share, sim.series.freq))
+    return float(calibrate_probability(share, sim.series.freq, horizon=horizon))
 
 
 def effective_target(
