@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from analysis import forecast as fc
 from analysis.analyses.forecasting import batch as fc_batch
+from analysis.analyses.forecasting.calibration import MIN_GROWTH
 from analysis.analyses.forecasting.grid import GridData, Transform
 from analysis.analyses.forecasting.logistic import logistic_curve
 from analysis.analyses.forecasting.models import EtsModel, ar1_const_cls
@@ -689,10 +690,10 @@ def test_pooled_calibration_steps_fall_back_to_shorter_or_all() -> None:
     assert cal is not None
     assert set(cal.errors_for(1)) == {1.0}
     assert set(cal.errors_for(2)) == {2.0}
-    # 10 errors at step 3: the longest step with 30+, grown (flat steps: the sqrt(h) floor)
-    assert cal.growth == 0.5
-    np.testing.assert_allclose(cal.errors_for(3), 2.0 * (3 / 2) ** 0.5)
-    np.testing.assert_allclose(cal.errors_for(9), 2.0 * (9 / 2) ** 0.5)
+    # 10 errors at step 3: the longest step with 30+, grown (slower steps: the linear floor)
+    assert cal.growth == MIN_GROWTH == 1.0
+    np.testing.assert_allclose(cal.errors_for(3), 2.0 * (3 / 2))
+    np.testing.assert_allclose(cal.errors_for(9), 2.0 * (9 / 2))
     few = PooledCalibration.from_evidence([_evidence(np.arange(60.0), np.arange(60) % 3 + 1)])
     assert few is not None and few.errors_for(1).size == 60  # no step has 30: all together
     np.testing.assert_allclose(few.errors_for(1), np.sort(np.arange(60.0)))
@@ -700,21 +701,21 @@ def test_pooled_calibration_steps_fall_back_to_shorter_or_all() -> None:
 
 def test_pooled_errors_beyond_the_backtest_horizon_grow_never_reused_unchanged() -> None:
     rng = np.random.default_rng(3)
-    # Backtests reached 2 steps ahead only (10-point histories); spreads grow linearly.
+    # Backtests reached 2 steps ahead only (10-point histories); spreads grow as h^1.3.
     steps = np.repeat([1, 2], 200)
-    cal = PooledCalibration.from_evidence([_evidence(rng.normal(0, 1, 400) * steps, steps)])
-    assert cal is not None and cal.growth == pytest.approx(1.0, abs=0.15)
+    cal = PooledCalibration.from_evidence([_evidence(rng.normal(0, 1, 400) * steps**1.3, steps)])
+    assert cal is not None and cal.growth == pytest.approx(1.3, abs=0.15)
 
     def band(e: np.ndarray) -> float:
         return float(np.subtract(*np.quantile(e, [0.9, 0.1])))
 
     at2, at5 = band(cal.errors_for(2)), band(cal.errors_for(5))
     assert at5 / at2 == pytest.approx((5 / 2) ** cal.growth)
-    assert at5 / at2 >= (5 / 2) ** 0.5  # at least a random walk's growth
+    assert at5 / at2 >= 5 / 2  # at least a wrong trend's linear growth
     # Spreads that do not grow over the observed steps still grow beyond them (the floor).
     flat = PooledCalibration.from_evidence([_evidence(rng.normal(0, 1, 400), steps)])
-    assert flat is not None and flat.growth == 0.5
-    assert band(flat.errors_for(5)) / band(flat.errors_for(2)) == pytest.approx(2.5**0.5)
+    assert flat is not None and flat.growth == MIN_GROWTH
+    assert band(flat.errors_for(5)) / band(flat.errors_for(2)) == pytest.approx(2.5)
 
 
 def test_short_histories_get_a_wider_band_at_a_deadline_beyond_their_backtests() -> None:
@@ -728,7 +729,7 @@ def test_short_histories_get_a_wider_band_at_a_deadline_beyond_their_backtests()
     widths = [r.paths[:, 4].std() / r.paths[:, 1].std() for r in res.values()]
     assert all("pooled" in r.model for r in res.values())
     # Backtests of 10 points reach 2 steps ahead; 5 steps ahead the band is wider by (5/2)^a.
-    assert np.median(widths) >= 0.95 * (5 / 2) ** 0.5
+    assert np.median(widths) >= 0.95 * (5 / 2) ** MIN_GROWTH
 
 
 def test_pooled_calibration_is_a_monotone_map_with_the_pooled_errors() -> None:
@@ -741,7 +742,7 @@ def test_pooled_calibration_is_a_monotone_map_with_the_pooled_errors() -> None:
         # Same order of the paths in every period (paths stay paths) ...
         assert (np.argsort(out[:, t], kind="stable") == np.argsort(raw[:, t], kind="stable")).all()
         # ... and the spread and bias of the pooled errors, in the series' unit (steps 2 and 3,
-        # beyond the one step observed, grown as sqrt(h)).
+        # beyond the one step observed, grown as h^a with a at its floor).
         grow = (t + 1) ** cal.growth
         shift = 0.5 * 2.0 * grow
         assert np.median(out[:, t]) == pytest.approx(np.median(raw[:, t]) + shift, abs=0.15 * grow)

@@ -126,3 +126,33 @@ def test_a_section_marked_not_applied_leaves_the_share_unchanged():
     assert prob.calibrate_probability(1.0, "Y") == pytest.approx(
         1 / (1 + np.exp(-(prob.beta_features(1.0, 1) @ np.asarray(annual["coef"]))))
     )
+
+
+def test_the_method_note_quotes_the_calibration_measured_on_the_locked_part(
+    tmp_path, monkeypatch
+) -> None:
+    from analysis.reporting.render import components
+
+    check = prob.load_check()
+    assert "locked test part" in check["provenance"]["measured_on"]
+    # The note quotes the shipped file's figures, whatever they are ...
+    y_band = round(100 * check["annual"]["band_70_90"]["observed"])
+    m_on = round(100 * check["monthly"]["on_track"]["observed"])
+    vi, en = str(components.method_note("vi")), str(components.method_note("en"))
+    assert f"70-90% đã đạt {y_band}% số lần" in vi and f"chỉ đạt {m_on}% số lần" in vi
+    assert f"70-90% were met {y_band}% of the time" in en
+    # ... and follows the file when it changes (no figure is written into the text itself).
+    changed = json.loads(json.dumps(check))
+    changed["annual"]["band_70_90"]["observed"] = 0.55
+    (tmp_path / prob.CHECK_FILE).write_text(json.dumps(changed))
+    monkeypatch.setattr(prob.resources, "files", lambda _pkg: tmp_path)
+    prob.load_check.cache_clear()
+    try:
+        assert "70-90% đã đạt 55% số lần" in str(components.method_note("vi"))
+        changed["monthly"]["on_track"] = {"events": 3}
+        (tmp_path / prob.CHECK_FILE).write_text(json.dumps(changed))
+        prob.load_check.cache_clear()
+        with pytest.raises(ValueError, match=r"probability_check.json, monthly.on_track"):
+            prob.load_check()
+    finally:
+        prob.load_check.cache_clear()

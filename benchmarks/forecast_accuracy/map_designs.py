@@ -17,7 +17,7 @@ Writes ``MAP_DESIGNS.md``; no design is chosen from the locked part.
 
 Usage::
 
-    python benchmarks/forecast_accuracy/map_designs.py [--variant growth] [--out MAP_DESIGNS.md]
+    python benchmarks/forecast_accuracy/map_designs.py [--variant NAME] [--out MAP_DESIGNS.md]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_data as data  # noqa: E402
 import bench_scores as scores  # noqa: E402
-from run import OUTPUT, _all_series, _fold  # noqa: E402
+from run import DEFAULT_VARIANT, OUTPUT, _all_series, _fold  # noqa: E402
 
 from analysis.analyses.forecasting import probability as prob  # noqa: E402
 
@@ -158,7 +158,7 @@ def compare(ev: pd.DataFrame, clim: dict) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--variant", default="growth")
+    ap.add_argument("--variant", default=DEFAULT_VARIANT)
     ap.add_argument("--data-dir", type=Path, default=data.default_data_dir())
     ap.add_argument("--out", type=Path, default=HERE / "MAP_DESIGNS.md")
     args = ap.parse_args()

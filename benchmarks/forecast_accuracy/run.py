@@ -37,6 +37,10 @@ REPO = HERE.parents[1]
 OUTPUT = HERE / "output"  # cached comparator records (git-ignored)
 LOG = HERE / "variants.csv"
 MAP_PATH = REPO / "src" / "analysis" / "analyses" / "forecasting" / "probability_map.json"
+#: What the reports' method note quotes: the locked part's calibration, written by ``--locked``.
+CHECK_PATH = MAP_PATH.with_name("probability_check.json")
+#: The probability bands the method note quotes (lower bound inclusive, upper exclusive).
+CHECK_BANDS = {"band_70_90": (0.7, 0.9), "on_track": (0.8, 1.01), "off_track": (0.0, 0.3)}
 
 #: Engine variants: the knobs each sets (module constants of the engine, read at call time).
 VARIANTS: dict[str, dict] = {
@@ -50,10 +54,10 @@ VARIANTS: dict[str, dict] = {
     },
     "growth_floor1": {
         "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5},
-        "what": "as growth, floor a >= 1 (linear error growth)",
+        "what": "as growth, floor a >= 1 (linear error growth); the engine since 8",
     },
 }
-DEFAULT_VARIANT = "growth"
+DEFAULT_VARIANT = "growth_floor1"
 ENGINE_CAL = "engine_cal"
 LABELS = {**methods.LABELS, ENGINE_CAL: "engine + probability map"}
 
@@ -225,6 +229,46 @@ def _fit_map(recs: pd.DataFrame, args: argparse.Namespace, n_cases: int) -> None
     }
     MAP_PATH.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {MAP_PATH}")
+
+
+def _write_check(ev: pd.DataFrame, args: argparse.Namespace, n_cases: int) -> None:
+    """Write what the method note quotes: how often locked-part events in each band happened.
+
+    Per frequency, the probabilities the product reports: mapped where its map section is
+    applied, the raw shares where it is not.
+    """
+    from analysis.analyses.forecasting.probability import load_map, section
+
+    shipped = load_map()
+    out: dict = {}
+    for freq in ("Y", "M"):
+        name = section(freq)
+        applied = shipped[name].get("applied", True) is not False
+        e = ev[(ev["freq"] == freq) & (ev["method"] == (ENGINE_CAL if applied else "engine"))]
+        bands = {}
+        for key, (lo, hi) in CHECK_BANDS.items():
+            g = e[(e["p"] >= lo) & (e["p"] < hi)]
+            bands[key] = {
+                "events": len(g),
+                "mean_forecast": round(float(g["p"].mean()), 3) if len(g) else None,
+                "observed": round(float(g["y"].mean()), 3) if len(g) else None,
+            }
+        out[name] = {
+            "map_applied": applied,
+            "datasets": sorted(e["dataset"].unique().tolist()),
+            "events": len(e),
+            **bands,
+        }
+    out["provenance"] = {
+        "written_by": "benchmarks/forecast_accuracy/run.py --locked",
+        "measured_on": "locked test part (split.json), scored once for this engine",
+        "engine_variant": args.variant,
+        "cases": n_cases,
+        "commit": _commit(),
+        "date": dt.date.today().isoformat(),
+    }
+    CHECK_PATH.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {CHECK_PATH}")
 
 
 def _commit() -> str:
@@ -454,6 +498,8 @@ def main() -> None:
         _plot(ev, out.with_suffix(".png"), "locked test" if args.locked else "development")
     if "engine" in names and not args.no_log:
         _log(summary, args, part, time.perf_counter() - t0)
+        if args.locked and not args.quick:
+            _write_check(ev, args, len(cases))
 
 
 if __name__ == "__main__":

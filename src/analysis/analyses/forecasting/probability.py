@@ -3,7 +3,7 @@
 The share of simulated paths that meet a target is a probability only if, among all targets
 given (say) 70 %, about 70 % are met. Backtests on public adoption series showed that the raw
 shares are too confident at both ends (on the benchmark's development part, annual events given
-80 % or more, 91 % on average, happened 71 % of the time). The map in ``probability_map.json``
+80 % or more, 90 % on average, happened 72 % of the time). The map in ``probability_map.json``
 fixes that. It is fitted on the development part of the accuracy benchmark's backtests
 (``benchmarks/forecast_accuracy``; the file records its provenance, and ``MAP_DESIGNS.md`` there
 why this design), one section for monthly series and one for the others, of one of two kinds:
@@ -34,6 +34,9 @@ import numpy as np
 
 #: The shipped map (package data next to this module).
 MAP_FILE = "probability_map.json"
+#: How the reported probabilities fared on the benchmark's locked test part (package data,
+#: written by ``benchmarks/forecast_accuracy/run.py --locked``), quoted by the method note.
+CHECK_FILE = "probability_check.json"
 
 #: The map's sections: monthly series, and the others (annual or quarterly).
 SECTIONS = ("annual", "monthly")
@@ -53,6 +56,26 @@ def load_map() -> dict[str, Any]:
     data = json.loads(text)
     for name in SECTIONS:
         _check_section(data.get(name) or {}, name)
+    return data
+
+
+@cache
+def load_check() -> dict[str, Any]:
+    """The locked-part calibration of the reported probabilities, per section and band.
+
+    Each section has ``band_70_90``, ``on_track`` (80 % and over) and ``off_track`` (under 30 %),
+    each with ``events``, ``mean_forecast`` and ``observed`` (the share of events that happened).
+    """
+    text = resources.files(__package__).joinpath(CHECK_FILE).read_text(encoding="utf-8")
+    data = json.loads(text)
+    for name in SECTIONS:
+        for band in ("band_70_90", "on_track", "off_track"):
+            b = (data.get(name) or {}).get(band) or {}
+            if not isinstance(b.get("events"), int) or not 0 <= (b.get("observed") or -1) <= 1:
+                raise ValueError(
+                    f"{CHECK_FILE}, {name}.{band}: needs events and observed (0-1); rewrite it "
+                    "with benchmarks/forecast_accuracy/run.py --locked"
+                )
     return data
 
 
