@@ -400,9 +400,15 @@ def _report(recs: pd.DataFrame, summary: pd.DataFrame, ev: pd.DataFrame, meta: d
     return "\n".join(out)
 
 
-def _plot(ev: pd.DataFrame, path: Path, title: str) -> None:
-    """Reliability diagram per frequency (raw and mapped engine probabilities, with counts)."""
+def _plot(ev: pd.DataFrame, path: Path, title: str, shipped: bool = False) -> None:
+    """Reliability diagram per frequency (raw and mapped engine probabilities, with counts).
+
+    ``shipped`` (locked part): a frequency whose shipped map section is not applied is drawn
+    as what the product reports, the raw shares, and labelled so.
+    """
     import matplotlib
+
+    from analysis.analyses.forecasting.probability import load_map, section
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -410,13 +416,17 @@ def _plot(ev: pd.DataFrame, path: Path, title: str) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.6))
     for ax, (freq, name) in zip(axes, scores.FREQ_NAMES.items(), strict=True):
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+        unmapped = shipped and load_map()[section(freq)].get("applied", True) is False
         for m, colour in (("engine", "#999999"), (ENGINE_CAL, "#1f5fa8")):
             e = ev[(ev["freq"] == freq) & (ev["method"] == m)]
-            if e.empty:
+            if e.empty or (unmapped and m == "engine"):
                 continue
             t = scores.reliability(e, scores.DECILES)
             t = t[t["events"] > 0]
-            ax.plot(t["mean forecast"], t["observed"], marker="o", color=colour, label=LABELS[m])
+            label = LABELS[m]
+            if unmapped and m == ENGINE_CAL:
+                label = "engine as reported (map not applied)"
+            ax.plot(t["mean forecast"], t["observed"], marker="o", color=colour, label=label)
             if m == ENGINE_CAL:
                 for _, r in t.iterrows():
                     ax.annotate(
@@ -495,7 +505,12 @@ def main() -> None:
     )
     if out is not None:
         out.write_text(text + "\n", encoding="utf-8")
-        _plot(ev, out.with_suffix(".png"), "locked test" if args.locked else "development")
+        _plot(
+            ev,
+            out.with_suffix(".png"),
+            "locked test" if args.locked else "development",
+            shipped=args.locked,
+        )
     if "engine" in names and not args.no_log:
         _log(summary, args, part, time.perf_counter() - t0)
         if args.locked and not args.quick:
