@@ -112,6 +112,20 @@ def test_engine_reports_the_calibrated_probability_not_the_raw_share() -> None:
         )
     # The shipped annual map is not the identity: a share of 0.99 is not reported as 0.99.
     assert prob.calibrate_probability(0.99, "Y") < 0.97
+    # An annual series: the reported probability is the share through the annual map, at the
+    # deadline's horizon in years.
+    years = pd.period_range("2012", periods=14, freq="Y")
+    ya = pd.Series(15 + 4.0 * np.arange(14) + rng.normal(0, 1.5, 14), index=years)
+    seen = []
+    for target in (70.0, 75.0, 80.0):
+        res = fc.forecast_to_deadline(
+            ya, "2028", target=target, lower=0, upper=100, return_paths=True
+        )
+        share = float(np.mean(res.paths[:, -1] >= target))
+        mapped = prob.calibrate_probability(share, "Y", horizon=res.paths.shape[1])
+        assert res.prob_target_met == pytest.approx(mapped)
+        seen.append(abs(mapped - share))
+    assert max(seen) > 0.05  # the map did change what is reported
 
 
 def test_a_section_marked_not_applied_leaves_the_share_unchanged():
@@ -149,10 +163,16 @@ def test_the_method_note_quotes_the_calibration_measured_on_the_locked_part(
     prob.load_check.cache_clear()
     try:
         assert "70-90% đã đạt 55% số lần" in str(components.method_note("vi"))
-        changed["monthly"]["on_track"] = {"events": 3}
+        # A band where nothing was met is a figure to quote ("0%"), not a broken file.
+        changed["monthly"]["on_track"] = {"events": 40, "mean_forecast": 0.9, "observed": 0.0}
         (tmp_path / prob.CHECK_FILE).write_text(json.dumps(changed))
         prob.load_check.cache_clear()
-        with pytest.raises(ValueError, match=r"probability_check.json, monthly.on_track"):
-            prob.load_check()
+        assert "chỉ đạt 0% số lần" in str(components.method_note("vi"))
+        for bad in ({"events": 3}, {"events": 0, "observed": None}):
+            changed["monthly"]["on_track"] = bad
+            (tmp_path / prob.CHECK_FILE).write_text(json.dumps(changed))
+            prob.load_check.cache_clear()
+            with pytest.raises(ValueError, match=r"probability_check.json, monthly.on_track"):
+                prob.load_check()
     finally:
         prob.load_check.cache_clear()

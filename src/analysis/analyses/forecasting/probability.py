@@ -71,10 +71,14 @@ def load_check() -> dict[str, Any]:
     for name in SECTIONS:
         for band in ("band_70_90", "on_track", "off_track"):
             b = (data.get(name) or {}).get(band) or {}
-            if not isinstance(b.get("events"), int) or not 0 <= (b.get("observed") or -1) <= 1:
+            events, observed = b.get("events"), b.get("observed")
+            ok = isinstance(events, int) and events > 0
+            ok = ok and isinstance(observed, int | float) and 0.0 <= observed <= 1.0
+            if not ok:
+                # The method note quotes every band: one without events has nothing to quote.
                 raise ValueError(
-                    f"{CHECK_FILE}, {name}.{band}: needs events and observed (0-1); rewrite it "
-                    "with benchmarks/forecast_accuracy/run.py --locked"
+                    f"{CHECK_FILE}, {name}.{band}: needs events (> 0) and observed (0-1), got "
+                    f"{b!r}; rewrite it with benchmarks/forecast_accuracy/run.py --locked"
                 )
     return data
 
