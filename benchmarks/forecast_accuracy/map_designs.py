@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_data as data  # noqa: E402
 import bench_scores as scores  # noqa: E402
-from run import DEFAULT_VARIANT, OUTPUT, _all_series, _fold  # noqa: E402
+from run import DEFAULT_VARIANT, OUTPUT, _all_series, _fold, fit_section  # noqa: E402
 
 from analysis.analyses.forecasting import probability as prob  # noqa: E402
 
@@ -49,9 +49,17 @@ def _raw(_train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
     return lambda test: test["p"].to_numpy()
 
 
-def _isotonic(train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-    knots = prob.fit_isotonic(train["p"].to_numpy(), train["y"].to_numpy())
-    return lambda test: np.interp(test["p"].to_numpy(), knots["x"], knots["y"])
+def _section(design: str) -> Fit:
+    """A design the product can ship: ``run.fit_section`` applied through the product's code."""
+
+    def fit(train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+        sec = fit_section(train, design)
+        # The records' h is already in the section's unit (years or months).
+        return lambda test: prob.calibrate_probability(
+            test["p"].to_numpy(), test["freq"].iloc[0], sec, horizon=test["h"].to_numpy()
+        )
+
+    return fit
 
 
 def _isotonic_h(train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
@@ -74,25 +82,12 @@ def _isotonic_h(train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
     return apply
 
 
-def _beta(train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-    m = prob.fit_beta_h(train["p"].to_numpy(), train["y"].to_numpy(), np.ones(len(train)))
-    return lambda test: prob.calibrate_probability(test["p"].to_numpy(), "Y", m, 1)
-
-
-def _beta_h(train: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
-    m = prob.fit_beta_h(train["p"].to_numpy(), train["y"].to_numpy(), train["h"].to_numpy())
-    # The records' h is already in the section's unit (years or months).
-    return lambda test: prob.calibrate_probability(
-        test["p"].to_numpy(), "M" if test["freq"].iloc[0] == "M" else "Y", m, test["h"]
-    )
-
-
 DESIGNS: dict[str, Fit] = {
     "raw": _raw,
-    "isotonic": _isotonic,
+    "isotonic": _section("isotonic"),
     "isotonic_h": _isotonic_h,
-    "beta": _beta,
-    "beta_h": _beta_h,
+    "beta": _section("beta"),
+    "beta_h": _section("beta_h"),
 }
 
 

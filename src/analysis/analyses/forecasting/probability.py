@@ -31,6 +31,9 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
+
+from analysis.analyses.forecasting.series import periods_per_year
 
 #: The shipped map (package data next to this module).
 MAP_FILE = "probability_map.json"
@@ -45,15 +48,16 @@ SECTIONS = ("annual", "monthly")
 #: shares in steps of 0.001, and a share of exactly 0 or 1 is not a certainty.
 EPS = 0.0005
 
-#: Steps per year of a frequency's first letter (the horizon of an annual-section map is in years).
-_PER_YEAR = {"Q": 4, "M": 12, "W": 52, "D": 365}
+
+def _package_json(name: str) -> dict[str, Any]:
+    """A JSON file shipped next to this module."""
+    return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
 
 @cache
 def load_map() -> dict[str, Any]:
     """The shipped map: a section per :data:`SECTIONS` (see the module's doc), and provenance."""
-    text = resources.files(__package__).joinpath(MAP_FILE).read_text(encoding="utf-8")
-    data = json.loads(text)
+    data = _package_json(MAP_FILE)
     for name in SECTIONS:
         _check_section(data.get(name) or {}, name)
     return data
@@ -66,8 +70,7 @@ def load_check() -> dict[str, Any]:
     Each section has ``band_70_90``, ``on_track`` (80 % and over) and ``off_track`` (under 30 %),
     each with ``events``, ``mean_forecast`` and ``observed`` (the share of events that happened).
     """
-    text = resources.files(__package__).joinpath(CHECK_FILE).read_text(encoding="utf-8")
-    data = json.loads(text)
+    data = _package_json(CHECK_FILE)
     for name in SECTIONS:
         for band in ("band_70_90", "on_track", "off_track"):
             b = (data.get(name) or {}).get(band) or {}
@@ -117,10 +120,9 @@ def section_horizon(steps: Any, freq: str) -> Any:
 
     Monthly maps count months; the annual section counts years, so 8 quarters are 2 years.
     """
-    f = str(freq).upper()
-    if section(f) == "monthly":
+    if section(freq) == "monthly":
         return steps
-    return np.asarray(steps, dtype=float) / _PER_YEAR.get(f[:1], 1)
+    return np.asarray(steps, dtype=float) / periods_per_year(str(freq))
 
 
 def beta_features(p: Any, h: Any) -> np.ndarray:
@@ -157,7 +159,7 @@ def calibrate_probability(
         h_lo, h_hi = m["h_range"][:2]
         h = np.clip(section_horizon(horizon, freq), h_lo, h_hi)
         z = beta_features(arr, h) @ np.asarray(m["coef"], dtype=float)
-        out = np.where(np.isnan(arr), np.nan, 1.0 / (1.0 + np.exp(-z)))
+        out = np.where(np.isnan(arr), np.nan, expit(z))
     else:
         out = np.where(np.isnan(arr), np.nan, np.interp(arr, m["x"], m["y"]))
     return float(out) if np.ndim(out) == 0 else out
@@ -173,7 +175,7 @@ def fit_beta_h(p: np.ndarray, y: np.ndarray, h: np.ndarray) -> dict[str, Any]:
     events at the longest horizons, and a smooth family does not chase their noise.
     """
     from scipy.optimize import minimize
-    from scipy.special import expit, log_expit
+    from scipy.special import log_expit
 
     ok = np.isfinite(p) & np.isfinite(y) & np.isfinite(h)
     h_ok = np.maximum(np.asarray(h, dtype=float)[ok], 1.0)
