@@ -30,7 +30,7 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 # %%
 from analysis.notebook import *
 from analysis.reporting import briefing
-from analysis.data import ingest, published
+from analysis.data import ingest, published_press
 
 params_ = params.from_namespace("00_explore", globals())
 province, period, lang = params_.province, params_.period, params_.lang

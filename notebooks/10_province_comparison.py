@@ -33,7 +33,7 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook import *
 from analysis.reporting import briefing
 
-params_, results = briefing.begin("10_province_comparison", globals())
+params_, results = begin("10_province_comparison", globals())
 province, period, lang = params_.province, params_.period, params_.lang
 chosen = params_.indicators or [i.id for i in catalog.indicators().values() if i.headline]
 

@@ -33,40 +33,41 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 # %%
 from IPython.display import HTML, display
 
-from analysis.analyses import communes as ac
-from analysis.reporting import commune_charts, i18n
-from analysis.reporting import communes as report
+from analysis.analyses import commune_standings
+from analysis.core import i18n
+from analysis.notebook import begin
+from analysis.reporting import commune_charts, commune_pages
 from analysis.reporting.charts import show
 
-params_, data, table = report.begin("15_commune_comparison", globals())
+params_, data, table = begin("15_commune_comparison", globals())
 lang = params_.lang
 
 # %%
-display(HTML(report.heading("commune.overview", lang)))
-display(HTML(report.html_table(report.summary_table(data, table, lang))))
+display(HTML(commune_pages.heading("commune.overview", lang)))
+display(HTML(commune_pages.html_table(commune_pages.summary_table(data, table, lang))))
 
 # %%
-display(HTML(report.heading("commune.distribution", lang)))
-show(commune_charts.distribution_chart(table, ac.summary(data, table), lang))
+display(HTML(commune_pages.heading("commune.distribution", lang)))
+show(commune_charts.distribution_chart(table, commune_standings.summary(data, table), lang))
 display(HTML(f"<p class='small-note'>{i18n.t('commune.chart_caption', lang)}</p>"))
 
 # %%
-display(HTML(report.heading("commune.leaders", lang)))
-display(HTML(report.html_table(report.leaders_table(table, lang), text_columns=3)))
+display(HTML(commune_pages.heading("commune.leaders", lang)))
+display(HTML(commune_pages.html_table(commune_pages.leaders_table(table, lang), text_columns=3)))
 
 # %%
-display(HTML(report.heading("commune.movers", lang)))
-display(HTML(report.html_table(report.movers_table(table, lang), text_columns=3)))
+display(HTML(commune_pages.heading("commune.movers", lang)))
+display(HTML(commune_pages.html_table(commune_pages.movers_table(table, lang), text_columns=3)))
 
 # %%
-tiers = ac.overall_tiers(table)
-display(HTML(report.heading("commune.tiers", lang)))
-display(HTML(report.tiers_html(tiers, lang)))
+tiers = commune_standings.overall_tiers(table)
+display(HTML(commune_pages.heading("commune.tiers", lang)))
+display(HTML(commune_pages.tiers_html(tiers, lang)))
 
 # %%
-display(HTML(report.heading("commune.annex", lang)))
+display(HTML(commune_pages.heading("commune.annex", lang)))
 display(HTML(f"<p class='small-note'>{i18n.t('commune.annex_note', lang)}</p>"))
-display(HTML(report.html_table(report.annex_table(table, tiers, lang))))
+display(HTML(commune_pages.html_table(commune_pages.annex_table(table, tiers, lang))))
 
 # %%
-display(HTML(report.method_note(lang)))
+display(HTML(commune_pages.method_note(lang)))

@@ -14,6 +14,7 @@
 #     name: python3
 # ---
 
+# %%
 
 # %% [markdown] tags=["remove-cell"]
 # # Commune scorecard
@@ -33,19 +34,20 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 # %%
 from IPython.display import HTML, display
 
-from analysis.analyses import communes as ac
-from analysis.reporting import communes as report
+from analysis.analyses import commune_standings
+from analysis.notebook import begin
+from analysis.reporting import commune_pages
 from analysis.reporting.render import components
 
-params_, data, table = report.begin("16_commune_scorecard", globals())
-lang, rows = params_.lang, ac.scorecard(table, params_.commune)
+params_, data, table = begin("16_commune_scorecard", globals())
+lang, rows = params_.lang, commune_standings.scorecard(table, params_.commune)
 
 # %%
-display(components.kpi_cards(report.scorecard_cards(rows, data.period, lang)))
+display(components.kpi_cards(commune_pages.scorecard_cards(rows, data.period, lang)))
 
 # %%
-display(HTML(report.heading("commune.figures", lang)))
-display(HTML(report.scorecard_table(rows, table, lang)))
+display(HTML(commune_pages.heading("commune.figures", lang)))
+display(HTML(commune_pages.scorecard_table(rows, table, lang)))
 
 # %%
-display(HTML(report.method_note(lang)))
+display(HTML(commune_pages.method_note(lang)))

@@ -32,7 +32,7 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook import *
 from analysis.reporting import briefing
 
-params_, results = briefing.begin("20_target_forecast", globals())
+params_, results = begin("20_target_forecast", globals())
 province, period, lang = params_.province, params_.period, params_.lang
 
 # %%

@@ -33,27 +33,27 @@ dataset: str = ""  # recorded with the outputs; the published figures are the sa
 # %%
 from analysis.notebook import *
 
-from analysis.reporting import published
+from analysis.reporting import published_pages
 
-params_, real = published.begin(globals())
+params_, real = begin("25_published_figures", globals())
 province, period, lang = params_.province, params_.period, params_.lang
 
 # %%
 if not real.empty:
-    for part in published.dti_section(real, province, lang):
+    for part in published_pages.dti_section(real, province, lang):
         display(part)
 
 # %%
 if not real.empty:
-    for part in published.index766_section(real, province, period, lang):
+    for part in published_pages.index766_section(real, province, period, lang):
         display(part)
 
 # %%
 if not real.empty:
-    for part in published.annual_section(real, province, lang):
+    for part in published_pages.annual_section(real, province, lang):
         display(part)
 
 # %%
 if not real.empty:
-    for part in published.months_section(real, lang):
+    for part in published_pages.months_section(real, lang):
         display(part)

@@ -32,9 +32,9 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook import *
 import html
 
-from analysis.reporting import briefing, published
+from analysis.reporting import briefing, published_pages
 
-params_, results = briefing.begin("30_leadership_briefing", globals())
+params_, results = begin("30_leadership_briefing", globals())
 province, period, lang = params_.province, params_.period, params_.lang
 
 # %%
@@ -90,7 +90,7 @@ for row in risky.itertuples():
 
 # %%
 # Real published figures, marked as such: the rest of this briefing may be synthetic.
-box = published.briefing_box(province, lang)
+box = published_pages.briefing_box(province, lang)
 if box is not None:
     display(box)
 

@@ -31,7 +31,7 @@ import html
 
 from analysis.reporting import briefing
 
-params_, results = briefing.begin("40_national_overview", globals())
+params_, results = begin("40_national_overview", globals())
 period, lang = params_.period, params_.lang
 
 # %%

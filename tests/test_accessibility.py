@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis.reporting.i18n import t
+from analysis.core.i18n import t
 from analysis.reporting.render.accessibility import mark_table_headers
 from analysis.reporting.render.components import StatusRow, risk_table, status_table
 from analysis.reporting.render.sanitize import sanitize_html

@@ -8,7 +8,7 @@ import pytest
 
 from analysis import paths
 from analysis.analyses import monthly
-from analysis.analyses.cache import read_cached, write_cached
+from analysis.analyses.results_cache import read_cached, write_cached
 from analysis.data import store
 
 

@@ -15,9 +15,10 @@ import pytest
 
 from analysis.analyses import compare
 from analysis.analyses.monthly import PeriodResults
-from analysis.analyses.status import INSUFFICIENT_HISTORY, MET_LATE, MISSED
-from analysis.reference import catalog, geography
-from analysis.reporting import briefing, i18n, targets
+from analysis.core import i18n
+from analysis.reference import catalog, geography, targets
+from analysis.reference.targets import INSUFFICIENT_HISTORY, MET_LATE, MISSED
+from analysis.reporting import briefing
 from analysis.reporting.render import components
 
 PERIOD = pd.Period("2026-10", "M")

@@ -158,10 +158,10 @@ def test_status_bar_counts_the_statuses():
 
 @pytest.mark.parametrize("given", [None, "Một câu khác"])
 def test_show_puts_the_text_in_the_output_metadata(monkeypatch, given):
-    import IPython.display
+    from analysis.reporting.charts import output
 
     shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(output, "display", lambda obj: shown.append(obj))
     fig = charts.status_bar(["on_track"], lang="vi")
     charts.show(fig, dpi=50, alt=given)
     (image,) = shown

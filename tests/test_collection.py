@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.cli import main
-from analysis.collection import layout, template
-from analysis.collection.due import due_date, due_indicators
+from analysis.collection import template
 from analysis.data import ingest, store
 from analysis.data.rebuild import rebuild
-from analysis.reference import geography
+from analysis.reference import geography, workbook
+from analysis.reference.due import due_date, due_indicators
 from tests.conftest import write_csv
 
 SHEET = "Số liệu"
@@ -23,7 +23,7 @@ EHEALTH = "ehealth_book_integration_pct"
 
 def _row_of(ws, indicator: str) -> int:
     """The data-sheet row asking for ``indicator``."""
-    for row in range(layout.HEADER_ROW + 1, ws.max_row + 1):
+    for row in range(workbook.HEADER_ROW + 1, ws.max_row + 1):
         if ws[f"D{row}"].value == indicator:
             return row
     raise AssertionError(f"{indicator} not in the workbook")
@@ -36,7 +36,7 @@ def _fill(blank: Path, out: Path, figures: dict[str, dict[str, object]], extra=N
     for indicator, cells in figures.items():
         row = _row_of(ws, indicator)
         for field, value in cells.items():
-            ws[f"{layout.BY_FIELD[field].letter}{row}"] = value
+            ws[f"{workbook.BY_FIELD[field].letter}{row}"] = value
     for ref, value in (extra or {}).items():
         ws[ref] = value
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +86,11 @@ def test_workbook_has_validation_protection_and_its_identity(blank):
     assert wb.sheetnames == ["Hướng dẫn", SHEET, "meta"]
     meta = {r[0]: r[1] for r in wb["meta"].iter_rows(values_only=True)}
     assert wb["meta"].sheet_state == "hidden"
-    assert (meta["template"], meta["unit"], meta["period"]) == (layout.MARKER, "nghe_an", "2026-10")
+    assert (meta["template"], meta["unit"], meta["period"]) == (
+        workbook.MARKER,
+        "nghe_an",
+        "2026-10",
+    )
     assert {p.name: p.value for p in wb.custom_doc_props}["vndx_period"] == "2026-10"
     ws = wb[SHEET]
     assert ws.protection.sheet and not ws.protection.password
@@ -95,8 +99,8 @@ def test_workbook_has_validation_protection_and_its_identity(blank):
         for cell_range in rule.sqref.ranges:
             validated[cell_range.coord] = rule.type
     n_due = len(due_indicators("2026-10"))
-    assert ws.max_row == layout.HEADER_ROW + n_due
-    for row in range(layout.HEADER_ROW + 1, ws.max_row + 1):
+    assert ws.max_row == workbook.HEADER_ROW + n_due
+    for row in range(workbook.HEADER_ROW + 1, ws.max_row + 1):
         # Every monthly indicator is a ratio: a rate and both counts may be typed.
         assert (validated[f"L{row}"], validated[f"M{row}"], validated[f"N{row}"]) == (
             "decimal",

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from analysis.analyses.completeness import Gap, unit_gaps
 from analysis.data.rebuild import rebuild
 from analysis.reporting.render import exporters
-from analysis.running.coverage import Gap, unit_gaps
 
 from .conftest import ROOT, write_csv
 from .notebook_runs import execute

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from analysis.analyses.receipts import collection_status, implausible_change
 from analysis.cli import main
-from analysis.collection import layout, reminders, template
-from analysis.collection.status import collection_status, implausible_change
+from analysis.collection import reminders, template
 from analysis.data.rebuild import rebuild
-from analysis.reference import geography
+from analysis.reference import geography, workbook
 from tests.conftest import write_csv
 
 IND = "online_dossier_rate_pct"
@@ -129,7 +129,7 @@ def test_status_exit_code_is_0_when_every_figure_is_in(workspace, tmp_path):
     (national,) = template.write_workbooks("2026-10", [], tmp_path, national=True)
     wb = openpyxl.load_workbook(national)
     ws = wb[SHEET]
-    for row in range(layout.HEADER_ROW + 1, ws.max_row + 1):
+    for row in range(workbook.HEADER_ROW + 1, ws.max_row + 1):
         ws[f"L{row}"] = 50
     out = workspace / "raw" / "2026-10" / "toan_quoc.xlsx"
     out.parent.mkdir(parents=True)

@@ -14,10 +14,10 @@ import subprocess
 import pandas as pd
 import pytest
 
-from analysis.analyses import communes as ac
+from analysis.analyses import commune_standings
 from analysis.data.rebuild import rebuild
 from analysis.reference import communes
-from analysis.reporting import communes as report
+from analysis.reporting import commune_pages
 from analysis.reporting.render import exporters
 from analysis.running import params
 
@@ -64,7 +64,7 @@ def small_store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def table(small_store) -> pd.DataFrame:
-    return ac.standings(ac.load_province("lai_chau", "2026-10"))
+    return commune_standings.standings(commune_standings.load_province("lai_chau", "2026-10"))
 
 
 def _row(table: pd.DataFrame, i: int, indicator: str) -> pd.Series:
@@ -76,22 +76,24 @@ def test_ranks_ties_changes_tiers_and_status(table):
     top = _row(table, 37, "online_dossier_rate_pct")
     assert (top["value"], top["rank"], top["n_ranked"], top["tier"]) == (67.0, 1, 38, 1)
     assert top["change"] == pytest.approx(67 - 65) and top["better"] is True
-    assert top["status"] == ac.MET and top["target"] == 60
+    assert top["status"] == commune_standings.MET and top["target"] == 60
     tied = [_row(table, i, "online_dossier_rate_pct") for i in (10, 11)]
     assert [r["rank"] for r in tied] == [27, 27] and all(r["tied"] for r in tied)
     assert _row(table, 9, "online_dossier_rate_pct")["rank"] == 29
     first = _row(table, 0, "online_dossier_rate_pct")
     assert pd.isna(first["change"]) and first["better"] is None
-    assert (first["rank"], first["tier"], first["status"]) == (38, 4, ac.NOT_MET)
-    assert (table.query("indicator == 'online_dossier_rate_pct'")["status"] == ac.MET).sum() == 8
+    assert (first["rank"], first["tier"], first["status"]) == (38, 4, commune_standings.NOT_MET)
+    assert (
+        table.query("indicator == 'online_dossier_rate_pct'")["status"] == commune_standings.MET
+    ).sum() == 8
     on_time = _row(table, 37, "dossiers_on_time_pct")  # 94 %: eight communes at 96, eight at 95
     assert (on_time["value"], on_time["rank"], on_time["tied"]) == (94.0, 17, True)
-    assert on_time["status"] == ac.NOT_MET  # target 95
+    assert on_time["status"] == commune_standings.NOT_MET  # target 95
 
 
 def test_summary_is_the_ratio_of_summed_counts(small_store, table):
-    data = ac.load_province("lai_chau", "2026-10")
-    s = ac.summary(data, table).set_index("indicator")
+    data = commune_standings.load_province("lai_chau", "2026-10")
+    s = commune_standings.summary(data, table).set_index("indicator")
     online = s.loc["online_dossier_rate_pct"]
     assert online["province_value"] == pytest.approx(100 * 1842 / 3800)
     # Change over the 37 communes that reported both months: (1842 - 30) - sum(28 + i, i=1..37).
@@ -102,13 +104,13 @@ def test_summary_is_the_ratio_of_summed_counts(small_store, table):
 
 
 def test_leaders_laggards_movers_and_overall_tiers(table):
-    best, worst = ac.leaders_laggards(table, "online_dossier_rate_pct", 3)
+    best, worst = commune_standings.leaders_laggards(table, "online_dossier_rate_pct", 3)
     assert best["commune_code"].tolist() == [CODES[37], CODES[36], CODES[35]]
     assert worst["commune_code"].tolist() == [CODES[0], CODES[1], CODES[2]]
-    moved = ac.movers(table, 2)
+    moved = commune_standings.movers(table, 2)
     online = moved[moved["indicator"] == "online_dossier_rate_pct"]
     assert len(online) == 2 and (online["change"] == 2).all()  # every commune +2, no falls
-    tiers = ac.overall_tiers(table)
+    tiers = commune_standings.overall_tiers(table)
     counts = tiers["tier"].value_counts()
     assert sorted(counts.index) == [1, 2, 3, 4] and counts.sum() == 38 and counts.min() >= 8
     # Mean rank percentile: i = 35 is 3rd and 1st (1/37), i = 4 is 34th and 33rd (32.5/37).
@@ -129,11 +131,11 @@ def test_parameter_models(small_store):
     with pytest.raises(params.ParameterError, match="'dataset' = 'submitted' is not in the store"):
         params.validate("15_commune_comparison", {"province": "lai_chau", "dataset": "submitted"})
     with pytest.raises(ValueError, match="no commune figures for nghe_an in 2026-10"):
-        ac.load_province("nghe_an", "2026-10")
+        commune_standings.load_province("nghe_an", "2026-10")
 
 
 def test_position_strip_is_a_data_image():
-    img = report.position_strip(pd.Series([1.0, 2.0, 3.0]), 2.0, 2.5, "hạng 2/3")
+    img = commune_pages.position_strip(pd.Series([1.0, 2.0, 3.0]), 2.0, 2.5, "hạng 2/3")
     assert img.startswith('<img src="data:image/svg+xml;base64,') and 'alt="hạng 2/3"' in img
 
 
@@ -146,7 +148,7 @@ def _render(name: str, out_dir, **parameters):
     return nb, exporters.export(out, out_dir, formats=("pdf",))["pdf"]
 
 
-def _text(pdf) -> str:
+def plain_text(pdf) -> str:
     return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
 
 
@@ -164,7 +166,7 @@ def test_scorecard_is_one_page_with_the_commune_figures(small_store, tmp_path):
     nb, pdf = _render("16_commune_scorecard", tmp_path, province="12", commune="Khoen On")
     assert all(o.get("output_type") != "error" for c in nb.cells for o in c.get("outputs", []))
     assert _pages(pdf) == 1
-    text = " ".join(_text(pdf).split())
+    text = " ".join(plain_text(pdf).split())
     assert "Phiếu chỉ tiêu chuyển đổi số cấp xã" in text
     assert "Xã Khoen On, Lai Châu" in text and "tháng 10/2026" in text
     assert "DỮ LIỆU MẪU (TỔNG HỢP)" in text
@@ -178,14 +180,14 @@ def test_scorecard_is_one_page_with_the_commune_figures(small_store, tmp_path):
 @needs_poppler
 def test_comparison_in_vietnamese_and_english(small_store, tmp_path):
     _nb, pdf = _render("15_commune_comparison", tmp_path, province="lai_chau")
-    text = " ".join(_text(pdf).split())
+    text = " ".join(plain_text(pdf).split())
     assert "So sánh các xã, phường, đặc khu" in text and "Lai Châu" in text
     assert "48,47%" in text  # the province: 1,842 of 3,800 dossiers online
     assert "8/38 xã" in text and "16/38 xã" in text
     assert "Xã Khoen On 67,00%" in text  # the leader
     assert _pages(pdf) <= 4
     _nb, pdf_en = _render("15_commune_comparison", tmp_path, province="lai_chau", lang="en")
-    english = " ".join(_text(pdf_en).split())
+    english = " ".join(plain_text(pdf_en).split())
     assert "Communes compared" in english and "October 2026" in english
     assert "48.47%" in english and "8 of 38" in english
     assert "SYNTHETIC DEMO DATA" in english

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from analysis.data import demo, ingest
-from analysis.data.demo import communes as commune_demo
+from analysis.data.demo import commune_figures
 from analysis.data.rebuild import rebuild
 from analysis.reference import catalog
 
@@ -69,7 +69,7 @@ def province_frames() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="module")
 def commune_rows(province_frames) -> pd.DataFrame:
-    return commune_demo.generate_commune_demo(province_frames, UNTIL)
+    return commune_figures.generate_commune_demo(province_frames, UNTIL)
 
 
 def test_commune_demo_months_and_size(commune_rows):
@@ -79,11 +79,11 @@ def test_commune_demo_months_and_size(commune_rows):
     assert len(commune_rows) == 3321 * 5 * 6
     assert (commune_rows["numerator"] <= commune_rows["denominator"]).all()
     assert (commune_rows["denominator"] > 0).all() and (commune_rows["numerator"] >= 0).all()
-    assert commune_demo.commune_months("2025-08") == [
+    assert commune_figures.commune_months("2025-08") == [
         pd.Period("2025-07", "M"),
         pd.Period("2025-08", "M"),
     ]
-    assert commune_demo.commune_months("2025-06") == []
+    assert commune_figures.commune_months("2025-06") == []
 
 
 def test_commune_counts_add_up_to_the_province_demo(province_frames, commune_rows):
@@ -102,9 +102,9 @@ def test_commune_counts_add_up_to_the_province_demo(province_frames, commune_row
 
 
 def test_commune_demo_is_deterministic_and_independent_of_until(province_frames, commune_rows):
-    again = commune_demo.generate_commune_demo(province_frames, UNTIL)
+    again = commune_figures.generate_commune_demo(province_frames, UNTIL)
     pd.testing.assert_frame_equal(again, commune_rows)
-    shorter = commune_demo.generate_commune_demo(demo.generate_demo("2026-09"), "2026-09")
+    shorter = commune_figures.generate_commune_demo(demo.generate_demo("2026-09"), "2026-09")
     month = commune_rows[commune_rows["period"] == "2026-08"].reset_index(drop=True)
     pd.testing.assert_frame_equal(
         shorter[shorter["period"] == "2026-08"].reset_index(drop=True), month
@@ -114,12 +114,12 @@ def test_commune_demo_is_deterministic_and_independent_of_until(province_frames,
 
 
 def test_apportion_and_split_keep_totals_and_caps():
-    parts = commune_demo.apportion(10, np.array([1.0, 1.0, 1.0]))
+    parts = commune_figures.apportion(10, np.array([1.0, 1.0, 1.0]))
     assert parts.sum() == 10 and sorted(parts) == [3, 3, 4]
     dens = np.array([5, 50, 500])
-    nums = commune_demo.split_numerator(400, dens, np.array([2.0, 0.0, -1.0]))
+    nums = commune_figures.split_numerator(400, dens, np.array([2.0, 0.0, -1.0]))
     assert nums.sum() == 400 and (nums <= dens).all()
-    assert (commune_demo.split_numerator(555, dens, np.zeros(3)) == dens).all()
+    assert (commune_figures.split_numerator(555, dens, np.zeros(3)) == dens).all()
 
 
 def test_write_demo_writes_the_commune_file_with_a_synthetic_sidecar(tmp_path, commune_rows):
@@ -130,7 +130,7 @@ def test_write_demo_writes_the_commune_file_with_a_synthetic_sidecar(tmp_path, c
     assert meta["synthetic"] is True and meta["level"] == "commune"
     assert meta["rows"] == len(commune_rows)
     text = gzip.decompress(path.read_bytes()).decode("utf-8")
-    assert text.splitlines()[0] == ",".join(commune_demo.COLUMNS)
+    assert text.splitlines()[0] == ",".join(commune_figures.COLUMNS)
     assert path.stat().st_size < 2_000_000
     first = path.read_bytes()
     demo.write_demo(tmp_path, until=UNTIL)

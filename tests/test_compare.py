@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.analyses import compare
-from analysis.reference import geography
+from analysis.reference import geography, population
 
 IND = "villages_mobile_broadband_pct"
 
@@ -116,7 +116,7 @@ def test_annual_indicator_uses_the_last_complete_year_and_weights_rates():
         pd.DataFrame(rows), "digital_economy_share_grdp_pct", "2026-10"
     ).set_index("province")
     assert str(c.loc["nghe_an", "period_used"]) == "2025"
-    pop = geography.provinces("34").set_index("codename")["population_thousands"]
+    pop = population.provinces("34").set_index("codename")["population_thousands"]
     expected = (7.38 * pop["nghe_an"] + 17.15 * pop["ha_noi"]) / (pop["nghe_an"] + pop["ha_noi"])
     assert c.loc["nghe_an", "national_value"] == pytest.approx(expected)
     assert c.loc["ha_noi", "rank"] == 1

@@ -7,8 +7,8 @@ import stat
 import pandas as pd
 import pytest
 
+from analysis.core.periods import period_freq, to_month, to_period
 from analysis.files import atomic_path, write_atomic
-from analysis.reference.periods import period_freq, to_month, to_period
 
 
 def test_write_atomic_replaces_and_leaves_no_temporary(tmp_path):

@@ -18,7 +18,6 @@ from analysis.analyses.forecasting.calibration import MIN_GROWTH
 from analysis.analyses.forecasting.grid import GridData, Transform
 from analysis.analyses.forecasting.logistic import logistic_curve
 from analysis.analyses.forecasting.models import EtsModel, ar1_const_cls
-from analysis.analyses.status import FORECAST_STATUSES, INSUFFICIENT_HISTORY
 from analysis.forecast import (
     BATCH_COLUMNS,
     PooledCalibration,
@@ -29,6 +28,7 @@ from analysis.forecast import (
     forecast_batch,
     forecast_to_deadline,
 )
+from analysis.reference.targets import FORECAST_STATUSES, INSUFFICIENT_HISTORY
 
 STATUSES = set(FORECAST_STATUSES)
 

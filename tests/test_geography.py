@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.data import published
+from analysis.data import published_press
 from analysis.reference import geography
 from analysis.reference.geography import UnknownProvince, match_province
 
@@ -105,7 +105,7 @@ def test_ambiguous_name_lists_both(monkeypatch):
 
 
 def test_every_published_province_name_matches():
-    facts = published.read_published(ROOT / "data" / "raw" / "published")
+    facts = published_press.read_published(ROOT / "data" / "raw" / "published")
     national = facts["geography_as_published"].map(
         lambda n: (
             n.lower().startswith("(")

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.reporting import i18n
-from analysis.reporting.i18n import (
+from analysis.core import i18n
+from analysis.core.i18n import (
     fmt_date,
     fmt_datetime,
     fmt_decimal,
@@ -197,7 +197,7 @@ def test_short_dates_for_tables():
 
 
 def test_every_report_status_has_a_label():
-    from analysis.analyses.status import REPORT_STATUSES
+    from analysis.reference.targets import REPORT_STATUSES
 
     for status in REPORT_STATUSES:
         assert i18n.has_message(f"status.{status}"), status
@@ -223,7 +223,7 @@ def test_free_text_is_cleaned_and_cut():
 
 
 def test_periods_are_read_by_the_shared_reader():
-    from analysis.reference import periods
+    from analysis.core import periods
 
     for value in ("2026-10", "2026", "2026Q3", 2026, dt.date(2026, 10, 5)):
         assert fmt_period(value) == fmt_period(periods.to_period(value))
@@ -246,7 +246,7 @@ def test_periods_are_read_by_the_shared_reader():
     ],
 )
 def test_probabilities_are_shown_to_the_nearest_ten_points_never_as_certainty(p, vi, en):
-    from analysis.reporting.i18n import fmt_probability
+    from analysis.core.i18n import fmt_probability
 
     assert fmt_probability(p, "vi") == vi
     assert fmt_probability(p, "en") == en

@@ -130,7 +130,7 @@ def test_the_page_script_folds_a_query_as_the_rows_are_folded(reports_copy):
 
 
 def test_each_unit_says_whether_its_month_is_complete(reports_copy, monkeypatch):
-    from analysis.running.coverage import Gap
+    from analysis.analyses.completeness import Gap
 
     # Hà Nội has not reported October (its latest figures are September's); the other units
     # are complete. The page says so for every unit, in both languages.

@@ -102,9 +102,9 @@ def test_excel_dates_and_percentages_in_the_long_layout(workspace):
     ],
 )
 def test_cell_text_follows_the_number_format(value, fmt, text):
-    from analysis.data.ingest.read import _cell_text
+    from analysis.data.ingest.raw import cell_text
 
-    assert _cell_text(value, fmt) == text
+    assert cell_text(value, fmt) == text
 
 
 # --- check takes what people type ------------------------------------------------------------

@@ -240,7 +240,7 @@ def test_briefing_forecast_and_overview_agree_on_a_target_met_late(
     use_demo_store, briefing_pdfs, tmp_path
 ):
     from analysis.analyses import monthly
-    from analysis.analyses.status import MET_LATE
+    from analysis.reference.targets import MET_LATE
     from analysis.reporting import briefing
 
     results = monthly.period_results("2026-10")

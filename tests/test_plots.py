@@ -175,7 +175,7 @@ def test_theme_is_applied_only_around_calls(comparison):
 
 
 def test_status_palette_colours_every_report_status():
-    from analysis.analyses.status import FORECAST_STATUSES, REPORT_STATUSES
+    from analysis.reference.targets import FORECAST_STATUSES, REPORT_STATUSES
 
     colours = charts.STATUS_COLORS
     assert set(colours) == set(REPORT_STATUSES)
@@ -371,7 +371,7 @@ def _chart_message_keys() -> set[str]:
 
 
 def test_every_chart_label_is_in_the_catalog_in_both_languages():
-    from analysis.reporting import i18n
+    from analysis.core import i18n
 
     keys = _chart_message_keys()
     assert len(keys) > 20, keys  # the scan found the charts' keys

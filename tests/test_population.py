@@ -8,7 +8,7 @@ import pytest
 
 from analysis.analyses import compare
 from analysis.data import ingest
-from analysis.reference import geography, population
+from analysis.reference import population
 
 from .conftest import ROOT
 
@@ -22,7 +22,7 @@ def test_merged_unit_weight_is_the_sum_of_its_former_provinces():
     assert population.population_34(2022)["08"] == pytest.approx(805.8 + 892.7)
     # Nghệ An was kept whole: its own figure.
     assert population.population_34(2023)["40"] == pytest.approx(3442.0)
-    assert geography.provinces("34", 2022).set_index("codename").loc[
+    assert population.provinces("34", 2022).set_index("codename").loc[
         "da_nang", "population_thousands"
     ] == pytest.approx(1220.2 + 1519.4)
 
@@ -37,7 +37,7 @@ def test_year_rule_uses_the_same_year_else_the_nearest_published():
         2024,
     ]
     # No year: the latest published one (the tables' population column).
-    latest = geography.provinces("63").set_index("code")["population_thousands"]
+    latest = population.provinces("63").set_index("code")["population_thousands"]
     assert latest["48"] == pytest.approx(1276.0)
     assert population.population_63(2026)["49"] == pytest.approx(1543.9)
 

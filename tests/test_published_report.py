@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.analyses import published as pub
+from analysis.analyses import published_tables
 from analysis.data.rebuild import rebuild
 from analysis.reference import geography
-from analysis.reporting import published as page
+from analysis.reporting import published_pages
 from analysis.running import jobs, params, runner
 from analysis.running.params import ParameterError
 
@@ -44,7 +44,7 @@ def published_store(tmp_path_factory) -> Path:
 @pytest.fixture
 def real(published_store, monkeypatch):
     monkeypatch.setenv("VNDX_DATA_DIR", str(published_store))
-    return pub.load()
+    return published_tables.load()
 
 
 def _row(view, measure, year):
@@ -53,7 +53,7 @@ def _row(view, measure, year):
 
 
 def test_published_dti_values_and_ranks_come_out_unchanged(real):
-    da_nang = pub.dti_view(real, geography.by_codename("da_nang").code)
+    da_nang = published_tables.dti_view(real, geography.by_codename("da_nang").code)
     assert [f.name for f in da_nang.former] == ["Đà Nẵng", "Quảng Nam"]
     r2022 = _row(da_nang, "dti_overall", 2022)
     assert (r2022["former:48"], r2022["former_rank:48"], r2022["former_rank_of:48"]) == (
@@ -64,7 +64,7 @@ def test_published_dti_values_and_ranks_come_out_unchanged(real):
     r2024 = _row(da_nang, "dti_overall", 2024)
     assert (r2024["former_rank:49"], r2024["former_rank_of:49"]) == (57, 63)
     assert round(r2024["nation"], 4) == 0.6961 and r2024["nation_n"] == 63
-    nghe_an = pub.dti_view(real, geography.by_codename("nghe_an").code)
+    nghe_an = published_tables.dti_view(real, geography.by_codename("nghe_an").code)
     assert _row(nghe_an, "dti_overall", 2022)["former_rank:40"] == 52
 
 
@@ -72,29 +72,29 @@ def test_derived_value_of_a_merged_unit_by_hand(real):
     # Đà Nẵng 2022: (0.8002 x 1,220.2 + 0.5808 x 1,519.4) / (1,220.2 + 1,519.4), the DTI and the
     # population of the former Đà Nẵng and Quảng Nam as published.
     expected = (0.8002 * 1220.2 + 0.5808 * 1519.4) / (1220.2 + 1519.4)
-    row = _row(pub.dti_view(real, "48"), "dti_overall", 2022)
+    row = _row(published_tables.dti_view(real, "48"), "dti_overall", 2022)
     assert row["unit"] == pytest.approx(expected)
     assert round(expected, 4) == 0.6785
     assert row["unit_rank_of"] == 34
-    derived = pub.dti_derived_ranks(real)
+    derived = published_tables.dti_derived_ranks(real)
     year = derived[(derived["measure"] == "dti_overall") & (derived["year"] == 2022)]
     assert row["unit_rank"] == 1 + int((year["value"] > expected).sum())
 
 
 def test_index_766_of_2026_and_the_national_block(real):
-    online = pub.national_value(real, "dossiers_online_pct")
+    online = published_tables.national_value(real, "dossiers_online_pct")
     assert online is not None
     assert (online["value"], online["numerator"], online["denominator"]) == (
         94.88,
         13_913_639,
         14_664_697,
     )
-    da_nang = pub.index766_year_to_date(real, "48").set_index("measure")
+    da_nang = published_tables.index766_year_to_date(real, "48").set_index("measure")
     assert (da_nang.loc["index766_total", "value"], da_nang.loc["index766_total", "rank"]) == (
         61.0,
         25,
     )
-    country = pub.index766_year_to_date(real, None).set_index("measure")["value"]
+    country = published_tables.index766_year_to_date(real, None).set_index("measure")["value"]
     assert country["index766_total"] == 62.59
 
 
@@ -126,7 +126,7 @@ def test_run_leaves_the_report_out_when_the_store_has_no_published_figures(works
 
 
 def test_briefing_box_marks_the_published_figures(real):
-    box = str(page.briefing_box("da_nang", "vi", real))
+    box = str(published_pages.briefing_box("da_nang", "vi", real))
     assert "0,6949" in box and "hạng 19/34 (suy ra, không phải số công bố)" in box
     assert "61,00/100 điểm, hạng 25/34 (số công bố)" in box
     assert "dti.gov.vn" in box and "dichvucong.gov.vn" in box
@@ -180,8 +180,12 @@ def test_notebook_renders_published_figures_for_a_unit_and_the_country(
 
 
 def test_index_766_figures_dated_after_the_report_month_are_left_out(real):
-    before = " ".join(str(p) for p in page.index766_section(real, "da_nang", "2026-09", "vi"))
+    before = " ".join(
+        str(p) for p in published_pages.index766_section(real, "da_nang", "2026-09", "vi")
+    )
     assert "sau kỳ báo cáo tháng 9/2026" in before and "61,00" not in before
-    after = " ".join(str(p) for p in page.index766_section(real, "da_nang", "2026-10", "vi"))
+    after = " ".join(
+        str(p) for p in published_pages.index766_section(real, "da_nang", "2026-10", "vi")
+    )
     assert "61,00/100 điểm, hạng 25/34" in after
     assert "Dịch vụ trực tuyến của tỉnh, thành phố là tổng hai phần công bố" in after

@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from analysis.reporting.i18n import t
+from analysis.core.i18n import t
 from analysis.reporting.render import components
 from analysis.reporting.render.components import (
     REPORT_METADATA_MIME,
@@ -276,7 +276,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, SVG, display
 
-from analysis.reporting.i18n import fmt_number, fmt_percent, fmt_period, fmt_points, t
+from analysis.core.i18n import fmt_number, fmt_percent, fmt_period, fmt_points, t
 from analysis.reporting.render.components import (
     Change, KpiCard, StatusRow, changes_list, kpi_cards, method_note, report_metadata,
     status_table,

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from analysis.analyses.status import FORECAST_STATUSES, meets_target
+from analysis.reference.targets import FORECAST_STATUSES, meets_target
 
 
 def test_float_noise_meets_the_target():

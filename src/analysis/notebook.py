@@ -1,12 +1,16 @@
-"""Imports every notebook needs, done once per kernel (the warm engine runs this ahead of time).
+"""What every notebook imports, and the one way a report notebook opens.
 
-Notebooks start with ``from analysis.notebook import *``: the heavy libraries are then
-already in memory when a warmed kernel receives its notebook.
+Notebooks start with ``from analysis.notebook import *`` (the warm engine imports this module
+ahead of time, so the heavy libraries are already in memory when a warmed kernel receives its
+notebook), then ``... = begin("<notebook>", globals())`` right after the parameters cell.
+:func:`begin` is the only notebook-side code that reads :mod:`analysis.running.params`.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from typing import Any
 
 import duckdb  # noqa: F401
 import matplotlib.pyplot as plt
@@ -16,10 +20,11 @@ import seaborn as sns  # noqa: F401
 from IPython.display import HTML, Markdown, display
 
 from analysis import forecast
-from analysis.analyses import compare, monthly
+from analysis.analyses import commune_standings, compare, monthly, published_tables
+from analysis.core import i18n
 from analysis.data import store
 from analysis.reference import catalog, geography
-from analysis.reporting import charts, i18n
+from analysis.reporting import briefing, charts, commune_pages, published_pages
 from analysis.reporting.render import components
 from analysis.running import params
 
@@ -35,6 +40,61 @@ for _category, _message in KNOWN_NOISY_WARNINGS:
 pd.set_option("display.max_columns", 40)
 WARM_RCPARAMS = plt.rcParams.copy()
 """matplotlib's settings as this import leaves them (what a fresh kernel starts with)."""
+
+
+def begin(kind: str, namespace: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Open the report notebook ``kind`` (``"30_leadership_briefing"`` ...): its parameters
+    validated as papermill injected them (``namespace`` is the notebook's ``globals()``), what
+    it reads loaded, its header shown (title band, provenance, synthetic-data notice).
+
+    Returns, by the notebook's level:
+
+    - commune notebooks: ``(params, data, standings)``: the province's commune rows for the
+      month and the month before, and the communes' standings;
+    - ``25_published_figures``: ``(params, published)``: the store's published figures;
+    - every other report: ``(params, results)``: the period's cached comparison and forecasts.
+
+    Raises :class:`~analysis.running.params.ParameterError` naming every bad parameter, and
+    ``ValueError`` when the unit has no figures for the month.
+    """
+    model = params.model_for(kind)
+    if model.level == "commune":
+        p, data = _open_communes(kind, namespace)
+        _show(commune_pages.opening(kind, p, data))
+        return p, data, commune_standings.standings(data)
+    p = params.from_namespace(kind, namespace)
+    charts.apply_theme()
+    if kind == published_pages.NOTEBOOK:
+        real = published_tables.load()
+        _show(published_pages.opening(p, real))
+        return p, real
+    results = monthly.period_results(p.period, p.dataset)
+    _show(briefing.opening(kind, p, results))
+    return p, results
+
+
+def _open_communes(kind: str, namespace: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Commune parameters checked and the province's rows read on one store connection (the
+    period defaults to the latest month with commune figures)."""
+    model = params.model_for(kind)
+    given = {k: namespace[k] for k in model.model_fields if k in namespace}
+    with store.connect() as con:
+        found = commune_standings.commune_periods(given.get("dataset") or None, con)
+        p: Any = params.validate(kind, given, available=found[1:] if found else None)
+        if p.period is None:
+            if found is None:
+                raise params.ParameterError(
+                    "no commune figures in the store: put commune files in data/raw/ and run "
+                    "`python -m analysis ingest`"
+                )
+            p = p.model_copy(update={"period": found[2]})
+        data = commune_standings.load_province(p.province, str(p.period), p.dataset, con)
+    return p, data
+
+
+def _show(parts: list[Any]) -> None:
+    for part in parts:
+        display(part)
 
 
 def clear_kernel(cwd: str) -> None:
@@ -79,6 +139,7 @@ def restore_kernel_defaults() -> None:
 __all__ = [
     "HTML",
     "Markdown",
+    "begin",
     "catalog",
     "compare",
     "monthly",

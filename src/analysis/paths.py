@@ -66,7 +66,7 @@ def build_database_path() -> Path:
 
 
 def analytics_cache_path() -> Path:
-    """The period's cached comparison and forecasts (:mod:`analysis.analyses.cache`)."""
+    """The period's cached comparison and forecasts (:mod:`analysis.analyses.results_cache`)."""
     return processed_dir() / "analytics.duckdb"
 
 

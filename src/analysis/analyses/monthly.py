@@ -3,7 +3,7 @@
 :func:`period_results` returns the comparison table (every province on every indicator) and
 the forecast table (every province x indicator x the target it tracks in that period). The
 forecasts - the expensive part, backtests included - are cached
-(:mod:`analysis.analyses.cache`, ``data/processed/analytics.duckdb``) keyed by data version,
+(:mod:`analysis.analyses.results_cache`, ``data/processed/analytics.duckdb``) keyed by data version,
 dataset and period, so a month's 35 reports compute them once. The monthly runner calls
 :func:`precompute` before it starts any kernel; notebooks then only read the cache
 (read-only connections from many processes are safe).
@@ -17,10 +17,10 @@ import pandas as pd
 
 from analysis import paths
 from analysis.analyses import compare, forecasting
-from analysis.analyses.cache import cache_lock, read_cached, write_cached
+from analysis.analyses.results_cache import cache_lock, read_cached, write_cached
+from analysis.core.periods import to_month
 from analysis.data import store
 from analysis.reference import catalog
-from analysis.reference.periods import to_month
 
 SEED = 20260101
 COMPARISON_TABLE = "comparison_cache"
@@ -70,7 +70,7 @@ def compute_forecasts(
     """Forecasts for the period, from the cache when present, computed and cached otherwise.
 
     A hit returns exactly what the miss returned (see
-    :func:`~analysis.analyses.forecasting.cache.cached_forecast_batch`).
+    :func:`~analysis.analyses.forecasting.batch_cache.cached_forecast_batch`).
     """
     frame, targets = forecast_inputs(obs, period)
     return forecasting.cached_forecast_batch(

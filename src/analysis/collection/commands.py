@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from analysis.collection.due import DEFAULT_DUE_DAY
+from analysis.core.periods import month_text
+from analysis.reference.due import DEFAULT_DUE_DAY
 
 _DUE_DAY = click.option(
     "--due-day",
@@ -22,11 +23,9 @@ _DUE_DAY = click.option(
 
 
 def _month(period: str) -> str:
-    from analysis.running import params
-
     try:
-        return params.canonical_period(period)
-    except params.ParameterError as exc:
+        return month_text(period)
+    except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
 
 
@@ -44,14 +43,14 @@ def _month(period: str) -> str:
 @_DUE_DAY
 def collect(period: str, provinces: tuple[str, ...], out: Path | None, due_day: int) -> None:
     """Write the month's Excel workbooks to send: one per province, one for the national office."""
-    from analysis.collection import layout, template
-    from analysis.reference import geography
+    from analysis.collection import template
+    from analysis.reference import geography, workbook
 
     month = _month(period)
     units = []
     national = not provinces
     for name in provinces:
-        if name.strip().lower() == layout.NATIONAL:
+        if name.strip().lower() == workbook.NATIONAL:
             national = True
             continue
         try:
@@ -82,8 +81,8 @@ def status(period: str, as_json: bool, due_day: int, reminders: Path | None, lan
     """
     import json
 
+    from analysis.analyses.receipts import collection_status
     from analysis.collection import reminders as reminders_mod
-    from analysis.collection.status import collection_status
 
     found = collection_status(_month(period), due_day)
     if as_json:
@@ -109,8 +108,8 @@ def status(period: str, as_json: bool, due_day: int, reminders: Path | None, lan
 def remind(period: str, out: Path | None, due_day: int, lang: str) -> None:
     """Write who owes what (CSV) and a ready-to-send text per province that owes figures."""
     from analysis import paths
+    from analysis.analyses.receipts import collection_status
     from analysis.collection import reminders as reminders_mod
-    from analysis.collection.status import collection_status
 
     month = _month(period)
     found = collection_status(month, due_day)

@@ -12,12 +12,11 @@ import csv
 import io
 from pathlib import Path
 
-from analysis.collection import layout
-from analysis.collection.status import CollectionStatus, IndicatorStatus, UnitStatus
-from analysis.data.ingest.cells import today
+from analysis.analyses.receipts import CollectionStatus, IndicatorStatus, UnitStatus
+from analysis.core.clock import today
+from analysis.core.i18n import fmt_date, fmt_decimal, fmt_period, fmt_points, t
 from analysis.files import write_atomic
-from analysis.reference import catalog
-from analysis.reporting.i18n import fmt_date, fmt_decimal, fmt_period, fmt_points, t
+from analysis.reference import catalog, workbook
 
 COUNTED = ("on_time", "late", "missing", "refused", "partial")
 
@@ -203,7 +202,7 @@ def reminder_text(unit: UnitStatus, status: CollectionStatus, lang: str = "vi") 
         period=fmt_period(status.period, lang),
         due=fmt_date(status.due_date, lang),
         items="\n".join(items),
-        workbook=layout.file_name(unit.province, status.period),
+        workbook=workbook.file_name(unit.province, status.period),
     )
     return f"{subject}\n\n{body}\n"
 

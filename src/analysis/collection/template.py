@@ -1,12 +1,12 @@
 """The month's collection workbooks: one per province and one for the national office.
 
-Each workbook lists the indicators due that month (:mod:`~analysis.collection.due`) with their
+Each workbook lists the indicators due that month (:mod:`~analysis.reference.due`) with their
 definition, unit, the latest figure the store holds and its period, and the accepted range;
 every input cell carries Excel data validation (a decimal in the indicator's bounds; whole
 counts with the numerator not above the denominator), labels are locked (sheet protection
 without a password) and the input cells are not. The hidden ``meta`` sheet and the custom
 document properties record the marker, template version, unit and month, which is how
-:mod:`~analysis.collection.readback` recognizes a filled workbook.
+:mod:`~analysis.data.ingest.workbooks` recognizes a filled workbook.
 
 The same inputs give the same bytes: document dates are fixed to the month collected and
 every zip entry has the same timestamp, so a workbook sent twice can be compared by checksum.
@@ -30,12 +30,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from analysis import paths
-from analysis.collection import layout
-from analysis.collection.due import DEFAULT_DUE_DAY, Due, due_date, due_indicators
+from analysis.core.i18n import fmt_date, fmt_decimal, fmt_number, fmt_period, t
+from analysis.core.periods import to_month
 from analysis.files import write_atomic
-from analysis.reference import catalog, geography
-from analysis.reference.periods import to_month
-from analysis.reporting.i18n import fmt_date, fmt_decimal, fmt_number, fmt_period, t
+from analysis.reference import catalog, geography, workbook
+from analysis.reference.due import DEFAULT_DUE_DAY, Due, due_date, due_indicators
 
 log = logging.getLogger(__name__)
 
@@ -131,28 +130,28 @@ def _data_sheet(
             ("collection.province_label", name),
             ("collection.period_label", fmt_period(p)),
             ("collection.due_label", fmt_date(due)),
-            ("collection.version_label", layout.TEMPLATE_VERSION),
+            ("collection.version_label", workbook.TEMPLATE_VERSION),
         ),
         start=2,
     ):
         ws.cell(row=row, column=1, value=t(label)).font = Font(bold=True)
         ws.cell(row=row, column=4, value=value)
-    for col in layout.COLUMNS:
-        cell = ws[f"{col.letter}{layout.HEADER_ROW}"]
-        cell.value = t(layout.HEADING_KEYS[col.field])
+    for col in workbook.COLUMNS:
+        cell = ws[f"{col.letter}{workbook.HEADER_ROW}"]
+        cell.value = t(workbook.HEADING_KEYS[col.field])
         cell.font = Font(bold=True)
         cell.fill = HEADING_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[col.letter].width = col.width
     due_list = due_indicators(p)
-    row = layout.HEADER_ROW
+    row = workbook.HEADER_ROW
     for unit in units:
         for item in due_list:
             row += 1
-            _indicator_row(ws, row, row - layout.HEADER_ROW, unit, item, last)
-    if row > layout.HEADER_ROW:
+            _indicator_row(ws, row, row - workbook.HEADER_ROW, unit, item, last)
+    if row > workbook.HEADER_ROW:
         _validations(ws, row, due_list, len(units))
-    ws.freeze_panes = f"A{layout.HEADER_ROW + 1}"
+    ws.freeze_panes = f"A{workbook.HEADER_ROW + 1}"
     ws.protection.sheet = True
     # People add remarks right of the table, and widen columns to read the definitions.
     ws.protection.formatColumns = False
@@ -181,7 +180,7 @@ def _indicator_row(
         "last_period": fmt_period(latest[1]) if latest else "",
         "range": rng,
     }
-    for col in layout.COLUMNS:
+    for col in workbook.COLUMNS:
         cell = ws[f"{col.letter}{row}"]
         if col.field in values:
             cell.value = values[col.field]
@@ -197,7 +196,7 @@ def _indicator_row(
                 cell.number_format = "@"
 
 
-def _is_input(col: layout.Column, ind: catalog.Indicator) -> bool:
+def _is_input(col: workbook.Column, ind: catalog.Indicator) -> bool:
     """Counts are asked only of ratio indicators; rates and remarks of every indicator."""
     if col.field in ("numerator", "denominator"):
         return ind.kind == "ratio"
@@ -222,7 +221,7 @@ def _validations(ws: Worksheet, last_row: int, due_list: list[Due], n_units: int
     count_rows: list[int] = []
     for u in range(n_units):
         for i, item in enumerate(due_list):
-            row = layout.HEADER_ROW + 1 + u * len(due_list) + i
+            row = workbook.HEADER_ROW + 1 + u * len(due_list) + i
             value_ranges.setdefault(item.indicator.bounds, []).append(f"L{row}")
             if item.indicator.kind == "ratio":
                 count_rows.append(row)
@@ -280,15 +279,15 @@ def _meta_sheet(
     wb: openpyxl.Workbook, unit: geography.Unit | None, p: pd.Period, data: str
 ) -> None:
     """The hidden key/value sheet the reader identifies the workbook by."""
-    ws = wb.create_sheet(layout.META_SHEET)
+    ws = wb.create_sheet(workbook.META_SHEET)
     rows = [
-        ("template", layout.MARKER),
-        ("template_version", layout.TEMPLATE_VERSION),
-        ("unit", unit.codename if unit is not None else layout.NATIONAL),
+        ("template", workbook.MARKER),
+        ("template_version", workbook.TEMPLATE_VERSION),
+        ("unit", unit.codename if unit is not None else workbook.NATIONAL),
         ("unit_code", unit.code if unit is not None else ""),
         ("period", str(p)),
         ("data_sheet", data),
-        ("header_row", str(layout.HEADER_ROW)),
+        ("header_row", str(workbook.HEADER_ROW)),
     ]
     for row, (key, value) in enumerate(rows, start=1):
         ws.cell(row=row, column=1, value=key)
@@ -307,9 +306,9 @@ def _properties(wb: openpyxl.Workbook, unit: geography.Unit | None, p: pd.Period
     props.title = t("collection.title", period=fmt_period(p))
     props.created = props.modified = stamp
     for key, value in (
-        ("vndx_template", layout.MARKER),
-        ("vndx_template_version", layout.TEMPLATE_VERSION),
-        ("vndx_unit", unit.codename if unit is not None else layout.NATIONAL),
+        ("vndx_template", workbook.MARKER),
+        ("vndx_template_version", workbook.TEMPLATE_VERSION),
+        ("vndx_unit", unit.codename if unit is not None else workbook.NATIONAL),
         ("vndx_period", str(p)),
     ):
         wb.custom_doc_props.append(StringProperty(name=key, value=value))
@@ -366,7 +365,7 @@ def write_workbooks(
     written = []
     for unit in chosen:
         wb = build_workbook(unit, p, last, due_day)
-        name = layout.file_name(unit.codename if unit else layout.NATIONAL, str(p))
+        name = workbook.file_name(unit.codename if unit else workbook.NATIONAL, str(p))
         written.append(write_atomic(folder / name, workbook_bytes(wb)))
     log.info("wrote %d workbook(s) to %s", len(written), folder)
     return written

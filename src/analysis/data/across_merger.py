@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.data.published_real import COLUMNS, DERIVED, PUBLISHED
+from analysis.data.published_portals import COLUMNS, DERIVED, PUBLISHED, as_table
 from analysis.reference import geography, measures
 
 WEIGHT = "population_thousands"
@@ -29,13 +29,21 @@ def _weights(real: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def with_derived(real: pd.DataFrame) -> pd.DataFrame:
+    """The published rows followed by those carried onto the 34 units (:func:`carry_to_34`)."""
+    if real.empty:
+        return real
+    published = real.astype(object).where(real.notna(), None).to_dict("records")
+    return as_table(published + carry_to_34(real).to_dict("records"))
+
+
 def carry_to_34(real: pd.DataFrame) -> pd.DataFrame:
     """Derived rows on the 34 units for every measure with a rule across the merger.
 
     Parameters
     ----------
     real
-        The published rows of :func:`analysis.data.published_real.read_real_published`.
+        The published rows of :func:`analysis.data.published_portals.read_real_published`.
 
     Returns
     -------

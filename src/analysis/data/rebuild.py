@@ -3,7 +3,7 @@
 Read and harmonize the inputs, read the published figures (the older facts and the real files
 under ``published/real``), then write the store atomically. Errors are raised before anything
 is written: :class:`~analysis.data.ingest.IngestError` for the inputs,
-:class:`~analysis.data.published_real.PublishedFileError` for a real published file.
+:class:`~analysis.data.published_portals.PublishedFileError` for a real published file.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
-from analysis.data import ingest, published, published_real, store
+from analysis.data import across_merger, ingest, published_portals, published_press, store
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,18 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
     ``published_folder`` defaults to ``data/raw/published``; a folder that does not exist means
     no published figures.
     """
-    from analysis.collection import submissions
+    from analysis.data import submissions
 
     folder = Path(published_folder) if published_folder is not None else paths.published_dir()
     seen = submissions.previous_first_seen()
     result = ingest.ingest()
-    facts = published.read_published(folder) if folder.exists() else None
+    facts = published_press.read_published(folder) if folder.exists() else None
     real_folder = folder / "real"
-    real = published_real.read_real_published(real_folder) if real_folder.exists() else None
+    real = (
+        across_merger.with_derived(published_portals.read_real_published(real_folder))
+        if real_folder.exists()
+        else None
+    )
     version = store.write_store(
         result.observations,
         result.harmonized,

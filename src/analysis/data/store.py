@@ -8,16 +8,16 @@
   :func:`analysis.data.ingest.harmonize_to_current_provinces`); analytics read this one;
 * ``harmonization_log`` - units left out of ``observations_34`` and why;
 * ``commune_observations`` - figures of the 3,321 communes (since 2025-07), one row per
-  commune, indicator and month, as reported (see :mod:`analysis.data.ingest.communes`);
+  commune, indicator and month, as reported (see :mod:`analysis.data.ingest.commune_files`);
 * ``published``         - real published figures and ranks, as published, with their sources;
 * ``published_real``    - the real provincial series of ``data/raw/published/real`` (DTI, Index
   766, population, procedures online), one row per unit, measure and period, values as written
-  (see :mod:`analysis.data.published_real`), described in ``published_measures``;
+  (see :mod:`analysis.data.published_portals`), described in ``published_measures``;
 * ``provinces``, ``communes``, ``crosswalk``, ``regions``, ``indicators``, ``targets``,
   ``published_measures`` - reference tables;
 * ``inputs``            - every raw file read, with its checksum;
 * ``submission_files``, ``submissions`` - who sent which figure of your own files and when
-  (see :mod:`analysis.collection.submissions`);
+  (see :mod:`analysis.data.submissions`);
 * ``meta``              - the data version and when the store was built;
 * the view ``tidy``     - province, indicator, period, value, numerator, denominator, source,
   is_synthetic on the 34-unit basis, for quick SQL.
@@ -45,9 +45,9 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from analysis import __version__, paths
+from analysis.core.periods import to_month
 from analysis.files import atomic_path
-from analysis.reference import catalog, geography, measures
-from analysis.reference.periods import to_month
+from analysis.reference import catalog, geography, measures, population
 
 SCHEMA_VERSION = "1"
 
@@ -151,7 +151,9 @@ def _input_columns() -> list[str]:
 
 
 def _reference_tables() -> dict[str, pd.DataFrame]:
-    provinces = pd.concat([geography.provinces("63"), geography.provinces("34")], ignore_index=True)
+    provinces = pd.concat(
+        [population.provinces("63"), population.provinces("34")], ignore_index=True
+    )
     targets = catalog.targets_frame()
     targets["deadline"] = targets["deadline"].astype(str)
     from analysis.reference import communes
@@ -187,8 +189,8 @@ def write_store(
 ) -> str:
     """Write the database and Parquet files atomically; return the data version.
 
-    ``published`` and ``published_real`` are the tables of :mod:`analysis.data.published` and
-    :mod:`analysis.data.published_real`; either is left out when ``None``. ``extra`` tables
+    ``published`` and ``published_real`` are the tables of :mod:`analysis.data.published_press` and
+    :mod:`analysis.data.published_portals`; either is left out when ``None``. ``extra`` tables
     (the collection's submissions) are written with the others, in the same swap. ``communes``
     are the ingest's commune rows; ``commune_observations`` is always created (empty without them).
     """

@@ -15,9 +15,8 @@ import pandas as pd
 import yaml
 
 from analysis import paths
-from analysis.analyses.status import meets_target
+from analysis.core.periods import to_month, to_period
 from analysis.reference.names import fold
-from analysis.reference.periods import to_month, to_period
 
 Kind = Literal["ratio", "rate"]
 Direction = Literal["higher_is_better", "lower_is_better"]
@@ -100,10 +99,6 @@ class Indicator:
         if upcoming:
             return min(upcoming, key=lambda t: t.deadline)
         return max(self.targets, key=lambda t: t.deadline)
-
-    def meets(self, value: float, target: float) -> bool:
-        """Whether ``value`` meets ``target`` in this indicator's direction (the one rule)."""
-        return bool(meets_target(value, target, self.higher_is_better))
 
 
 FAMILIES = {

@@ -17,8 +17,8 @@ from typing import Literal
 import pandas as pd
 
 from analysis import paths
+from analysis.core.periods import to_month
 from analysis.reference.names import NoMatch, fold, nfc
-from analysis.reference.periods import to_month
 
 Basis = Literal["63", "34"]
 MERGER_PERIOD = pd.Period("2025-07", freq="M")
@@ -106,29 +106,10 @@ def units() -> tuple[Unit, ...]:
     return tuple(out)
 
 
-def provinces(basis: Basis = "34", year: int | None = None) -> pd.DataFrame:
-    """Units of one basis as a table: code, name, full_name, codename, region, and
-    ``population_thousands`` of ``year`` (:mod:`analysis.reference.population`; ``None``: the
-    latest published year)."""
-    df = pd.DataFrame([u.__dict__ for u in units() if u.basis == basis])
-    pop = population_63(year) if basis == "63" else population_34(year)
-    df["population_thousands"] = df["code"].map(pop)
-    return df.reset_index(drop=True)
-
-
-def population_63(year: int | None = None) -> pd.Series:
-    """Population (thousands) of the 63 former provinces by code, of ``year`` (see
-    :func:`analysis.reference.population.weight_year`; ``None``: the latest published year)."""
-    from analysis.reference import population
-
-    return population.population_63(year)
-
-
-def population_34(year: int | None = None) -> pd.Series:
-    """Population (thousands) of the 34 units by code: the sum of their former provinces."""
-    from analysis.reference import population
-
-    return population.population_34(year)
+def provinces(basis: Basis = "34") -> pd.DataFrame:
+    """Units of one basis as a table: code, name, full_name, codename, region (with each
+    unit's population: :func:`analysis.reference.population.provinces`)."""
+    return pd.DataFrame([u.__dict__ for u in units() if u.basis == basis]).reset_index(drop=True)
 
 
 def crosswalk() -> pd.DataFrame:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
+from analysis.reference import geography
 
 FILE = "population_grdp_per_capita_2022_2024_raw.csv"
 NAME_COLUMN, YEAR_COLUMN, VALUE_COLUMN = "TenTinh", "nam", "dan so"
@@ -39,8 +40,6 @@ def source_path() -> Path:
 @lru_cache(maxsize=4)
 def _read(path: str) -> pd.DataFrame:
     """Population by year (rows) and former-province code (columns), thousands."""
-    from analysis.reference import geography  # geography reads its population from here
-
     where = f"{path}"
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -97,8 +96,6 @@ def population_63(year: int | None = None) -> pd.Series:
 
 def population_34(year: int | None = None) -> pd.Series:
     """Population (thousands) of the 34 units by code: the sum of their former provinces."""
-    from analysis.reference import geography
-
     new_code = geography.crosswalk().set_index("old_code")["new_code"]
     pop = population_63(year)
     return pop.groupby(pop.index.map(new_code)).sum().rename("population_thousands")
@@ -118,3 +115,13 @@ def weights(codes: pd.Series, years_: pd.Series, basis: str) -> pd.Series:
         for c, y in zip(codes, years_, strict=True)
     ]
     return pd.Series(out, index=codes.index, dtype=float)
+
+
+def provinces(basis: geography.Basis = "34", year: int | None = None) -> pd.DataFrame:
+    """Units of one basis as a table (:func:`analysis.reference.geography.provinces`) with
+    ``population_thousands`` of ``year`` (:func:`weight_year`; ``None``: the latest published
+    year)."""
+    df = geography.provinces(basis)
+    pop = population_63(year) if basis == "63" else population_34(year)
+    df["population_thousands"] = df["code"].map(pop)
+    return df

@@ -4,23 +4,22 @@ Notebooks stay thin: they ask this module for the pieces and display them. Every
 takes the period's :class:`~analysis.analyses.monthly.PeriodResults`, a province codename and a
 language, and returns plain data or :mod:`~analysis.reporting.render.components` objects,
 formatted vi-VN or English. Tables shown as DataFrames live in :mod:`.tables` (re-exported
-here); the status of a target comes from :func:`analysis.reporting.targets.target_status`.
+here); the status of a target comes from :func:`analysis.reference.targets.target_status`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pandas as pd
 
 from analysis.analyses import compare
 from analysis.analyses.monthly import PeriodResults
-from analysis.analyses.status import INSUFFICIENT_HISTORY, MET_LATE
-from analysis.reference import catalog, geography
-from analysis.reporting import i18n, targets
+from analysis.core import i18n
+from analysis.reference import catalog, geography, targets
+from analysis.reference.targets import INSUFFICIENT_HISTORY, MET_LATE
 from analysis.reporting.render import components
-from analysis.reporting.tables import (
+from analysis.reporting.report_tables import (
     comparison,
     comparison_summary,
     forecast_table,
@@ -31,7 +30,6 @@ from analysis.reporting.tables import (
     provinces_at_risk,
     value_tables,
 )
-from analysis.running.runner import code_version
 
 STATUS_ORDER = {s: i for i, s in enumerate(targets.SEVERITY)}
 """Worst first: the order of the target table."""
@@ -309,7 +307,7 @@ def _value_change(r: Any, ind: catalog.Indicator, name: str, lang: str) -> list:
             (abs(r.change_month), components.Change(text, _direction(r.change_month), tone))
         )
     if pd.notna(r.target) and _true(r.meets_target) and pd.notna(r.change_month):
-        if not ind.meets(r.value - r.change_month, r.target):
+        if not targets.meets_target(r.value - r.change_month, r.target, ind.higher_is_better):
             target = i18n.fmt_percent(r.target, lang, 0)
             text = i18n.t("changes.target_reached", lang, name=name, target=target)
             items.append((100.0, components.Change(text, "up", "good")))
@@ -395,25 +393,18 @@ def sources_text(results: PeriodResults, lang: str = "vi") -> str:
 def provenance(
     results: PeriodResults, notebook: str, parameters: dict, lang: str = "vi"
 ) -> dict[str, Any]:
-    """Footer facts: data version, parameters, code version, generation time, source."""
-    kind = (
-        "provenance.data_kind_synthetic"
-        if is_synthetic(results)
-        else "provenance.data_kind_official"
-    )
+    """Footer facts (:func:`~analysis.reporting.render.components.report_provenance`)."""
     params = dict(parameters)
     if "period" in params and not params["period"]:
         params["period"] = str(results.period)
-    # Canonical keys: the components translate their labels.
-    return {
-        "source": sources_text(results, lang),
-        i18n.t("provenance.data_kind", lang): i18n.t(kind, lang),
-        "data_version": results.data_version,
-        "parameters": parameters_text(params, lang),
-        "code_version": code_version(),
-        "notebook": notebook,
-        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0),
-    }
+    return components.report_provenance(
+        notebook=notebook,
+        data_version=results.data_version,
+        parameters=parameters_text(params, lang),
+        sources=sources_text(results, lang),
+        official=not is_synthetic(results),
+        lang=lang,
+    )
 
 
 def metadata(
@@ -456,44 +447,32 @@ TITLE_KEYS = {
 }
 
 
-def begin(notebook: str, namespace: dict) -> tuple[Any, PeriodResults]:
-    """The opening every report notebook shares.
-
-    Validates the parameters as papermill injected them, loads the period's cached analytics,
-    checks the province has figures, applies the chart theme and displays the report metadata
-    (and the synthetic-data notice when it applies). Returns ``(params, results)``.
-    """
-    from IPython.display import display
-
-    from analysis.analyses import monthly
-    from analysis.reporting import charts
-    from analysis.running import params
-
-    p = params.from_namespace(notebook, namespace)
-    results = monthly.period_results(p.period, p.dataset)
-    province = getattr(p, "province", None) if notebook not in params.NATIONAL_NOTEBOOKS else None
+def opening(notebook: str, params: Any, results: PeriodResults) -> list[Any]:
+    """What a province or national report shows first, in order: its metadata (title band,
+    provenance) and, for demo data, the synthetic-data notice. ``params`` are the validated
+    notebook parameters. Fails clearly when the province has no figures for the month."""
+    province = None if notebook == "40_national_overview" else getattr(params, "province", None)
     if province:
         ensure_province_has_data(results, province)
-    charts.apply_theme()
-    display(
+    shown: list[Any] = [
         metadata(
             results,
             province,
             notebook,
-            p.model_dump(),
-            p.lang,
+            params.model_dump(),
+            params.lang,
             title_key=TITLE_KEYS.get(notebook, "report.title"),
         )
-    )
+    ]
     if is_synthetic(results):
-        display(components.synthetic_notice(p.lang))
-    return p, results
+        shown.append(components.synthetic_notice(params.lang))
+    return shown
 
 
 __all__ = [
     "STATUS_ORDER",
     "at_risk",
-    "begin",
+    "opening",
     "changes",
     "changes_section",
     "comparison",

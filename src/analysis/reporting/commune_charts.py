@@ -13,7 +13,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from analysis.analyses import communes as ac
+from analysis.analyses import commune_standings
 from analysis.reference import catalog
 from analysis.reporting.charts.labels import fmt_value
 from analysis.reporting.charts.theme import (
@@ -36,10 +36,10 @@ def distribution_chart(
 ) -> Figure:
     """One row per indicator: the province's communes as dots, the province and the target.
 
-    ``table`` is :func:`analysis.analyses.communes.standings`, ``summary`` its
-    :func:`~analysis.analyses.communes.summary`; ``highlight`` a commune code to mark.
+    ``table`` is :func:`analysis.analyses.commune_standings.standings`, ``summary`` its
+    :func:`~analysis.analyses.commune_standings.summary`; ``highlight`` a commune code to mark.
     """
-    order = ac.indicator_order(table)
+    order = commune_standings.indicator_order(table)
     with rc_context(theme_rc()):
         fig = Figure(figsize=(A4_WIDTH, 0.35 + panel_height * len(order)), layout="constrained")
         axes = fig.subplots(len(order), 1, squeeze=False)[:, 0]

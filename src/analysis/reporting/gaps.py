@@ -5,7 +5,7 @@ reported, or a merged unit whose former province has not reported); the national
 lists every unit with a gap ("chưa có số liệu tháng 10/2026; số liệu gần nhất: tháng 9/2026")
 and, when the store records who sent what (the ``submissions`` table), how the month's
 collection stands by province. The gaps come from
-:func:`analysis.running.coverage.unit_gaps`.
+:func:`analysis.analyses.completeness.unit_gaps`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.analyses.completeness import Gap, unit_gaps
 from analysis.analyses.monthly import PeriodResults
+from analysis.core.i18n import fmt_period, t
 from analysis.reference import catalog, geography
-from analysis.reporting.i18n import fmt_period, t
 from analysis.reporting.render import components
-from analysis.running.coverage import Gap, unit_gaps
 
 
 def gaps(results: PeriodResults) -> dict[str, list[Gap]]:
@@ -88,7 +88,7 @@ def completeness_section(results: PeriodResults, lang: str = "vi") -> str:
 
 def receipts_table(results: PeriodResults, lang: str = "vi") -> pd.DataFrame | None:
     """Received, late, missing and implausible figures by unit; ``None`` without submissions."""
-    from analysis.collection.status import collection_status
+    from analysis.analyses.receipts import collection_status
 
     if results.dataset != "submitted":
         return None

@@ -16,10 +16,10 @@ import pandas as pd
 import yaml
 
 from analysis import paths
-from analysis.analyses import published as pub
+from analysis.analyses import published_tables
+from analysis.core import i18n
 from analysis.reference import population
-from analysis.reporting import i18n
-from analysis.reporting.render.components.base import Fragment, _fragment, _text
+from analysis.reporting.render.components.base import Fragment, plain_text, render_fragment
 
 _TABLE = """
 <table class="data-table compact published">
@@ -41,15 +41,15 @@ _FIGURE = """
 
 
 def heading(key: str, lang: str, level: int = 2, **kwargs: Any) -> Fragment:
-    return _fragment(f"<h{level}>{{{{ text }}}}</h{level}>", text=i18n.t(key, lang, **kwargs))
+    return render_fragment(f"<h{level}>{{{{ text }}}}</h{level}>", text=i18n.t(key, lang, **kwargs))
 
 
 def paragraph(text: str, css: str = "") -> Fragment:
-    return _fragment(_PARAGRAPH, text=_text(text), css=css, small="small-note" in css)
+    return render_fragment(_PARAGRAPH, text=plain_text(text), css=css, small="small-note" in css)
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> Fragment:
-    return _fragment(_TABLE, headers=headers, rows=rows, caption=None)
+    return render_fragment(_TABLE, headers=headers, rows=rows, caption=None)
 
 
 # --- sources ---------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def weights_source(lang: str) -> str:
 
 def sources(real: pd.DataFrame, ids: tuple[str, ...] | list[str], lang: str) -> Fragment:
     """The sources of the rows of ``ids`` as small notes under a section."""
-    lines = source_lines(pub.files_of(real, ids), lang)
+    lines = source_lines(published_tables.files_of(real, ids), lang)
     return Fragment("\n".join(str(paragraph(s, "small-note source-note")) for s in lines))
 
 
@@ -106,4 +106,6 @@ def figure(fig: Any, alt: str, dpi: int = 200) -> Fragment:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return _fragment(_FIGURE, data=data, alt=_text(alt), width=int(fig.get_figwidth() * 96))
+    return render_fragment(
+        _FIGURE, data=data, alt=plain_text(alt), width=int(fig.get_figwidth() * 96)
+    )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis import __version__, paths
+from analysis import paths
 from analysis.reference import geography
 from analysis.running import params
 
@@ -26,16 +26,6 @@ DEFAULT_PUBLISHED_NOTEBOOKS = ("25_published_figures",)
 """Real published figures (annual and year to date), made in every monthly run for each unit
 and the country, beside the month's briefings; left out when the store has none."""
 FORMATS = ("html", "pdf")
-
-
-def code_version() -> str:
-    """The package version plus a hash of the package's source and templates."""
-    h = hashlib.sha256(__version__.encode())
-    for path in sorted(paths.PACKAGE_DIR.rglob("*")):
-        if path.suffix in (".py", ".j2", ".css", ".yml", ".json", ".csv") and path.is_file():
-            h.update(path.relative_to(paths.PACKAGE_DIR).as_posix().encode())
-            h.update(path.read_bytes())
-    return f"{__version__}+{h.hexdigest()[:10]}"
 
 
 JobKey = tuple[str, str, str, str]

@@ -9,27 +9,17 @@ province exists, the period has data) are ours.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
+from analysis.core.periods import month_text
 from analysis.reference import catalog, geography
 
 
 class ParameterError(ValueError):
     """A notebook parameter is unknown, of the wrong type or outside the data."""
-
-
-def _month_text(value: Any) -> str:
-    """``value`` as canonical ``YYYY-MM`` text, or ``ValueError`` naming it."""
-    if not isinstance(value, str):
-        raise ValueError(f"period must be text like '2026-10', got {value!r}")
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
-        raise ValueError(f"period {value!r} is not a month (write YYYY-MM, e.g. 2026-10)")
-    return str(pd.Period(value.strip(), freq="M"))
 
 
 def canonical_period(value: Any) -> str:
@@ -39,7 +29,7 @@ def canonical_period(value: Any) -> str:
     (surrounding blanks, as pasted from a spreadsheet, are the only thing forgiven).
     """
     try:
-        return _month_text(value)
+        return month_text(value)
     except ValueError as exc:
         raise ParameterError(f"--period: {exc}") from None
 
@@ -65,7 +55,7 @@ class _Base(BaseModel):
     def _period_format(cls, value: Any) -> Any:
         if value is None or value == "":
             return None
-        return _month_text(value)
+        return month_text(value)
 
 
 class _WithProvince(_Base):

@@ -15,7 +15,7 @@ duration, parameters and versions.
 
 A run reads one data version from start to end (:mod:`.snapshot`), and one dataset: a period's
 folder never mixes datasets, and units the dataset has no figures for are listed, not failed
-(:mod:`.coverage`). Each job has a time limit (:data:`.worker.DEFAULT_JOB_TIMEOUT`).
+(:mod:`.folders`). Each job has a time limit (:data:`.worker.DEFAULT_JOB_TIMEOUT`).
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from analysis import paths
-from analysis.running import commune_jobs, coverage, params, snapshot
+from analysis.core.version import code_version
+from analysis.running import commune_jobs, folders, params, snapshot
 from analysis.running.jobs import (
     DEFAULT_NATIONAL_NOTEBOOKS,
     DEFAULT_PROVINCE_NOTEBOOKS,
     FORMATS,
     Job,
-    code_version,
     entry_key,
     plan_jobs,
     validate_jobs,
@@ -52,7 +52,6 @@ __all__ = [
     "FORMATS",
     "Job",
     "RunSummary",
-    "code_version",
     "plan_jobs",
     "read_manifest",
     "run",
@@ -224,7 +223,7 @@ def run(
             "engine": engine or "reuse",
             "timeout": job_timeout,
         }
-        coverage.prepare_folder(period, dataset, version, no_data, level)
+        folders.prepare_folder(period, dataset, version, no_data, level)
         results = _run_planned(period, planned, version, dataset, options)
         _rebuild_indexes(period)
     return RunSummary(period, version, results, dataset, no_data, no_published, level)
@@ -259,7 +258,7 @@ def _resolve_dataset(dataset: str | None) -> str:
 
 def _with_data(period: str, dataset: str, planned: list[Job]) -> tuple[list[Job], list[str]]:
     """The jobs whose unit has figures, and the units left out because they have none."""
-    have = coverage.units_with_data(period, dataset)
+    have = folders.units_with_data(period, dataset)
     keep = [j for j in planned if j.unit in have or (j.unit == "national" and have)]
     no_data = sorted({j.unit for j in planned} - {j.unit for j in keep})
     if no_data:
@@ -275,10 +274,10 @@ def _with_data(period: str, dataset: str, planned: list[Job]) -> tuple[list[Job]
 
 def _with_published(planned: list[Job]) -> tuple[list[Job], list[str]]:
     """The jobs, less those of published-figure notebooks when the store holds no such rows."""
-    from analysis.analyses import published
+    from analysis.analyses import published_tables
 
     wanted = sorted({j.notebook for j in planned} & params.UNIT_AND_NATIONAL_NOTEBOOKS)
-    if not wanted or not published.load().empty:
+    if not wanted or not published_tables.load().empty:
         return planned, []
     log.warning(
         "the store holds no published figures (table published_real is empty): %s not made; "

@@ -15,7 +15,7 @@ deadline), ``summary`` (probability, status, pace), ``single`` and ``batch`` (th
 """
 
 from analysis.analyses.forecasting.batch import BATCH_COLUMNS, forecast_batch, forecast_pooled
-from analysis.analyses.forecasting.cache import ENGINE_VERSION, cached_forecast_batch
+from analysis.analyses.forecasting.batch_cache import ENGINE_VERSION, cached_forecast_batch
 from analysis.analyses.forecasting.calibration import PooledCalibration
 from analysis.analyses.forecasting.describe import describe_model
 from analysis.analyses.forecasting.logistic import fit_logistic_curve

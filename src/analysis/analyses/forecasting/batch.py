@@ -33,7 +33,7 @@ from analysis.analyses.forecasting.series import (
 from analysis.analyses.forecasting.simulation import N_PATHS, Sim, simulate_for, single_thread_blas
 from analysis.analyses.forecasting.single import ForecastResult, result_from_summary
 from analysis.analyses.forecasting.summary import StatusThresholds, Summary, summarize
-from analysis.reference.periods import to_month
+from analysis.core.periods import to_month
 
 #: Columns of :func:`forecast_batch` output, in order.
 BATCH_COLUMNS = [

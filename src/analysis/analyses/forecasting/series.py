@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.reference.periods import period_freq, to_period
+from analysis.core.periods import period_freq, to_period
 
 HIGHER = "higher_is_better"
 LOWER = "lower_is_better"

@@ -52,9 +52,9 @@ class ForecastResult:
         with a target) / observed recently (units of the series; NaN from a
         single observation, where no pace can be measured).
     status : str
-        One of :data:`analysis.analyses.status.FORECAST_STATUSES` (``achieved``,
+        One of :data:`analysis.reference.targets.FORECAST_STATUSES` (``achieved``,
         ``on_track``, ``at_risk``, ``off_track``) or
-        :data:`~analysis.analyses.status.INSUFFICIENT_HISTORY` (``insufficient_history``:
+        :data:`~analysis.reference.targets.INSUFFICIENT_HISTORY` (``insufficient_history``:
         fewer observations than
         :func:`~analysis.analyses.forecasting.simulation.min_history`, 6 months or 3
         years, and the target not already met).

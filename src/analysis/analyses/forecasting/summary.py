@@ -19,7 +19,7 @@ from analysis.analyses.forecasting.grid import EPS_DEFAULT
 from analysis.analyses.forecasting.probability import calibrate_probability
 from analysis.analyses.forecasting.series import HIGHER, LOWER, current_pace, pace_window, pstr
 from analysis.analyses.forecasting.simulation import Sim
-from analysis.analyses.status import INSUFFICIENT_HISTORY, meets_target
+from analysis.reference.targets import INSUFFICIENT_HISTORY, meets_target
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Summary:
 
 
 def meets(values: np.ndarray | float, target: float, direction: str) -> np.ndarray:
-    """:func:`analysis.analyses.status.meets_target` in the engine's direction words."""
+    """:func:`analysis.reference.targets.meets_target` in the engine's direction words."""
     return np.asarray(meets_target(values, target, direction == HIGHER))
 
 
@@ -174,7 +174,7 @@ def _without_paths(
 def _summarize_no_data(sim: Sim, target: float | None, d: str) -> Summary:
     """Nothing observed: no path, no probability and no pace (there is no value to start from).
 
-    The status is :data:`~analysis.analyses.status.INSUFFICIENT_HISTORY`: saying "off track"
+    The status is :data:`~analysis.reference.targets.INSUFFICIENT_HISTORY`: saying "off track"
     with probability 0 would state a certainty that no data support.
     """
     return _without_paths(sim, d, INSUFFICIENT_HISTORY, required_pace=float("nan"))
@@ -228,7 +228,7 @@ def _summarize_too_short(sim: Sim, target: float | None, d: str) -> Summary:
     """Too few observations: no paths and no probability; the gap and the pace it needs.
 
     The status is ``achieved`` when the latest value already meets the target (an observation,
-    not a forecast), otherwise :data:`~analysis.analyses.status.INSUFFICIENT_HISTORY`.
+    not a forecast), otherwise :data:`~analysis.reference.targets.INSUFFICIENT_HISTORY`.
     """
     last_ord, last_val = sim.last_ord, sim.last_value
     notes = list(sim.notes)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.core.periods import to_month, to_period
 from analysis.data.demo.context import Ctx, month_index, until_month
 from analysis.data.demo.facts import seed_fact_expectations
 from analysis.data.demo.simulate import (
@@ -24,8 +25,7 @@ from analysis.data.demo.specs import (
     REVISION,
     REVISIONS_FILE,
 )
-from analysis.reference import catalog, geography
-from analysis.reference.periods import to_month, to_period
+from analysis.reference import catalog, geography, population
 
 # --- the published files ---------------------------------------------------------------------
 
@@ -141,7 +141,7 @@ def _annual_parts(latent: Latent, until: pd.Period, merge: np.ndarray) -> list[p
             codes, basis, values = ctx.codes, "63", de[:, k : k + 1]
         else:
             # Weighted as ingest weighs a rate: the population of the same year.
-            w = geography.population_63(year).reindex(list(ctx.codes)).to_numpy(float)
+            w = population.population_63(year).reindex(list(ctx.codes)).to_numpy(float)
             merged = (merge @ (de[:, k] * w)) / (merge @ w)
             codes, basis, values = ctx.unit_codes, "34", np.round(merged, 2)[:, None]
         parts.append(

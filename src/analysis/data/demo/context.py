@@ -14,10 +14,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from analysis.core import clock
+from analysis.core.periods import to_month
 from analysis.data.demo.specs import CITY_BONUS, MONTH_PATTERN, STALLS, START, TET_DAYS
-from analysis.data.ingest.cells import today as pinned_today
-from analysis.reference import geography
-from analysis.reference.periods import to_month
+from analysis.reference import geography, population
 
 # --- periods ---------------------------------------------------------------------------------
 
@@ -35,7 +35,7 @@ def latest_complete_month(today: dt.date | None = None) -> pd.Period:
     >>> latest_complete_month(dt.date(2026, 11, 23))
     Period('2026-10', 'M')
     """
-    return to_month(pinned_today() if today is None else today) - 1
+    return to_month(clock.today() if today is None else today) - 1
 
 
 def until_month(until: str | pd.Period | None) -> pd.Period:
@@ -115,7 +115,7 @@ def context_for(seed: int, horizon: str) -> Ctx:
     return Ctx(
         codes,
         # Sizes are scaled from the 2023 population (simulate: index 18 is mid-2023).
-        geography.population_63(2023).reindex(list(codes)).to_numpy(float),
+        population.population_63(2023).reindex(list(codes)).to_numpy(float),
         p63["region"].to_numpy(),
         unit_codes,
         unit_of,

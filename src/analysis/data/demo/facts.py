@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import paths
+from analysis.core.periods import to_month, to_period
 from analysis.data.demo.specs import FACT_OVERRIDES
 from analysis.reference import catalog, geography
-from analysis.reference.periods import to_month, to_period
 
 # --- seed facts ------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from analysis.core.periods import to_month
 from analysis.data.demo.context import Ctx, context_for, month_index, rng_for, until_month
 from analysis.data.demo.curves import shares, sigmoid, stock_counts
 from analysis.data.demo.facts import seed_fact_expectations
@@ -29,7 +30,6 @@ from analysis.data.demo.specs import (
     Spec,
 )
 from analysis.reference import catalog
-from analysis.reference.periods import to_month
 
 
 def _denominator(model: tuple, rng: np.random.Generator, ctx: Ctx) -> np.ndarray:

@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from analysis import paths
-from analysis.data.demo import communes as commune_demo
+from analysis.data.demo import commune_figures
 from analysis.data.demo.build import generate_demo
 from analysis.data.demo.context import until_month
 from analysis.data.demo.specs import (
@@ -109,7 +109,7 @@ def write_demo(
         side = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
         write_atomic(path.with_name(name + ".meta.yml"), side.encode("utf-8"))
         written.append(path)
-    communes = commune_demo.generate_commune_demo(frames, u, seed)
+    communes = commune_figures.generate_commune_demo(frames, u, seed)
     if not communes.empty:
         written.append(_write_communes(out, communes, u, seed))
     keep = {p.name for p in written}
@@ -130,17 +130,17 @@ def _write_communes(out: Path, frame: pd.DataFrame, until: pd.Period, seed: int)
     for col in ("numerator", "denominator"):
         table[col] = table[col].astype("int64").astype(str)
     data = gzip.compress(
-        table[commune_demo.COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        table[commune_figures.COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8"),
         mtime=0,
     )
-    path = out / commune_demo.FILE
+    path = out / commune_figures.FILE
     write_atomic(path, data)
     periods = sorted(frame["period"].unique())
     meta = {
         "source": SOURCE,
         "synthetic": True,
         "level": "commune",
-        "generator": "analysis.data.demo.communes",
+        "generator": "analysis.data.demo.commune_figures",
         "seed": int(seed),
         "until": str(until),
         "licence": LICENCE,

@@ -36,7 +36,7 @@ from analysis.data.ingest.cells import (
     parse_period,
     today,
 )
-from analysis.data.ingest.communes import (
+from analysis.data.ingest.commune_files import (
     COMMUNE_COLUMNS,
     empty_commune_frame,
     is_commune_table,
@@ -53,12 +53,10 @@ from analysis.data.ingest.normalize import (
     normalize_table,
 )
 from analysis.data.ingest.problems import CellError, IngestError, Problem
+from analysis.data.ingest.raw import RawTable, dataset_of, display_path
 from analysis.data.ingest.read import (
-    RawTable,
     Survey,
-    dataset_of,
     discover_inputs,
-    display_path,
     is_sidecar,
     load_sidecar,
     read_sidecar,

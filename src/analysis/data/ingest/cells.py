@@ -6,15 +6,14 @@ Used by the normalizing step for every cell; a cell that cannot be read unambigu
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import re
 
 import pandas as pd
 
+from analysis.core.clock import today
+from analysis.core.periods import to_month, to_period
 from analysis.data.ingest.problems import CellError
 from analysis.reference.names import clean_cell, fold
-from analysis.reference.periods import to_month, to_period
 
 MISSING_TOKENS = {"", "-", "—", "–", "na", "n/a", "nan", "null", "none", "..."}
 
@@ -80,12 +79,6 @@ _PERIOD_PATTERNS = (
     (re.compile(r"^(?:nam|year)\s*(\d{4})$"), "y"),
 )
 FIRST_YEAR = 2015
-
-
-def today() -> dt.date:
-    """Today's date; ``VNDX_TODAY`` (YYYY-MM-DD) pins it for reproducible runs and tests."""
-    pinned = os.environ.get("VNDX_TODAY")
-    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
 
 
 def parse_period(text: str, frequency: str) -> pd.Period:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis.data.ingest.cells import parse_number, parse_period
 from analysis.data.ingest.problems import CellError, Problem, merge_columns
-from analysis.data.ingest.read import RawTable
+from analysis.data.ingest.raw import RawTable
 from analysis.reference import catalog, geography
 from analysis.reference.names import fold
 
@@ -55,12 +55,12 @@ NORMALIZED_COLUMNS = [
 ]
 
 
-def _header_key(name: str) -> str:
+def header_key(name: str) -> str:
     return fold(name).replace(" ", "_")
 
 
 def _is_long(header: Sequence[str]) -> bool:
-    keys = {_header_key(h) for h in header}
+    keys = {header_key(h) for h in header}
     return "indicator" in keys or "period" in keys
 
 
@@ -149,7 +149,7 @@ def no_figure_column(table: RawTable, keys: Sequence[str]) -> list[Problem]:
     ]
 
 
-def _is_total(text: str) -> bool:
+def is_total(text: str) -> bool:
     return re.sub(r"[^a-z ]", "", fold(text)).strip() in TOTAL_ROWS
 
 
@@ -172,7 +172,7 @@ def _note_total_rows(table: RawTable, column: str, rows: list[tuple[int, str]]) 
 
 def _long_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
     problems: list[Problem] = []
-    keys = [_header_key(h) for h in table.header]
+    keys = [header_key(h) for h in table.header]
     for required in LONG_COLUMNS:
         if required not in keys:
             problems.append(
@@ -218,10 +218,10 @@ def _long_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
             )
             continue
         row = dict(zip(keys, cells, strict=False))
-        if _is_total(row.get("province", "")):
+        if is_total(row.get("province", "")):
             totals.append((row_no, row["province"]))
             continue
-        rec, more = _parse_row(table, row_no, row, colmap)
+        rec, more = parse_row(table, row_no, row, colmap)
         problems += more
         if rec is not None:
             records.append(rec)
@@ -264,7 +264,7 @@ def _wide_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
                 )
             )
             continue
-        if _is_total(cells[0]):
+        if is_total(cells[0]):
             totals.append((row_no, cells[0]))
             continue
         for ind in indicators:
@@ -274,7 +274,7 @@ def _wide_records(table: RawTable) -> tuple[list[dict], list[Problem]]:
                     row[field_] = cells[pos]
             if not any(row.get(f, "") for f in ("value", "numerator", "denominator")):
                 continue  # an indicator the province did not report this month
-            rec, more = _parse_row(table, row_no, row, _wide_colmap(header, columns, ind))
+            rec, more = parse_row(table, row_no, row, _wide_colmap(header, columns, ind))
             problems += more
             if rec is not None:
                 records.append(rec)
@@ -298,7 +298,7 @@ def _wide_colmap(header: list[str], columns: list[tuple[int, str, str]], ind: st
 def _wide_header_problems(table: RawTable) -> list[Problem]:
     """A wide file needs provinces in its first column and a reporting period."""
     header = table.header
-    if _header_key(header[0]).replace("_", " ") not in PROVINCE_HEADERS:
+    if header_key(header[0]).replace("_", " ") not in PROVINCE_HEADERS:
         return [
             Problem(
                 table.display,
@@ -331,7 +331,7 @@ def _wide_columns(table: RawTable) -> tuple[list[tuple[int, str, str]], list[Pro
     problems: list[Problem] = []
     for pos, name in enumerate(table.header[1:], start=1):
         base, _, suffix = name.partition("__")
-        field_ = _WIDE_FIELDS.get(_header_key(suffix))
+        field_ = _WIDE_FIELDS.get(header_key(suffix))
         ind = catalog.resolve_indicator(base)
         if ind is None or field_ is None:
             problems.append(
@@ -371,7 +371,7 @@ def _province_memo(text: str, basis: str) -> geography.Unit:
 Fail = Callable[[str, "str | None", str, str], None]
 
 
-def _parse_row(
+def parse_row(
     table: RawTable, row_no: int, row: dict, colmap: dict | None = None, level: str = "province"
 ) -> tuple[dict | None, list[Problem]]:
     """One observation from one row's cells (``colmap``: field -> the file's column name).

@@ -9,43 +9,18 @@ the number a person sees when opening the file. A file that cannot be read gives
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import gzip
 import io
-import math
-import re
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from analysis import paths
+from analysis.data.ingest import workbooks
 from analysis.data.ingest.problems import IngestError, Problem
+from analysis.data.ingest.raw import RawTable, cell_text, display_path
 from analysis.reference.names import clean_cell
-
-
-@dataclass
-class RawTable:
-    """A file's cells as text, with the row numbers a person sees when opening the file."""
-
-    path: Path
-    display: str
-    header: list[str]
-    rows: list[list[str]]
-    row_numbers: list[int]
-    meta: dict = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[Problem] = field(default_factory=list)
-    """Things ingest did on purpose and tells the sender (skipped total rows, duplicates)."""
-    cells: dict[tuple[int, str], tuple[str, str]] = field(default_factory=dict)
-    """(row, column) -> (the cell as a person finds it, e.g. "sheet 'Số liệu', cell L7", and
-    the column's heading), for files whose messages name cells (collection workbooks)."""
-
-    @property
-    def dataset(self) -> str:
-        return dataset_of(self.path)
-
 
 SIDECAR_SUFFIXES = (".meta.yml", ".meta.yaml")
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -108,7 +83,7 @@ class Survey:
 
 _SKIPPED_FOLDERS = {
     "reference": "reference tables, maintained with the code",
-    "published": "published figures, read by `analysis.data.published` and `published_real`",
+    "published": "published figures, read by `analysis.data.published_press` and `published_real`",
 }
 
 
@@ -147,15 +122,6 @@ def survey_inputs(raw_dir: Path | None = None) -> Survey:
 def discover_inputs(raw_dir: Path | None = None) -> list[Path]:
     """The files under ``data/raw`` that ingest reads (see :func:`survey_inputs`)."""
     return survey_inputs(raw_dir).read
-
-
-def dataset_of(path: Path) -> str:
-    """``demo``, ``published`` or ``submitted``: which collection a raw file belongs to."""
-    try:
-        top = path.resolve().relative_to(paths.raw_dir().resolve()).parts[0]
-    except (ValueError, IndexError):
-        top = ""
-    return top if top in ("demo", "published") else "submitted"
 
 
 def sidecar_of(path: Path) -> Path | None:
@@ -233,14 +199,6 @@ def load_sidecar(side: Path) -> tuple[dict, list[Problem]]:
     return meta, problems
 
 
-def display_path(path: Path) -> str:
-    """``path`` relative to the project (as messages show it), else as given."""
-    try:
-        return str(path.resolve().relative_to(paths.project_root().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _file_problem(display: str, reason: str, hint: str) -> Problem:
     return Problem(display, None, None, None, reason, hint)
 
@@ -278,11 +236,9 @@ def read_table(path: Path) -> RawTable:
         return empty
     if suffix != ".csv":
         # A workbook made by `python -m analysis collect` is recognized by its marker.
-        from analysis.collection import readback
-
-        workbook = readback.workbook_meta(path)
+        workbook = workbooks.workbook_meta(path)
         if workbook is not None:
-            return readback.read_workbook(path, workbook, meta)
+            return workbooks.read_workbook(path, workbook, meta)
     try:
         cell_problems: list[Problem] = []
         if suffix == ".csv":
@@ -368,7 +324,7 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int], dict,
     wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         meta = {
-            str(row[0].value).strip(): _cell_text(row[1].value, row[1].number_format)
+            str(row[0].value).strip(): cell_text(row[1].value, row[1].number_format)
             for row in (wb["meta"].iter_rows() if "meta" in wb.sheetnames else [])
             if len(row) > 1 and row[0].value is not None and row[1].value is not None
         }
@@ -397,7 +353,7 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int], dict,
                 value = stored.get((line_no, col))
                 if value is None:
                     missing.append((line_no, col))
-            texts.append(clean_cell(_cell_text(value, number_format)))
+            texts.append(clean_cell(cell_text(value, number_format)))
         while texts and texts[-1] == "":
             texts.pop()
         if not any(texts) and not any(line == line_no for line, _ in missing):
@@ -454,37 +410,3 @@ def _formula_problems(
             )
         )
     return problems
-
-
-def _cell_text(value: object, number_format: str | None = "General") -> str:
-    """A cell's value as text, as Excel shows it: a percentage-formatted 0.884 is ``88.4%``.
-
-    Numbers keep their full stored precision (Excel may round what it shows); dates become
-    ``YYYY-MM`` (``YYYY`` when the format shows only the year).
-    """
-    if value is None:
-        return ""
-    fmt = _format_text(number_format or "General")
-    if isinstance(value, dt.datetime | dt.date):
-        year_only = "y" in fmt and "m" not in fmt and "d" not in fmt
-        return value.strftime("%Y" if year_only else "%Y-%m")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    number = Decimal(repr(value))
-    percent = "%" in fmt
-    if percent:
-        number *= 100
-    text = format(number.normalize(), "f")
-    return text + "%" if percent else text
-
-
-def _format_text(number_format: str) -> str:
-    """The first section of an Excel number format without quoted text and escapes, lower case.
-
-    ``0.0"%"`` shows a literal percent sign without scaling; ``0.0%`` scales by 100.
-    """
-    section = number_format.split(";", 1)[0]
-    section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", section)
-    return section.lower()

@@ -2,7 +2,7 @@
 
 Every chart is sized for the text width of an A4 page (:data:`A4_WIDTH` inches; the tile map,
 tall like the country, is narrower), uses one calm theme (:func:`apply_theme`), writes numbers
-the reader's way (``45,03`` in Vietnamese, via :mod:`analysis.reporting.i18n`) and takes its
+the reader's way (``45,03`` in Vietnamese, via :mod:`analysis.core.i18n`) and takes its
 words from the message catalog (``plots.*``, ``status.*``) or from the caller, so the same call
 draws a Vietnamese or an English chart. Each also writes its text alternative from its data
 (:mod:`.alt`), which :func:`show` passes on as the image's ``alt``.
@@ -27,8 +27,9 @@ from __future__ import annotations
 from analysis.reporting.charts.alt import alt_text, set_alt
 from analysis.reporting.charts.heatmap import heatmap
 from analysis.reporting.charts.labels import fmt_value
+from analysis.reporting.charts.output import show
 from analysis.reporting.charts.rank import rank_and_map, rank_bar_chart
-from analysis.reporting.charts.status import status_bar
+from analysis.reporting.charts.status_bars import status_bar
 from analysis.reporting.charts.theme import (
     A4_WIDTH,
     BAR,
@@ -49,7 +50,6 @@ from analysis.reporting.charts.theme import (
     TILE_CMAP,
     apply_theme,
     register_fonts,
-    show,
     theme_rc,
 )
 from analysis.reporting.charts.tilemap import TILE_ABBR, TILE_GRID, tile_map

@@ -5,7 +5,7 @@ the ``alt`` text of its image says what the chart says, in one or two sentences:
 where the province stands ("Nghệ An xếp thứ 32/34, 82,5%, mục tiêu 90%"), for a trend the last
 value, its change, the target and the forecast, for the heat map, tile map and status bars a
 summary. Every chart function stores its text on the figure (:func:`set_alt`);
-:func:`analysis.reporting.charts.theme.show` puts it in the notebook output's metadata, the
+:func:`analysis.reporting.charts.output.show` puts it in the notebook output's metadata, the
 briefing template writes it as the ``alt`` of the ``<img>``, and WeasyPrint writes that as the
 ``/Alt`` of the figure in the tagged PDF.
 
@@ -21,9 +21,9 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.core import i18n
+from analysis.core.periods import to_month
 from analysis.reference import geography
-from analysis.reference.periods import to_month
-from analysis.reporting import i18n
 from analysis.reporting.charts.labels import decimals_for, fmt_value
 
 # Figures are plain objects built without pyplot; a weak map keeps the text exactly as long as

@@ -13,8 +13,8 @@ from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from analysis.core import i18n
 from analysis.reference import geography
-from analysis.reporting import i18n
 from analysis.reporting.charts.alt import heatmap_alt, set_alt
 from analysis.reporting.charts.labels import lang_of, name_key, text_color_on
 from analysis.reporting.charts.theme import (

@@ -1,6 +1,6 @@
 """Words and numbers on the charts: values with units, tick labels, month labels, text colour.
 
-All words come from the message catalog (:mod:`analysis.reporting.i18n`); numbers are written
+All words come from the message catalog (:mod:`analysis.core.i18n`); numbers are written
 the reader's way (``45,03`` in Vietnamese, ``45.03`` in English).
 """
 
@@ -12,8 +12,8 @@ import pandas as pd
 from matplotlib import colors as mcolors
 from matplotlib.ticker import FuncFormatter
 
+from analysis.core import i18n
 from analysis.reference.names import fold
-from analysis.reporting import i18n
 from analysis.reporting.charts.theme import INK
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

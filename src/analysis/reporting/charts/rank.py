@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from analysis.analyses import compare
-from analysis.reporting import i18n
+from analysis.core import i18n
 from analysis.reporting.charts.alt import rank_alt, set_alt
 from analysis.reporting.charts.labels import (
     decimals_for,

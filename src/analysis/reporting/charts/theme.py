@@ -7,12 +7,10 @@ chart (and :data:`STATUS_COLORS` is the one status palette other code colours st
 from __future__ import annotations
 
 import functools
-import io
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, cast
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt  # Activates the notebook display integration
 import seaborn as sns
 from cycler import cycler
 from matplotlib import colors as mcolors
@@ -47,7 +45,7 @@ MISSING_COLOR = "#e9ecf0"
 """Fill of cells and tiles without data."""
 
 STATUS_COLORS: dict[str, str] = {
-    # Forecast statuses (analysis.analyses.status.FORECAST_STATUSES).
+    # Forecast statuses (analysis.reference.targets.FORECAST_STATUSES).
     "achieved": "#1a7f37",
     "on_track": "#2e86c1",
     "at_risk": "#d4a017",
@@ -61,7 +59,7 @@ STATUS_COLORS: dict[str, str] = {
 }
 """The one status palette: a colour for every status a report can show.
 
-Keys are :data:`analysis.analyses.status.REPORT_STATUSES`; charts, tables and cards colour a
+Keys are :data:`analysis.reference.targets.REPORT_STATUSES`; charts, tables and cards colour a
 status from here, so a status has the same colour everywhere.
 """
 
@@ -210,29 +208,3 @@ def figure_of(ax: Axes) -> Figure:
     if fig is None:
         raise ValueError("the axes are not on a figure: create them with Figure.add_subplot")
     return fig
-
-
-def show(fig: Figure, dpi: int = 200, alt: str | None = None) -> None:
-    """Display a figure as an embedded PNG, with its text alternative, and release it.
-
-    Figures here are built without pyplot, so IPython's inline hook may not know them; an
-    explicit PNG (sharp at print size) works the same in JupyterLab, papermill, HTML and PDF.
-    ``alt`` (default: the text the chart function stored, see :mod:`.alt`) goes into the
-    output's metadata (``image/png`` → ``alt``), where the briefing template reads it.
-    """
-    from IPython.display import Image, display
-
-    # Imported here: the alt module formats with the labels module, which needs this one.
-    from analysis.reporting.charts.alt import alt_text
-
-    text = alt if alt is not None else alt_text(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    image = Image(
-        data=buf.getvalue(),
-        format="png",
-        width=int(fig.get_figwidth() * 96),
-        metadata={"alt": text} if text else None,
-    )
-    display(image)
-    plt.close(fig)  # a no-op for figures built without pyplot

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
-from analysis.reporting import i18n
+from analysis.core import i18n
 from analysis.reporting.charts.alt import set_alt, tile_alt
 from analysis.reporting.charts.labels import lang_of, text_color_on, tick_formatter
 from analysis.reporting.charts.theme import (

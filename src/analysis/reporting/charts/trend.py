@@ -14,9 +14,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from analysis.core import i18n
+from analysis.core.periods import to_month
 from analysis.reference import geography
-from analysis.reference.periods import to_month
-from analysis.reporting import i18n
 from analysis.reporting.charts.alt import set_alt, trend_alt
 from analysis.reporting.charts.labels import (
     decimals_for,

@@ -12,7 +12,7 @@ from nbformat import NotebookNode
 from traitlets import Bool, Enum, Int, Unicode, default
 from traitlets.config import Config
 
-from analysis.reporting.i18n import normalize_lang, t
+from analysis.core.i18n import normalize_lang, t
 from analysis.reporting.render.components import provenance_footer
 from analysis.reporting.render.preprocess import BriefingPreprocessor, BriefingRenderError
 from analysis.reporting.render.sanitize import enforce_offline, sanitize_html
@@ -21,9 +21,9 @@ from analysis.reporting.render.styles import (
     STYLESHEET,
     TEMPLATE_NAME,
     TEMPLATES_DIR,
-    _stylesheet,
     font_face_css,
     page_css,
+    stylesheet_text,
 )
 
 CSS_PLACEHOLDER = '<style id="briefing-css"></style>'
@@ -147,10 +147,10 @@ class BriefingHTMLExporter(HTMLExporter):
         """The complete CSS for this variant: fonts, briefing.css, generated @page rules."""
         if self.variant == "print":
             fonts = font_face_css("files")
-            sheets = [_stylesheet(STYLESHEET)]
+            sheets = [stylesheet_text(STYLESHEET)]
         else:
             fonts = font_face_css("embed" if self.embed_fonts else "local", self.font_embed_limit)
-            sheets = [_stylesheet(STYLESHEET), _stylesheet(SCREEN_STYLESHEET)]
+            sheets = [stylesheet_text(STYLESHEET), stylesheet_text(SCREEN_STYLESHEET)]
         return "\n".join((fonts, *sheets, page_css(lang, synthetic)))
 
     def from_notebook_node(  # type: ignore[override]

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from analysis import paths
-from analysis.reporting.i18n import t
+from analysis.core.i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -123,5 +123,5 @@ def font_face_css(mode: str, embed_limit: int = 600_000) -> str:
 
 
 @lru_cache(maxsize=4)
-def _stylesheet(path: Path) -> str:
+def stylesheet_text(path: Path) -> str:
     return path.read_text(encoding="utf-8")

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import paths
+from analysis.core import i18n
 from analysis.files import write_atomic
-from analysis.reporting import i18n
 from analysis.running.delivery.outputs import (
     NATIONAL,
     Output,

@@ -29,11 +29,12 @@ from urllib.parse import quote
 import jinja2
 
 from analysis import paths
-from analysis.analyses.status import INSUFFICIENT_HISTORY, MET_LATE, MISSED
+from analysis.core import i18n
 from analysis.files import write_atomic
 from analysis.reference import catalog, geography
 from analysis.reference.names import fold
-from analysis.reporting import briefing, i18n
+from analysis.reference.targets import INSUFFICIENT_HISTORY, MET_LATE, MISSED
+from analysis.reporting import briefing
 from analysis.reporting.briefing import TITLE_KEYS
 from analysis.reporting.gaps import gap_text, gaps
 from analysis.running.delivery.outputs import (

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import paths
+from analysis.core import i18n
 from analysis.reference import geography
-from analysis.reporting import i18n
 from analysis.running.manifest import read_manifest
 
 NATIONAL = "national"

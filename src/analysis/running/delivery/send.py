@@ -31,8 +31,8 @@ from pathlib import Path
 from filelock import FileLock
 
 from analysis import paths
+from analysis.core import i18n
 from analysis.files import write_atomic
-from analysis.reporting import i18n
 from analysis.running.delivery import mailer
 from analysis.running.delivery.outputs import (
     Output,

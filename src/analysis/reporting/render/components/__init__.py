@@ -37,8 +37,9 @@ from analysis.reporting.render.components.provenance import (
     provenance_items,
     provenance_value,
     report_metadata,
+    report_provenance,
 )
-from analysis.reporting.render.components.tables import StatusRow, risk_table, status_table
+from analysis.reporting.render.components.status_tables import StatusRow, risk_table, status_table
 
 __all__ = [
     "METHOD_NOTE_KEYS",
@@ -61,6 +62,7 @@ __all__ = [
     "provenance_items",
     "provenance_value",
     "report_metadata",
+    "report_provenance",
     "risk_table",
     "status_table",
     "synthetic_notice",

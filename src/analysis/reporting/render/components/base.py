@@ -12,8 +12,8 @@ from typing import Any
 import jinja2
 from IPython.display import HTML
 
-from analysis.analyses.status import REPORT_STATUSES
-from analysis.reporting.i18n import MISSING, is_missing, strip_control
+from analysis.core.i18n import MISSING, is_missing, strip_control
+from analysis.reference.targets import REPORT_STATUSES
 
 REPORT_METADATA_MIME = "application/vnd.vndx.report+json"
 """MIME type of the hidden display output that carries a report's metadata."""
@@ -26,7 +26,7 @@ SYNTHETIC_NOTICE_MARK = 'class="notice tone-bad synthetic"'
 TONES: frozenset[str] = frozenset({"good", "warning", "bad", "neutral", "info"})
 DIRECTIONS: frozenset[str] = frozenset({"up", "down", "flat"})
 STATUSES: tuple[str, ...] = REPORT_STATUSES
-"""Statuses the status table accepts: :data:`analysis.analyses.status.REPORT_STATUSES`."""
+"""Statuses the status table accepts: :data:`analysis.reference.targets.REPORT_STATUSES`."""
 
 # Autoescaping is what makes every component safe for data strings; StrictUndefined turns a typo
 # in a template into an error instead of an empty cell.
@@ -48,12 +48,12 @@ class Fragment(HTML):
         return str(self.data)
 
 
-def _fragment(template: str, **context: Any) -> Fragment:
+def render_fragment(template: str, **context: Any) -> Fragment:
     html = _env.from_string(template).render(**context)
     return Fragment(unicodedata.normalize("NFC", html.strip()))
 
 
-def _text(value: Any) -> Any:
+def plain_text(value: Any) -> Any:
     """Plain text for a cell: missing → em dash, markup objects kept, the rest ``str`` (NFC)."""
     if is_missing(value):
         return MISSING
@@ -62,5 +62,5 @@ def _text(value: Any) -> Any:
     return strip_control(unicodedata.normalize("NFC", str(value)))
 
 
-def _tone(value: Any) -> str:
+def tone_or_neutral(value: Any) -> str:
     return value if value in TONES else "neutral"

@@ -12,14 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from analysis.reporting.i18n import is_missing, t
+from analysis.core.i18n import is_missing, t
 from analysis.reporting.render.components.base import (
     DIRECTIONS,
     STATUSES,
     Fragment,
-    _fragment,
-    _text,
-    _tone,
+    plain_text,
+    render_fragment,
+    tone_or_neutral,
 )
 
 TRENDS: frozenset[str] = frozenset({"better", "worse"})
@@ -39,11 +39,11 @@ class KpiCard:
     label
         What is measured ("Tỷ lệ hồ sơ trực tuyến toàn trình").
     value
-        The formatted value ("45,03%"): format with ``analysis.reporting.i18n.fmt_*``.
+        The formatted value ("45,03%"): format with ``analysis.core.i18n.fmt_*``.
     change
         Formatted change text ("+1,20 điểm % so với tháng trước"), optional.
     rank
-        Formatted rank text (``analysis.reporting.i18n.rank_text``), optional.
+        Formatted rank text (``analysis.core.i18n.rank_text``), optional.
     tone
         ``good`` / ``warning`` / ``bad`` / ``neutral``: used only when ``status`` is not given.
     direction
@@ -88,7 +88,7 @@ _KPI_TEMPLATE = """
 
 
 def _optional(data: Mapping[str, Any], key: str) -> Any:
-    return None if is_missing(data.get(key)) else _text(data[key])
+    return None if is_missing(data.get(key)) else plain_text(data[key])
 
 
 def _prepare(card: KpiCard | Mapping[str, Any]) -> dict[str, Any]:
@@ -100,12 +100,12 @@ def _prepare(card: KpiCard | Mapping[str, Any]) -> dict[str, Any]:
     if status is not None and status not in CARD_STATUSES:
         raise ValueError(f"unknown KPI card status {status!r}; use one of {CARD_STATUSES}")
     return {
-        "label": _text(data.get("label")),
-        "value": _text(data.get("value")),
+        "label": plain_text(data.get("label")),
+        "value": plain_text(data.get("value")),
         "change": _optional(data, "change"),
         "rank": _optional(data, "rank"),
         "note": _optional(data, "note"),
-        "tone": _tone(data.get("tone")),
+        "tone": tone_or_neutral(data.get("tone")),
         "direction": data.get("direction") if data.get("direction") in DIRECTIONS else None,
         "status": status,
         "trend": data.get("trend") if data.get("trend") in TRENDS else None,
@@ -133,7 +133,7 @@ def kpi_cards(cards: Iterable[KpiCard | Mapping[str, Any]]) -> Fragment:
     prepared = [_prepare(card) for card in cards]
     # Up to five cards share one row; more continue on the next rows, four to a row.
     cols = len(prepared) if 1 <= len(prepared) <= 5 else 4
-    return _fragment(_KPI_TEMPLATE, cards=prepared, cols=cols)
+    return render_fragment(_KPI_TEMPLATE, cards=prepared, cols=cols)
 
 
 _LEGEND_TEMPLATE = """
@@ -161,4 +161,4 @@ def kpi_legend(cards: Iterable[KpiCard | Mapping[str, Any]], lang: str | None = 
         else:
             text = t(f"status.{key}", lang)
         items.append((key, text))
-    return _fragment(_LEGEND_TEMPLATE, title=t("kpi.legend_title", lang), items=items)
+    return render_fragment(_LEGEND_TEMPLATE, title=t("kpi.legend_title", lang), items=items)

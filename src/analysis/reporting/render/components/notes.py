@@ -6,8 +6,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from analysis.reporting.i18n import t
-from analysis.reporting.render.components.base import DIRECTIONS, Fragment, _fragment, _text, _tone
+from analysis.core.i18n import t
+from analysis.reporting.render.components.base import (
+    DIRECTIONS,
+    Fragment,
+    plain_text,
+    render_fragment,
+    tone_or_neutral,
+)
 
 _NOTICE_TEMPLATE = """
 <div class="notice tone-{{ tone }}{% if synthetic %} synthetic{% endif %}" role="note">
@@ -21,11 +27,11 @@ def notice_box(
     text: str, tone: str = "warning", title: str | None = None, synthetic: bool = False
 ) -> Fragment:
     """A highlighted note (``tone``: ``warning`` default, ``bad``, ``info``)."""
-    return _fragment(
+    return render_fragment(
         _NOTICE_TEMPLATE,
-        text=_text(text),
-        title=None if title is None else _text(title),
-        tone=_tone(tone),
+        text=plain_text(text),
+        title=None if title is None else plain_text(title),
+        tone=tone_or_neutral(tone),
         synthetic=synthetic,
     )
 
@@ -90,7 +96,7 @@ def method_note(lang: str | None = "vi") -> Fragment:
         },
         "method.coverage": {"share": round(100 * COVERAGE_THRESHOLD)},
     }
-    return _fragment(
+    return render_fragment(
         _METHOD_TEMPLATE,
         title=t("method.title", lang),
         paragraphs=[t(key, lang, **numbers.get(key, {})) for key in METHOD_NOTE_KEYS],
@@ -142,12 +148,12 @@ def changes_list(
         data = asdict(item) if isinstance(item, Change) else dict(item)
         prepared.append(
             {
-                "text": _text(data.get("text")),
+                "text": plain_text(data.get("text")),
                 "direction": data.get("direction") if data.get("direction") in DIRECTIONS else None,
-                "tone": _tone(data.get("tone")),
+                "tone": tone_or_neutral(data.get("tone")),
             }
         )
-    return _fragment(
+    return render_fragment(
         _CHANGES_TEMPLATE,
         items=prepared,
         title=t("changes.title", lang) if lang else None,

@@ -10,7 +10,7 @@ from typing import Any
 
 from IPython.display import display
 
-from analysis.reporting.i18n import (
+from analysis.core.i18n import (
     MISSING,
     fmt_date,
     fmt_datetime,
@@ -20,11 +20,12 @@ from analysis.reporting.i18n import (
     strip_control,
     t,
 )
+from analysis.core.version import code_version
 from analysis.reporting.render.components.base import (
     REPORT_METADATA_MIME,
     REPORT_METADATA_VERSION,
     Fragment,
-    _fragment,
+    render_fragment,
 )
 
 PROVENANCE_KEYS: tuple[str, ...] = (
@@ -44,6 +45,30 @@ FOOTER_TEXT_LIMIT = 300
 """Longest provenance value the footer prints; a longer one (a source list) is cut with "…" and
 given whole in the HTML's ``<details>`` (the PDF prints the cut text only: laying out tens of
 thousands of characters would take minutes and help no reader)."""
+
+
+def report_provenance(
+    *,
+    notebook: str,
+    data_version: str | None,
+    parameters: str,
+    sources: str,
+    official: bool,
+    lang: str | None = "vi",
+) -> dict[str, Any]:
+    """The footer facts of every report, built here only: source, kind of data (official or
+    synthetic), data version, parameters (already as text), code version, notebook and the time
+    it was generated. Keys are canonical; the footer translates their labels."""
+    kind = "provenance.data_kind_official" if official else "provenance.data_kind_synthetic"
+    return {
+        "source": sources,
+        t("provenance.data_kind", lang): t(kind, lang),
+        "data_version": data_version,
+        "parameters": parameters,
+        "code_version": code_version(),
+        "notebook": notebook,
+        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0),
+    }
 
 
 def provenance_value(value: Any, lang: str | None = "vi") -> str:
@@ -109,7 +134,7 @@ def provenance_footer(
     for label, value in provenance_items(info, lang):
         short = shorten(value, FOOTER_TEXT_LIMIT)
         items.append((label, short, value if full_text and short != value else None))
-    return _fragment(
+    return render_fragment(
         _PROVENANCE_TEMPLATE,
         title=t("provenance.title", lang),
         items=items,

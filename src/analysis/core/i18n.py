@@ -36,7 +36,7 @@ import yaml
 from babel.dates import format_date as _babel_format_date
 from babel.numbers import format_decimal as _babel_format_decimal
 
-from analysis.reference.periods import to_period
+from analysis.core.periods import to_period
 
 Lang = Literal["vi", "en"]
 

@@ -1,35 +1,80 @@
-"""Where each target stands in a report's month: the one rule every page uses.
+"""Targets: the statuses a report can show and the one rule that decides them.
 
-The briefing's target table, the forecast notebook's table and the national overview's list of
-provinces at risk all read :func:`target_status`, so they cannot disagree on a unit and target:
+Every page that says whether a target is met or where it stands (the briefing's target table,
+the forecast notebook, the national overview, the index pages) and the forecast engine itself
+read this module, so they cannot disagree at the edge:
 
-- deadline passed: met at the deadline ``achieved`` (on time); met after it
-  :data:`~analysis.analyses.status.MET_LATE`; still not met
-  :data:`~analysis.analyses.status.MISSED`;
+- "met" is :func:`meets_target` (a value within floating-point noise of the target meets it);
+- deadline passed: met at the deadline ``achieved`` (on time); met after it :data:`MET_LATE`;
+  still not met :data:`MISSED`;
 - deadline ahead: ``achieved`` when the value already meets the target, else the forecast's
-  status (``on_track``, ``at_risk``, ``off_track``, or
-  :data:`~analysis.analyses.status.INSUFFICIENT_HISTORY` when the series is too short).
-
-"Met" is :func:`analysis.analyses.status.meets_target`.
+  status (``on_track``, ``at_risk``, ``off_track``, or :data:`INSUFFICIENT_HISTORY` when the
+  series is too short); :func:`target_status` applies it to a frame of forecasts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from analysis.analyses.status import (
-    INSUFFICIENT_HISTORY,
+from analysis.core import i18n
+from analysis.core.periods import to_month, to_period
+from analysis.reference import catalog
+
+ForecastStatus = Literal["achieved", "on_track", "at_risk", "off_track"]
+FORECAST_STATUSES: tuple[ForecastStatus, ...] = ("achieved", "on_track", "at_risk", "off_track")
+"""What :func:`analysis.forecast.forecast_to_deadline` returns, best first."""
+
+INSUFFICIENT_HISTORY = "insufficient_history"
+"""A target whose series is too short for a forecast: its value, gap and the pace needed are
+shown, and no probability (the engine says so rather than give 0 % or 100 % from one point)."""
+
+MET_LATE = "achieved_late"
+"""Deadline passed, target met after it (met on time is ``achieved``)."""
+
+MISSED = "missed"
+"""Deadline passed, target not met."""
+
+REPORT_STATUSES: tuple[str, ...] = (
+    *FORECAST_STATUSES,
     MET_LATE,
     MISSED,
-    meets_target,
+    INSUFFICIENT_HISTORY,
+    "no_target",
+    "no_data",
 )
-from analysis.reference import catalog
-from analysis.reference.periods import to_month, to_period
-from analysis.reporting import i18n
+"""What a report can show for a target: the forecast statuses; after the deadline met on time
+(``achieved``), met late or missed; too short a history; no target; no data."""
+
+RELATIVE_TOLERANCE = 1e-9
+"""A value within this fraction of the target (at least of 1 unit) counts as meeting it: the
+tolerance absorbs floating-point noise only (``0.1 + 0.2`` meets ``0.3``); a value shown rounded
+to the target, such as 84,996 % against 85 %, does not meet it."""
+
+
+def meets_target(value: Any, target: Any, higher_is_better: bool = True) -> Any:
+    """Whether ``value`` meets ``target``; element-wise for arrays and Series.
+
+    Parameters
+    ----------
+    value, target
+        Numbers or array-likes of the same shape. NaN never meets a target.
+    higher_is_better
+        Direction of the indicator: ``value >= target`` when true, ``value <= target`` otherwise.
+    """
+    v = np.asarray(value, dtype=float)
+    t = np.asarray(target, dtype=float)
+    tol = RELATIVE_TOLERANCE * np.maximum(1.0, np.abs(t))
+    met = v >= t - tol if higher_is_better else v <= t + tol
+    if np.ndim(met) == 0:
+        return bool(met)
+    if hasattr(value, "index"):
+        return type(value)(met, index=value.index)
+    return met
+
 
 SEVERITY: tuple[str, ...] = (
     MISSED,

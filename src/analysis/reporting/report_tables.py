@@ -14,10 +14,10 @@ import pandas as pd
 
 from analysis.analyses import compare
 from analysis.analyses.monthly import PeriodResults
-from analysis.analyses.status import INSUFFICIENT_HISTORY, MET_LATE, MISSED
-from analysis.reference import catalog, geography
-from analysis.reference.periods import to_period
-from analysis.reporting import i18n, targets
+from analysis.core import i18n
+from analysis.core.periods import to_period
+from analysis.reference import catalog, geography, targets
+from analysis.reference.targets import INSUFFICIENT_HISTORY, MET_LATE, MISSED
 
 
 def province_name(codename: str, lang: str = "vi") -> str:

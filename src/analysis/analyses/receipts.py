@@ -26,11 +26,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.collection import pending
-from analysis.collection.due import DEFAULT_DUE_DAY, Due, due_date, due_indicators
-from analysis.collection.submissions import DATASET
+from analysis.core.periods import to_month
+from analysis.data import pending
+from analysis.data.submissions import DATASET
 from analysis.reference import geography
-from analysis.reference.periods import to_month
+from analysis.reference.due import DEFAULT_DUE_DAY, Due, due_date, due_indicators
 
 RECEIVED = ("on_time", "late")
 """Statuses of a figure that is in the store."""

@@ -3,7 +3,7 @@
 ``15_commune_comparison`` (the communes of one province) and ``16_commune_scorecard`` (one A4
 page per commune) stay thin: they call :func:`begin`, then ask this module for formatted
 tables (vi-VN or English, every word from ``messages.yml``) built on
-:mod:`analysis.analyses.communes`. Nothing here imports matplotlib: a scorecard draws its
+:mod:`analysis.analyses.commune_standings`. Nothing here imports matplotlib: a scorecard draws its
 "position in the province" strips as small SVG images, so 3,321 of them stay cheap; the one
 chart of the comparison lives in :mod:`analysis.reporting.commune_charts`.
 """
@@ -11,63 +11,43 @@ chart of the comparison lives in :mod:`analysis.reporting.commune_charts`.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import html
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 
-from analysis.analyses import communes as ac
+from analysis.analyses import commune_standings
+from analysis.core import i18n
 from analysis.reference import catalog, geography
 from analysis.reference.communes import by_code
-from analysis.reporting import i18n
 from analysis.reporting.render import components
 
 TITLE_KEYS = {
     "15_commune_comparison": "commune.comparison_title",
     "16_commune_scorecard": "commune.scorecard_title",
 }
-STATUS_CARD = {ac.MET: "achieved", ac.NOT_MET: "off_track", ac.NO_TARGET: "no_target"}
+STATUS_CARD = {
+    commune_standings.MET: "achieved",
+    commune_standings.NOT_MET: "off_track",
+    commune_standings.NO_TARGET: "no_target",
+}
 """A commune status -> the card colour of the provincial briefings it resembles."""
 
 
-def begin(notebook: str, namespace: dict) -> tuple[Any, ac.ProvinceRows, pd.DataFrame]:
-    """The opening both commune notebooks share.
-
-    Validates the parameters as papermill injected them (the period defaults to the latest
-    month with commune figures), reads the province's commune rows for the month and the month
-    before, displays the report metadata (and the synthetic-data notice when it applies).
-    Returns ``(params, data, standings)``.
-    """
-    from IPython.display import display
-
-    from analysis.data import store
-    from analysis.running import params
-
-    model = params.model_for(notebook)
-    given = {k: namespace[k] for k in model.model_fields if k in namespace}
-    with store.connect() as con:  # one connection for the checks and the rows
-        found = ac.commune_periods(given.get("dataset") or None, con)
-        p: Any = params.validate(notebook, given, available=found[1:] if found else None)
-        if p.period is None:
-            if found is None:
-                raise params.ParameterError(
-                    "no commune figures in the store: put commune files in data/raw/ and run "
-                    "`python -m analysis ingest`"
-                )
-            p = p.model_copy(update={"period": found[2]})
-        data = ac.load_province(p.province, str(p.period), p.dataset, con)
-    commune = getattr(p, "commune", None)
+def opening(notebook: str, params: Any, data: commune_standings.ProvinceRows) -> list[Any]:
+    """What a commune report shows first: its metadata (title band, provenance) and, for demo
+    data, the synthetic-data notice. Fails clearly when the scorecard's commune has no figures
+    in the month."""
+    commune = getattr(params, "commune", None)
     if commune is not None and not (data.current["commune_code"] == commune).any():
         raise ValueError(
-            f"no figures for commune {by_code(commune).label} in {p.period} "
+            f"no figures for commune {by_code(commune).label} in {params.period} "
             f"(dataset {data.dataset}): check the province's commune file for this month"
         )
-    display(metadata(data, notebook, p.model_dump(), p.lang, commune))
+    shown: list[Any] = [metadata(data, notebook, params.model_dump(), params.lang, commune)]
     if data.is_synthetic:
-        display(components.synthetic_notice(p.lang))
-    return p, data, ac.standings(data)
+        shown.append(components.synthetic_notice(params.lang))
+    return shown
 
 
 def place_name(province: str, commune: str | None = None, lang: str = "vi") -> str:
@@ -78,16 +58,9 @@ def place_name(province: str, commune: str | None = None, lang: str = "vi") -> s
     return i18n.t("commune.place", lang, commune=by_code(commune).full_name, province=name)
 
 
-@lru_cache(maxsize=1)
-def _code_version() -> str:
-    """The code version (a hash of the package's files), computed once per process: a warm
-    kernel renders many scorecards with the code it imported once."""
-    from analysis.running.jobs import code_version
-
-    return code_version()
-
-
-def parameters_text(parameters: dict, data: ac.ProvinceRows, lang: str = "vi") -> str:
+def parameters_text(
+    parameters: dict, data: commune_standings.ProvinceRows, lang: str = "vi"
+) -> str:
     """The run's parameters as the footer lists them ("Tỉnh, thành phố: Nghệ An; Xã, phường,
     đặc khu: Phường Vinh Phú; Kỳ: tháng 10/2026; ...")."""
     shown = {
@@ -104,7 +77,7 @@ def parameters_text(parameters: dict, data: ac.ProvinceRows, lang: str = "vi") -
 
 
 def metadata(
-    data: ac.ProvinceRows,
+    data: commune_standings.ProvinceRows,
     notebook: str,
     parameters: dict,
     lang: str = "vi",
@@ -112,21 +85,19 @@ def metadata(
 ) -> components.ReportMetadata:
     """Header band, running header, synthetic notice and provenance footer of a commune page."""
     period_label = i18n.fmt_period(data.period, lang)
-    kind = "synthetic" if data.is_synthetic else "official"
     # Synthetic rows are the demo's: named in the page's language, whatever their source text.
     cur = data.current
     sources = sorted(set(cur.loc[~cur["is_synthetic"].astype(bool), "source"].dropna()))
     if data.is_synthetic:
         sources.insert(0, i18n.t("provenance.source_demo", lang))
-    provenance = {
-        "source": "; ".join(i18n.strip_control(s) for s in sources[:3]),
-        i18n.t("provenance.data_kind", lang): i18n.t(f"provenance.data_kind_{kind}", lang),
-        "data_version": data.data_version,
-        "parameters": parameters_text(parameters, data, lang),
-        "code_version": _code_version(),
-        "notebook": notebook,
-        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0),
-    }
+    provenance = components.report_provenance(
+        notebook=notebook,
+        data_version=data.data_version,
+        parameters=parameters_text(parameters, data, lang),
+        sources="; ".join(i18n.strip_control(s) for s in sources[:3]),
+        official=not data.is_synthetic,
+        lang=lang,
+    )
     return components.report_metadata(
         title=i18n.t(TITLE_KEYS[notebook], lang),
         subtitle=i18n.t("commune.subtitle", lang, period=period_label),
@@ -177,10 +148,12 @@ def _short(ind: str, lang: str) -> str:
     return catalog.indicators(None)[ind].short(lang)
 
 
-def summary_table(data: ac.ProvinceRows, table: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+def summary_table(
+    data: commune_standings.ProvinceRows, table: pd.DataFrame, lang: str = "vi"
+) -> pd.DataFrame:
     """Per indicator: the province from its communes, change, median, middle half, range,
     communes meeting the target."""
-    s = ac.summary(data, table)
+    s = commune_standings.summary(data, table)
     col = lambda key: i18n.t(f"commune.col_{key}", lang)  # noqa: E731
     return pd.DataFrame(
         {
@@ -215,8 +188,8 @@ def _named(rows: pd.DataFrame, lang: str, column: str = "value") -> str:
 def leaders_table(table: pd.DataFrame, lang: str = "vi", n: int = 3) -> pd.DataFrame:
     """Per indicator, the ``n`` best and the ``n`` worst communes with their values."""
     rows = []
-    for ind in ac.indicator_order(table):
-        best, worst = ac.leaders_laggards(table, ind, n)
+    for ind in commune_standings.indicator_order(table):
+        best, worst = commune_standings.leaders_laggards(table, ind, n)
         rows.append((_short(ind, lang), _named(best, lang), _named(worst, lang)))
     cols = [i18n.t(f"commune.col_{k}", lang) for k in ("indicator", "leaders", "laggards")]
     return pd.DataFrame(rows, columns=cols)
@@ -224,9 +197,9 @@ def leaders_table(table: pd.DataFrame, lang: str = "vi", n: int = 3) -> pd.DataF
 
 def movers_table(table: pd.DataFrame, lang: str = "vi", n: int = 3) -> pd.DataFrame:
     """Per indicator, the communes that improved most and those that fell most."""
-    moved = ac.movers(table, n)
+    moved = commune_standings.movers(table, n)
     rows = []
-    for ind in ac.indicator_order(table):
+    for ind in commune_standings.indicator_order(table):
         m = moved[moved["indicator"] == ind]
         up, down = m[m["gain"] > 0], m[m["gain"] < 0]
         rows.append((_short(ind, lang), _named(up, lang, "change"), _named(down, lang, "change")))
@@ -237,7 +210,7 @@ def movers_table(table: pd.DataFrame, lang: str = "vi", n: int = 3) -> pd.DataFr
 def tiers_html(tiers: pd.DataFrame, lang: str = "vi") -> str:
     """One paragraph per overall tier: its name, how many communes, and their names."""
     parts = []
-    for tier in ac.TIERS:
+    for tier in commune_standings.TIERS:
         names = tiers[tiers["tier"] == tier]["commune_name"].tolist()
         label = i18n.t(
             "commune.tier_count", lang, tier=i18n.t(f"commune.tier_{tier}", lang), count=len(names)
@@ -252,7 +225,7 @@ def tiers_html(tiers: pd.DataFrame, lang: str = "vi") -> str:
 
 def annex_table(table: pd.DataFrame, tiers: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """Every commune: value and rank on each indicator, and its overall tier (best first)."""
-    order = ac.indicator_order(table)
+    order = commune_standings.indicator_order(table)
     cells = table.assign(
         cell=[
             i18n.MISSING if pd.isna(v) else f"{_pct(v, lang)} ({int(r)})"

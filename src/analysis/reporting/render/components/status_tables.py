@@ -7,8 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from analysis.reference.periods import to_period
-from analysis.reporting.i18n import (
+from analysis.core.i18n import (
     fmt_date,
     fmt_decimal,
     fmt_percent,
@@ -18,7 +17,13 @@ from analysis.reporting.i18n import (
     normalize_lang,
     t,
 )
-from analysis.reporting.render.components.base import STATUSES, Fragment, _fragment, _text
+from analysis.core.periods import to_period
+from analysis.reporting.render.components.base import (
+    STATUSES,
+    Fragment,
+    plain_text,
+    render_fragment,
+)
 
 
 @dataclass(frozen=True)
@@ -26,9 +31,9 @@ class StatusRow:
     """One indicator's progress towards its target.
 
     Text fields are shown as given (format them with :mod:`.i18n`). For convenience, numbers
-    are formatted too: ``value``/``target``/paces with :func:`~analysis.reporting.i18n.fmt_decimal`,
+    are formatted too: ``value``/``target``/paces with :func:`~analysis.core.i18n.fmt_decimal`,
     ``probability`` as a *fraction* (0.72 → "70%", to the nearest 10 points with
-    :func:`~analysis.reporting.i18n.fmt_probability`), ``deadline`` as a (short) date or period.
+    :func:`~analysis.core.i18n.fmt_probability`), ``deadline`` as a (short) date or period.
     Missing values show as "—".
 
     ``status`` is one of :data:`STATUSES`; its label comes from the catalog (``status.<key>``).
@@ -52,9 +57,9 @@ def _keep_unit(text: str) -> str:
 
 def _cell(value: Any, lang: str, kind: str = "number") -> Any:
     if isinstance(value, str):
-        return _keep_unit(_text(value))
+        return _keep_unit(plain_text(value))
     if is_missing(value) or hasattr(value, "__html__"):
-        return _text(value)
+        return plain_text(value)
     if kind == "probability" and isinstance(value, int | float):
         return fmt_probability(float(value), lang)
     if kind == "deadline":
@@ -63,7 +68,7 @@ def _cell(value: Any, lang: str, kind: str = "number") -> Any:
         return fmt_period(value, lang)
     if isinstance(value, int | float) or hasattr(value, "__float__"):
         return fmt_decimal(value, lang, decimals=2)
-    return _text(value)
+    return plain_text(value)
 
 
 _STATUS_TEMPLATE = """
@@ -151,7 +156,7 @@ def status_table(
             raise ValueError(f"unknown status {status!r}; use one of {STATUSES}")
         prepared.append(
             {
-                "indicator": _text(data.get("indicator")),
+                "indicator": plain_text(data.get("indicator")),
                 "value": _cell(data.get("value"), lang),
                 "target": _cell(data.get("target"), lang),
                 "deadline": _cell(data.get("deadline"), lang, "deadline"),
@@ -160,14 +165,14 @@ def status_table(
                 "current_pace": _cell(data.get("current_pace"), lang),
                 "status": status,
                 "status_text": t(f"status.{status}", lang),
-                "note": None if is_missing(data.get("note")) else _text(data.get("note")),
+                "note": None if is_missing(data.get("note")) else plain_text(data.get("note")),
             }
         )
-    return _fragment(
+    return render_fragment(
         _STATUS_TEMPLATE,
         rows=prepared,
         h=headers,
-        caption=None if caption is None else _text(caption),
+        caption=None if caption is None else plain_text(caption),
     )
 
 
@@ -219,7 +224,7 @@ def _risk_summary(r: Any, lang: str) -> tuple[str, str, int]:
 def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
     """For each target, how many provinces are at risk, off track or missed it, and which.
 
-    ``risk`` is :func:`analysis.reporting.tables.provinces_at_risk` (a DataFrame with
+    ``risk`` is :func:`analysis.reporting.report_tables.provinces_at_risk` (a DataFrame with
     indicator, target, deadline, deadline_passed, n_at_risk, n_off_track, n_missed, n_late,
     n_insufficient, n_total and provinces). A passed deadline counts who missed it and who met
     it late; a deadline ahead, who is at risk or off track and who has too little data.
@@ -247,4 +252,4 @@ def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
         "summary": t("table.status", lang),
         "provinces": t("risk.provinces", lang),
     }
-    return _fragment(_RISK_TEMPLATE, rows=rows, h=headers)
+    return render_fragment(_RISK_TEMPLATE, rows=rows, h=headers)

@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
+from analysis.core.clock import today
 from analysis.data.ingest import IngestResult
-from analysis.data.ingest.cells import today
 from analysis.reference import geography
 
 log = logging.getLogger(__name__)
@@ -124,8 +124,7 @@ _TYPES = {
 
 def _file_metas(result: IngestResult) -> dict[str, dict]:
     """Sidecar fields and workbook identity of every file read, by its shown name."""
-    from analysis.collection import readback
-    from analysis.data.ingest import read_sidecar
+    from analysis.data.ingest import read_sidecar, workbooks
 
     out = {}
     for f in result.files:
@@ -138,7 +137,7 @@ def _file_metas(result: IngestResult) -> dict[str, dict]:
             meta = dict(read_sidecar(path))
         except Exception:  # a sidecar the ingest accepted reads again; nothing to add if not
             meta = {}
-        workbook = readback.workbook_meta(path)
+        workbook = workbooks.workbook_meta(path)
         if workbook is not None:
             meta["template_unit"] = workbook.get("unit")
             meta["template_period"] = workbook.get("period")

@@ -11,8 +11,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from analysis.analyses.status import REPORT_STATUSES
-from analysis.reporting import i18n
+from analysis.core import i18n
+from analysis.reference.targets import REPORT_STATUSES
 from analysis.reporting.charts.alt import set_alt, status_alt
 from analysis.reporting.charts.labels import lang_of
 from analysis.reporting.charts.theme import (

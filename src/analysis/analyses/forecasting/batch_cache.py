@@ -2,7 +2,7 @@
 
 A period's batch (every province x indicator x target, backtests included) takes seconds to
 minutes; every report of the period reads the same one. :func:`cached_forecast_batch` keeps it
-in the analytics cache (:mod:`analysis.analyses.cache`), keyed so that editing a target, the
+in the analytics cache (:mod:`analysis.analyses.results_cache`), keyed so that editing a target, the
 seed or the engine never serves stale rows.
 """
 
@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.analyses.cache import Database, cache_lock, read_cached, write_cached
 from analysis.analyses.forecasting import batch
 from analysis.analyses.forecasting.simulation import N_PATHS
 from analysis.analyses.forecasting.summary import StatusThresholds
-from analysis.reference.periods import to_month
+from analysis.analyses.results_cache import Database, cache_lock, read_cached, write_cached
+from analysis.core.periods import to_month
 
 #: Bumped whenever the engine's results change for the same inputs, so that
 #: cached batches computed by an earlier engine are not reused.

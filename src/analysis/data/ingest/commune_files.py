@@ -16,20 +16,20 @@ from functools import lru_cache
 
 import pandas as pd
 
+from analysis.core.periods import to_month
 from analysis.data.ingest.normalize import (
     SOURCE_COLUMNS,
-    _header_key,
-    _is_total,
-    _parse_row,
+    header_key,
+    is_total,
     no_figure_column,
+    parse_row,
 )
 from analysis.data.ingest.problems import Problem, merge_columns
-from analysis.data.ingest.read import RawTable
+from analysis.data.ingest.raw import RawTable
 from analysis.reference import communes, geography
-from analysis.reference.periods import to_month
 
 COMMUNE_HEADERS = {
-    _header_key(h)
+    header_key(h)
     for h in (
         "commune",
         "commune_code",
@@ -67,7 +67,7 @@ _WORK_COLUMNS = [*COMMUNE_COLUMNS, "rate_only", "note", "source_file", "source_r
 def commune_column(header: list[str]) -> int | None:
     """Position of the column naming communes, or None for a province-level file."""
     for pos, name in enumerate(header):
-        if _header_key(name) in COMMUNE_HEADERS:
+        if header_key(name) in COMMUNE_HEADERS:
             return pos
     return None
 
@@ -90,7 +90,7 @@ def normalize_commune_table(table: RawTable) -> tuple[pd.DataFrame, list[Problem
     _commune_memo.cache_clear()
     pos = commune_column(table.header)
     assert pos is not None, "callers check is_commune_table first"
-    keys = [_header_key(h) for h in table.header]
+    keys = [header_key(h) for h in table.header]
     colmap = dict(zip(keys, table.header, strict=True))
     commune_key = keys[pos]
     problems = _missing_columns(table, keys)
@@ -99,7 +99,7 @@ def normalize_commune_table(table: RawTable) -> tuple[pd.DataFrame, list[Problem
     records = []
     for cells, row_no in zip(table.rows, table.row_numbers, strict=True):
         row = dict(zip(keys, cells, strict=False))
-        if _is_total(row.get(commune_key, "")) or _is_total(row.get("province", "")):
+        if is_total(row.get(commune_key, "")) or is_total(row.get("province", "")):
             continue  # totals are computed from the communes
         rec, more = _commune_row(table, row_no, row, commune_key, colmap)
         problems += more
@@ -162,7 +162,7 @@ def _commune_row(
             )
         ]
     row = {**row, "province": commune.province_code, "basis": "34"}
-    rec, problems = _parse_row(table, row_no, row, colmap, level="commune")
+    rec, problems = parse_row(table, row_no, row, colmap, level="commune")
     if rec is None:
         return None, problems
     if to_month(rec["period"]) < geography.MERGER_PERIOD:

@@ -14,9 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.analyses import published as pub
+from analysis.analyses import published_tables
+from analysis.core import i18n
+from analysis.data import store
 from analysis.reference import geography, measures
-from analysis.reporting import i18n
+from analysis.reporting.briefing import parameters_text
 from analysis.reporting.page_parts import (
     figure,
     heading,
@@ -25,7 +27,8 @@ from analysis.reporting.page_parts import (
     table,
     weights_source,
 )
-from analysis.reporting.render.components.base import Fragment, _fragment
+from analysis.reporting.render import components
+from analysis.reporting.render.components.base import Fragment, render_fragment
 
 NOTEBOOK = "25_published_figures"
 DTI_DECIMALS = 4
@@ -51,7 +54,7 @@ def _as_of(text: Any, lang: str) -> str:
 
 def unit_label(unit: str, lang: str) -> str:
     """The unit as the page names it ("Nghệ An", "TP. Hồ Chí Minh", "Cả nước")."""
-    if unit == pub.NATIONAL:
+    if unit == published_tables.NATIONAL:
         return i18n.t("report.national_place", lang)
     return geography.by_codename(unit).display_name
 
@@ -62,9 +65,9 @@ def unit_label(unit: str, lang: str) -> str:
 def dti_section(real: pd.DataFrame, unit: str, lang: str) -> list[Fragment]:
     """The DTI 2022-2024 of a unit: former provinces (published), the unit (derived), region
     and country means, each figure marked; or for the country its means and the 34 units."""
-    if unit == pub.NATIONAL:
+    if unit == published_tables.NATIONAL:
         return [heading("published.dti_heading", lang), *national_ranking(real, lang)]
-    view = pub.dti_view(real, geography.by_codename(unit).code)
+    view = published_tables.dti_view(real, geography.by_codename(unit).code)
     if view.table.empty:
         return []
     name = view.unit.display_name
@@ -121,14 +124,14 @@ def dti_section(real: pd.DataFrame, unit: str, lang: str) -> list[Fragment]:
         paragraph(intro),
         table(headers, rows),
         paragraph(means, "small-note"),
-        sources(real, pub.DTI_MEASURES, lang),
+        sources(real, published_tables.DTI_MEASURES, lang),
         paragraph(weights, "small-note source-note"),
     ]
 
 
 def national_ranking(real: pd.DataFrame, lang: str) -> list[Fragment]:
     """The country's DTI means by year, and the 34 units on the DTI (derived) and Index 766."""
-    means = pub.dti_national_means(real)
+    means = published_tables.dti_national_means(real)
     years = sorted(int(y) for y in means["year"].unique())
     if not years:
         return []
@@ -136,7 +139,7 @@ def national_ranking(real: pd.DataFrame, lang: str) -> list[Fragment]:
     headers = [i18n.t("published.col_index", lang), *[str(y) for y in years]]
     rows = [
         [i18n.t(f"published.dti_short.{m}", lang), *[_dti(wide.loc[m, y], lang) for y in years]]
-        for m in pub.DTI_MEASURES
+        for m in published_tables.DTI_MEASURES
         if m in wide.index
     ]
     note = i18n.t(
@@ -148,7 +151,7 @@ def national_ranking(real: pd.DataFrame, lang: str) -> list[Fragment]:
     out = [paragraph(note), table(headers, rows)]
     out += _units_table(real, years[-1], lang)
     ytd_units = real[(real["frequency"] == "year_to_date") & real["province_code"].notna()]
-    out.append(sources(real, pub.DTI_MEASURES, lang))
+    out.append(sources(real, published_tables.DTI_MEASURES, lang))
     out.append(sources(ytd_units, ["index766_total"], lang))
     out.append(paragraph(weights_source(lang), "small-note source-note"))
     return out
@@ -156,9 +159,9 @@ def national_ranking(real: pd.DataFrame, lang: str) -> list[Fragment]:
 
 def _units_table(real: pd.DataFrame, year: int, lang: str) -> list[Fragment]:
     """The 34 units: DTI of ``year`` (derived, rank of 34) and Index 766 this year (published)."""
-    dti = pub.dti_derived_ranks(real)
+    dti = published_tables.dti_derived_ranks(real)
     dti = dti[(dti["measure"] == "dti_overall") & (dti["year"] == year)].set_index("province_code")
-    i766 = pub.index766_ytd_ranking(real).set_index("province_code")
+    i766 = published_tables.index766_ytd_ranking(real).set_index("province_code")
     i766_year = str(int(real.loc[real["frequency"] == "year_to_date", "year"].max()))
     headers = [
         i18n.t("published.col_unit", lang),
@@ -200,11 +203,11 @@ def _group_rows(
     mine_v = mine.set_index("measure")["value"] if not mine.empty else pd.Series(dtype=float)
     nat = country.set_index("measure")["value"]
     rows, note = [], None
-    for m in ("index766_total", *pub.INDEX766_GROUPS):
+    for m in ("index766_total", *published_tables.INDEX766_GROUPS):
         top = measures.get(m).max_points
         value = mine_v.get(m)
         if m == "index766_online_service" and not mine.empty and value is None:
-            parts = [mine_v.get(p) for p in pub.ONLINE_PARTS]
+            parts = [mine_v.get(p) for p in published_tables.ONLINE_PARTS]
             if all(p is not None for p in parts):
                 value = float(sum(parts))
                 note = i18n.t(
@@ -230,7 +233,7 @@ def _share(value: Any, top: float | None, lang: str) -> str:
 def index766_section(real: pd.DataFrame, unit: str, period: str, lang: str) -> list[Fragment]:
     """Index 766 this year so far: the unit's rank of 34 and every group against its maximum,
     beside the national block and its dossiers-online share."""
-    country = pub.index766_year_to_date(real, None)
+    country = published_tables.index766_year_to_date(real, None)
     if country.empty:
         return []
     as_of = str(country["as_of"].iloc[0])
@@ -244,11 +247,11 @@ def index766_section(real: pd.DataFrame, unit: str, period: str, lang: str) -> l
     nat_total = country.set_index("measure")["value"].get("index766_total")
     national = i18n.fmt_decimal(nat_total, lang)
     mine = pd.DataFrame()
-    if unit == pub.NATIONAL:
+    if unit == published_tables.NATIONAL:
         out.append(paragraph(i18n.t("published.i766_national", lang, national=national)))
     else:
         u = geography.by_codename(unit)
-        mine = pub.index766_year_to_date(real, u.code)
+        mine = published_tables.index766_year_to_date(real, u.code)
         total = mine[mine["measure"] == "index766_total"]
         if not total.empty:
             r = total.iloc[0]
@@ -270,7 +273,7 @@ def index766_section(real: pd.DataFrame, unit: str, period: str, lang: str) -> l
     out.append(table(headers, rows))
     if parts_note:
         out.append(paragraph(parts_note, "small-note"))
-    online = pub.national_value(real, "dossiers_online_pct")
+    online = published_tables.national_value(real, "dossiers_online_pct")
     if online is not None:
         text = i18n.t(
             "published.i766_online",
@@ -280,9 +283,14 @@ def index766_section(real: pd.DataFrame, unit: str, period: str, lang: str) -> l
             share=i18n.fmt_percent(online["value"], lang),
         )
         out.append(paragraph(text))
-    ids = ["index766_total", *pub.INDEX766_GROUPS, *pub.ONLINE_PARTS, "dossiers_online_pct"]
+    ids = [
+        "index766_total",
+        *published_tables.INDEX766_GROUPS,
+        *published_tables.ONLINE_PARTS,
+        "dossiers_online_pct",
+    ]
     ytd = real[real["frequency"] == "year_to_date"]
-    if unit == pub.NATIONAL:
+    if unit == published_tables.NATIONAL:
         ytd = ytd[ytd["province_code"].isna()]
     out.append(sources(ytd, ids, lang))
     return out
@@ -290,11 +298,11 @@ def index766_section(real: pd.DataFrame, unit: str, period: str, lang: str) -> l
 
 def annual_section(real: pd.DataFrame, unit: str, lang: str) -> list[Fragment]:
     """Index 766 by year 2022-2024 on the 34 units, with what that basis means."""
-    annual = pub.index766_annual(real)
+    annual = published_tables.index766_annual(real)
     if annual.empty:
         return []
     headers = [i18n.t("published.col_year", lang)]
-    if unit != pub.NATIONAL:
+    if unit != published_tables.NATIONAL:
         code = geography.by_codename(unit).code
         mine = annual[annual["province_code"] == code].set_index("year")
         headers += [
@@ -305,7 +313,7 @@ def annual_section(real: pd.DataFrame, unit: str, lang: str) -> list[Fragment]:
     rows = []
     for year, part in annual.groupby("year"):
         row = [str(int(year))]
-        if unit != pub.NATIONAL:
+        if unit != published_tables.NATIONAL:
             r = mine.loc[year] if year in mine.index else None
             row += [
                 i18n.fmt_decimal(r["value"], lang) if r is not None else i18n.MISSING,
@@ -327,12 +335,14 @@ def annual_section(real: pd.DataFrame, unit: str, lang: str) -> list[Fragment]:
 
 def months_section(real: pd.DataFrame, lang: str) -> list[Fragment]:
     """The monthly national average score and dossiers-on-time share: a chart and a table."""
-    months = pub.national_months(real)
+    months = published_tables.national_months(real)
     if months.empty:
         return []
     year = int(months.index.get_level_values("year").max())
     months = months.xs(year, level="year")
-    as_of = real.loc[real["measure"].isin(pub.MONTHLY_MEASURES), "as_of"].dropna().max()
+    as_of = (
+        real.loc[real["measure"].isin(published_tables.MONTHLY_MEASURES), "as_of"].dropna().max()
+    )
     shown_as_of = _as_of(as_of, lang)
     last = int(months.index.max())
     avg = months["index766_monthly_average"]
@@ -369,7 +379,7 @@ def months_section(real: pd.DataFrame, lang: str) -> list[Fragment]:
         paragraph(
             i18n.t("published.months_note", lang, month=last, as_of=shown_as_of), "small-note"
         ),
-        sources(monthly, list(pub.MONTHLY_MEASURES), lang),
+        sources(monthly, list(published_tables.MONTHLY_MEASURES), lang),
     ]
 
 
@@ -399,55 +409,38 @@ def _months_chart(avg: pd.Series, lang: str) -> Any:
 # --- the page's opening, and the box of the leadership briefing ------------------------------
 
 
-def begin(namespace: dict) -> tuple[Any, pd.DataFrame]:
-    """The opening of ``25_published_figures``: parameters checked, the store's published
-    figures loaded, the report metadata shown (not synthetic), the introduction or, without
-    published figures, one sentence saying so. Returns ``(params, published rows)``."""
-    from IPython.display import display
-
-    from analysis.data import store
-    from analysis.reporting import charts
-    from analysis.reporting.briefing import parameters_text
-    from analysis.reporting.render import components
-    from analysis.running import params
-    from analysis.running.runner import code_version
-
-    p = params.from_namespace(NOTEBOOK, namespace)
-    assert isinstance(p, params.PublishedParams)
-    real = pub.load()
-    charts.apply_theme()
+def opening(params: Any, real: pd.DataFrame) -> list[Any]:
+    """What ``25_published_figures`` shows first: its metadata (not synthetic), then the
+    introduction or, without published figures, one sentence saying so. ``params`` are the
+    validated notebook parameters, ``real`` the store's published figures."""
     # The dataset names the monthly data, which these pages do not use.
     shown = {
         k: v
-        for k, v in p.model_dump().items()
-        if k != "dataset" and not (k == "province" and v == pub.NATIONAL)
+        for k, v in params.model_dump().items()
+        if k != "dataset" and not (k == "province" and v == published_tables.NATIONAL)
     }
-    provenance = {
-        "source": i18n.t("published.footer_source", p.lang),
-        i18n.t("provenance.data_kind", p.lang): i18n.t("provenance.data_kind_official", p.lang),
-        "data_version": store.data_version(),
-        "parameters": parameters_text(shown, p.lang),
-        "code_version": code_version(),
-        "notebook": NOTEBOOK,
-        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0),
-    }
-    period_label = i18n.fmt_period(p.period, p.lang)
-    display(
-        components.report_metadata(
-            title=i18n.t("published.title", p.lang),
-            subtitle=i18n.t("published.subtitle", p.lang, period=period_label),
-            province_name=unit_label(p.province, p.lang),
-            period_label=period_label,
-            lang=p.lang,
-            synthetic=False,
-            provenance=provenance,
-        )
+    lang = params.lang
+    provenance = components.report_provenance(
+        notebook=NOTEBOOK,
+        data_version=store.data_version(),
+        parameters=parameters_text(shown, lang),
+        sources=i18n.t("published.footer_source", lang),
+        official=True,
+        lang=lang,
+    )
+    period_label = i18n.fmt_period(params.period, lang)
+    meta = components.report_metadata(
+        title=i18n.t("published.title", lang),
+        subtitle=i18n.t("published.subtitle", lang, period=period_label),
+        province_name=unit_label(params.province, lang),
+        period_label=period_label,
+        lang=lang,
+        synthetic=False,
+        provenance=provenance,
     )
     if real.empty:
-        display(components.notice_box(i18n.t("published.none", p.lang), tone="warning"))
-    else:
-        display(paragraph(i18n.t("published.intro", p.lang)))
-    return p, real
+        return [meta, components.notice_box(i18n.t("published.none", lang), tone="warning")]
+    return [meta, paragraph(i18n.t("published.intro", lang))]
 
 
 def briefing_box(unit: str, lang: str, real: pd.DataFrame | None = None) -> Fragment | None:
@@ -457,10 +450,10 @@ def briefing_box(unit: str, lang: str, real: pd.DataFrame | None = None) -> Frag
     ``real`` defaults to the store's ``published_real`` table. ``None`` when it holds neither
     figure (the briefing then shows no box).
     """
-    real = pub.load() if real is None else real
+    real = published_tables.load() if real is None else real
     code = geography.by_codename(unit).code
     lines = []
-    dti = pub.dti_derived_ranks(real)
+    dti = published_tables.dti_derived_ranks(real)
     dti = dti[(dti["measure"] == "dti_overall") & (dti["province_code"] == code)]
     if not dti.empty:
         r = dti.sort_values("year").iloc[-1]
@@ -475,7 +468,7 @@ def briefing_box(unit: str, lang: str, real: pd.DataFrame | None = None) -> Frag
                 derived=i18n.t("published.derived_mark", lang),
             )
         )
-    i766 = pub.index766_year_to_date(real, code)
+    i766 = published_tables.index766_year_to_date(real, code)
     total = i766[i766["measure"] == "index766_total"]
     if not total.empty:
         r = total.iloc[0]
@@ -492,7 +485,7 @@ def briefing_box(unit: str, lang: str, real: pd.DataFrame | None = None) -> Frag
         )
     if not lines:
         return None
-    return _fragment(
+    return render_fragment(
         _BOX,
         title=i18n.t("published.box_heading", lang),
         lines=lines,

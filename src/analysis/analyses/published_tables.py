@@ -1,7 +1,7 @@
 """The real published figures (store table ``published_real``) of one unit or of the country.
 
 Pages about published figures ask this module for plain tables; the wording and formatting are
-in :mod:`analysis.reporting.published`. Nothing here changes a published value: national and
+in :mod:`analysis.reporting.published_pages`. Nothing here changes a published value: national and
 regional means of the DTI are the plain means of the 63 former provinces' published values
 (the ministry ranks provinces, it does not weight them), a unit's DTI on the 34-unit basis is
 the stored derived value (:mod:`analysis.data.across_merger`), and its rank among the 34 is
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.data import store
-from analysis.data.published_real import COLUMNS, DERIVED, PUBLISHED
+from analysis.data.published_portals import COLUMNS, DERIVED, PUBLISHED
 from analysis.reference import geography
 
 DTI_MEASURES = (

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.collection import readback
-from analysis.collection.submissions import DATASET
 from analysis.data import ingest
+from analysis.data.ingest import workbooks
 from analysis.data.ingest.normalize import period_from_name
+from analysis.data.submissions import DATASET
+from analysis.reference import workbook
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,11 @@ def refused_files(month: str) -> Pending:
 
 def _attribution(path: Path) -> tuple[str | None, str | None]:
     """(unit codename, month) a file concerns, each ``None`` when it cannot be told."""
-    place_month = readback.place_month(path, _sidecar(path))
-    meta = readback.workbook_meta(path)
-    if meta is not None and meta.get("unit") != readback.layout.NATIONAL:
+    place_month = workbooks.place_month(path, _sidecar(path))
+    meta = workbooks.workbook_meta(path)
+    if meta is not None and meta.get("unit") != workbook.NATIONAL:
         return meta.get("unit"), place_month or meta.get("period")
-    named = readback.place_units(path)
+    named = workbooks.place_units(path)
     unit = next(iter(named)) if len(named) == 1 else None
     return unit, place_month or period_from_name(path.name)
 

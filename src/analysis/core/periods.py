@@ -8,6 +8,7 @@ maps to its *last* sub-period (a deadline of ``2025`` is due by ``2025-12``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,20 @@ def to_period(value: Any, freq: str | None = None) -> pd.Period:
         return period
     freq = period_freq(freq)
     return period if period.freqstr == freq else period.asfreq(freq, how="end")
+
+
+def month_text(value: Any) -> str:
+    """A month given as text, as canonical ``YYYY-MM`` (``" 2026-10 "`` -> ``"2026-10"``).
+
+    The strict reading for parameters and folder names: only ``YYYY-MM`` is accepted (surrounding
+    blanks, as pasted from a spreadsheet, are the only thing forgiven). Raises ``ValueError``
+    naming the value otherwise.
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"period must be text like '2026-10', got {value!r}")
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
+        raise ValueError(f"period {value!r} is not a month (write YYYY-MM, e.g. 2026-10)")
+    return str(pd.Period(value.strip(), freq="M"))
 
 
 def to_month(value: Any) -> pd.Period:

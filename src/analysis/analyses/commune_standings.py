@@ -6,7 +6,7 @@ province's rows of ``commune_observations`` for the month and the month before
 
 - :func:`standings`: one row per commune and indicator with value, change since last month
   (percentage points), rank within the province (1 = best in the indicator's direction, ties
-  share the best rank), quartile tier and the target status (:func:`~analysis.analyses.status.
+  share the best rank), quartile tier and the target status (:func:`~analysis.reference.targets.
   meets_target`, the one rule);
 - :func:`summary`: per indicator, the province's value from its communes (summed numerators
   over summed denominators), its change, the distribution of the communes (quartiles), how many
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.analyses.status import meets_target
 from analysis.reference import catalog
+from analysis.reference.targets import meets_target
 
 TIERS = (1, 2, 3, 4)
 """Quartile tiers within the province: 1 = the best quarter of its communes."""

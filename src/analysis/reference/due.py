@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.core.periods import to_month, to_period
 from analysis.reference import catalog
-from analysis.reference.periods import to_month, to_period
 
 DEFAULT_DUE_DAY = 5
 """Figures for a month are due by this day of the following month."""

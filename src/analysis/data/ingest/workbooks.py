@@ -28,13 +28,12 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
-from analysis.collection import layout
-from analysis.collection.due import due_indicators
+from analysis.core.i18n import t
 from analysis.data.ingest.problems import Problem
-from analysis.data.ingest.read import RawTable, _cell_text, display_path
-from analysis.reference import catalog, geography
+from analysis.data.ingest.raw import RawTable, cell_text, display_path
+from analysis.reference import catalog, geography, workbook
+from analysis.reference.due import due_indicators
 from analysis.reference.names import clean_cell, fold
-from analysis.reporting.i18n import t
 
 HEADER = ["province", "indicator", "period", "value", "numerator", "denominator", "note"]
 """The long-layout columns a workbook is read into."""
@@ -53,16 +52,16 @@ def workbook_meta(path: Path) -> dict[str, str] | None:
     except Exception:  # Not a workbook we can open: the ordinary reader says why
         return None
     try:
-        if layout.META_SHEET not in wb.sheetnames:
+        if workbook.META_SHEET not in wb.sheetnames:
             return None
         meta = {
             str(row[0]): "" if row[1] is None else str(row[1]).strip()
-            for row in wb[layout.META_SHEET].iter_rows(max_col=2, values_only=True)
+            for row in wb[workbook.META_SHEET].iter_rows(max_col=2, values_only=True)
             if len(row) > 1 and row[0] is not None
         }
     finally:
         wb.close()
-    return meta if meta.get("template") == layout.MARKER else None
+    return meta if meta.get("template") == workbook.MARKER else None
 
 
 def read_workbook(path: Path, meta: dict[str, str], sidecar: dict) -> RawTable:
@@ -105,11 +104,11 @@ def _grid(path: Path, sheet: str) -> list[tuple[int, list[tuple[object, str, boo
     try:
         rows = []
         pairs = zip(
-            formulas[sheet].iter_rows(min_row=layout.HEADER_ROW + 1),
-            values[sheet].iter_rows(min_row=layout.HEADER_ROW + 1),
+            formulas[sheet].iter_rows(min_row=workbook.HEADER_ROW + 1),
+            values[sheet].iter_rows(min_row=workbook.HEADER_ROW + 1),
             strict=False,
         )
-        for number, (frow, vrow) in enumerate(pairs, start=layout.HEADER_ROW + 1):
+        for number, (frow, vrow) in enumerate(pairs, start=workbook.HEADER_ROW + 1):
             cells = []
             for fcell, vcell in zip(frow, vrow, strict=False):
                 is_formula = getattr(fcell, "data_type", None) == "f" or (
@@ -127,14 +126,14 @@ def _fill(table: RawTable, grid: list, meta: dict[str, str], sheet: str) -> None
     """The rows with figures, a problem per formula without a value, cells named for messages."""
     month = meta["period"]
     periods = {d.indicator.id: str(d.period) for d in due_indicators(month)}
-    national = meta.get("unit") == layout.NATIONAL
-    letters = [c.letter for c in layout.COLUMNS]
+    national = meta.get("unit") == workbook.NATIONAL
+    letters = [c.letter for c in workbook.COLUMNS]
     for row, cells in grid:
         text = _row_text(table, sheet, row, cells, letters)
         if text is None:
             continue
         spare = [v for v in text[len(letters) :] if v]
-        by_field = dict(zip((c.field for c in layout.COLUMNS), text, strict=False))
+        by_field = dict(zip((c.field for c in workbook.COLUMNS), text, strict=False))
         figures = [by_field.get(f, "") for f in ("value", "numerator", "denominator")]
         if not any(figures):
             continue  # not reported this month, or a blank row, or remarks only
@@ -146,12 +145,12 @@ def _fill(table: RawTable, grid: list, meta: dict[str, str], sheet: str) -> None
         table.row_numbers.append(row)
         for field, col in _FIELD_OF.items():
             table.cells[(row, field)] = (
-                f"sheet {sheet!r}, cell {layout.BY_FIELD[col].letter}{row}",
-                t(layout.HEADING_KEYS[col]),
+                f"sheet {sheet!r}, cell {workbook.BY_FIELD[col].letter}{row}",
+                t(workbook.HEADING_KEYS[col]),
             )
         table.cells[(row, "indicator")] = (
-            f"sheet {sheet!r}, cell {layout.BY_FIELD['indicator'].letter}{row}",
-            t(layout.HEADING_KEYS["indicator"]),
+            f"sheet {sheet!r}, cell {workbook.BY_FIELD['indicator'].letter}{row}",
+            t(workbook.HEADING_KEYS["indicator"]),
         )
 
 
@@ -166,8 +165,8 @@ def _row_text(
     for i, (value, number_format, is_formula) in enumerate(cells):
         if is_formula and value is None:
             missing.append(get_column_letter(i + 1))
-        texts.append(clean_cell(_cell_text(value, number_format)))
-    headings = {c.letter: t(layout.HEADING_KEYS[c.field]) for c in layout.COLUMNS}
+        texts.append(clean_cell(cell_text(value, number_format)))
+    headings = {c.letter: t(workbook.HEADING_KEYS[c.field]) for c in workbook.COLUMNS}
     for letter in missing:
         table.problems.append(
             Problem(
@@ -209,7 +208,7 @@ def _identity_problems(
         )
     unit = meta.get("unit", "")
     named = place_units(path)
-    if unit != layout.NATIONAL and named and unit not in named:
+    if unit != workbook.NATIONAL and named and unit not in named:
         problems.append(
             Problem(
                 display,

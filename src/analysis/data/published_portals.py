@@ -447,11 +447,10 @@ def real_dir() -> Path:
     return paths.published_dir() / "real"
 
 
-def read_real_published(folder: Path | None = None, derived: bool = True) -> pd.DataFrame:
-    """Every real published file under ``folder`` (default ``data/raw/published/real``).
-
-    With ``derived``, the rows carried onto the 34 units follow the published ones
-    (:mod:`analysis.data.across_merger`, status "derived, not published").
+def read_real_published(folder: Path | None = None) -> pd.DataFrame:
+    """Every real published file under ``folder`` (default ``data/raw/published/real``), as
+    published (the rows carried onto the 34 units are added by
+    :func:`analysis.data.across_merger.with_derived`).
 
     Raises
     ------
@@ -466,17 +465,20 @@ def read_real_published(folder: Path | None = None, derived: bool = True) -> pd.
         if path.name not in READERS:
             raise PublishedFileError(
                 f"{_where(path)}: no reader for this file; published files are read by "
-                "analysis.data.published_real: add a reader there or move the file elsewhere"
+                "analysis.data.published_portals: add a reader there or move the file elsewhere"
             )
         reader = READERS[path.name]
         if reader is not None:
             rows += reader(path)
-    if derived and rows:
-        # Imported here: the rule reads this module's columns and statuses.
-        from analysis.data.across_merger import carry_to_34
+    return as_table(rows)
 
-        rows += carry_to_34(pd.DataFrame(rows, columns=COLUMNS)).to_dict("records")
+
+INTEGER_COLUMNS = ("row", "year", "month", "rank", "rank_of")
+
+
+def as_table(rows: list[dict]) -> pd.DataFrame:
+    """Rows of :data:`COLUMNS` as the table the store keeps (integer columns nullable)."""
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    for col in ("row", "year", "month", "rank", "rank_of"):
+    for col in INTEGER_COLUMNS:
         frame[col] = frame[col].astype("Int64")
     return frame
