@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from analysis.cli import main
-from analysis.data import across_merger, published_portals, store
+from analysis.data import across_merger, published_real, store
 from analysis.reference import measures
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,18 +52,18 @@ def test_the_commune_crosswalk_is_not_shipped_here():
 
 @pytest.fixture(scope="module")
 def everything() -> pd.DataFrame:
-    return across_merger.with_derived(published_portals.read_real_published(REAL))
+    return across_merger.with_derived(published_real.read_real_published(REAL))
 
 
 @pytest.fixture(scope="module")
 def real(everything) -> pd.DataFrame:
     """The published rows only."""
-    return everything[everything["status"] == published_portals.PUBLISHED]
+    return everything[everything["status"] == published_real.PUBLISHED]
 
 
 @pytest.fixture(scope="module")
 def derived(everything) -> pd.DataFrame:
-    return everything[everything["status"] == published_portals.DERIVED]
+    return everything[everything["status"] == published_real.DERIVED]
 
 
 def _one(real: pd.DataFrame, **where: object) -> pd.Series:
@@ -107,7 +107,7 @@ def test_every_value_is_the_cell_of_its_file_unchanged(real):
             if rec.value_text:
                 assert rec.value_text == cell and rec.value == float(cell), (file, rec.row)
             else:  # a share computed from counts: the numerator is the cell, read as a count
-                assert rec.numerator == published_portals.thousands(cell, file)
+                assert rec.numerator == published_real.thousands(cell, file)
 
 
 def test_national_block_of_index_766(real):
@@ -144,13 +144,13 @@ def test_index_766_names_of_people_s_committees_match_the_34_units(real):
     [("2.154", 2154), ("1.13", 1130), ("1.1", 1100), ("288", 288), ("1.000.5", 1_000_500)],
 )
 def test_counts_with_a_dot_between_thousands(text, count):
-    assert published_portals.thousands(text, "f") == count
+    assert published_real.thousands(text, "f") == count
 
 
 @pytest.mark.parametrize("text", ["1,13", "1.2345", "12.34.5", "", "n/a"])
 def test_a_cell_that_is_not_a_count_is_refused(text):
-    with pytest.raises(published_portals.PublishedFileError, match="is not a count"):
-        published_portals.thousands(text, "f, row 3")
+    with pytest.raises(published_real.PublishedFileError, match="is not a count"):
+        published_real.thousands(text, "f, row 3")
 
 
 def test_procedures_online_by_province(real):
@@ -168,14 +168,14 @@ def test_a_copy_whose_counts_do_not_add_up_is_refused(tmp_path):
     (tmp_path / "admin_procedures_by_province_raw.csv").write_text(
         src.replace("Lai Châu,2.154,", "Lai Châu,2.155,"), encoding="utf-8"
     )
-    with pytest.raises(published_portals.PublishedFileError, match=r"row 2: .*2155"):
-        published_portals.read_real_published(tmp_path)
+    with pytest.raises(published_real.PublishedFileError, match=r"row 2: .*2155"):
+        published_real.read_real_published(tmp_path)
 
 
 def test_a_file_without_a_reader_is_refused(tmp_path):
     (tmp_path / "something_else.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(published_portals.PublishedFileError, match="something_else.csv: no reader"):
-        published_portals.read_real_published(tmp_path)
+    with pytest.raises(published_real.PublishedFileError, match="something_else.csv: no reader"):
+        published_real.read_real_published(tmp_path)
 
 
 def test_a_merged_unit_gets_the_population_weighted_mean_of_its_former_provinces(derived):

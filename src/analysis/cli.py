@@ -76,7 +76,7 @@ def ingest() -> None:
     """Validate every file in data/raw and rebuild data/processed (atomically)."""
     from analysis import paths
     from analysis.data import ingest as ingest_mod
-    from analysis.data import published_portals
+    from analysis.data import published_real
     from analysis.data.rebuild import rebuild
 
     survey = ingest_mod.survey_inputs()
@@ -90,7 +90,7 @@ def ingest() -> None:
     except ingest_mod.IngestError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
-    except published_portals.PublishedFileError as exc:
+    except published_real.PublishedFileError as exc:
         click.echo(f"{exc}; nothing was written to data/processed", err=True)
         raise SystemExit(1) from None
     result, real, version = built.result, built.real, built.version

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.data import store
 from analysis.reference import catalog
 from analysis.reference.targets import meets_target
 
@@ -60,7 +61,6 @@ def previous_month(period: str) -> str:
 
 def commune_periods(dataset: str | None = None, con: Any = None) -> tuple[str, str, str] | None:
     """(dataset, first, last) month with commune figures, or None when there are none."""
-    from analysis.data import store
 
     with store.connect() if con is None else contextlib.nullcontext(con) as db:
         ds = dataset or store.default_dataset(db, "commune_observations")
@@ -79,7 +79,6 @@ def load_province(
     one is opened). Raises ``ValueError`` naming the province, month and dataset when the
     province has no commune figures that month.
     """
-    from analysis.data import store
 
     with store.connect() if con is None else contextlib.nullcontext(con) as db:
         ds = dataset or store.default_dataset(db, "commune_observations")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.core import i18n
 from analysis.core.periods import to_month
 from analysis.reference import catalog, geography, population
 
@@ -250,7 +251,6 @@ def peers(comparison: pd.DataFrame, province: str) -> pd.DataFrame:
 def rank_text(rank: Any, n: int, lang: str = "vi", tied: bool = False) -> str:
     """``hạng 5/34`` or ``rank 5 of 34`` (``đồng hạng 1/34``, ``tied 1st of 34``); a dash when
     unranked."""
-    from analysis.core import i18n
 
     if rank is None or pd.isna(rank):
         return "—"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.data import store
-from analysis.data.published_portals import COLUMNS, DERIVED, PUBLISHED
+from analysis.data.published_real import COLUMNS, DERIVED, PUBLISHED
 from analysis.reference import geography
 
 DTI_MEASURES = (

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.periods import to_month
-from analysis.data import pending
+from analysis.data import pending, store
 from analysis.data.submissions import DATASET
 from analysis.reference import geography
 from analysis.reference.due import DEFAULT_DUE_DAY, Due, due_date, due_indicators
@@ -187,7 +187,6 @@ class _Tables:
 
 def _load(p: pd.Period) -> _Tables:
     """The store's figures of the submitted dataset, and who sent them."""
-    from analysis.data import store
 
     empty = _Tables(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     try:

@@ -32,6 +32,7 @@ from openpyxl.writer.excel import ExcelWriter
 from analysis import paths
 from analysis.core.i18n import fmt_date, fmt_decimal, fmt_number, fmt_period, t
 from analysis.core.periods import to_month
+from analysis.data import store
 from analysis.files import write_atomic
 from analysis.reference import catalog, geography, workbook
 from analysis.reference.due import DEFAULT_DUE_DAY, Due, due_date, due_indicators
@@ -52,7 +53,6 @@ def last_values(month: pd.Period | str, dataset: str | None = None) -> dict:
 
     Empty when there is no store yet (the workbooks then say "chưa có").
     """
-    from analysis.data import store
 
     p = to_month(month)
     try:

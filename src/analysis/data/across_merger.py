@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.data.published_portals import COLUMNS, DERIVED, PUBLISHED, as_table
+from analysis.data.published_real import COLUMNS, DERIVED, PUBLISHED, as_table
 from analysis.reference import geography, measures
 
 WEIGHT = "population_thousands"
@@ -43,7 +43,7 @@ def carry_to_34(real: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     real
-        The published rows of :func:`analysis.data.published_portals.read_real_published`.
+        The published rows of :func:`analysis.data.published_real.read_real_published`.
 
     Returns
     -------

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.data import ingest
+from analysis.data import ingest, store
 from analysis.data.ingest import workbooks
 from analysis.data.ingest.normalize import period_from_name
 from analysis.data.submissions import DATASET
@@ -39,7 +39,6 @@ class Pending:
 
 def new_files() -> list[Path]:
     """Your files under ``data/raw`` whose current bytes the store does not hold."""
-    from analysis.data import store
 
     survey = ingest.survey_inputs()
     mine = [p for p in survey.read if ingest.dataset_of(p) == DATASET]

@@ -3,7 +3,7 @@
 Read and harmonize the inputs, read the published figures (the older facts and the real files
 under ``published/real``), then write the store atomically. Errors are raised before anything
 is written: :class:`~analysis.data.ingest.IngestError` for the inputs,
-:class:`~analysis.data.published_portals.PublishedFileError` for a real published file.
+:class:`~analysis.data.published_real.PublishedFileError` for a real published file.
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
-from analysis.data import across_merger, ingest, published_portals, published_press, store
+from analysis.data import (
+    across_merger,
+    ingest,
+    published_press,
+    published_real,
+    store,
+    submissions,
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,6 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
     ``published_folder`` defaults to ``data/raw/published``; a folder that does not exist means
     no published figures.
     """
-    from analysis.data import submissions
 
     folder = Path(published_folder) if published_folder is not None else paths.published_dir()
     seen = submissions.previous_first_seen()
@@ -41,7 +47,7 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
     facts = published_press.read_published(folder) if folder.exists() else None
     real_folder = folder / "real"
     real = (
-        across_merger.with_derived(published_portals.read_real_published(real_folder))
+        across_merger.with_derived(published_real.read_real_published(real_folder))
         if real_folder.exists()
         else None
     )

@@ -12,7 +12,7 @@
 * ``published``         - real published figures and ranks, as published, with their sources;
 * ``published_real``    - the real provincial series of ``data/raw/published/real`` (DTI, Index
   766, population, procedures online), one row per unit, measure and period, values as written
-  (see :mod:`analysis.data.published_portals`), described in ``published_measures``;
+  (see :mod:`analysis.data.published_real`), described in ``published_measures``;
 * ``provinces``, ``communes``, ``crosswalk``, ``regions``, ``indicators``, ``targets``,
   ``published_measures`` - reference tables;
 * ``inputs``            - every raw file read, with its checksum;
@@ -46,8 +46,9 @@ from filelock import FileLock, Timeout
 
 from analysis import __version__, paths
 from analysis.core.periods import to_month
+from analysis.data import ingest
 from analysis.files import atomic_path
-from analysis.reference import catalog, geography, measures, population
+from analysis.reference import catalog, communes, geography, measures, population
 
 SCHEMA_VERSION = "1"
 
@@ -104,7 +105,6 @@ def _with_places(
 
 
 def _observation_table(obs: pd.DataFrame) -> pd.DataFrame:
-    from analysis.data import ingest
 
     units = pd.DataFrame([u.__dict__ for u in geography.units()]).rename(columns=_NAMES)
     units = units[["basis", "province_code", "province", "province_name", "region"]]
@@ -115,7 +115,6 @@ def _observation_table(obs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _harmonized_table(h: pd.DataFrame) -> pd.DataFrame:
-    from analysis.data import ingest
 
     p34 = geography.provinces("34").rename(columns=_NAMES)
     units = p34[["province_code", "province", "province_name", "region"]]
@@ -127,7 +126,6 @@ def _harmonized_table(h: pd.DataFrame) -> pd.DataFrame:
 
 def _commune_table(rows: pd.DataFrame | None) -> pd.DataFrame:
     """``commune_observations``: the ingest's commune rows with each period's first day."""
-    from analysis.data import ingest
 
     columns = ingest.COMMUNE_COLUMNS
     if rows is None or rows.empty:
@@ -145,7 +143,6 @@ def _commune_table(rows: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _input_columns() -> list[str]:
-    from analysis.data import ingest
 
     return ingest.INPUT_COLUMNS
 
@@ -156,7 +153,6 @@ def _reference_tables() -> dict[str, pd.DataFrame]:
     )
     targets = catalog.targets_frame()
     targets["deadline"] = targets["deadline"].astype(str)
-    from analysis.reference import communes
 
     return {
         "provinces": provinces,
@@ -190,7 +186,7 @@ def write_store(
     """Write the database and Parquet files atomically; return the data version.
 
     ``published`` and ``published_real`` are the tables of :mod:`analysis.data.published_press` and
-    :mod:`analysis.data.published_portals`; either is left out when ``None``. ``extra`` tables
+    :mod:`analysis.data.published_real`; either is left out when ``None``. ``extra`` tables
     (the collection's submissions) are written with the others, in the same swap. ``communes``
     are the ingest's commune rows; ``commune_observations`` is always created (empty without them).
     """

@@ -24,7 +24,8 @@ import pandas as pd
 
 from analysis import paths
 from analysis.core.clock import today
-from analysis.data.ingest import IngestResult
+from analysis.data import store
+from analysis.data.ingest import IngestResult, read_sidecar, workbooks
 from analysis.reference import geography
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,6 @@ COLUMNS = [
 
 def previous_first_seen(db: Path | None = None) -> dict[str, str]:
     """sha256 -> first_seen of the files the current store recorded (empty without one)."""
-    from analysis.data import store
 
     try:
         con = store.connect(path=db or paths.build_database_path())
@@ -124,7 +124,6 @@ _TYPES = {
 
 def _file_metas(result: IngestResult) -> dict[str, dict]:
     """Sidecar fields and workbook identity of every file read, by its shown name."""
-    from analysis.data.ingest import read_sidecar, workbooks
 
     out = {}
     for f in result.files:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.analyses.completeness import Gap, unit_gaps
 from analysis.analyses.monthly import PeriodResults
+from analysis.analyses.receipts import collection_status
 from analysis.core.i18n import fmt_period, t
 from analysis.reference import catalog, geography
 from analysis.reporting.render import components
@@ -88,7 +89,6 @@ def completeness_section(results: PeriodResults, lang: str = "vi") -> str:
 
 def receipts_table(results: PeriodResults, lang: str = "vi") -> pd.DataFrame | None:
     """Received, late, missing and implausible figures by unit; ``None`` without submissions."""
-    from analysis.analyses.receipts import collection_status
 
     if results.dataset != "submitted":
         return None

@@ -19,6 +19,7 @@ from analysis.core import i18n
 from analysis.data import store
 from analysis.reference import geography, measures
 from analysis.reporting.briefing import parameters_text
+from analysis.reporting.charts import theme
 from analysis.reporting.page_parts import (
     figure,
     heading,
@@ -384,7 +385,6 @@ def months_section(real: pd.DataFrame, lang: str) -> list[Fragment]:
 
 
 def _months_chart(avg: pd.Series, lang: str) -> Any:
-    from analysis.reporting.charts import theme
 
     fig, ax = theme.new_axes(None, (theme.A4_WIDTH, 1.9))
     x = [int(m) for m in avg.index]

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from analysis.data import store
 from analysis.reference import names
 from analysis.running import params
 from analysis.running.jobs import FORMATS, Job, province_units
@@ -137,7 +138,6 @@ def communes_with_data(period: str, dataset: str) -> set[tuple[str, str]] | None
     ``None`` when the store has no ``commune_observations`` table (commune data never
     ingested): the caller then says so instead of planning thousands of empty reports.
     """
-    from analysis.data import store
 
     with store.connect() as con:
         present = con.execute(

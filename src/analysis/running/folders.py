@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from analysis import paths
+from analysis.data import store
 from analysis.running.manifest import Manifest, read_manifest, write_manifest
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,6 @@ UNRECORDED = "unrecorded"
 
 def units_with_data(period: str, dataset: str) -> set[str]:
     """Province codenames with at least one monthly figure for ``period`` in ``dataset``."""
-    from analysis.data import store
 
     with store.connect() as con:
         rows = con.execute(

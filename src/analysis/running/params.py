@@ -15,7 +15,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from analysis.core.periods import month_text
-from analysis.reference import catalog, geography
+from analysis.data import store
+from analysis.reference import catalog, communes, geography
 
 
 class ParameterError(ValueError):
@@ -149,7 +150,6 @@ class CommuneScorecardParams(_WithProvince):
     @classmethod
     def _commune_in_province(cls, value: str, info: ValidationInfo) -> str:
         """The commune's 5-digit code, found in the province (validated before it)."""
-        from analysis.reference import communes
 
         province = info.data.get("province")
         if province is None:
@@ -233,7 +233,6 @@ def data_range(dataset: str | None = None, level: str = "province") -> tuple[str
     ``level`` ``commune`` asks the commune figures. ``None`` if there is no store or the
     dataset has no monthly data.
     """
-    from analysis.data import store
 
     try:
         con = store.connect()
@@ -256,7 +255,6 @@ def _table(level: str) -> str:
 
 def datasets(level: str = "province") -> list[str] | None:
     """The datasets in the store (``demo``, ``submitted`` ...), or ``None`` if there is no store."""
-    from analysis.data import store
 
     try:
         con = store.connect()

@@ -28,8 +28,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from analysis import paths
+from analysis.analyses import monthly, published_tables
 from analysis.core.version import code_version
+from analysis.data import store
 from analysis.running import commune_jobs, folders, params, snapshot
+from analysis.running.delivery import index
 from analysis.running.jobs import (
     DEFAULT_NATIONAL_NOTEBOOKS,
     DEFAULT_PROVINCE_NOTEBOOKS,
@@ -235,7 +238,6 @@ def _rebuild_indexes(period: str) -> None:
     Inside the run's pinned snapshot, so the pages count targets of the reports' data version.
     A failure is logged, not raised: the reports themselves are made and recorded.
     """
-    from analysis.running.delivery import index
 
     try:
         written = index.build_indexes(period)
@@ -247,7 +249,6 @@ def _rebuild_indexes(period: str) -> None:
 
 def _resolve_dataset(dataset: str | None) -> str:
     """The dataset asked for (checked against the store) or the store's default one."""
-    from analysis.data import store
 
     if dataset is not None:
         params.check_dataset(dataset)
@@ -274,7 +275,6 @@ def _with_data(period: str, dataset: str, planned: list[Job]) -> tuple[list[Job]
 
 def _with_published(planned: list[Job]) -> tuple[list[Job], list[str]]:
     """The jobs, less those of published-figure notebooks when the store holds no such rows."""
-    from analysis.analyses import published_tables
 
     wanted = sorted({j.notebook for j in planned} & params.UNIT_AND_NATIONAL_NOTEBOOKS)
     if not wanted or not published_tables.load().empty:
@@ -318,7 +318,6 @@ def _run_planned(
     period: str, planned: list[Job], version: str, dataset: str, options: dict
 ) -> list[dict]:
     """Skip what is unchanged, compute the analytics once, run the rest, record everything."""
-    from analysis.analyses import monthly
 
     code = code_version()
     _log_plan(period, planned, version, code, options)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from analysis import paths
+from analysis.data import store
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ def take() -> tuple[Path, str]:
     The version is read from the snapshot itself, so it cannot belong to a store that an ingest
     put in place between the link and the read.
     """
-    from analysis.data import store
 
     source = paths.build_database_path()
     if not source.exists():

@@ -13,6 +13,8 @@ import json
 import math
 from typing import Any
 
+from analysis.core import i18n
+
 #: Cases rendered from the catalog without a list of models.
 _FIXED_CASES = ("short_mix", "flat", "passed", "no_data", "fallback")
 
@@ -39,7 +41,6 @@ def describe_model(spec: str | dict[str, Any] | None, lang: str | None = "vi") -
     ValueError
         When ``spec`` is not a model spec (text that is not JSON, or no ``case``).
     """
-    from analysis.core import i18n
 
     data = _decode(spec)
     if data is None:
@@ -72,7 +73,6 @@ def _decode(spec: str | dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _case_text(data: dict[str, Any], lang: str | None) -> str:
-    from analysis.core import i18n
 
     case = str(data["case"])
     if case in _FIXED_CASES:
@@ -101,7 +101,6 @@ def _case_text(data: dict[str, Any], lang: str | None) -> str:
 
 def _model_name(name: str, original_scale: bool, lang: str | None) -> str:
     """A candidate's name; ``*_y`` variants on a logit-scale series say "original scale"."""
-    from analysis.core import i18n
 
     base = name[:-2] if name.endswith("_y") else name
     key = f"model.names.{base}"
@@ -112,7 +111,6 @@ def _model_name(name: str, original_scale: bool, lang: str | None) -> str:
 
 
 def _number(value: Any, lang: str | None) -> str:
-    from analysis.core import i18n
 
     if value is None:
         return i18n.MISSING

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from analysis.core import i18n
-from analysis.reference import geography
+from analysis.reference import catalog, geography
 from analysis.reporting.charts.alt import heatmap_alt, set_alt
 from analysis.reporting.charts.labels import lang_of, name_key, text_color_on
 from analysis.reporting.charts.theme import (
@@ -154,7 +154,6 @@ def _pivot(
 
 def _scaled_by_column(vals: pd.DataFrame) -> pd.DataFrame:
     """Each column scaled to 0 (worst) .. 1 (best), following the indicator's direction."""
-    from analysis.reference import catalog
 
     scaled = pd.DataFrame(index=vals.index, columns=vals.columns, dtype=float)
     for col in vals.columns:
@@ -333,7 +332,6 @@ def _value_colorbar(fig: Figure, ax: Axes, norm: mcolors.Normalize, lang: str) -
 
 
 def _column_name(indicator_id: str, lang: str) -> str:
-    from analysis.reference import catalog
 
     try:
         name = catalog.get(indicator_id).short(lang)

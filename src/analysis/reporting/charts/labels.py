@@ -13,6 +13,7 @@ from matplotlib import colors as mcolors
 from matplotlib.ticker import FuncFormatter
 
 from analysis.core import i18n
+from analysis.reference import catalog
 from analysis.reference.names import fold
 from analysis.reporting.charts.theme import INK
 
@@ -86,7 +87,6 @@ def indicator_of(frame: pd.DataFrame) -> Any | None:
     """The catalog entry of the (single) indicator in ``frame``, or ``None``."""
     if "indicator" not in frame or frame["indicator"].dropna().empty:
         return None
-    from analysis.reference import catalog
 
     try:
         return catalog.get(str(frame["indicator"].dropna().iloc[0]))

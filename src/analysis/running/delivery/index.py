@@ -29,7 +29,9 @@ from urllib.parse import quote
 import jinja2
 
 from analysis import paths
+from analysis.analyses import monthly
 from analysis.core import i18n
+from analysis.data import store
 from analysis.files import write_atomic
 from analysis.reference import catalog, geography
 from analysis.reference.names import fold
@@ -100,8 +102,6 @@ def _render(template: str, **context: Any) -> str:
 def _period_results(period: str, manifest: dict) -> Any:
     """The period's analytics for the manifest's data version, or ``None`` when the store now
     holds another version (counts of a version other than the reports' would mislead)."""
-    from analysis.analyses import monthly
-    from analysis.data import store
 
     version = manifest.get("data_version")
     if not version or not paths.database_path().exists() or store.data_version() != version:

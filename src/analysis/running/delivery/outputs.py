@@ -8,6 +8,7 @@ from pathlib import Path
 from analysis import paths
 from analysis.core import i18n
 from analysis.reference import geography
+from analysis.reference.names import fold
 from analysis.running.manifest import read_manifest
 
 NATIONAL = "national"
@@ -91,7 +92,6 @@ def resolve_unit(text: str) -> str:
 
     Raises :class:`~analysis.reference.geography.UnknownProvince` for anything else.
     """
-    from analysis.reference.names import fold
 
     if fold(str(text)) in ("national", "ca nuoc", "quoc gia", "toan quoc"):
         return NATIONAL

@@ -18,6 +18,7 @@ from analysis.core.i18n import (
     t,
 )
 from analysis.core.periods import to_period
+from analysis.reference import catalog
 from analysis.reporting.render.components.base import (
     STATUSES,
     Fragment,
@@ -229,7 +230,6 @@ def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
     n_insufficient, n_total and provinces). A passed deadline counts who missed it and who met
     it late; a deadline ahead, who is at risk or off track and who has too little data.
     """
-    from analysis.reference import catalog
 
     lang = normalize_lang(lang)
     rows = []

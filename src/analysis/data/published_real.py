@@ -465,7 +465,7 @@ def read_real_published(folder: Path | None = None) -> pd.DataFrame:
         if path.name not in READERS:
             raise PublishedFileError(
                 f"{_where(path)}: no reader for this file; published files are read by "
-                "analysis.data.published_portals: add a reader there or move the file elsewhere"
+                "analysis.data.published_real: add a reader there or move the file elsewhere"
             )
         reader = READERS[path.name]
         if reader is not None:
