@@ -12,11 +12,12 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig 
 PERIOD ?=
 JOBS ?=
 
-.PHONY: setup report test lint lab demo ingest bench clean-reports help preview
+.PHONY: setup report test test-fast lint lab demo ingest bench clean-reports help preview
 
 help:
 	@echo "make report  - set up, ingest the bundled data and render the latest month's reports"
 	@echo "make test    - set up, lint and run the tests"
+	@echo "make test-fast - the unit tests only (no notebooks, PDFs, browsers or servers)"
 	@echo "make lab     - open JupyterLab on the notebooks"
 
 $(STAMP): pyproject.toml
@@ -56,8 +57,13 @@ lint: setup
 	$(VENV)/bin/mypy
 
 # Two workers (pytest-xdist): the machine has two cores and the suite executes notebooks.
+# The slowest tests are listed at the end, to show where the suite's time goes.
 test: lint
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2 --durations=15
+
+# The unit tests: what the `slow` marker leaves out (notebook executions, PDFs, browsers, servers).
+test-fast: setup
+	$(VENV)/bin/pytest -q -n 2 -m "not slow"
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

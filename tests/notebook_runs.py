@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
 

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from .conftest import DEMO_UNTIL, ROOT
+from tests.conftest import DEMO_UNTIL, ROOT
 
 CHROMIUM = os.environ.get("VNDX_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [

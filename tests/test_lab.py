@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from tornado.websocket import websocket_connect
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 TOKEN = uuid.uuid4().hex

@@ -7,8 +7,7 @@ import subprocess
 import sys
 
 from analysis import lazy_imports
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 CHECK = """
 import sys

@@ -19,9 +19,8 @@ from analysis.analyses import compare
 from analysis.data import store
 from analysis.reference import catalog
 from analysis.reporting.render import exporters
-
-from .conftest import ROOT
-from .notebook_runs import execute
+from tests.conftest import ROOT
+from tests.notebook_runs import execute
 
 NOTEBOOKS = ROOT / "notebooks"
 pytestmark = pytest.mark.slow

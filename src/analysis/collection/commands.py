@@ -43,7 +43,7 @@ def _month(period: str) -> str:
 @_DUE_DAY
 def collect(period: str, provinces: tuple[str, ...], out: Path | None, due_day: int) -> None:
     """Write the month's Excel workbooks to send: one per province, one for the national office."""
-    from analysis.collection import template
+    from analysis.collection import guide, template
     from analysis.reference import geography, workbook
 
     month = _month(period)
@@ -62,6 +62,9 @@ def collect(period: str, provinces: tuple[str, ...], out: Path | None, due_day: 
     )
     folder = written[0].parent if written else out
     click.echo(f"wrote {len(written)} workbook(s) for {month} to {folder}")
+    printed = guide.write_guide(folder) if folder is not None else None
+    if printed is not None:
+        click.echo(f"wrote the provider's guide, to send with them: {printed}")
 
 
 @click.command()

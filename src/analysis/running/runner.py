@@ -359,7 +359,14 @@ def _execute(
     engine: str,
     timeout: float | None = DEFAULT_JOB_TIMEOUT,
 ) -> Iterable[dict]:
-    """Run ``todo`` in worker processes (or on a Dask cluster); yield results as they finish."""
+    """Run ``todo`` in worker processes (or on a Dask cluster); yield results as they finish.
+
+    Report jobs have two ways to run, on purpose, and both call the same :func:`run_job`: on
+    this machine a pool of forked workers (:func:`~analysis.running.pool.run_local`), each with
+    warmed kernels and a watchdog that can kill a job stuck in C code, which a thread-based
+    Dask worker cannot; with ``scheduler``, a Dask cluster, whose workers may sit on other hosts
+    that share the project folder.
+    """
     from tqdm import tqdm
 
     bar = tqdm(

@@ -134,6 +134,9 @@ def forecast_pooled(
     if n_jobs == 1:
         sims = _pooled_sims(dict(histories), args)
     else:
+        # joblib's process backend (loky) for the one numerical step worth splitting: it returns
+        # the simulations as Python objects and keeps its workers between calls. The report
+        # pool (running/pool.py) runs notebooks and is not available inside them.
         from joblib import Parallel, delayed
 
         chunks = [keys[i::n_jobs] for i in range(n_jobs)]

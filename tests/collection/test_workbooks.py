@@ -293,11 +293,33 @@ def test_collect_command_writes_35_workbooks(workspace, tmp_path):
     assert len(list(tmp_path.glob("*.xlsx"))) == 35
     one = CliRunner().invoke(main, ["collect", "--period", "2026-10", "--province", "Nghe An"])
     assert one.exit_code == 0, one.output
-    assert [p.name for p in (workspace / "collection" / "2026-10").iterdir()] == [
-        "nghe_an_2026-10.xlsx"
+    assert sorted(p.name for p in (workspace / "collection" / "2026-10").iterdir()) == [
+        "huong-dan-gui-so-lieu.pdf",
+        "nghe_an_2026-10.xlsx",
     ]
     bad = CliRunner().invoke(main, ["collect", "--period", "2026-13"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.slow
+def test_the_providers_guide_goes_with_the_workbooks_and_their_instructions_name_it(tmp_path):
+    import shutil
+    import subprocess
+
+    from analysis.collection import guide
+
+    printed = guide.write_guide(tmp_path)
+    assert printed is not None and printed.name == "huong-dan-gui-so-lieu.pdf"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", str(printed), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "Hướng dẫn điền và gửi biểu" in text and "Số liệu" in text
+    wb = template.build_workbook(geography.by_codename("nghe_an"), "2026-10", {})
+    instructions = " ".join(
+        str(c.value) for row in wb.worksheets[0].iter_rows() for c in row if c.value
+    )
+    assert "huong-dan-gui-so-lieu.pdf" in instructions
 
 
 def test_annual_rate_indicator_asks_for_a_value_only():
@@ -314,24 +336,6 @@ def test_annual_rate_indicator_asks_for_a_value_only():
         for cell_range in rule.sqref.ranges
     }
     assert f"M{row}" not in counted and f"M{row + 1}" in counted
-
-
-@pytest.mark.parametrize("name", ["collect", "status", "remind"])
-def test_every_collection_option_is_in_the_readme_command_table(name):
-    import re
-
-    import click
-
-    from tests.conftest import ROOT
-
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (row,) = [ln for ln in readme.splitlines() if re.match(rf"\|\s*`{name}\b", ln)]
-    options = [
-        max(p.opts, key=len)
-        for p in main.commands[name].params
-        if isinstance(p, click.Option) and "--help" not in p.opts
-    ]
-    assert [o for o in options if o not in row] == []
 
 
 def test_definitions_keep_their_commas():

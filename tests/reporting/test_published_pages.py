@@ -19,9 +19,8 @@ from analysis.reference import geography
 from analysis.reporting import published_pages
 from analysis.running import jobs, params, runner
 from analysis.running.params import ParameterError
-
-from .conftest import ROOT
-from .notebook_runs import execute
+from tests.conftest import ROOT
+from tests.notebook_runs import execute
 
 NOTEBOOK = "25_published_figures"
 PUBLISHED = ROOT / "data" / "raw" / "published"

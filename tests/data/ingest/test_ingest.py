@@ -10,8 +10,7 @@ import pytest
 
 from analysis.data import ingest, store
 from analysis.data.ingest import CellError, IngestError, parse_number, parse_period
-
-from .conftest import write_csv
+from tests.conftest import write_csv
 
 HEADER = "province,indicator,period,value,numerator,denominator\n"
 

@@ -15,8 +15,7 @@ from analysis.data import demo, ingest
 from analysis.data.demo import commune_figures
 from analysis.data.rebuild import rebuild
 from analysis.reference import catalog
-
-from .conftest import write_csv
+from tests.conftest import write_csv
 
 UNTIL = "2026-10"
 SHARED = ["online_dossier_rate_pct", "online_payment_rate_pct", "eid_activation_pct"]

@@ -20,9 +20,8 @@ from analysis.reference import communes
 from analysis.reporting import commune_pages
 from analysis.reporting.render import exporters
 from analysis.running import params
-
-from .conftest import write_csv
-from .notebook_runs import execute
+from tests.conftest import write_csv
+from tests.notebook_runs import execute
 
 CODES = communes.communes("lai_chau")["commune_code"].tolist()  # 38, in code order
 

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.data import demo, store
-
-from .conftest import write_csv
+from tests.conftest import write_csv
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import pytest
 from analysis.analyses import compare
 from analysis.data import ingest
 from analysis.reference import population
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 def test_merged_unit_weight_is_the_sum_of_its_former_provinces():

@@ -17,8 +17,7 @@ from click.testing import CliRunner
 
 from analysis import cli
 from analysis.running import jobs, worker
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 @contextlib.contextmanager
@@ -151,23 +150,23 @@ def test_a_period_is_written_canonical(given):
             params.canonical_period(bad)
 
 
-def _readme_command_row(command: str) -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    rows = [ln for ln in readme.splitlines() if re.match(rf"\|\s*`{command}\b", ln)]
-    assert len(rows) == 1, f"README.md's command table has {len(rows)} row(s) for {command}"
+def _guide_command_row(command: str) -> str:
+    guide = (ROOT / "docs" / "operator.md").read_text(encoding="utf-8")
+    rows = [ln for ln in guide.splitlines() if re.match(rf"\|\s*`{command}\b", ln)]
+    assert len(rows) == 1, f"docs/operator.md's command table has {len(rows)} row(s) for {command}"
     return rows[0]
 
 
-def test_every_run_option_in_help_is_in_the_readme_command_table():
-    row = _readme_command_row("run")
-    command = cli.main.commands["run"]
+@pytest.mark.parametrize("command", sorted(cli.main.commands))
+def test_every_option_of_every_command_is_in_the_operators_command_table(command):
+    row = _guide_command_row(command)
     options = [
         max(p.opts, key=len)
-        for p in command.params
+        for p in cli.main.commands[command].params
         if isinstance(p, click.Option) and "--help" not in p.opts
     ]
     missing = [o for o in options if not re.search(rf"{re.escape(o)}(?![\w-])", row)]
-    assert not missing, f"README.md's `run` row lacks {missing}"
+    assert not missing, f"docs/operator.md's `{command}` row lacks {missing}"
 
 
 def test_a_job_stuck_where_no_alarm_reaches_has_its_worker_killed(monkeypatch):

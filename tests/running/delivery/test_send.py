@@ -256,7 +256,7 @@ def test_a_period_without_reports_exits_1_with_one_line(workspace, recipients_fi
 
 
 def test_the_example_recipients_file_is_valid():
-    from .conftest import ROOT
+    from tests.conftest import ROOT
 
     example = recipients.load_recipients(ROOT / "data" / "recipients.example.yml")
     assert {r.language for r in example} == {"vi", "en"}

@@ -11,8 +11,7 @@ import yaml
 
 from analysis.reference import commune_crosswalk as cc
 from analysis.reference import communes
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 REFERENCE = ROOT / "data" / "raw" / "reference"
 

@@ -17,7 +17,7 @@ from analysis.cli import main
 from analysis.data import across_merger, published_real, store
 from analysis.reference import measures
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "data" / "raw" / "published" / "real"
 LICENCE = "none stated; facts from government portals; collected by third parties"
 

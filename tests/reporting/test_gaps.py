@@ -18,9 +18,8 @@ import pytest
 from analysis.analyses.completeness import Gap, unit_gaps
 from analysis.data.rebuild import rebuild
 from analysis.reporting.render import exporters
-
-from .conftest import ROOT, write_csv
-from .notebook_runs import execute
+from tests.conftest import ROOT, write_csv
+from tests.notebook_runs import execute
 
 RATE, VILLAGES = "online_dossier_rate_pct", "villages_mobile_broadband_pct"
 MONTHS = ("2026-06", "2026-07", "2026-08", "2026-09", "2026-10")

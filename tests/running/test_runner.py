@@ -17,8 +17,7 @@ import pytest
 from analysis.data import store
 from analysis.data.rebuild import rebuild
 from analysis.running import params, runner
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 PERIOD = "2026-10"

@@ -11,8 +11,7 @@ from click.testing import CliRunner
 
 from analysis.cli import main
 from analysis.data import ingest
-
-from .conftest import write_csv
+from tests.conftest import write_csv
 
 HEADER = "province,indicator,period,value,numerator,denominator\n"
 

@@ -8,8 +8,7 @@ import pytest
 from analysis.data import published_press
 from analysis.reference import geography
 from analysis.reference.geography import UnknownProvince, match_province
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 def test_unit_counts_and_regions():
