@@ -12,7 +12,7 @@ DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig 
 PERIOD ?=
 JOBS ?=
 
-.PHONY: setup report test test-fast lint lab demo ingest bench clean-reports help preview
+.PHONY: setup report test test-fast test-setup lint lab demo ingest bench clean-reports help preview
 
 help:
 	@echo "make report  - set up, ingest the bundled data and render the latest month's reports"
@@ -56,9 +56,21 @@ lint: setup
 	$(VENV)/bin/ruff format --check src tests benchmarks notebooks
 	$(VENV)/bin/mypy
 
+# Debian packages only the tests need: LibreOffice's headless converter re-saves workbooks as an
+# office suite saves them (about a minute to install; not part of `make report`).
+TEST_DEB_PACKAGES := libreoffice-calc-nogui
+
+test-setup: setup
+	@missing=""; for p in $(TEST_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for the tests:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
 # Two workers (pytest-xdist): the machine has two cores and the suite executes notebooks.
 # The slowest tests are listed at the end, to show where the suite's time goes.
-test: lint
+test: lint test-setup
 	$(VENV)/bin/pytest -q -n 2 --durations=15
 
 # The unit tests: what the `slow` marker leaves out (notebook executions, PDFs, browsers, servers).
