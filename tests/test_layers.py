@@ -67,3 +67,32 @@ def test_a_cycle_inside_a_stage_breaks_the_contract(tmp_path):
     done = _lint(pythonpath=copy)
     assert done.returncode == 1, done.stdout
     assert "No cycles between the modules of a stage BROKEN" in done.stdout
+
+
+SRC = ROOT / "src" / "analysis"
+
+
+def test_no_two_modules_share_a_name():
+    """A module's name says where it lives: no ``communes.py`` told apart by an alias."""
+    seen: dict[str, list[str]] = {}
+    for path in SRC.rglob("*.py"):
+        if path.name != "__init__.py":
+            seen.setdefault(path.stem, []).append(str(path.relative_to(SRC)))
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
+def test_no_private_name_is_imported_from_another_module():
+    import ast
+
+    crossings = []
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("analysis"):
+                private = [
+                    a.name
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.endswith("__")
+                ]
+                if private:
+                    crossings.append(f"{path.relative_to(SRC)}: {node.module} {private}")
+    assert crossings == []
