@@ -1,11 +1,18 @@
-"""Shared fixtures: an isolated data folder per test, and the demo store built once."""
+"""Shared fixtures: an isolated data folder per test, and the demo store built once.
+
+The expensive session fixtures (the demo store, the small run of reports) are built once per
+test session, not once per pytest-xdist worker: the first worker to need one builds it in the
+session's shared temporary folder under a file lock, the others wait and reuse it.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_UNTIL = "2026-10"
@@ -32,6 +39,34 @@ def write_csv(path: Path, text: str, meta: str | None = None) -> Path:
     return path
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable) -> Path:
+    """``build(folder)`` run once per test session, whichever xdist worker asks first.
+
+    Under xdist every worker's temporary folder sits in the session's own folder, which is
+    shared by the workers and new for each session; without xdist the session's folder is
+    used. A marker file says the build finished, so a build that failed is not reused.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / name
+    with FileLock(str(shared / f"{name}.lock")):
+        if not (folder / ".built").exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            build(folder)
+            (folder / ".built").touch()
+    return folder
+
+
+def _with_env(values: dict[str, str], action: Callable[[], object]) -> object:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        return action()
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.update({key: value})
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory):
     """The demo dataset (until 2026-10) generated and ingested once into a temporary folder.
@@ -41,19 +76,13 @@ def demo_store(tmp_path_factory):
     from analysis.data import demo
     from analysis.data.rebuild import rebuild
 
-    data = tmp_path_factory.mktemp("demo") / "data"
-    (data / "raw").mkdir(parents=True)
-    old = os.environ.get("VNDX_DATA_DIR")
-    os.environ["VNDX_DATA_DIR"] = str(data)
-    try:
+    def build(folder: Path) -> None:
+        data = folder / "data"
+        (data / "raw").mkdir(parents=True, exist_ok=True)
         demo.write_demo(out_dir=data / "raw" / "demo", until=DEMO_UNTIL)
-        rebuild(ROOT / "data" / "raw" / "published")
-    finally:
-        if old is None:
-            os.environ.pop("VNDX_DATA_DIR", None)
-        else:
-            os.environ["VNDX_DATA_DIR"] = old
-    return data
+        _with_env({"VNDX_DATA_DIR": str(data)}, lambda: rebuild(ROOT / "data/raw/published"))
+
+    return built_once(tmp_path_factory, "demo", build) / "data"
 
 
 @pytest.fixture
@@ -71,16 +100,17 @@ def small_run(demo_store, tmp_path_factory):
     """
     from analysis.running import runner
 
-    reports = tmp_path_factory.mktemp("small_run") / "reports"
-    saved = {k: os.environ.get(k) for k in ("VNDX_DATA_DIR", "VNDX_REPORTS_DIR")}
-    os.environ.update(VNDX_DATA_DIR=str(demo_store), VNDX_REPORTS_DIR=str(reports))
-    try:
-        summary = runner.run(DEMO_UNTIL, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False)
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.update({key: value})
-    assert summary.ok, summary.failed
-    return reports
+    def build(folder: Path) -> None:
+        env = {"VNDX_DATA_DIR": str(demo_store), "VNDX_REPORTS_DIR": str(folder / "reports")}
+        summary = _with_env(
+            env,
+            lambda: runner.run(
+                DEMO_UNTIL, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False
+            ),
+        )
+        assert summary.ok, summary.failed  # type: ignore[attr-defined]
+
+    return built_once(tmp_path_factory, "small_run", build) / "reports"
 
 
 @pytest.fixture
