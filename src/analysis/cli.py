@@ -71,9 +71,23 @@ def main(verbose: bool, debug: bool) -> None:
     _setup_logging(verbose)
 
 
+_LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of the problems and notes for the people who send the files.",
+)
+
+
 @main.command()
-def ingest() -> None:
-    """Validate every file in data/raw and rebuild data/processed (atomically)."""
+@_LANG_OPTION
+def ingest(lang: str) -> None:
+    """Validate every file in data/raw and rebuild data/processed (atomically).
+
+    Refused files are listed with every problem (in Vietnamese unless --lang en), and the
+    previous store stays as it was.
+    """
     from analysis import paths
     from analysis.data import ingest as ingest_mod
     from analysis.data import published_real
@@ -81,21 +95,21 @@ def ingest() -> None:
 
     survey = ingest_mod.survey_inputs()
     log.info("ingest: %d input file(s) under %s", len(survey.read), paths.raw_dir())
-    for line in ingest_mod.describe_skipped(survey.skipped):
+    for line in ingest_mod.describe_skipped(survey.skipped, lang="en"):
         log.info("skipped %s", line)
     if not survey.read:
         log.warning("no inputs found; run `python -m analysis demo` for the demo dataset")
     try:
         built = rebuild()
     except ingest_mod.IngestError as exc:
-        click.echo(str(exc), err=True)
+        click.echo(exc.render(lang), err=True)
         raise SystemExit(1) from None
     except published_real.PublishedFileError as exc:
         click.echo(f"{exc}; nothing was written to data/processed", err=True)
         raise SystemExit(1) from None
     result, real, version = built.result, built.real, built.version
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_t("ingest.check.note", lang, note=note.render(lang)), err=True)
     n_log = len(result.harmonization_log)
     click.echo(
         f"data version {version}: {len(result.observations):,} observations from "
@@ -116,36 +130,59 @@ def ingest() -> None:
     )
 
 
+def _t(key: str, lang: str, **values: Any) -> str:
+    from analysis.core.i18n import t
+
+    return t(key, lang, **values)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check(paths: tuple[Path, ...]) -> None:
+@_LANG_OPTION
+def check(paths: tuple[Path, ...], lang: str) -> None:
     """Validate files, folders or sidecars only; write nothing. Exit status 1 on any problem.
 
     PATHS may be data files, their .meta.yml sidecars, folders (searched like data/raw) or
-    patterns such as 'data/raw/2026-10/*'.
+    patterns such as 'data/raw/2026-10/*'. Each file is listed with what was read from it
+    (figures, units, months, indicators) or as refused, with every problem (in Vietnamese
+    unless --lang en).
     """
     from analysis.data import ingest as ingest_mod
 
     result = ingest_mod.check_paths(paths)
-    for line in ingest_mod.describe_skipped(result.skipped):
-        click.echo(f"skipped {line}", err=True)
+    for line in ingest_mod.describe_skipped(result.skipped, lang=lang):
+        click.echo(_t("ingest.check.skipped", lang, what=line), err=True)
+    refused = {p.file: 0 for p in result.problems}
+    for p in result.problems:
+        refused[p.file] += 1
+    for path in result.files:
+        shown = ingest_mod.display_path(path)
+        if shown in refused:
+            click.echo(_t("ingest.check.refused_file", lang, file=shown, problems=refused[shown]))
+        elif shown in result.summaries:
+            summary = result.summaries[shown].render(lang)
+            click.echo(_t("ingest.check.ok_file", lang, file=shown, summary=summary))
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_t("ingest.check.note", lang, note=note.render(lang)), err=True)
     if result.problems:
-        click.echo(
-            str(ingest_mod.IngestError(result.problems)).replace(
-                "nothing was written to data/processed", "nothing was written"
-            ),
-            err=True,
-        )
-        raise SystemExit(1)
+        click.echo(ingest_mod.render_problems(result.problems, lang), err=True)
     if not result.files and not result.sidecars:
-        click.echo("no data files found in " + ", ".join(map(str, paths)), err=True)
+        click.echo(_t("ingest.check.no_files", lang, paths=", ".join(map(str, paths))), err=True)
         raise SystemExit(1)
+    files = {ingest_mod.display_path(p) for p in result.files}
+    sidecars = len(result.sidecars) - len({f for f in refused if f not in files})
     click.echo(
-        f"{len(result.files)} file(s) OK"
-        + (f", {len(result.sidecars)} sidecar(s) OK" if result.sidecars else "")
+        _t(
+            "ingest.check.total",
+            lang,
+            files=len(result.files),
+            ok=len(files - set(refused)),
+            refused=len(files & set(refused)),
+            sidecars=_t("ingest.check.sidecars", lang, count=sidecars) if sidecars > 0 else "",
+        )
     )
+    if result.problems:
+        raise SystemExit(1)
 
 
 @main.command()

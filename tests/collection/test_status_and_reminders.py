@@ -94,7 +94,9 @@ def test_one_province_of_each_kind(collected):
     assert _of(status, "cao_bang").status == "missing"
     refused = _of(status, "thanh_hoa")
     assert refused.status == "refused"
-    assert "thanh_hoa.xlsx" in refused.files[0] and "a rate outside its bounds" in refused.reason
+    assert (
+        "thanh_hoa.xlsx" in refused.files[0] and "tỷ lệ nằm ngoài khoảng hợp lệ" in refused.reason
+    )
     revised = _of(status, "quang_tri")
     assert (revised.status, revised.value) == ("on_time", 42)
     (change,) = revised.revisions
@@ -198,7 +200,7 @@ def test_a_refused_correction_keeps_the_figures_received_and_says_why(collected)
     unit = next(u for u in status.units if u.province == "nghe_an")
     (refusal,) = unit.refused_files
     assert refusal.file.endswith("nghe_an_sua.xlsx")
-    assert "a rate outside its bounds" in refusal.reason
+    assert "tỷ lệ nằm ngoài khoảng hợp lệ" in refusal.reason
     lines = reminders.unit_details(unit)
     assert any(ln.startswith("tệp ") and "nghe_an_sua.xlsx bị từ chối: " in ln for ln in lines)
-    assert "a rate outside its bounds" in "\n".join(lines)
+    assert "tỷ lệ nằm ngoài khoảng hợp lệ" in "\n".join(lines)

@@ -183,8 +183,9 @@ def test_last_months_workbook_filed_under_this_month_is_refused(workspace, tmp_p
         {"online_dossier_rate_pct": {"value": 50}},
     )
     (problem,) = _problems(filled)
-    assert "sheet 'Số liệu', cell D3" in problem
-    assert "2026-09" in problem and "2026-10" in problem
+    assert "thư mục 2026-10 ghi tháng 10/2026, nhưng biểu là của tháng 9/2026" in problem
+    assert "(theo ô A1, ô D3, cột F trang 'Số liệu')" in problem
+    assert "hoặc chuyển tệp sang thư mục 2026-09" in problem
     # Filed under its own month it is accepted.
     september_place = workspace / "raw" / "2026-09" / "nghe_an.xlsx"
     september_place.parent.mkdir(parents=True)
@@ -200,7 +201,8 @@ def test_sidecar_period_names_the_month_collected(workspace, blank):
     )
     filled.with_name("na.xlsx.meta.yml").write_text("period: 2026-11\n", encoding="utf-8")
     (problem,) = _problems(filled)
-    assert "cell D3" in problem
+    assert "kỳ ghi trong na.xlsx.meta.yml ghi tháng 11/2026" in problem
+    assert "biểu là của tháng 10/2026 (theo ô A1, ô D3, cột F trang 'Số liệu')" in problem
 
 
 def test_formula_without_a_stored_value_is_refused_with_its_cell(workspace, blank):
@@ -211,7 +213,7 @@ def test_formula_without_a_stored_value_is_refused_with_its_cell(workspace, blan
     ws[f"L{row}"] = "=40+5"
     wb.save(filled)
     (problem,) = _problems(filled)
-    assert f"sheet 'Số liệu', cell L{row}: a formula without a stored value" in problem
+    assert f"trang 'Số liệu', ô L{row}, cột 'Giá trị (%)': ô có công thức" in problem
     assert "Paste Special > Values" in problem
 
 
@@ -227,10 +229,23 @@ def test_values_outside_the_validation_are_refused_with_their_cells(workspace, b
     )
     ws = openpyxl.load_workbook(filled)[SHEET]
     problems = "\n".join(_problems(filled))
-    assert f"cell L{_row_of(ws, 'online_dossier_rate_pct')}: a rate outside its bounds" in problems
-    assert f"cell M{_row_of(ws, 'villages_mobile_broadband_pct')}: numerator above" in problems
-    assert f"cell M{_row_of(ws, 'households_fibre_pct')}: a count with a decimal" in problems
-    assert "column 'Giá trị (%)'" in problems
+    rate, counts, decimals = (
+        _row_of(ws, i)
+        for i in (
+            "online_dossier_rate_pct",
+            "villages_mobile_broadband_pct",
+            "households_fibre_pct",
+        )
+    )
+    assert (
+        f"ô L{rate}, cột 'Giá trị (%)' (giá trị '120'): tỷ lệ nằm ngoài khoảng hợp lệ "
+        "(từ 0 đến 100)" in problems
+    )
+    assert (
+        f"các ô M{counts}, N{counts}, các cột 'Tử số', 'Mẫu số' (giá trị '12 > 10'): "
+        "tử số lớn hơn mẫu số" in problems
+    )
+    assert f"ô M{decimals}, cột 'Tử số' (giá trị '1,5'): số đếm có phần thập phân" in problems
 
 
 def test_another_provinces_workbook_is_refused(workspace, blank):
@@ -240,13 +255,16 @@ def test_another_provinces_workbook_is_refused(workspace, blank):
         {EHEALTH: {"value": 1}},
     )
     (problem,) = _problems(filled)
-    assert "cell D2" in problem and "nghe_an" in problem and "ha_tinh" in problem
+    assert (
+        "tên tệp hoặc thư mục (ha_tinh_2026-10.xlsx) ghi Hà Tĩnh (42), nhưng biểu là của "
+        "Nghệ An (40) (theo ô D2, cột B, cột C trang 'Số liệu')" in problem
+    )
     in_folder = _fill(
         blank,
         workspace / "raw" / "2026-10" / "Hà Tĩnh" / "bao_cao.xlsx",
         {EHEALTH: {"value": 1}},
     )
-    assert any("cell D2" in p for p in _problems(in_folder))
+    assert any("ghi Hà Tĩnh (42), nhưng biểu là của Nghệ An" in p for p in _problems(in_folder))
 
 
 def test_two_workbooks_with_different_figures_conflict_unless_one_revises(workspace, blank):
@@ -255,7 +273,7 @@ def test_two_workbooks_with_different_figures_conflict_unless_one_revises(worksp
     rebuild(workspace / "raw" / "published")
     version = store.data_version()
     second = _fill(blank, folder / "second.xlsx", {"online_dossier_rate_pct": {"value": 47}})
-    with pytest.raises(ingest.IngestError, match="conflicting duplicate"):
+    with pytest.raises(ingest.IngestError, match="trùng nhưng khác số"):
         rebuild(workspace / "raw" / "published")
     assert store.data_version() == version  # the refused ingest kept the stored data
     second.with_name("second.xlsx.meta.yml").write_text(
@@ -386,7 +404,11 @@ def test_check_command_names_the_cell_and_exits_1(workspace, blank):
     result = CliRunner().invoke(main, ["check", str(filled)])
     assert result.exit_code == 1
     row = _row_of(openpyxl.load_workbook(filled)[SHEET], "online_dossier_rate_pct")
-    assert f"sheet 'Số liệu', cell L{row}: a rate outside its bounds" in result.output
+    assert f"trang 'Số liệu', ô L{row}, cột 'Giá trị (%)' (giá trị '101')" in result.output
+    assert "tỷ lệ nằm ngoài khoảng hợp lệ (từ 0 đến 100)" in result.output
+    english = CliRunner().invoke(main, ["check", str(filled), "--lang", "en"])
+    assert f"sheet 'Số liệu', cell L{row}, column 'Giá trị (%)' (value '101')" in english.output
+    assert "a rate outside its bounds (0 to 100)" in english.output
     fixed = _fill(blank, filled, {"online_dossier_rate_pct": {"value": "45,03"}})
     ok = CliRunner().invoke(main, ["check", str(fixed)])
     assert ok.exit_code == 0, ok.output

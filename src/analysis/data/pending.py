@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analysis.data import ingest, store
 from analysis.data.ingest import workbooks
-from analysis.data.ingest.normalize import period_from_name
+from analysis.data.ingest.cells import period_from_name
 from analysis.data.submissions import DATASET
 from analysis.reference import workbook
 

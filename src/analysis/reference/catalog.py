@@ -7,6 +7,7 @@ and answers questions about it (which target applies to a period, how an indicat
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -15,6 +16,7 @@ import pandas as pd
 import yaml
 
 from analysis import paths
+from analysis.core import clock
 from analysis.core.periods import to_month, to_period
 from analysis.reference.names import fold
 
@@ -241,28 +243,103 @@ def _alias_index(level: str | None) -> dict[str, str]:
     return _alias_index_for(str(paths.reference_dir() / "indicators.yml"), level)
 
 
+def name_key(text: str) -> str:
+    """How a name or id is compared: folded (no diacritics, lower case), punctuation, ``%`` and
+    ``_`` as spaces: ``"Tỷ lệ hồ sơ trực tuyến (%)"`` and ``"TY LE HO SO TRUC TUYEN"`` are the
+    same key, and so are ``online_dossier_rate_pct`` and ``online dossier rate pct``."""
+    return " ".join(_NON_WORD.sub(" ", fold(str(text))).split())
+
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+_NAME_PREFIXES = ("ty le ", "share of ", "percentage of ", "percent of ")
+"""Words people put before an indicator's name in a column heading ("Tỷ lệ số hóa dữ liệu hộ
+tịch" for the catalog's "Số hóa dữ liệu hộ tịch"); a key without them is also looked up."""
+
+
+def _without_prefix(key: str) -> str | None:
+    for prefix in _NAME_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return key[len(prefix) :]
+    return None
+
+
+def _names(ind: Indicator) -> tuple[str, ...]:
+    """Every way the catalog writes an indicator: id, aliases, names and short names."""
+    return (ind.id, *ind.aliases, ind.name_vi, ind.name_en, ind.short_vi, ind.short_en)
+
+
 @lru_cache(maxsize=12)
 def _alias_index_for(path: str, level: str | None) -> dict[str, str]:
-    idx: dict[str, str] = {}
+    """Key -> id for every id, alias, name and short name; a key two indicators share is left
+    out (it names neither), and so is a key without its prefix that another indicator has."""
+    own: dict[str, set[str]] = {}
+    bare: dict[str, set[str]] = {}
     for ind in _at_level(path, level).values():
-        for key in (ind.id, *ind.aliases):
-            idx[fold(key).replace(" ", "_")] = ind.id
+        for name in _names(ind):
+            key = name_key(name)
+            own.setdefault(key, set()).add(ind.id)
+            stripped = _without_prefix(key)
+            if stripped:
+                bare.setdefault(stripped, set()).add(ind.id)
+    idx = {key: next(iter(ids)) for key, ids in own.items() if len(ids) == 1}
+    for key, ids in bare.items():
+        if key not in own and len(ids) == 1:
+            idx[key] = next(iter(ids))
     return idx
 
 
 def resolve_indicator(name: str, level: str | None = "province") -> str | None:
-    """The id of an indicator of ``level`` for an id or alias (case and spacing ignored).
+    """The id of an indicator of ``level`` for an id, alias, Vietnamese or English name or
+    short name, as ``python -m analysis list indicators`` prints them (diacritics, case,
+    spacing, punctuation and a leading "Tỷ lệ" ignored).
 
     ``None`` when there is none at that level (``level=None``: any level).
     """
-    return _alias_index(level).get(fold(str(name)).replace(" ", "_"))
+    index = _alias_index(level)
+    key = name_key(name)
+    found = index.get(key)
+    if found is None and (stripped := _without_prefix(key)):
+        found = index.get(stripped)
+    return found
 
 
 def indicator_candidates(name: str, limit: int = 3, level: str | None = "province") -> list[str]:
-    from rapidfuzz import process
+    """The ids of the ``limit`` indicators whose id, name or short name is closest to ``name``.
 
-    ids = list(indicators(level))
-    return [m[0] for m in process.extract(str(name), ids, limit=limit)]
+    Compared folded (no diacritics, any case) by :func:`_closeness`, best first; among equal
+    scores, indicators still collected come before retired ones.
+    """
+    key = name_key(name)
+    if not key:
+        return []
+    inds = indicators(level)
+    best: dict[str, float] = {}
+    for ind in inds.values():
+        best[ind.id] = max(_closeness(key, name_key(n)) for n in _names(ind))
+    month = str(to_month(clock.today()))
+    order = list(inds)
+    ranked = sorted(
+        best, key=lambda i: (-round(best[i], 1), _retired(inds[i], month), order.index(i))
+    )
+    return ranked[:limit]
+
+
+def _closeness(key: str, name: str) -> float:
+    """0-100: how close a heading is to one of an indicator's names, both folded.
+
+    The mean of rapidfuzz's token-set ratio (a name found whole inside a longer heading, "Tỷ lệ
+    hồ sơ nộp trực tuyến") and token-sort ratio (the same words, a letter off, "truc tuyn");
+    measured on headings as provinces write them, it ranks the right indicator first where
+    either alone, or rapidfuzz's WRatio, puts a longer name sharing a few words first.
+    """
+    from rapidfuzz import fuzz
+
+    return (fuzz.token_set_ratio(key, name) + fuzz.token_sort_ratio(key, name)) / 2
+
+
+def _retired(ind: Indicator, month: str) -> bool:
+    return ind.valid_to is not None and str(ind.valid_to) < month
 
 
 def targets_frame(period: pd.Period | str | None = None) -> pd.DataFrame:

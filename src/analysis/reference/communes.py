@@ -111,7 +111,22 @@ def communes(province: str | None = None) -> pd.DataFrame:
 
 
 class UnknownCommune(NoMatch):
-    """A commune code or name matched nothing, or more than one commune."""
+    """A commune code or name matched nothing, or more than one commune.
+
+    ``kind`` says which (``code``, ``other_province``, ``needs_province``, ``ambiguous``,
+    ``not_found``) and ``details`` the names involved, for messages in other languages.
+    """
+
+    def __init__(
+        self,
+        query: str,
+        candidates: list[str],
+        reason: str,
+        kind: str = "not_found",
+        **details: str,
+    ):
+        super().__init__(query, candidates, reason)
+        self.kind, self.details = kind, details
 
 
 @dataclass(frozen=True)
@@ -153,7 +168,7 @@ def by_code(code: str) -> Commune:
     try:
         return _by_code()[key]
     except KeyError:
-        raise UnknownCommune(str(code), [], "no commune with this code") from None
+        raise UnknownCommune(str(code), [], "no commune with this code", "code") from None
 
 
 def match_commune(query: str | int, province: str | None = None) -> Commune:
@@ -173,15 +188,19 @@ def match_commune(query: str | int, province: str | None = None) -> Commune:
     if re.fullmatch(r"\d{1,5}", text):
         found = by_code(text)
         if unit is not None and found.province != unit.codename:
+            actual = geography.by_codename(found.province).name
             raise UnknownCommune(
                 text,
                 [found.label],
-                f"commune {found.label} is in {geography.by_codename(found.province).name}, "
-                f"not in {unit.name}",
+                f"commune {found.label} is in {actual}, not in {unit.name}",
+                "other_province",
+                commune=found.label,
+                province=actual,
+                given=unit.name,
             )
         return found
     if unit is None:
-        raise UnknownCommune(text, [], "a commune name needs its province")
+        raise UnknownCommune(text, [], "a commune name needs its province", "needs_province")
     return _match_name(text, unit.codename)
 
 
@@ -206,11 +225,20 @@ def _match_name(text: str, province: str) -> Commune:
         if len(hits) > 1:
             labels = [rows[i].label for i in hits]
             province_name = geography.by_codename(province).name
-            raise UnknownCommune(text, labels, f"ambiguous commune name in {province_name}")
+            raise UnknownCommune(
+                text,
+                labels,
+                f"ambiguous commune name in {province_name}",
+                "ambiguous",
+                province=province_name,
+            )
+    province_name = geography.by_codename(province).name
     raise UnknownCommune(
         text,
         commune_candidates(text, province),
-        f"no commune of this name in {geography.by_codename(province).name}",
+        f"no commune of this name in {province_name}",
+        "not_found",
+        province=province_name,
     )
 
 

@@ -23,6 +23,13 @@ NATIONAL = "national"
 HEADER_ROW = 6
 """The row of the data sheet's column headings; indicator rows follow it."""
 
+TITLE_CELL = "A1"
+"""The data sheet's title, which names the month ("... tháng 10/2026")."""
+UNIT_CELL = "D2"
+"""The unit the workbook is for, as pages name it ("Nghệ An", "TP. Hà Nội")."""
+PERIOD_CELL = "D3"
+"""The month collected ("tháng 10/2026")."""
+
 
 @dataclass(frozen=True)
 class Column:

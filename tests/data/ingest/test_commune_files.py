@@ -185,16 +185,18 @@ def test_ambiguous_and_unknown_communes_are_refused_with_candidates(workspace):
     )
     problems = _load(path).problems
     assert [(p.row, p.column) for p in problems] == [(2, "xã"), (3, "xã"), (4, "xã"), (5, "xã")]
-    assert (
-        problems[0].value == "Van Lang"
-        and "ambiguous commune name in Thái Nguyên" in problems[0].reason
+    assert problems[0].value == "Van Lang" and "ambiguous commune name in Thái Nguyên" in problems[
+        0
+    ].reason.render("en")
+    assert "Xã Văn Lang (02143), Xã Văn Lăng (05665)" in problems[0].hint.render("en")
+    assert "no commune of this name in Nghệ An" in problems[1].reason.render("en")
+    assert "Phường Vinh Phú (16702)" in problems[1].hint.render("en")
+    assert "needs its province" in problems[2].reason.render("en")
+    assert "is in Nghệ An, not in Hà Nội" in problems[3].reason.render("en")
+    assert all(
+        p.file.endswith("xa.csv") and "5-digit commune code" in p.hint.render("en")
+        for p in problems
     )
-    assert "Xã Văn Lang (02143), Xã Văn Lăng (05665)" in problems[0].hint
-    assert "no commune of this name in Nghệ An" in problems[1].reason
-    assert "Phường Vinh Phú (16702)" in problems[1].hint
-    assert "needs its province" in problems[2].reason
-    assert "is in Nghệ An, not in Hà Nội" in problems[3].reason
-    assert all(p.file.endswith("xa.csv") and "5-digit commune code" in p.hint for p in problems)
 
 
 def test_commune_rows_are_checked_like_province_rows(workspace):
@@ -208,11 +210,14 @@ def test_commune_rows_are_checked_like_province_rows(workspace):
         + "Nghệ An,Vinh Phú,online_payment_rate_pct,2026-10,1,3\n",
     )
     problems = _load(path).problems
-    reasons = {p.row: p.reason for p in problems}
+    reasons = {p.row: p.reason.render("en") for p in problems}
     assert "before 2025-07" in reasons[2]
     assert "not a commune-level indicator" in reasons[3]
     assert "numerator above denominator" in reasons[4]
-    assert "conflicting duplicate" in reasons[6] and "16702 online_payment_rate_pct" in reasons[6]
+    assert (
+        "conflicting duplicate" in reasons[6]
+        and "online_payment_rate_pct of Phường Vinh Phú (16702), October 2026" in reasons[6]
+    )
 
 
 def test_province_files_refuse_commune_only_indicators(workspace):
@@ -221,7 +226,7 @@ def test_province_files_refuse_commune_only_indicators(workspace):
         PROVINCE_HEADER + "Nghệ An,dossiers_on_time_pct,2026-10,1,2\n",
     )
     (problem,) = _load(path).problems
-    assert problem.reason == "unknown indicator" and problem.column == "indicator"
+    assert problem.reason.render("en") == "unknown indicator" and problem.column == "indicator"
 
 
 def _store_rows(data) -> tuple[pd.DataFrame, dict]:

@@ -232,9 +232,9 @@ def test_bad_row_is_refused_with_file_row_column_value(workspace, kind, row, col
     assert len(problems) >= 1, kind
     p = problems[0]
     assert p.file.endswith("bad.csv") and p.row == 3 and p.column == column
-    assert message in p.reason, (kind, str(p))
-    assert p.hint  # always says what to do
-    assert "row 3" in str(p) and column in str(p)
+    assert message in p.reason.render("en"), (kind, p.render("en"))
+    assert p.hint.render("en")  # always says what to do
+    assert "row 3" in p.render("en") and column in p.render("en")
 
 
 @pytest.mark.parametrize(
@@ -242,18 +242,25 @@ def test_bad_row_is_refused_with_file_row_column_value(workspace, kind, row, col
     [
         ("empty file", "", "the file is empty"),
         ("header only", HEADER, "no data rows"),
-        ("missing column", "province,period,value\nNghệ An,2026-10,45\n", "'indicator' is missing"),
+        (
+            "missing column",
+            "province,period,value\nNghệ An,2026-10,45\n",
+            "the column Chỉ tiêu (indicator) is missing",
+        ),
         (
             "no figures column",
             "province,indicator,period\nNghệ An,online_dossier_rate_pct,2026-10\n",
-            "neither a 'value' nor a 'numerator'",
+            "neither a value ('Giá trị', value) nor a numerator",
         ),
     ],
 )
 def test_bad_file_is_refused(workspace, kind, text, message):
     path = write_csv(workspace / "raw" / "sub" / "bad.csv", text)
     problems = ingest.check_files([path])
-    assert problems and message in problems[0].reason, (kind, [str(p) for p in problems])
+    assert problems and message in problems[0].reason.render("en"), (
+        kind,
+        [p.render("en") for p in problems],
+    )
 
 
 def test_unreadable_file(workspace):
@@ -261,22 +268,22 @@ def test_unreadable_file(workspace):
     path.parent.mkdir(parents=True)
     path.write_bytes(HEADER.encode() + "Ngh\xea An,x,2026-10,1,,\n".encode("latin-1"))
     problems = ingest.check_files([path])
-    assert "not UTF-8" in problems[0].reason
+    assert "not UTF-8" in problems[0].reason.render("en")
     broken = path.with_name("broken.xlsx")
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
-    assert "cannot be read" in ingest.check_files([broken])[0].reason
+    assert "cannot be read" in ingest.check_files([broken])[0].reason.render("en")
 
 
 def test_wide_without_period_and_unknown_column(workspace):
     path = write_csv(
         workspace / "raw" / "sub" / "wide.csv", "province,online_dossier_rate_pct\nNghệ An,45\n"
     )
-    assert "no reporting period" in ingest.check_files([path])[0].reason
+    assert "no reporting period" in ingest.check_files([path])[0].reason.render("en")
     path2 = write_csv(
         workspace / "raw" / "sub" / "wide_2026-10.csv", "province,foo_rate\nNghệ An,45\n"
     )
     p = ingest.check_files([path2])[0]
-    assert p.column == "foo_rate" and "unknown indicator column" in p.reason
+    assert p.column == "foo_rate" and "unknown indicator column" in p.reason.render("en")
 
 
 def test_conflicting_duplicates_within_and_across_files(workspace):
@@ -292,7 +299,9 @@ def test_conflicting_duplicates_within_and_across_files(workspace):
     )
     problems = ingest.check_files([a, b])
     assert len(problems) == 1
-    assert "conflicting duplicate" in problems[0].reason and "a.csv" in problems[0].reason
+    assert "conflicting duplicate" in problems[0].reason.render("en") and "a.csv" in problems[
+        0
+    ].reason.render("en")
     assert problems[0].file.endswith("b.csv") and problems[0].row == 2
 
 
@@ -319,7 +328,8 @@ def test_every_problem_in_a_file_is_reported_at_once(workspace):
     assert {p.row for p in problems} == set(range(2, 2 + len(BAD_ROWS)))
     with pytest.raises(IngestError) as err:
         ingest.ingest(workspace / "raw")
-    assert f"{len(problems)} problem(s)" in str(err.value)
+    assert f"{len(problems)} lỗi trong 1 tệp" in str(err.value)
+    assert f"{len(problems)} problem(s) in 1 file(s)" in err.value.render("en")
 
 
 # --- harmonization -------------------------------------------------------------------------
@@ -458,7 +468,10 @@ def test_store_is_untouched_by_a_refused_ingest_and_rebuilt_identically(workspac
     )
     refused = _ingest_to_store()
     assert refused.exit_code == 1
-    assert "bad.csv, row 2, column 'value'" in refused.output
+    # Told to the sender in Vietnamese: file, row, column, value, reason, what to do.
+    assert "Tệp " in refused.output and "bị từ chối (1 lỗi)" in refused.output
+    assert "bad.csv, dòng 2, cột 'value' (giá trị 'abc'): có chữ trong ô số." in refused.output
+    assert "kho dữ liệu cũ giữ nguyên" in refused.output
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
     assert not list((workspace / "processed").glob(".dx*"))  # no temporary database left
 

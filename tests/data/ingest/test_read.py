@@ -77,7 +77,7 @@ def test_excel_dates_and_percentages_in_the_long_layout(workspace):
         {"C2": "yyyy", "D2": "0.00%", "C3": "mm/yyyy", "D3": "0.00%"},
     )
     frame, problems = ingest.normalize_table(ingest.read_table(path))
-    assert [str(p) for p in problems] == []
+    assert [p.render("en") for p in problems] == []
     got = {(r.indicator, str(r.period)): r.value for r in frame.itertuples()}
     assert got == {
         ("digital_economy_share_grdp_pct", "2024"): pytest.approx(12.34),
@@ -128,8 +128,21 @@ def test_check_a_folder(workspace):
     result = _check(folder)
     assert result.exit_code == 0, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert "1 file(s) OK, 1 sidecar(s) OK" in result.output
-    assert "README.md: a README" in result.output
+    # Per file, what was read; in Vietnamese by default, in English with --lang en.
+    assert (
+        "nghe_an.xlsx: đạt; 1 số liệu của 1 tỉnh, thành phố (Nghệ An), 1 kỳ (tháng 10/2026), "
+        "1 chỉ tiêu" in result.output
+    )
+    assert "Đã kiểm tra 1 tệp: 1 tệp đạt, 0 tệp bị từ chối; 1 tệp mô tả" in result.output
+    assert "Bỏ qua " in result.output and "README.md: tệp README" in result.output
+    english = _check(folder, "--lang", "en")
+    assert english.exit_code == 0, english.output
+    assert (
+        "nghe_an.xlsx: OK; 1 figure(s) of 1 unit(s) (Nghệ An), 1 period(s) (October 2026), "
+        "1 indicator(s)" in english.output
+    )
+    assert "Checked 1 file(s): 1 OK, 0 refused; 1 sidecar(s) OK" in english.output
+    assert "README.md: a README" in english.output
 
 
 def test_check_a_glob_that_includes_the_sidecar(workspace):
@@ -146,13 +159,13 @@ def test_check_validates_a_sidecar_named_alone(workspace):
     folder = _month_folder(workspace)
     side = folder / "nghe_an.xlsx.meta.yml"
     side.write_text("- just\n- a list\n", encoding="utf-8")
-    result = _check(side)
+    result = _check(side, "--lang", "en")
     assert result.exit_code == 1
     assert "sidecar is not a YAML mapping" in result.output
     orphan = folder / "gone.csv.meta.yaml"
     orphan.write_text("source: x\n", encoding="utf-8")
     result = _check(orphan)
-    assert result.exit_code == 1 and "without its data file" in result.output
+    assert result.exit_code == 1 and "không có tệp số liệu đi kèm" in result.output
 
 
 def test_a_problem_is_reported_once_with_every_column_named_as_in_the_file(workspace):
@@ -163,7 +176,7 @@ def test_a_problem_is_reported_once_with_every_column_named_as_in_the_file(works
         "Nghệ An,46,81,71\n",
     )
     problems = ingest.check_files([path])
-    assert len(problems) == 1, [str(p) for p in problems]
+    assert len(problems) == 1, [p.render("en") for p in problems]
     assert problems[0].row == 2 and problems[0].column == "Tỉnh"
 
     path = write_csv(
@@ -176,8 +189,8 @@ def test_a_problem_is_reported_once_with_every_column_named_as_in_the_file(works
         "online_dossier_rate_pct__numerator",
         "online_dossier_rate_pct__denominator",
     )
-    assert "columns 'online_dossier_rate_pct__numerator'" in str(problem)
-    assert "numerator above denominator" in problem.reason
+    assert "columns 'online_dossier_rate_pct__numerator'" in problem.render("en")
+    assert "numerator above denominator" in problem.reason.render("en")
 
 
 def test_a_missing_count_column_is_named_as_the_file_would_name_it(workspace):
@@ -204,8 +217,10 @@ def test_identical_duplicate_rows_count_once_and_never_complete_a_merged_unit(wo
     result = ingest.ingest(workspace / "raw")
     assert len(result.observations) == 2
     (note,) = result.notes
-    assert note.file.endswith("qn.csv") and "rows 3, 5" in note.reason
-    assert "counted once" in note.reason
+    assert note.file.endswith("qn.csv") and "row(s) 3, 5" in note.reason.render("en")
+    assert "counted once" in note.reason.render("en")
+    assert "2 dòng (dòng 3, 5) lặp lại toàn bộ số liệu" in str(note)
+    assert "Có thể xóa các dòng lặp" in str(note)
     danang = result.harmonized[result.harmonized["province_code"] == "48"]
     assert danang.empty  # not built from "2 of 2" copies of Quảng Nam
     log = result.harmonization_log.set_index("province_code")
@@ -247,12 +262,12 @@ def test_formula_without_stored_value_in_a_wide_workbook_is_refused(workspace):
         sheet="Số liệu",
     )
     problems = ingest.check_files([path])
-    assert len(problems) == 1, [str(p) for p in problems]
-    text = str(problems[0])
+    assert len(problems) == 1, [p.render("en") for p in problems]
+    text = problems[0].render("en")
     assert problems[0].column == "villages_mobile_broadband_pct"
     assert "sheet 'Số liệu'" in text and "B2, B3" in text
     assert "formula without a stored value" in text
-    assert "Open and save it in Excel, or paste values" in text
+    assert "Open and save it in Excel or LibreOffice, or paste values" in text
 
 
 def test_formula_without_stored_value_in_a_long_workbook_is_not_a_short_row(workspace):
@@ -264,9 +279,9 @@ def test_formula_without_stored_value_in_a_long_workbook_is_not_a_short_row(work
         ],
     )
     (problem,) = ingest.check_files([path])
-    assert "short row" not in problem.reason
+    assert "short row" not in problem.reason.render("en")
     assert problem.row == 2 and problem.column == "denominator"
-    assert "cell F2" in problem.reason
+    assert problem.sheet == "data" and problem.cell == "F2"
 
 
 def test_an_excel_row_with_empty_trailing_cells_is_not_short(workspace):
@@ -294,18 +309,18 @@ def test_xls_and_txt_are_refused_and_other_files_listed_as_skipped(workspace):
         ingest.ingest(workspace / "raw")
     refused = {p.file.rsplit("/", 1)[-1]: p for p in err.value.problems}
     assert set(refused) == {"old.xls", "export.txt"}
-    assert "Excel 97-2003" in refused["old.xls"].reason
-    assert "save it as Excel Workbook (.xlsx) or CSV UTF-8" in refused["old.xls"].hint
-    assert "Unicode Text" in refused["export.txt"].reason
+    assert "Excel 97-2003" in refused["old.xls"].reason.render("en")
+    assert "save it as Excel Workbook (.xlsx) or CSV UTF-8" in refused["old.xls"].hint.render("en")
+    assert "Unicode Text" in refused["export.txt"].reason.render("en")
 
     (month / "old.xls").unlink()
     (month / "export.txt").unlink()
     (month / "~$ok.xlsx").write_bytes(b"lock")
     result = ingest.ingest(workspace / "raw")
     skipped = {p.name: why for p, why in result.skipped}
-    assert skipped["README.md"] == "a README"
-    assert "sidecar" in skipped["ok.csv.meta.yml"]
-    assert "lock file" in skipped["~$ok.xlsx"]
+    assert skipped["README.md"].render("en") == "a README"
+    assert "sidecar" in skipped["ok.csv.meta.yml"].render("en")
+    assert "lock file" in skipped["~$ok.xlsx"].render("en")
     assert [f["file"].rsplit("/", 1)[-1] for f in result.files] == ["ok.csv"]
 
 
@@ -319,7 +334,7 @@ def test_missing_markers_are_echoed_as_typed(workspace):
         "Hà Tĩnh,villages_mobile_broadband_pct,2026-10,,-,3806\n",
     )
     first, second = ingest.check_files([path])
-    assert first.value == "N/A" and "(value 'N/A')" in str(first)
+    assert first.value == "N/A" and "(value 'N/A')" in first.render("en")
     assert second.value == "-" and second.column == "numerator"
 
 
@@ -333,7 +348,11 @@ def test_a_total_row_is_skipped_with_a_note(workspace, total):
     assert result.problems == []
     assert len(result.observations) == 1
     (note,) = result.notes
-    assert note.row == 3 and "a total row" in note.reason and "it is skipped" in note.hint
+    assert (
+        note.row == 3
+        and "a total row" in note.reason.render("en")
+        and "it is skipped" in note.hint.render("en")
+    )
 
 
 def test_a_very_long_value_is_cut_in_messages(workspace):
@@ -342,7 +361,7 @@ def test_a_very_long_value_is_cut_in_messages(workspace):
         HEADER + "x" * 10_000 + ",online_dossier_rate_pct,2026-10,45,,\n",
     )
     (problem,) = ingest.check_files([path])
-    text = str(problem)
+    text = problem.render("en")
     assert len(text) < 400 and "x" * 60 + "…" in text
     assert problem.value == "x" * 10_000  # the problem itself keeps the value whole
 

@@ -3,8 +3,9 @@
 The steps, in the order :func:`ingest` runs them:
 
 1. :func:`~analysis.data.ingest.read.discover_inputs` lists the input files and
-   :func:`~analysis.data.ingest.read.read_table` reads each one (CSV or XLSX, long or wide
-   layout) into text cells with the file's own row numbers and its provenance sidecar;
+   :func:`~analysis.data.ingest.read.read_tables` reads each one (CSV or XLSX, every sheet,
+   long or wide layout, headings in English or Vietnamese below any title rows) into text
+   cells with the file's own row numbers and its provenance sidecar;
 2. :func:`~analysis.data.ingest.normalize.normalize_table` parses every cell (decimal commas,
    percent signs, thousands separators, BOM, non-breaking spaces, names without diacritics) and
    collects a :class:`Problem` for each cell it cannot read unambiguously;
@@ -16,7 +17,10 @@ The steps, in the order :func:`ingest` runs them:
    rates lack counts; ranks never averaged).
 
 Nothing is written here; :mod:`analysis.data.store` writes the result atomically. Every problem in
-every file is collected before anything fails, so one run tells the sender everything to fix.
+every file is collected before anything fails, so one run tells the sender everything to fix; a
+file that cannot be read at all is refused by name and never stops the others from being read.
+Problems name the file, sheet and cell (or row), the column as the file heads it, the value and
+what to do, in Vietnamese or English (:meth:`Problem.render`).
 """
 
 from __future__ import annotations
@@ -46,13 +50,12 @@ from analysis.data.ingest.harmonize import HARMONIZED_COLUMNS, harmonize_to_curr
 from analysis.data.ingest.normalize import (
     LONG_COLUMNS,
     NORMALIZED_COLUMNS,
-    PROVINCE_HEADERS,
-    SOURCE_COLUMNS,
+    PRIVATE_COLUMNS,
     VALUE_TOLERANCE,
     empty_frame,
     normalize_table,
 )
-from analysis.data.ingest.problems import CellError, IngestError, Problem
+from analysis.data.ingest.problems import CellError, IngestError, Msg, Problem, render_problems
 from analysis.data.ingest.raw import RawTable, dataset_of, display_path
 from analysis.data.ingest.read import (
     Survey,
@@ -61,6 +64,7 @@ from analysis.data.ingest.read import (
     load_sidecar,
     read_sidecar,
     read_table,
+    read_tables,
     sidecar_of,
     skip_reason,
     survey_inputs,
@@ -80,12 +84,13 @@ __all__ = [
     "LONG_COLUMNS",
     "MISSING_TOKENS",
     "NORMALIZED_COLUMNS",
-    "PROVINCE_HEADERS",
     "VALUE_TOLERANCE",
     "CellError",
     "CheckResult",
+    "FileSummary",
     "IngestError",
     "IngestResult",
+    "Msg",
     "Problem",
     "RawTable",
     "Survey",
@@ -105,6 +110,8 @@ __all__ = [
     "parse_period",
     "read_sidecar",
     "read_table",
+    "read_tables",
+    "render_problems",
     "survey_inputs",
     "today",
     "validate_observations",
@@ -116,12 +123,54 @@ INPUT_COLUMNS = ["file", "dataset", "sha256", "rows", "synthetic", "source", "re
 
 
 @dataclass
+class FileSummary:
+    """What was read from one file: figures, units, periods, indicators, sheets."""
+
+    file: str
+    figures: int = 0
+    units: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+    indicators: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+    communes: int = 0
+
+    def render(self, lang: str | None = None) -> str:
+        """One line: "26 figures: 1 unit (Nghệ An), 1 period (tháng 10/2026), 26 indicators"."""
+        from analysis.core.i18n import fmt_period, t
+
+        def some(items: list[str]) -> str:
+            shown = ", ".join(items[:3])
+            return shown + (f" (+{len(items) - 3})" if len(items) > 3 else "")
+
+        text = t(
+            "ingest.summary.read",
+            lang,
+            figures=self.figures,
+            units=len(self.units),
+            unit_names=some(self.units),
+            periods=len(self.periods),
+            period_names=some([fmt_period(p, lang) for p in self.periods]),
+            indicators=len(self.indicators),
+        )
+        if self.communes:
+            text += t("ingest.summary.communes", lang, communes=self.communes)
+        if len(self.sheets) > 1:
+            text += t(
+                "ingest.summary.sheets",
+                lang,
+                count=len(self.sheets),
+                sheets=", ".join(repr(s) for s in self.sheets),
+            )
+        return text
+
+
+@dataclass
 class IngestResult:
     """What ingest read: the observations, their 34-unit form and log, the files, problems.
 
     ``notes`` are things done on purpose that the sender should know (identical duplicate rows
-    counted once, total rows skipped); ``skipped`` lists every file under the folder that was
-    not read, with the reason.
+    counted once, total rows skipped, sheets skipped); ``skipped`` lists every file under the
+    folder that was not read, with the reason.
     """
 
     observations: pd.DataFrame
@@ -130,44 +179,64 @@ class IngestResult:
     files: list[dict]
     problems: list[Problem]
     notes: list[Problem] = field(default_factory=list)
-    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[Path, Msg]] = field(default_factory=list)
     submitted: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Every figure read, before later files' revisions replaced any (for the collection's
     ``submissions`` table: who sent what, and what a revision changed)."""
     communes: pd.DataFrame = field(default_factory=empty_commune_frame)
     """Commune-level figures (:data:`COMMUNE_COLUMNS`), read from commune-level files."""
+    summaries: dict[str, FileSummary] = field(default_factory=dict)
+    """File -> what was read from it (for ``check``)."""
 
 
 def load_inputs(files: Iterable[Path]) -> IngestResult:
     """Read, normalize, revise and validate files; collect every problem (raises nothing)."""
     frames, problems, notes, file_rows, metas = [], [], [], [], {}
-    cells: dict[str, dict[tuple[int, str], tuple[str, str]]] = {}
+    tables: dict[tuple[str, str | None], RawTable] = {}
     commune_frames = []
+    sheets: dict[str, list[str]] = {}
     for path in files:
-        table = read_table(path)
-        if is_commune_table(table):
-            frame, more = normalize_commune_table(table)
-            commune_frames.append(frame)
-            frame = empty_frame()
-        else:
-            frame, more = normalize_table(table)
-        problems += more
-        notes += table.notes
-        metas[table.display] = table.meta
-        if table.cells:
-            cells[table.display] = table.cells
+        display = display_path(Path(path))
+        try:
+            read = read_tables(path)
+            for table in read:
+                tables[(table.display, table.sheet)] = table
+                if is_commune_table(table):
+                    frame, more = normalize_commune_table(table)
+                    commune_frames.append(frame)
+                    frame = empty_frame()
+                else:
+                    frame, more = normalize_table(table)
+                problems += [_in_sheet(p, table) for p in more]
+                notes += [_in_sheet(p, table) for p in table.notes]
+                frames.append(frame)
+                if table.sheet and (table.rows or not table.problems):
+                    sheets.setdefault(table.display, []).append(table.sheet)
+        except Exception as exc:  # one file's fault never stops the others being read
+            problems.append(
+                Problem(
+                    display,
+                    None,
+                    None,
+                    None,
+                    Msg("reason.internal", error=f"{type(exc).__name__}: {exc}"),
+                    Msg("hint.internal"),
+                )
+            )
+            read = []
+        meta = read[0].meta if read else {}
+        metas[display] = meta
         file_rows.append(
             {
-                "file": table.display,
-                "dataset": table.dataset,
+                "file": display,
+                "dataset": dataset_of(Path(path)),
                 "sha256": file_sha256(path) if Path(path).is_file() else None,
-                "rows": len(table.rows),
-                "synthetic": bool(table.meta.get("synthetic")),
-                "source": str(table.meta.get("source") or table.display),
-                "revises": str(table.meta.get("revises") or ""),
+                "rows": sum(len(t.rows) for t in read),
+                "synthetic": bool(meta.get("synthetic")),
+                "source": str(meta.get("source") or display),
+                "revises": str(meta.get("revises") or ""),
             }
         )
-        frames.append(frame)
     frames = [f for f in frames if not f.empty]
     obs = pd.concat(frames, ignore_index=True) if frames else empty_frame()
     submitted = obs.copy()
@@ -178,9 +247,10 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
     communes, more_problems, more_notes = _commune_inputs(commune_frames, metas)
     problems += more_problems
     notes += more_notes
-    problems = [_at_cell(p, cells.get(p.file)) for p in problems]
-    problems.sort(key=lambda p: (p.file, p.row or 0))
-    notes.sort(key=lambda p: (p.file, p.row or 0))
+    problems = [_located(p, tables) for p in problems]
+    notes = [_located(p, tables) for p in notes]
+    problems.sort(key=lambda p: (p.file, p.sheet or "", p.row or 0))
+    notes.sort(key=lambda p: (p.file, p.sheet or "", p.row or 0))
     return IngestResult(
         obs,
         pd.DataFrame(),
@@ -190,15 +260,72 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
         notes,
         submitted=submitted,
         communes=communes,
+        summaries=_summaries(file_rows, submitted, communes, sheets),
     )
 
 
-def _at_cell(problem: Problem, cells: dict[tuple[int, str], tuple[str, str]] | None) -> Problem:
-    """A problem in a file that names its cells, with the cell and the column's heading."""
-    if not cells or problem.row is None or (problem.row, problem.column or "") not in cells:
+def _in_sheet(problem: Problem, table: RawTable) -> Problem:
+    """A problem of a table's file, with the table's sheet when it names none."""
+    if problem.sheet is not None or not table.sheet or problem.file != table.display:
         return problem
-    where, heading = cells[(problem.row, problem.column or "")]
-    return replace(problem, column=heading, columns=(), reason=f"{where}: {problem.reason}")
+    return replace(problem, sheet=table.sheet)
+
+
+def _located(problem: Problem, tables: dict[tuple[str, str | None], RawTable]) -> Problem:
+    """A problem with its cell (from its row and column) and the column as the file heads it."""
+    table = tables.get((problem.file, problem.sheet))
+    if table is None:
+        return problem
+    names = problem.columns or ((problem.column,) if problem.column else ())
+    cell = problem.cell
+    if cell is None and problem.row is not None and names:
+        found = [c for n in names if (c := table.cell_of(n, problem.row))]
+        cell = ", ".join(found) or None
+    headings = tuple(table.headings.get(n, n) for n in names)
+    return replace(
+        problem,
+        cell=cell,
+        column=headings[0] if headings else problem.column,
+        columns=headings if len(headings) > 1 else (),
+    )
+
+
+def _summaries(
+    file_rows: list[dict],
+    submitted: pd.DataFrame,
+    communes: pd.DataFrame,
+    sheets: dict[str, list[str]],
+) -> dict[str, FileSummary]:
+    """What each file gave: figures, units (by name), periods, indicators, sheets."""
+    from analysis.reference import geography
+
+    out = {}
+    for row in file_rows:
+        file = row["file"]
+        mine = submitted[submitted["source_file"] == file] if not submitted.empty else submitted
+        summary = FileSummary(file, sheets=sheets.get(file, []))
+        if not mine.empty:
+            summary.figures = len(mine)
+            pairs = mine[["basis", "province_code"]].drop_duplicates().itertuples(index=False)
+            summary.units = sorted(
+                geography.unit(basis, code).display_name for basis, code in pairs
+            )
+            summary.periods = sorted(mine["period"].astype(str).unique())
+            summary.indicators = sorted(mine["indicator"].unique())
+        local = communes[communes["source_file"] == file] if len(communes) else communes
+        if len(local):
+            summary.figures += len(local)
+            summary.communes = int(local["commune_code"].nunique())
+            summary.units = sorted(
+                {
+                    *summary.units,
+                    *local["province"].map(lambda c: geography.by_codename(c).display_name),
+                }
+            )
+            summary.periods = sorted({*summary.periods, *local["period"].astype(str)})
+            summary.indicators = sorted({*summary.indicators, *local["indicator"]})
+        out[file] = summary
+    return out
 
 
 def _commune_inputs(
@@ -225,9 +352,11 @@ class CheckResult:
 
     files: list[Path]
     sidecars: list[Path]
-    skipped: list[tuple[Path, str]]
+    skipped: list[tuple[Path, Msg]]
     problems: list[Problem]
     notes: list[Problem]
+    summaries: dict[str, FileSummary] = field(default_factory=dict)
+    """File -> what was read from it."""
 
 
 def check_paths(args: Iterable[Path | str]) -> CheckResult:
@@ -239,7 +368,7 @@ def check_paths(args: Iterable[Path | str]) -> CheckResult:
     """
     files: list[Path] = []
     sidecars: list[Path] = []
-    skipped: list[tuple[Path, str]] = []
+    skipped: list[tuple[Path, Msg]] = []
     for path in _expand(args):
         if path.is_dir():
             survey = survey_inputs(path)
@@ -269,8 +398,8 @@ def check_paths(args: Iterable[Path | str]) -> CheckResult:
                     None,
                     None,
                     None,
-                    f"a sidecar without its data file ({data.name} is not there)",
-                    "Put the sidecar beside the file it describes, named <file>.meta.yml.",
+                    Msg("reason.sidecar_alone", data=data.name),
+                    Msg("hint.sidecar_alone"),
                 )
             )
     with_sidecars = [s for f in files if (s := sidecar_of(f)) is not None]
@@ -280,6 +409,7 @@ def check_paths(args: Iterable[Path | str]) -> CheckResult:
         skipped,
         problems,
         result.notes,
+        result.summaries,
     )
 
 
@@ -311,7 +441,7 @@ def ingest(raw_dir: Path | None = None) -> IngestResult:
     result.skipped = survey.skipped
     if result.problems:
         raise IngestError(result.problems)
-    result.observations = result.observations.drop(columns=SOURCE_COLUMNS)
+    result.observations = result.observations.drop(columns=PRIVATE_COLUMNS)
     result.communes = result.communes[COMMUNE_COLUMNS].reset_index(drop=True)
     result.harmonized, result.harmonization_log = harmonize_to_current_provinces(
         result.observations
@@ -319,17 +449,21 @@ def ingest(raw_dir: Path | None = None) -> IngestResult:
     return result
 
 
-def describe_skipped(skipped: Iterable[tuple[Path, str]], limit: int = 3) -> list[str]:
+def describe_skipped(
+    skipped: Iterable[tuple[Path, Msg]], limit: int = 3, lang: str | None = None
+) -> list[str]:
     """One line per reason: the files (or how many) skipped for it."""
-    by_reason: dict[str, list[str]] = {}
+    from analysis.core.i18n import t
+
+    by_reason: dict[Msg, list[str]] = {}
     for path, reason in skipped:
         by_reason.setdefault(reason, []).append(display_path(path))
     lines = []
     for reason, names in by_reason.items():
-        shown = ", ".join(names[:limit]) + (
-            f" and {len(names) - limit} more" if len(names) > limit else ""
-        )
-        lines.append(f"{shown}: {reason}")
+        shown = ", ".join(names[:limit])
+        if len(names) > limit:
+            shown += t("ingest.and_more", lang, count=len(names) - limit)
+        lines.append(f"{shown}: {reason.render(lang)}")
     return lines
 
 

@@ -17,34 +17,22 @@ from functools import lru_cache
 import pandas as pd
 
 from analysis.core.periods import to_month
+from analysis.data.ingest.headers import COMMUNE_HEADINGS, heading_key
 from analysis.data.ingest.normalize import (
-    SOURCE_COLUMNS,
-    header_key,
+    PRIVATE_COLUMNS,
+    field_keys,
     is_total,
+    locate,
     no_figure_column,
     parse_row,
+    unknown_province,
 )
-from analysis.data.ingest.problems import Problem, merge_columns
+from analysis.data.ingest.problems import Msg, Problem, merge_columns
 from analysis.data.ingest.raw import RawTable
 from analysis.reference import communes, geography
 
-COMMUNE_HEADERS = {
-    header_key(h)
-    for h in (
-        "commune",
-        "commune_code",
-        "xã",
-        "xã/phường",
-        "xã, phường",
-        "xã phường",
-        "mã xã",
-        "ma_xa",
-        "tên xã",
-        "đơn vị cấp xã",
-        "xã/phường/đặc khu",
-    )
-}
-"""Header names (folded) of the column that names communes."""
+COMMUNE_HEADERS = COMMUNE_HEADINGS
+"""Headings (folded) of the column that names communes."""
 COMMUNE_COLUMNS = [
     "dataset",
     "province",
@@ -67,7 +55,7 @@ _WORK_COLUMNS = [*COMMUNE_COLUMNS, "rate_only", "note", "source_file", "source_r
 def commune_column(header: list[str]) -> int | None:
     """Position of the column naming communes, or None for a province-level file."""
     for pos, name in enumerate(header):
-        if header_key(name) in COMMUNE_HEADERS:
+        if heading_key(name) in COMMUNE_HEADERS:
             return pos
     return None
 
@@ -77,7 +65,7 @@ def is_commune_table(table: RawTable) -> bool:
 
 
 def empty_commune_frame() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*_WORK_COLUMNS, SOURCE_COLUMNS])
+    return pd.DataFrame(columns=[*_WORK_COLUMNS, *PRIVATE_COLUMNS])
 
 
 @lru_cache(maxsize=8192)
@@ -90,7 +78,8 @@ def normalize_commune_table(table: RawTable) -> tuple[pd.DataFrame, list[Problem
     _commune_memo.cache_clear()
     pos = commune_column(table.header)
     assert pos is not None, "callers check is_commune_table first"
-    keys = [header_key(h) for h in table.header]
+    keys = field_keys(table.header)
+    keys[pos] = "commune"
     colmap = dict(zip(keys, table.header, strict=True))
     commune_key = keys[pos]
     problems = _missing_columns(table, keys)
@@ -104,10 +93,11 @@ def normalize_commune_table(table: RawTable) -> tuple[pd.DataFrame, list[Problem
         rec, more = _commune_row(table, row_no, row, commune_key, colmap)
         problems += more
         if rec is not None:
+            locate(rec, table)
             records.append(rec)
     synthetic = bool(table.meta.get("synthetic", False))
     source = str(table.meta.get("source") or table.display)
-    frame = pd.DataFrame(records, columns=[*_WORK_COLUMNS, SOURCE_COLUMNS])
+    frame = pd.DataFrame(records, columns=[*_WORK_COLUMNS, *PRIVATE_COLUMNS])
     frame["dataset"] = table.dataset
     frame["source"] = frame["source"].where(frame["source"].astype(bool), source)
     frame["source_file"] = table.display
@@ -121,12 +111,11 @@ def _missing_columns(table: RawTable, keys: list[str]) -> list[Problem]:
     problems = [
         Problem(
             table.display,
-            1,
-            c,
+            table.header_row,
             None,
-            f"the column {c!r} is missing",
-            "A commune file needs commune, indicator and period columns (and province when "
-            "communes are named, not coded; see data/raw/README.md).",
+            None,
+            Msg("reason.missing_column", column=c),
+            Msg("hint.commune_columns"),
         )
         for c in needed
     ]
@@ -144,20 +133,27 @@ def _commune_row(
     try:
         commune = _commune_memo(text, province_text)
     except communes.UnknownCommune as exc:
-        hint = "Use the 5-digit commune code, or the commune's name as its province lists it"
-        if exc.candidates:
-            hint += "; closest: " + ", ".join(exc.candidates)
-        return None, [Problem(table.display, row_no, column, text, exc.reason, hint + ".")]
+        return None, [
+            Problem(
+                table.display,
+                row_no,
+                column,
+                text,
+                Msg(f"reason.commune_{exc.kind}", **exc.details),
+                Msg("hint.commune_candidates", candidates=list(exc.candidates))
+                if exc.candidates
+                else Msg("hint.commune"),
+            )
+        ]
     except geography.UnknownProvince as exc:
-        hint = "Use a code, codename or name of one of the 34 provinces"
-        hint += f" (did you mean {', '.join(exc.candidates)}?)" if exc.candidates else "."
+        reason, hint = unknown_province(province_text, "34", exc)
         return None, [
             Problem(
                 table.display,
                 row_no,
                 colmap.get("province", "province"),
                 province_text,
-                exc.reason,
+                reason,
                 hint,
             )
         ]
@@ -172,8 +168,8 @@ def _commune_row(
                 row_no,
                 colmap.get("period", "period"),
                 row.get("period"),
-                "a month before 2025-07, when the 3,321 communes did not exist yet",
-                "Report months from 2025-07 on; figures of former communes are not read.",
+                Msg("reason.commune_before_merger"),
+                Msg("hint.commune_before_merger"),
             )
         ]
     rec.update(

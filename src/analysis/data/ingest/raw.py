@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from analysis import paths
-from analysis.data.ingest.problems import Problem
+from analysis.data.ingest.problems import Msg, Problem
 
 
 @dataclass
@@ -31,13 +31,45 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     """Things ingest did on purpose and tells the sender (skipped total rows, duplicates)."""
-    cells: dict[tuple[int, str], tuple[str, str]] = field(default_factory=dict)
-    """(row, column) -> (the cell as a person finds it, e.g. "sheet 'Số liệu', cell L7", and
-    the column's heading), for files whose messages name cells (collection workbooks)."""
+    sheet: str | None = None
+    """The workbook sheet the table was read from (``None``: a CSV file)."""
+    letters: list[str] = field(default_factory=list)
+    """The spreadsheet column letter of each header position (workbooks only)."""
+    headings: dict[str, str] = field(default_factory=dict)
+    """Header name -> the heading a person sees, where they differ (a collection workbook is
+    read into the long layout's English names; its headings are Vietnamese)."""
+    header_row: int = 1
+    """The row of the header (below any title rows)."""
+    periods: list[Claim] = field(default_factory=list)
+    """Where the file says which month it reports (sidecar, meta sheet, title, sheet name,
+    file name, folder): a wide table's period, refused when two of them disagree."""
 
     @property
     def dataset(self) -> str:
         return dataset_of(self.path)
+
+    def cell_of(self, column: str | None, row: int | None) -> str | None:
+        """The cell reference (``L7``) of a column (as the header names it) in a row."""
+        if column is None or row is None or not self.letters:
+            return None
+        try:
+            return f"{self.letters[self.header.index(column)]}{row}"
+        except (ValueError, IndexError):
+            return None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One place a file says something about itself (its month, its unit), and what it says.
+
+    ``place`` tells a person where to look (a message: "the file name", "the folder 2026-10",
+    "sheet 'meta', cell B5"); ``sheet`` and ``cell`` locate it in a workbook.
+    """
+
+    place: Msg
+    value: str
+    sheet: str | None = None
+    cell: str | None = None
 
 
 def dataset_of(path: Path) -> str:

@@ -2,7 +2,10 @@
 
 CSV (UTF-8, ``,`` ``;`` or tab separated) and Excel ``.xlsx`` are read in either layout of
 ``data/raw/README.md``; every cell stays text here (the next step parses it), and every row keeps
-the number a person sees when opening the file. A file that cannot be read gives a
+the number a person sees when opening the file. Every sheet of a workbook is read (one table
+each); an empty sheet, a hidden one or one of notes is skipped with a note that says so, and a
+sheet whose header row cannot be found is refused by name. The header row is looked for below
+title rows (:mod:`~analysis.data.ingest.headers`). A file that cannot be read gives a
 :class:`~analysis.data.ingest.problems.Problem`, not an exception.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,37 +22,36 @@ import yaml
 
 from analysis import paths
 from analysis.data.ingest import workbooks
-from analysis.data.ingest.problems import IngestError, Problem
-from analysis.data.ingest.raw import RawTable, cell_text, display_path
+from analysis.data.ingest.cells import month_in_text, month_of, parse_number, period_from_name
+from analysis.data.ingest.headers import (
+    HEADER_SEARCH_ROWS,
+    find_header,
+    heading_key,
+    is_column_numbers,
+)
+from analysis.data.ingest.problems import CellError, IngestError, Msg, Problem
+from analysis.data.ingest.raw import Claim, RawTable, cell_text, display_path
 from analysis.reference.names import clean_cell
 
 SIDECAR_SUFFIXES = (".meta.yml", ".meta.yaml")
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
-_CONVERT = (
-    "Open it in Excel and save it as Excel Workbook (.xlsx) or CSV UTF-8, then remove this one."
-)
 UNSUPPORTED = {
-    ".xls": ("an Excel 97-2003 workbook (.xls), which ingest does not read", _CONVERT),
-    ".txt": (
-        "a text file (Excel's 'Unicode Text' or similar), which ingest does not read",
-        _CONVERT,
-    ),
-    ".ods": ("an OpenDocument spreadsheet (.ods), which ingest does not read", _CONVERT),
-    ".xlsb": ("an Excel binary workbook (.xlsb), which ingest does not read", _CONVERT),
+    ".xls": ("reason.type_xls", "hint.convert_excel"),
+    ".txt": ("reason.type_txt", "hint.convert_excel"),
+    ".ods": ("reason.type_ods", "hint.convert_ods"),
+    ".xlsb": ("reason.type_xlsb", "hint.convert_excel"),
 }
-"""Spreadsheet formats people send that are refused, with what to do about each."""
+"""Spreadsheet formats people send that are refused, with what to do about each (message
+keys): Excel's own formats are saved again from Excel, an ``.ods`` from LibreOffice."""
 
 
-def unsupported_type(path: Path) -> tuple[str, str]:
+def unsupported_type(path: Path) -> tuple[Msg, Msg]:
     """(reason, hint) for a file ingest cannot read."""
     suffix = path.suffix.lower()
-    return UNSUPPORTED.get(
-        suffix,
-        (
-            f"unsupported file type {suffix or '(none)'!r}",
-            "Send CSV (UTF-8) or Excel .xlsx; move other files out of data/raw.",
-        ),
-    )
+    if suffix in UNSUPPORTED:
+        reason, hint = UNSUPPORTED[suffix]
+        return Msg(reason), Msg(hint)
+    return Msg("reason.type_other", suffix=suffix or "(—)"), Msg("hint.type_other")
 
 
 def is_sidecar(path: Path) -> bool:
@@ -56,20 +59,20 @@ def is_sidecar(path: Path) -> bool:
     return path.name.lower().endswith(SIDECAR_SUFFIXES)
 
 
-def skip_reason(path: Path) -> str | None:
+def skip_reason(path: Path) -> Msg | None:
     """Why a file under ``data/raw`` is not read as data (None: it is read, or refused)."""
     name = path.name
     if name.startswith("~$"):
-        return "an Excel lock file (the workbook is open somewhere)"
+        return Msg("skipped.lock_file")
     if name.startswith("."):
-        return "a hidden file"
+        return Msg("skipped.hidden_file")
     if is_sidecar(path):
         data = path.with_name(name[: name.lower().rindex(".meta.")])
         if data.exists():
-            return "provenance sidecars, read with their data files"
-        return "sidecars without their data file (nothing to describe)"
+            return Msg("skipped.sidecar")
+        return Msg("skipped.orphan_sidecar")
     if name.upper().startswith("README"):
-        return "a README"
+        return Msg("skipped.readme")
     return None
 
 
@@ -78,12 +81,12 @@ class Survey:
     """Every file under a folder, sorted into what is read and what is skipped (with why)."""
 
     read: list[Path]
-    skipped: list[tuple[Path, str]]
+    skipped: list[tuple[Path, Msg]]
 
 
 _SKIPPED_FOLDERS = {
-    "reference": "reference tables, maintained with the code",
-    "published": "published figures, read by `analysis.data.published_press` and `published_real`",
+    "reference": Msg("skipped.reference_folder"),
+    "published": Msg("skipped.published_folder"),
 }
 
 
@@ -97,13 +100,13 @@ def survey_inputs(raw_dir: Path | None = None) -> Survey:
     """
     root = Path(raw_dir or paths.raw_dir())
     survey = Survey([], [])
-    folders: dict[Path, str] = {}
+    folders: dict[Path, Msg] = {}
     for p in sorted(root.rglob("*")):
         if not p.is_file():
             continue
         parts = p.relative_to(root).parts[:-1]
         if any(f.startswith(".") for f in parts):
-            survey.skipped.append((p, "in a hidden folder"))
+            survey.skipped.append((p, Msg("skipped.hidden_folder")))
             continue
         skipped = next((f for f in parts if f in _SKIPPED_FOLDERS), None)
         if skipped is not None:
@@ -115,7 +118,7 @@ def survey_inputs(raw_dir: Path | None = None) -> Survey:
             survey.read.append(p)
         else:
             survey.skipped.append((p, reason))
-    survey.skipped += [(folder, f"{why} (folder)") for folder, why in folders.items()]
+    survey.skipped += list(folders.items())
     return survey
 
 
@@ -157,18 +160,12 @@ def load_sidecar(side: Path) -> tuple[dict, list[Problem]]:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return {}, [
             _file_problem(
-                shown,
-                f"the sidecar cannot be read ({first})",
-                "Write one `key: value` per line in UTF-8 (source, synthetic, period).",
+                shown, Msg("reason.sidecar_unreadable", error=first), Msg("hint.sidecar_lines")
             )
         ]
     if not isinstance(meta, dict):
         return {}, [
-            _file_problem(
-                shown,
-                "sidecar is not a YAML mapping",
-                "Write `key: value` lines (source, synthetic, period).",
-            )
+            _file_problem(shown, Msg("reason.sidecar_not_mapping"), Msg("hint.sidecar_lines"))
         ]
     problems = []
     if "synthetic" in meta and not isinstance(meta["synthetic"], bool):
@@ -178,8 +175,8 @@ def load_sidecar(side: Path) -> tuple[dict, list[Problem]]:
                 None,
                 "synthetic",
                 str(meta["synthetic"]),
-                "not true or false",
-                "Write `synthetic: false` (or true for generated data only).",
+                Msg("reason.not_true_false"),
+                Msg("hint.synthetic"),
             )
         )
     revises = meta.get("revises")
@@ -192,129 +189,192 @@ def load_sidecar(side: Path) -> tuple[dict, list[Problem]]:
                 None,
                 "revises",
                 str(revises),
-                "not a file name",
-                "Write the name of the file this one corrects (`revises: bao_cao_2026-09.csv`).",
+                Msg("reason.not_a_file_name"),
+                Msg("hint.revises"),
+            )
+        )
+    period = meta.get("period")
+    if period is not None and month_of(str(period)) is None and not _is_year(str(period)):
+        problems.append(
+            Problem(
+                shown,
+                None,
+                "period",
+                str(period),
+                Msg("reason.sidecar_period"),
+                Msg("hint.sidecar_period"),
             )
         )
     return meta, problems
 
 
-def _file_problem(display: str, reason: str, hint: str) -> Problem:
-    return Problem(display, None, None, None, reason, hint)
+def _is_year(text: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}", text.strip()))
+
+
+def _file_problem(display: str, reason: Msg, hint: Msg, sheet: str | None = None) -> Problem:
+    return Problem(display, None, None, None, reason, hint, sheet=sheet)
 
 
 def read_table(path: Path) -> RawTable:
-    """Read one input file as text cells; unreadable files give a problem, not an exception."""
+    """The one table of a file that holds one (a CSV file, a workbook with one data sheet).
+
+    Raises ``ValueError`` for a workbook with several sheets of data: read those with
+    :func:`read_tables`.
+    """
+    tables = read_tables(path)
+    if len(tables) != 1:
+        raise ValueError(f"{path} holds {len(tables)} tables; use read_tables")
+    return tables[0]
+
+
+def read_tables(path: Path) -> list[RawTable]:
+    """Every table of one input file as text cells: one per sheet that holds data.
+
+    A file that cannot be read gives one table holding the problem, not an exception. A sheet
+    that is empty, or holds only notes, is skipped with a note saying so; a sheet whose
+    header cannot be found is refused by name.
+    """
     path = Path(path)
     display = display_path(path)
     try:
         meta = read_sidecar(path)
     except IngestError as exc:
-        return RawTable(path, display, [], [], [], {}, list(exc.problems))
+        return [RawTable(path, display, [], [], [], {}, list(exc.problems))]
     empty = RawTable(path, display, [], [], [], meta)
     if not path.exists():
-        empty.problems.append(_file_problem(display, "file not found", "Check the path."))
-        return empty
-    if path.is_dir():
         empty.problems.append(
-            _file_problem(display, "a folder, not a file", "Name the files, or check the folder.")
+            _file_problem(display, Msg("reason.not_found"), Msg("hint.check_path"))
         )
-        return empty
+        return [empty]
+    if path.is_dir():
+        empty.problems.append(_file_problem(display, Msg("reason.a_folder"), Msg("hint.a_folder")))
+        return [empty]
     if path.stat().st_size == 0:
         empty.problems.append(
-            _file_problem(
-                display,
-                "the file is empty",
-                "Export the sheet again; an empty file has no figures.",
-            )
+            _file_problem(display, Msg("reason.empty_file"), Msg("hint.empty_file"))
         )
-        return empty
+        return [empty]
     # A gzip-compressed CSV (the commune demo) is read as the CSV it holds.
     suffix = ".csv" if path.name.lower().endswith(".csv.gz") else path.suffix.lower()
     if suffix not in DATA_SUFFIXES:
         empty.problems.append(_file_problem(display, *unsupported_type(path)))
-        return empty
+        return [empty]
     if suffix != ".csv":
         # A workbook made by `python -m analysis collect` is recognized by its marker.
         workbook = workbooks.workbook_meta(path)
         if workbook is not None:
-            return workbooks.read_workbook(path, workbook, meta)
+            return [workbooks.read_workbook(path, workbook, meta)]
+    claims = _file_claims(path, meta)
     try:
-        cell_problems: list[Problem] = []
         if suffix == ".csv":
-            header, rows, numbers = _read_csv(path)
+            tables = [_table(path, display, meta, None, _csv_rows(path), claims, letters=False)]
         else:
-            header, rows, numbers, sheet_meta, cell_problems = _read_xlsx(path)
-            meta = {**sheet_meta, **meta}
+            tables = _xlsx_tables(path, display, meta, claims)
     except UnicodeDecodeError:
-        empty.problems.append(
-            _file_problem(
-                display,
-                "the file is not UTF-8 text",
-                "Save it again as 'CSV UTF-8' (Excel: Save As > CSV UTF-8).",
-            )
-        )
-        return empty
+        empty.problems.append(_file_problem(display, Msg("reason.not_utf8"), Msg("hint.not_utf8")))
+        return [empty]
     except Exception as exc:  # Any parser failure means "unreadable"
         empty.problems.append(
             _file_problem(
                 display,
-                f"the file cannot be read ({type(exc).__name__}: {exc})",
-                "Open it in a spreadsheet program and save it again.",
+                Msg("reason.unreadable", error=f"{type(exc).__name__}: {exc}"),
+                Msg("hint.unreadable"),
             )
         )
-        return empty
-    table = RawTable(path, display, header, rows, numbers, meta)
-    table.problems += cell_problems or _shape_problems(table)
-    return table
+        return [empty]
+    return _with_data(tables, empty)
 
 
-def _shape_problems(table: RawTable) -> list[Problem]:
-    """A file without a header row or without data rows has nothing to read."""
-    if not table.header:
-        return [
-            _file_problem(
-                table.display, "the file has no header row", "The first row must name the columns."
+def _with_data(tables: list[RawTable], empty: RawTable) -> list[RawTable]:
+    """The tables with rows (or problems); a file with none is refused, naming why."""
+    kept = [t for t in tables if t.rows or t.problems]
+    notes = [n for t in tables for n in t.notes]
+    headers_only = [t for t in tables if t.header and not t.rows and not t.problems]
+    if kept:
+        for t in headers_only:
+            notes.append(
+                _file_problem(
+                    t.display, Msg("reason.sheet_no_rows"), Msg("hint.sheet_skipped"), t.sheet
+                )
             )
-        ]
-    if not table.rows:
-        return [
+        kept[0].notes = notes + [n for n in kept[0].notes if n not in notes]
+        for t in kept[1:]:
+            t.notes = [n for n in t.notes if n not in notes]
+        return kept
+    if headers_only:
+        first = headers_only[0]
+        first.problems.append(
             _file_problem(
-                table.display,
-                "the file has no data rows",
-                "Add one row per province (and indicator, and period).",
+                first.display, Msg("reason.no_data_rows"), Msg("hint.no_data_rows"), first.sheet
             )
-        ]
-    return []
+        )
+        return [first]
+    empty.problems.append(
+        _file_problem(empty.display, Msg("reason.no_header_row"), Msg("hint.no_header_row"))
+    )
+    empty.notes = notes
+    return [empty]
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The non-empty lines of a CSV file as cells, with their line numbers."""
     data = path.read_bytes()
     if path.name.lower().endswith(".gz"):
         data = gzip.decompress(data)
     raw = data.decode("utf-8-sig")  # strips a BOM if present
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    first = text.split("\n", 1)[0]
-    # Excel with a Vietnamese locale writes ';' because ',' is the decimal mark.
-    delimiter = max((",", ";", "\t"), key=first.count) if first else ","
+    lines = [line for line in text.split("\n") if line.strip()]
+    first = lines[0] if lines else ""
+    # Excel with a Vietnamese locale writes ';' because ',' is the decimal mark; the busiest
+    # of the first lines decides (a title line above the header has few separators).
+    sample = max(
+        lines[:HEADER_SEARCH_ROWS] or [first], key=lambda line: max(line.count(d) for d in ",;\t")
+    )
+    delimiter = max((",", ";", "\t"), key=sample.count) if sample else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header: list[str] = []
-    rows: list[list[str]] = []
-    numbers: list[int] = []
+    rows = []
     for line_no, row in enumerate(reader, start=1):
         cells = [clean_cell(c) for c in row]
-        if not any(cells):
-            continue
-        if not header:
-            header = cells
-            continue
-        rows.append(cells)
-        numbers.append(line_no)
-    return header, rows, numbers
+        if any(cells):
+            rows.append((line_no, cells))
+    return rows
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int], dict, list[Problem]]:
-    """The first sheet other than ``meta`` as text, each cell as Excel displays it.
+_NOTES_SHEETS = (
+    "ghi chu",
+    "giai trinh",
+    "huong dan",
+    "thuyet minh",
+    "gioi thieu",
+    "note",
+    "notes",
+    "readme",
+    "read me",
+    "instructions",
+    "instruction",
+    "guide",
+)
+"""Sheet names (folded) of notes a person adds beside the figures."""
+
+
+def _is_notes_sheet(name: str, rows: list[tuple[int, list[str]]]) -> bool:
+    """A sheet named as notes, or holding no number at all, when it has no header."""
+    key = heading_key(name)
+    if any(key == w or key.startswith(w + " ") for w in _NOTES_SHEETS):
+        return True
+    return not any(_is_number(c) for _, cells in rows for c in cells if c)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return parse_number(text, integer=False, percent_ok=True) is not None
+    except CellError:
+        return False
+
+
+def _xlsx_tables(path: Path, display: str, sidecar: dict, claims: list[Claim]) -> list[RawTable]:
+    """One table per sheet that holds data; the sheet named ``meta`` gives the period.
 
     Formulas are read from the value Excel stored when it last saved the workbook; a formula
     without one (a workbook written by a program and never opened in Excel) is a problem.
@@ -323,28 +383,89 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int], dict,
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
-        meta = {
-            str(row[0].value).strip(): cell_text(row[1].value, row[1].number_format)
-            for row in (wb["meta"].iter_rows() if "meta" in wb.sheetnames else [])
-            if len(row) > 1 and row[0].value is not None and row[1].value is not None
-        }
-        name = next(n for n in wb.sheetnames if n != "meta")
-        grid = [
-            (line_no, [(c.value, c.number_format, c.data_type) for c in row])
-            for line_no, row in enumerate(wb[name].iter_rows(), start=1)
+        meta_claims, sheet_meta = _meta_sheet(wb)
+        sheets = [
+            (ws.title, ws.sheet_state, _sheet_grid(ws))
+            for ws in wb.worksheets
+            if ws.title != "meta"
         ]
     finally:
         wb.close()
-    formulas = {
-        (line_no, col)
-        for line_no, cells in grid
-        for col, (value, _, kind) in enumerate(cells)
-        if kind == "f" or (isinstance(value, str) and value.startswith("="))
-    }
-    stored = _stored_values(path, name, formulas) if formulas else {}
-    header: list[str] = []
-    rows: list[list[str]] = []
-    numbers: list[int] = []
+    meta = {**sheet_meta, **sidecar}
+    tables = []
+    notes: list[Problem] = []
+    for name, state, grid in sheets:
+        formulas = {
+            (line_no, col)
+            for line_no, cells in grid
+            for col, (value, _, kind) in enumerate(cells)
+            if kind == "f" or (isinstance(value, str) and value.startswith("="))
+        }
+        stored = _stored_values(path, name, formulas) if formulas else {}
+        rows, missing = _sheet_text(grid, formulas, stored)
+        if not rows:
+            notes.append(
+                _file_problem(display, Msg("reason.sheet_empty"), Msg("hint.sheet_skipped"), name)
+            )
+            continue
+        if state != "visible":
+            notes.append(
+                _file_problem(display, Msg("reason.sheet_hidden"), Msg("hint.sheet_hidden"), name)
+            )
+            continue
+        sheet_claims = [*meta_claims, *_sheet_name_claims(name), *claims]
+        table = _table(path, display, meta, name, rows, sheet_claims, letters=True)
+        if table.problems and not table.header and _is_notes_sheet(name, rows):
+            notes.append(
+                _file_problem(display, Msg("reason.sheet_notes"), Msg("hint.sheet_skipped"), name)
+            )
+            continue
+        if not table.problems:
+            table.problems += _formula_problems(table, missing)
+        tables.append(table)
+    if tables:
+        tables[0].notes = notes + tables[0].notes
+    elif notes:
+        holder = RawTable(path, display, [], [], [], meta, notes=notes)
+        tables.append(holder)
+    return tables
+
+
+def _meta_sheet(wb) -> tuple[list[Claim], dict]:
+    """The period claimed by a sheet named ``meta`` (key in A, value in B), and its fields."""
+    if "meta" not in wb.sheetnames:
+        return [], {}
+    claims, meta = [], {}
+    for line_no, row in enumerate(wb["meta"].iter_rows(max_col=2), start=1):
+        if len(row) < 2 or row[0].value is None or row[1].value is None:
+            continue
+        key = str(row[0].value).strip()
+        value = cell_text(row[1].value, row[1].number_format)
+        meta[key] = value
+        if key == "period":
+            claims.append(
+                Claim(
+                    Msg("place.cell", sheet="meta", cell=f"B{line_no}"),
+                    value,
+                    "meta",
+                    f"B{line_no}",
+                )
+            )
+    return claims, meta
+
+
+def _sheet_grid(ws) -> list[tuple[int, list[tuple[object, str, str]]]]:
+    return [
+        (line_no, [(c.value, c.number_format, c.data_type) for c in row])
+        for line_no, row in enumerate(ws.iter_rows(), start=1)
+    ]
+
+
+def _sheet_text(
+    grid: list, formulas: set[tuple[int, int]], stored: dict
+) -> tuple[list[tuple[int, list[str]]], list[tuple[int, int]]]:
+    """The non-empty rows of a sheet as text, and the formula cells without a stored value."""
+    rows = []
     missing: list[tuple[int, int]] = []
     for line_no, cells in grid:
         texts = []
@@ -356,15 +477,113 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[list[str]], list[int], dict,
             texts.append(clean_cell(cell_text(value, number_format)))
         while texts and texts[-1] == "":
             texts.pop()
-        if not any(texts) and not any(line == line_no for line, _ in missing):
-            continue
-        if not header:
-            header = texts
-            continue
-        # A spreadsheet row has every column: empty cells at its end are empty, not missing.
-        rows.append(texts + [""] * (len(header) - len(texts)))
-        numbers.append(line_no)
-    return header, rows, numbers, meta, _formula_problems(path, name, header, missing)
+        if any(texts) or any(line == line_no for line, _ in missing):
+            rows.append((line_no, texts))
+    return rows, missing
+
+
+def _table(
+    path: Path,
+    display: str,
+    meta: dict,
+    sheet: str | None,
+    rows: list[tuple[int, list[str]]],
+    claims: list[Claim],
+    letters: bool,
+) -> RawTable:
+    """A table from a sheet's (or CSV file's) non-empty rows: the header row found below any
+    title rows, the rows under it, and the months the titles claim."""
+    table = RawTable(path, display, [], [], [], dict(meta), sheet=sheet)
+    if not rows:
+        return table
+    found = find_header([cells for _, cells in rows])
+    if found is None:
+        table.problems.append(_header_not_found(display, sheet, rows))
+        return table
+    offset = next((i for i, c in enumerate(found.cells) if c), 0)
+    header = found.cells[offset:]
+    while header and header[-1] == "":
+        header.pop()
+    table.header = header
+    table.header_row = rows[found.index][0]
+    if letters:
+        from openpyxl.utils import get_column_letter
+
+        table.letters = [get_column_letter(offset + k + 1) for k in range(len(header))]
+    titles = rows[: found.index]
+    table.periods = [*_title_claims(titles, sheet, letters), *claims]
+    body = rows[found.index + (2 if found.two_rows else 1) :]
+    if body and is_column_numbers(body[0][1]):
+        body = body[1:]
+    for line_no, cells in body:
+        cells = cells[offset:]
+        if letters:
+            # A spreadsheet row has every column: empty cells at its end are empty, not missing.
+            cells = cells + [""] * (len(header) - len(cells))
+        table.rows.append(cells)
+        table.row_numbers.append(line_no)
+    return table
+
+
+def _header_not_found(
+    display: str, sheet: str | None, rows: list[tuple[int, list[str]]]
+) -> Problem:
+    """The sheet's first rows hold no heading of the accepted layouts: say what they hold."""
+    line_no, cells = rows[0]
+    first = next((c for c in cells if c), "")
+    return Problem(
+        display,
+        line_no,
+        None,
+        first,
+        Msg("reason.header_not_found", rows=HEADER_SEARCH_ROWS),
+        Msg("hint.header_not_found"),
+        sheet=sheet,
+    )
+
+
+def _file_claims(path: Path, sidecar: dict) -> list[Claim]:
+    """The months a file's sidecar, name and folder give (see :class:`RawTable.periods`)."""
+    claims = []
+    if sidecar.get("period") is not None:
+        side = sidecar_of(path)
+        claims.append(
+            Claim(Msg("place.sidecar", file=side.name if side else ""), str(sidecar["period"]))
+        )
+    named = period_from_name(path.name)
+    if named:
+        claims.append(Claim(Msg("place.file_name", name=path.name), named))
+    folder = workbooks.month_folder(path)
+    if folder:
+        claims.append(Claim(Msg("place.folder", folder=folder), folder))
+    return claims
+
+
+def _sheet_name_claims(name: str) -> list[Claim]:
+    month = month_in_text(name, bare=True)
+    return [Claim(Msg("place.sheet_name", sheet=name), month)] if month else []
+
+
+def _title_claims(
+    rows: list[tuple[int, list[str]]], sheet: str | None, letters: bool
+) -> list[Claim]:
+    """The month a title row above the header names ("BÁO CÁO THÁNG 10/2026")."""
+    from openpyxl.utils import get_column_letter
+
+    claims = []
+    for line_no, cells in rows:
+        for col, text in enumerate(cells):
+            month = month_in_text(text)
+            if month is None:
+                continue
+            cell = f"{get_column_letter(col + 1)}{line_no}" if letters else None
+            place = (
+                Msg("place.cell", sheet=sheet, cell=cell)
+                if cell
+                else Msg("place.line", row=line_no)
+            )
+            claims.append(Claim(place, month, sheet, cell))
+    return claims
 
 
 def _stored_values(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict:
@@ -383,9 +602,7 @@ def _stored_values(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict:
         wb.close()
 
 
-def _formula_problems(
-    path: Path, sheet: str, header: list[str], missing: list[tuple[int, int]]
-) -> list[Problem]:
+def _formula_problems(table: RawTable, missing: list[tuple[int, int]]) -> list[Problem]:
     """One problem per column whose formula cells have no stored value, naming the cells."""
     from openpyxl.utils import get_column_letter
 
@@ -394,19 +611,24 @@ def _formula_problems(
         by_column.setdefault(col, []).append(line_no)
     problems = []
     for col, lines in sorted(by_column.items()):
-        cells = [f"{get_column_letter(col + 1)}{n}" for n in lines]
-        shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+        letter = get_column_letter(col + 1)
+        cells = [f"{letter}{n}" for n in lines]
+        shown = ", ".join(cells[:5]) + (f" (+{len(cells) - 5})" if len(cells) > 5 else "")
+        heading = (
+            table.header[table.letters.index(letter)]
+            if letter in table.letters and table.header[table.letters.index(letter)]
+            else letter
+        )
         problems.append(
             Problem(
-                display_path(path),
+                table.display,
                 lines[0] if len(lines) == 1 else None,
-                header[col] if col < len(header) and header[col] else get_column_letter(col + 1),
+                heading,
                 None,
-                f"sheet {sheet!r}, cell{'s' if len(cells) > 1 else ''} {shown}: a formula "
-                "without a stored value (the workbook was written by a program and never "
-                "saved by Excel, so the figure is not in the file)",
-                "Open and save it in Excel, or paste values (Paste Special > Values) over the "
-                "formulas.",
+                Msg("reason.formula_no_value"),
+                Msg("hint.formula_no_value"),
+                sheet=table.sheet,
+                cell=shown,
             )
         )
     return problems

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.data.ingest.normalize import SOURCE_COLUMNS
-from analysis.data.ingest.problems import Problem
-from analysis.reference import catalog
+from analysis.data.ingest.normalize import SOURCE_CELLS, SOURCE_COLUMNS, SOURCE_SHEET
+from analysis.data.ingest.problems import Msg, Num, PeriodText, Problem
+from analysis.reference import catalog, geography
 
 
 def _schema():
@@ -53,19 +53,10 @@ def _schema():
 
 
 _CHECK_TEXT = {
-    "greater_than_or_equal_to(0)": ("a negative count", "Counts cannot be below zero."),
-    "greater_than(0)": (
-        "a denominator of zero or less",
-        "The denominator is the total (villages, dossiers, citizens); it must be positive.",
-    ),
-    "value_in_bounds": (
-        "a rate outside its bounds",
-        "Rates are percentages between 0 and 100; check the decimal mark.",
-    ),
-    "numerator_le_denominator": (
-        "numerator above denominator",
-        "The part cannot exceed the total; check both counts.",
-    ),
+    "greater_than_or_equal_to(0)": ("reason.negative_count", "hint.negative_count"),
+    "greater_than(0)": ("reason.denominator_not_positive", "hint.denominator_not_positive"),
+    "value_in_bounds": ("reason.rate_bounds", "hint.rate_bounds"),
+    "numerator_le_denominator": ("reason.numerator_above", "hint.numerator_above"),
 }
 
 
@@ -90,7 +81,15 @@ def validate_observations(frame: pd.DataFrame, keys: list[str] | None = None) ->
                 continue
             row = typed.loc[idx]
             check = str(case.check)
-            reason, hint = _CHECK_TEXT.get(check, (f"failed check {check}", "Check the figure."))
+            texts = _CHECK_TEXT.get(check)
+            reason, hint = (
+                (Msg(texts[0]), Msg(texts[1]))
+                if texts
+                else (Msg("reason.failed_check", check=check), Msg("hint.check_figure"))
+            )
+            if check == "value_in_bounds":
+                low, high = catalog.indicators(None)[row.indicator].bounds
+                reason = Msg("reason.rate_bounds", low=Num(low, 0), high=Num(high, 0))
             fields: tuple[str, ...] = (case.column,) if isinstance(case.column, str) else ()
             if check == "numerator_le_denominator":
                 fields, shown = (
@@ -109,7 +108,7 @@ def validate_observations(frame: pd.DataFrame, keys: list[str] | None = None) ->
 
 
 def _problem(
-    row: pd.Series, fields: tuple[str, ...], shown: str, reason: str, hint: str
+    row: pd.Series, fields: tuple[str, ...], shown: str, reason: Msg, hint: Msg
 ) -> Problem:
     """A problem with a row's figures, naming their columns as its file names them."""
     names = row.get(SOURCE_COLUMNS)
@@ -123,7 +122,27 @@ def _problem(
         reason,
         hint,
         columns if len(columns) > 1 else (),
+        sheet=_sheet(row),
+        cell=_cells(row, fields),
     )
+
+
+def _sheet(row: pd.Series) -> str | None:
+    sheet = row.get(SOURCE_SHEET)
+    return sheet if isinstance(sheet, str) and sheet else None
+
+
+def _cells(row: pd.Series, fields: tuple[str, ...]) -> str | None:
+    """The cells (``M9, N9``) of a row's figures, where the file has cells."""
+    cells = row.get(SOURCE_CELLS)
+    cells = cells if isinstance(cells, dict) else {}
+    found = [cells[f] for f in fields if f in cells]
+    return ", ".join(found) if found else None
+
+
+def _figure_fields(row: pd.Series) -> tuple[str, ...]:
+    """The figures a row gave (its counts, else its rate)."""
+    return ("numerator", "denominator") if pd.notna(row.numerator) else ("value",)
 
 
 KEYS = ["dataset", "basis", "province_code", "indicator", "period"]
@@ -141,6 +160,11 @@ def drop_identical_duplicates(
     A row copied twice in a file (or a file saved twice) must count once: summed into a merged
     unit it would stand in for a former province that did not report. Rows with the same keys
     and *different* figures are conflicts, left for :func:`validate_observations` to refuse.
+
+    The notes say what repeats: rows whose every figure repeats one already read (which can be
+    removed), and, in a row of several figures (the wide layout) of which only some repeat,
+    the cells that repeat and the cells they repeat, so that nobody deletes the new figures
+    beside them.
     """
     if frame.empty:
         return frame, []
@@ -153,24 +177,94 @@ def drop_identical_duplicates(
     original = {}
     for idx, key in zip(frame.index, map(tuple, probe.to_numpy()), strict=True):
         original[idx] = first_of.setdefault(key, idx)
-    notes = []
-    for file, group in frame[repeated].groupby("source_file", sort=True):
-        rows = [int(r) for r in group["source_row"]]
-        where = sorted({str(frame.loc[original[i], "source_file"]) for i in group.index})
-        shown = ", ".join(map(str, rows[:10]))
-        shown += f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+    sheets = (
+        frame[SOURCE_SHEET].fillna("").astype(str)
+        if SOURCE_SHEET in frame
+        else pd.Series("", index=frame.index)
+    )
+    place = pd.Series(
+        list(
+            zip(
+                frame["source_file"].astype(str),
+                sheets,
+                frame["source_row"].astype(int),
+                strict=True,
+            )
+        ),
+        index=frame.index,
+    )
+    per_row = place.value_counts()
+    notes: list[Problem] = []
+    whole: dict[tuple[str, str], list[int]] = {}
+    sources: dict[tuple[str, str], set[str]] = {}
+    for (file, sheet, row_no), group in frame[repeated].groupby(place[repeated], sort=True):
+        total = int(per_row[(file, sheet, row_no)])
+        if len(group) == total:
+            whole.setdefault((str(file), str(sheet)), []).append(int(row_no))
+            sources.setdefault((str(file), str(sheet)), set()).update(
+                str(frame.loc[original[i], "source_file"]) for i in group.index
+            )
+            continue
+        items = [_repeat_item(frame.loc[i], frame.loc[original[i]]) for i in group.index]
+        cells = [
+            c for i in group.index if (c := _cells(frame.loc[i], _figure_fields(frame.loc[i])))
+        ]
         notes.append(
             Problem(
                 str(file),
+                int(row_no),
+                None,
+                None,
+                Msg("reason.repeated_cells", count=len(group), total=total, items=items),
+                Msg("hint.repeated_cells", new=total - len(group)),
+                sheet=str(sheet) or None,
+                cell=", ".join(cells) or None,
+            )
+        )
+    for (file, sheet), rows in whole.items():
+        shown = ", ".join(map(str, rows[:10])) + (f" (+{len(rows) - 10})" if len(rows) > 10 else "")
+        notes.append(
+            Problem(
+                file,
                 rows[0] if len(rows) == 1 else None,
                 None,
                 None,
-                f"{len(rows)} identical duplicate row(s) (row{'s' if len(rows) > 1 else ''} "
-                f"{shown}) repeat figures already in {', '.join(where)}; each is counted once",
-                "Remove the repeated rows.",
+                Msg(
+                    "reason.repeated_rows",
+                    count=len(rows),
+                    rows=shown,
+                    files=sorted(sources[(file, sheet)]),
+                ),
+                Msg("hint.repeated_rows"),
+                sheet=sheet or None,
             )
         )
+    notes.sort(key=lambda p: (p.file, p.sheet or "", p.row or 0))
     return frame[~repeated], notes
+
+
+def _repeat_item(row: pd.Series, first: pd.Series) -> Msg:
+    """One repeated figure: its indicator and cells, and where it was first read."""
+    fields = _figure_fields(row)
+    return Msg(
+        "repeat_item",
+        indicator=str(row.indicator),
+        here=_at(row, fields, with_file=False),
+        there=_at(first, fields, with_file=True),
+    )
+
+
+def _at(row: pd.Series, fields: tuple[str, ...], with_file: bool) -> Msg:
+    """Where a figure is: (file,) sheet and cells, or row and column."""
+    cells = _cells(row, fields)
+    sheet = _sheet(row)
+    names = row.get(SOURCE_COLUMNS)
+    column = (names if isinstance(names, dict) else {}).get(fields[0], fields[0])
+    file = str(row.source_file) if with_file else ""
+    if cells:
+        key = "at_cells_sheet" if sheet else "at_cells"
+        return Msg(key, file=file, sheet=sheet or "", cells=cells)
+    return Msg("at_row", file=file, row=int(row.source_row), column=column)
 
 
 def _duplicate_problems(frame: pd.DataFrame, keys: list[str]) -> list[Problem]:
@@ -188,20 +282,37 @@ def _duplicate_problems(frame: pd.DataFrame, keys: list[str]) -> list[Problem]:
             | group[["value", "numerator", "denominator"]].isna()
         ).all(axis=1)
         for _, other in group[~same].iterrows():
-            fields = ("numerator", "denominator") if pd.notna(other.numerator) else ("value",)
+            fields = _figure_fields(other)
             problems.append(
                 _problem(
                     other,
                     fields,
                     _figure_text(other),
-                    f"conflicting duplicate: {first.source_file} row {int(first.source_row)} gives "
-                    f"{_figure_text(first)} for "
-                    + " ".join(str(other[k]) for k in keys if k not in ("dataset", "basis")),
-                    "Keep one figure; to correct an earlier file, add `revises: <file>` to the new "
-                    "file's sidecar.",
+                    Msg(
+                        "reason.conflicting_duplicate",
+                        there=_at(first, _figure_fields(first), with_file=True),
+                        figure=_figure_text(first),
+                        what=_what(other),
+                    ),
+                    Msg("hint.conflicting_duplicate"),
                 )
             )
     return problems
+
+
+def _what(row: pd.Series) -> Msg:
+    """The figure a row gives: indicator, unit (province or commune) and period."""
+    place = str(row.get("commune_code") or "")
+    if place and row.get("commune_name"):
+        place = f"{row.commune_name} ({place})"
+    if not place and pd.notna(row.get("province_code")):
+        try:
+            place = geography.unit(str(row.basis), str(row.province_code)).display_name  # type: ignore[arg-type]
+        except KeyError:
+            place = str(row.province_code)
+    return Msg(
+        "figure_of", indicator=str(row.indicator), place=place, period=PeriodText(str(row.period))
+    )
 
 
 def _figure_text(row: pd.Series) -> str:
