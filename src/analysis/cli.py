@@ -171,16 +171,15 @@ def check(paths: tuple[Path, ...], lang: str) -> None:
         raise SystemExit(1)
     files = {ingest_mod.display_path(p) for p in result.files}
     sidecars = len(result.sidecars) - len({f for f in refused if f not in files})
-    click.echo(
-        _t(
-            "ingest.check.total",
-            lang,
-            files=len(result.files),
-            ok=len(files - set(refused)),
-            refused=len(files & set(refused)),
-            sidecars=_t("ingest.check.sidecars", lang, count=sidecars) if sidecars > 0 else "",
-        )
+    total = _t(
+        "ingest.check.total_sidecars" if sidecars > 0 else "ingest.check.total",
+        lang,
+        files=len(result.files),
+        ok=len(files - set(refused)),
+        refused=len(files & set(refused)),
+        sidecars=sidecars,
     )
+    click.echo(total)
     if result.problems:
         raise SystemExit(1)
 

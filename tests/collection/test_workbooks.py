@@ -16,6 +16,7 @@ from analysis.data.rebuild import rebuild
 from analysis.reference import geography, workbook
 from analysis.reference.due import due_date, due_indicators
 from tests.conftest import write_csv
+from tests.office import resave_with_libreoffice
 
 SHEET = "Số liệu"
 EHEALTH = "ehealth_book_integration_pct"
@@ -412,3 +413,122 @@ def test_check_command_names_the_cell_and_exits_1(workspace, blank):
     fixed = _fill(blank, filled, {"online_dossier_rate_pct": {"value": "45,03"}})
     ok = CliRunner().invoke(main, ["check", str(fixed)])
     assert ok.exit_code == 0, ok.output
+
+
+# --- a workbook's unit and month, from every place it writes them ------------------------------
+
+
+def _edit(path: Path, cells: dict[tuple[str, str], object]) -> Path:
+    """Change cells of any sheet ((sheet, cell) -> value), as someone unhiding `meta` would."""
+    wb = openpyxl.load_workbook(path)
+    for (sheet, ref), value in cells.items():
+        wb[sheet][ref] = value
+    wb.save(path)
+    return path
+
+
+def test_a_hidden_unit_code_of_another_province_is_refused_naming_the_cell(workspace, blank):
+    filled = _fill(
+        blank,
+        workspace / "raw" / "2026-10" / "nghe_an_2026-10.xlsx",
+        {"online_dossier_rate_pct": {"value": 45}},
+    )
+    _edit(filled, {("meta", "B4"): "01"})  # Hà Nội's code; everything else says Nghệ An
+    (problem,) = ingest.check_paths([filled]).problems
+    assert (problem.sheet, problem.cell) == ("meta", "B4")
+    assert (
+        "trang 'meta', ô B4: ô này ghi TP. Hà Nội (01), nhưng biểu là của Nghệ An (40) "
+        "(theo ô D2, cột B, cột C trang 'Số liệu')" in str(problem)
+    )
+    assert "Trang ẩn 'meta'" in str(problem) and "không được sửa" in str(problem)
+    assert (
+        "sheet 'meta', cell B4: this cell says TP. Hà Nội (01), but the workbook is for "
+        "Nghệ An (40)" in problem.render("en")
+    )
+    with pytest.raises(ingest.IngestError):
+        rebuild(workspace / "raw" / "published")  # never stored, for Hà Nội or anyone
+    assert not (workspace / "processed" / "dx.duckdb").exists()
+
+
+def test_hidden_and_visible_places_that_disagree_are_refused_by_cell(workspace, blank):
+    folder = workspace / "raw" / "2026-10"
+    unit = _edit(
+        _fill(blank, folder / "a.xlsx", {EHEALTH: {"value": 1}}),
+        {("meta", "B3"): "ha_noi", ("meta", "B4"): "01"},
+    )
+    problems = [str(p) for p in ingest.check_paths([unit]).problems]
+    assert len(problems) == 2 and all("nhưng biểu là của Nghệ An (40)" in p for p in problems)
+    assert any("trang 'meta', ô B3" in p for p in problems)
+    shown = _edit(
+        _fill(blank, folder / "b.xlsx", {EHEALTH: {"value": 1}}), {(SHEET, "D3"): "tháng 11/2026"}
+    )
+    (problem,) = ingest.check_paths([shown]).problems
+    assert "trang 'Số liệu', ô D3: ô này ghi tháng 11/2026, nhưng biểu là của tháng 10/2026" in (
+        str(problem)
+    )
+    assert "Các ô này đã khóa" in str(problem)
+    ws = openpyxl.load_workbook(blank)[SHEET]
+    row = _row_of(ws, EHEALTH)
+    pasted = _edit(
+        _fill(blank, folder / "c.xlsx", {EHEALTH: {"value": 1}}), {(SHEET, f"B{row}"): "42"}
+    )
+    (problem,) = ingest.check_paths([pasted]).problems
+    assert problem.cell == f"B{row}" and problem.value == "42"
+    assert "dòng ghi một tỉnh, thành phố khác với Nghệ An (40) của biểu" in str(problem)
+
+
+def test_a_wrong_hidden_period_is_refused_and_the_other_files_still_checked(workspace, blank):
+    inbox = workspace / "raw" / "hop_thu"  # no month folder: the workbook's own places decide
+    good = _fill(blank, inbox / "nghe_an_tot.xlsx", {"online_dossier_rate_pct": {"value": 45}})
+    later = _edit(
+        _fill(blank, inbox / "nghe_an_sai_ky.xlsx", {"online_dossier_rate_pct": {"value": 46}}),
+        {("meta", "B5"): "2026-11"},
+    )
+    impossible = _edit(
+        _fill(blank, inbox / "nghe_an_thang_13.xlsx", {"online_dossier_rate_pct": {"value": 47}}),
+        {("meta", "B5"): "2026-13"},
+    )
+    result = ingest.check_paths([inbox])
+    by_file = {Path(p.file).name: p for p in result.problems}
+    assert set(by_file) == {later.name, impossible.name}
+    assert (by_file[later.name].sheet, by_file[later.name].cell) == ("meta", "B5")
+    assert "ô này ghi tháng 11/2026, nhưng biểu là của tháng 10/2026" in str(by_file[later.name])
+    thirteen = by_file[impossible.name]
+    assert (thirteen.sheet, thirteen.cell, thirteen.value) == ("meta", "B5", "2026-13")
+    assert (
+        f"{impossible.name}, trang 'meta', ô B5 (giá trị '2026-13'): không phải một tháng có "
+        "thật; biểu là của tháng 10/2026" in str(thirteen)
+    )
+    checked = CliRunner().invoke(main, ["check", str(inbox)])
+    assert checked.exit_code == 1
+    assert f"{good.name}: đạt; 1 số liệu của 1 tỉnh, thành phố (Nghệ An)" in checked.output
+    assert f"{later.name}: bị từ chối (1 lỗi" in checked.output
+    assert f"{impossible.name}: bị từ chối (1 lỗi" in checked.output
+    assert "Đã kiểm tra 3 tệp: 1 tệp đạt, 2 tệp bị từ chối" in checked.output
+    ingested = CliRunner().invoke(main, ["ingest"])
+    assert ingested.exit_code == 1
+    assert "2 lỗi trong 2 tệp" in ingested.output
+    assert later.name in ingested.output and impossible.name in ingested.output
+
+
+def test_a_workbook_filled_and_saved_by_libreoffice_with_an_empty_cell(workspace, blank, tmp_path):
+    wb = openpyxl.load_workbook(blank)
+    ws = wb[SHEET]
+    due = [i.indicator.id for i in due_indicators("2026-10")]
+    for number, indicator in enumerate(due):
+        if indicator != EHEALTH:  # left empty: not reported this month
+            ws[f"L{_row_of(ws, indicator)}"] = f"{40 + number},5"
+    filled = tmp_path / "typed" / "nghe_an_2026-10.xlsx"
+    filled.parent.mkdir()
+    wb.save(filled)
+    resaved = resave_with_libreoffice(filled, workspace / "raw" / "2026-10")
+    checked = CliRunner().invoke(main, ["check", str(resaved)])
+    assert checked.exit_code == 0, checked.output
+    assert (
+        f"đạt; {len(due) - 1} số liệu của 1 tỉnh, thành phố (Nghệ An), 1 kỳ (tháng 10/2026), "
+        f"{len(due) - 1} chỉ tiêu" in checked.output
+    )
+    built = rebuild(workspace / "raw" / "published")
+    obs = built.result.observations
+    assert len(obs) == len(due) - 1 and EHEALTH not in set(obs["indicator"])
+    assert set(obs["province_code"]) == {"40"}

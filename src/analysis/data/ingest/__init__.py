@@ -152,15 +152,19 @@ class FileSummary:
             period_names=some([fmt_period(p, lang) for p in self.periods]),
             indicators=len(self.indicators),
         )
+        parts = [text]
         if self.communes:
-            text += t("ingest.summary.communes", lang, communes=self.communes)
+            parts.append(t("ingest.summary.communes", lang, communes=self.communes))
         if len(self.sheets) > 1:
-            text += t(
-                "ingest.summary.sheets",
-                lang,
-                count=len(self.sheets),
-                sheets=", ".join(repr(s) for s in self.sheets),
+            parts.append(
+                t(
+                    "ingest.summary.sheets",
+                    lang,
+                    count=len(self.sheets),
+                    sheets=", ".join(repr(s) for s in self.sheets),
+                )
             )
+        text = "; ".join(parts)
         return text
 
 
@@ -462,7 +466,7 @@ def describe_skipped(
     for reason, names in by_reason.items():
         shown = ", ".join(names[:limit])
         if len(names) > limit:
-            shown += t("ingest.and_more", lang, count=len(names) - limit)
+            shown += " " + t("ingest.and_more", lang, count=len(names) - limit)
         lines.append(f"{shown}: {reason.render(lang)}")
     return lines
 

@@ -19,6 +19,7 @@ from analysis.data.ingest.cells import month_of, parse_period, read_number
 from analysis.data.ingest.headers import (
     FIELD_HEADINGS,
     field_columns,
+    field_of,
     heading_key,
     wide_column,
 )
@@ -82,6 +83,10 @@ def field_keys(header: Sequence[str]) -> list[str]:
         keys.append(f"{key}_{pos}" if key in names else key)
     for field_, pos in fields.items():
         keys[pos] = field_
+    for pos, heading in enumerate(header):
+        found = field_of(heading)
+        if found is not None and found[0] == "skip":
+            keys[pos] = "skip"  # a row number or unit column: nothing to read
     return keys
 
 
@@ -471,24 +476,23 @@ def claimed_period(table: RawTable) -> tuple[str | None, list[Problem]]:
         months.append(Claim(claim.place, month, claim.sheet, claim.cell))
     distinct = list(dict.fromkeys(c.value for c in months))
     if len(distinct) > 1:
-        for month in distinct:
-            places = [c.place for c in months if c.value == month]
-            first = next(c for c in months if c.value == month)
-            problems.append(
-                Problem(
-                    table.display,
-                    None,
-                    None,
-                    None,
-                    Msg("reason.periods_disagree", places=places, period=PeriodText(month)),
-                    Msg(
-                        "hint.periods_disagree",
-                        others=[PeriodText(m) for m in distinct if m != month],
-                    ),
-                    sheet=first.sheet,
-                    cell=first.cell,
-                )
+        cells = [c.cell for c in months if c.cell]
+        problems.append(
+            Problem(
+                table.display,
+                None,
+                None,
+                None,
+                Msg(
+                    "reason.periods_disagree",
+                    claims=[
+                        Msg("place_says", place=c.place, period=PeriodText(c.value)) for c in months
+                    ],
+                ),
+                Msg("hint.periods_disagree"),
+                cell=", ".join(cells) or None,
             )
+        )
     if problems:
         return None, problems
     return (distinct[0] if distinct else None), []

@@ -246,10 +246,15 @@ def drop_identical_duplicates(
 def _repeat_item(row: pd.Series, first: pd.Series) -> Msg:
     """One repeated figure: its indicator and cells, and where it was first read."""
     fields = _figure_fields(row)
+    cells = _cells(row, fields)
+    names = row.get(SOURCE_COLUMNS)
+    column = (names if isinstance(names, dict) else {}).get(fields[0], fields[0])
     return Msg(
         "repeat_item",
         indicator=str(row.indicator),
-        here=_at(row, fields, with_file=False),
+        here=(
+            Msg("where.cell_here", cell=cells) if cells else Msg("where.column_here", column=column)
+        ),
         there=_at(first, fields, with_file=True),
     )
 

@@ -391,10 +391,15 @@ def _agree(
             )
         )
     for place, text, reason in invalid:
-        because = (
-            Msg(f"reason.{what}_expected", expected=shown(expected), witnesses=witnesses)
+        told = (
+            Msg(
+                "reason.names_nothing",
+                reason=Msg(reason),
+                expected=shown(expected),
+                witnesses=witnesses,
+            )
             if expected is not None
-            else ""
+            else Msg(reason)
         )
         problems.append(
             Problem(
@@ -402,7 +407,7 @@ def _agree(
                 None,
                 None,
                 text,
-                Msg(reason, because=because),
+                told,
                 _hint_for(place, expected),
                 sheet=place.sheet,
                 cell=place.cell,
