@@ -23,6 +23,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from analysis.data.ingest.cells import parse_number
+from analysis.data.ingest.problems import CellError
 from analysis.reference import catalog
 from analysis.reference.catalog import name_key
 
@@ -255,3 +257,36 @@ def is_column_numbers(cells: Sequence[str]) -> bool:
         return False
     numbers = [int(m.strip("()")) for m in marks if m.strip("()").isdigit()]
     return numbers == list(range(numbers[0], numbers[0] + len(numbers))) if numbers else True
+
+
+_NOTES_SHEETS = (
+    "ghi chu",
+    "giai trinh",
+    "huong dan",
+    "thuyet minh",
+    "gioi thieu",
+    "note",
+    "notes",
+    "remarks",
+    "readme",
+    "read me",
+    "instructions",
+    "instruction",
+    "guide",
+)
+"""Sheet names (folded) of notes a person adds beside the figures."""
+
+
+def is_notes_sheet(name: str, cells: Sequence[str]) -> bool:
+    """A sheet named as notes ("Ghi chú", "Giải trình"...), or whose cells hold no number."""
+    key = heading_key(name)
+    if any(key == w or key.startswith(w + " ") for w in _NOTES_SHEETS):
+        return True
+    return not any(_is_number(c) for c in cells if c)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return parse_number(text, integer=False, percent_ok=True) is not None
+    except CellError:
+        return False

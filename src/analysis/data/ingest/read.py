@@ -22,14 +22,14 @@ import yaml
 
 from analysis import paths
 from analysis.data.ingest import workbooks
-from analysis.data.ingest.cells import month_in_text, month_of, parse_number, period_from_name
+from analysis.data.ingest.cells import month_in_text, month_of, period_from_name
 from analysis.data.ingest.headers import (
     HEADER_SEARCH_ROWS,
     find_header,
-    heading_key,
     is_column_numbers,
+    is_notes_sheet,
 )
-from analysis.data.ingest.problems import CellError, IngestError, Msg, Problem
+from analysis.data.ingest.problems import IngestError, Msg, Problem
 from analysis.data.ingest.raw import Claim, RawTable, cell_text, display_path
 from analysis.reference.names import clean_cell
 
@@ -341,38 +341,6 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     return rows
 
 
-_NOTES_SHEETS = (
-    "ghi chu",
-    "giai trinh",
-    "huong dan",
-    "thuyet minh",
-    "gioi thieu",
-    "note",
-    "notes",
-    "readme",
-    "read me",
-    "instructions",
-    "instruction",
-    "guide",
-)
-"""Sheet names (folded) of notes a person adds beside the figures."""
-
-
-def _is_notes_sheet(name: str, rows: list[tuple[int, list[str]]]) -> bool:
-    """A sheet named as notes, or holding no number at all, when it has no header."""
-    key = heading_key(name)
-    if any(key == w or key.startswith(w + " ") for w in _NOTES_SHEETS):
-        return True
-    return not any(_is_number(c) for _, cells in rows for c in cells if c)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return parse_number(text, integer=False, percent_ok=True) is not None
-    except CellError:
-        return False
-
-
 def _xlsx_tables(path: Path, display: str, sidecar: dict, claims: list[Claim]) -> list[RawTable]:
     """One table per sheet that holds data; the sheet named ``meta`` gives the period.
 
@@ -415,7 +383,11 @@ def _xlsx_tables(path: Path, display: str, sidecar: dict, claims: list[Claim]) -
             continue
         sheet_claims = [*meta_claims, *_sheet_name_claims(name), *claims]
         table = _table(path, display, meta, name, rows, sheet_claims, letters=True)
-        if table.problems and not table.header and _is_notes_sheet(name, rows):
+        if (
+            table.problems
+            and not table.header
+            and is_notes_sheet(name, [c for _, r in rows for c in r])
+        ):
             notes.append(
                 _file_problem(display, Msg("reason.sheet_notes"), Msg("hint.sheet_skipped"), name)
             )

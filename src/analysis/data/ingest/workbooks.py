@@ -44,6 +44,7 @@ import pandas as pd
 from analysis import paths
 from analysis.core.i18n import LANGS, fmt_period, t
 from analysis.data.ingest.cells import is_month, month_in_text, month_of
+from analysis.data.ingest.headers import is_notes_sheet
 from analysis.data.ingest.problems import Label, Msg, PeriodText, Problem
 from analysis.data.ingest.raw import Claim, RawTable, cell_text, display_path
 from analysis.reference import catalog, geography, workbook
@@ -71,9 +72,6 @@ _HEADING_OF = {
     "denominator": "denominator",
     "note": "note",
 }
-
-_NOTES_SHEETS = ("ghi chu", "giai trinh", "thuyet minh", "notes", "note", "remarks")
-"""Names (folded) of a sheet of notes a province adds beside the data (read as notes)."""
 
 
 def workbook_meta(path: Path) -> dict[str, str] | None:
@@ -215,12 +213,11 @@ def _sheet_problems(table: RawTable, book: _Workbook, sheet: str) -> list[Proble
     for name, state, rows in book.others:
         if name in instructions:
             continue
-        key = re.sub(r"[^a-z0-9]+", " ", fold(name)).strip()
         if not rows:
             reason = "reason.sheet_empty"
         elif state != "visible":
             reason = "reason.sheet_hidden"
-        elif any(key == w or key.startswith(w + " ") for w in _NOTES_SHEETS):
+        elif is_notes_sheet(name, [c for row in rows for c in row]):
             reason = "reason.sheet_notes"
         else:
             problems.append(
