@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.core.i18n import t
 from analysis.data import ingest, store
 from analysis.data.ingest import workbooks
 from analysis.data.ingest.cells import period_from_name
@@ -76,7 +77,7 @@ def refused_files(month: str) -> Pending:
         if not problems:
             out.waiting.append(shown)
             continue
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        more = " " + t("ingest.more_problems", count=len(problems) - 1) if len(problems) > 1 else ""
         refusal = Refusal(shown, f"{problems[0]}{more}")
         if unit is None:
             out.unattributed.append(refusal)

@@ -330,3 +330,25 @@ def test_check_and_ingest_tell_every_refused_file_in_vietnamese_or_english(works
     in_english = CliRunner().invoke(main, ["ingest", "--lang", "en"])
     assert "File " in in_english.output and "sai_2.csv refused (1 problem(s))" in in_english.output
     assert "unknown province" in in_english.output
+
+
+def test_a_file_that_breaks_the_reader_is_named_and_the_others_still_read(workspace, monkeypatch):
+    from analysis.data.ingest import read
+
+    folder = workspace / "raw" / "2026-10"
+    good = write_csv(folder / "tot.csv", "Tỉnh,Hồ sơ trực tuyến\nHà Tĩnh,50\n")
+    odd = write_csv(folder / "la.csv", "Tỉnh,Hồ sơ trực tuyến\nNghệ An,51\n")
+    real = read.read_tables
+
+    def breaks_on_one(path):
+        if path.name == odd.name:
+            raise RuntimeError("an unforeseen layout")
+        return real(path)
+
+    monkeypatch.setattr(ingest, "read_tables", breaks_on_one)
+    result = ingest.load_inputs([good, odd])
+    (problem,) = result.problems
+    assert problem.file.endswith("la.csv")
+    assert "lỗi khi đọc tệp này (RuntimeError: an unforeseen layout)" in str(problem)
+    assert "các tệp khác vẫn được kiểm tra" in str(problem)
+    assert result.summaries[ingest.display_path(good)].figures == 1
