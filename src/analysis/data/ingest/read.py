@@ -292,15 +292,15 @@ def _with_data(tables: list[RawTable], empty: RawTable) -> list[RawTable]:
     notes = [n for t in tables for n in t.notes]
     headers_only = [t for t in tables if t.header and not t.rows and not t.problems]
     if kept:
-        for t in headers_only:
-            notes.append(
-                _file_problem(
-                    t.display, Msg("reason.sheet_no_rows"), Msg("hint.sheet_skipped"), t.sheet
-                )
+        notes += [
+            _file_problem(
+                t.display, Msg("reason.sheet_no_rows"), Msg("hint.sheet_skipped"), t.sheet
             )
-        kept[0].notes = notes + [n for n in kept[0].notes if n not in notes]
-        for t in kept[1:]:
-            t.notes = [n for n in t.notes if n not in notes]
+            for t in headers_only
+        ]
+        for t in kept:
+            t.notes = []
+        kept[0].notes = notes  # the file's notes, told once
         return kept
     if headers_only:
         first = headers_only[0]
