@@ -1,9 +1,23 @@
-"""The one rule for "target met", tested at its edge."""
+"""The one rule for "target met", tested at its edge, and the calendar at the deadline."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from analysis.reference.targets import FORECAST_STATUSES, meets_target
+from analysis.reference.targets import (
+    AWAITING,
+    FORECAST_STATUSES,
+    MET_LATE,
+    MISSED,
+    SEVERITY,
+    deadline_reached,
+    has_probability,
+    meets_target,
+    required_pace,
+    status_at_deadline,
+    status_label,
+    target_status,
+)
 
 
 def test_float_noise_meets_the_target():
@@ -35,3 +49,106 @@ def test_element_wise_keeps_the_index():
 
 def test_forecast_statuses_best_first():
     assert FORECAST_STATUSES == ("achieved", "on_track", "at_risk", "off_track")
+
+
+# --- the calendar at the deadline ----------------------------------------------------------
+
+
+def _months(*labels: str) -> list[pd.Period]:
+    return [pd.Period(m, "M") for m in labels]
+
+
+DEADLINE = pd.Period("2026-12", "M")
+
+
+def test_met_on_time_by_the_deadline_figure_or_the_last_one_before_it():
+    status, done = status_at_deadline(_months("2026-10", "2026-12"), [88, 91], DEADLINE, 90)
+    assert (status, done) == ("achieved", pd.Period("2026-12", "M"))
+    # The deadline month's figure is not in, but November already met the target.
+    status, done = status_at_deadline(_months("2026-10", "2026-11"), [91, 92], DEADLINE, 90)
+    assert (status, done) == ("achieved", pd.Period("2026-10", "M"))
+
+
+def test_met_late_when_only_a_figure_after_the_deadline_meets_it():
+    periods = _months("2026-11", "2026-12", "2027-01", "2027-02")
+    status, done = status_at_deadline(periods, [85, 88, 89, 90.5], DEADLINE, 90)
+    assert (status, done) == (MET_LATE, pd.Period("2027-02", "M"))
+
+
+def test_not_met_by_the_deadline_figure_or_any_later_one():
+    assert status_at_deadline(_months("2026-11", "2026-12"), [85, 88], DEADLINE, 90) == (
+        MISSED,
+        None,
+    )
+    later = _months("2026-12", "2027-01")
+    assert status_at_deadline(later, [88, 89], DEADLINE, 90) == (MISSED, None)
+    # Lower is better: 2 % overdue tasks against a target of 0 %.
+    assert status_at_deadline(_months("2026-12"), [2.0], DEADLINE, 0.0, False)[0] == MISSED
+
+
+def test_awaiting_the_deadline_figure_when_none_before_it_meets_the_target():
+    assert status_at_deadline(_months("2026-10", "2026-11"), [85, 88], DEADLINE, 90) == (
+        AWAITING,
+        None,
+    )
+    assert status_at_deadline([], [], DEADLINE, 90) == (AWAITING, None)
+
+
+def test_figures_that_begin_after_the_deadline_say_met_but_not_on_time():
+    status, done = status_at_deadline(_months("2026-12"), [100.0], pd.Period("2023-12", "M"), 100)
+    assert (status, done) == ("achieved", None)
+
+
+def _row(indicator, status, last_period, last_value, **extra):
+    row = {
+        "province": "nghe_an",
+        "indicator": indicator,
+        "target": 90.0,
+        "deadline": "2026-12",
+        "last_period": last_period,
+        "last_value": last_value,
+        "prob_target_met": float("nan"),
+        "expected_completion": None,
+        "required_pace": float("nan"),
+        "status": status,
+    }
+    row.update(extra)
+    return row
+
+
+def test_in_the_deadline_month_the_report_shows_the_figures_never_a_forecast():
+    eid = "eid_activation_pct"  # 90 % by 2026-12
+    frame = pd.DataFrame(
+        [
+            _row(eid, "achieved", "2026-12", 91.0, expected_completion="2026-12"),
+            _row(eid, MISSED, "2026-12", 82.78, province="ha_tinh"),
+            _row(eid, AWAITING, "2026-11", 85.0, province="hue"),
+            # A row from an engine that forecast at the deadline: decided from its figures.
+            _row(eid, "off_track", "2026-12", 88.0, province="ha_noi", prob_target_met=0.0),
+        ]
+    )
+    rows = target_status(frame, "2026-12").set_index("province")
+    assert rows["deadline_reached"].all() and not rows["deadline_passed"].any()
+    assert rows.loc["nghe_an", "status"] == "achieved" and rows.loc["nghe_an", "on_time"]
+    assert rows.loc["ha_tinh", "status"] == MISSED and rows.loc["ha_noi", "status"] == MISSED
+    assert rows.loc["hue", "status"] == AWAITING and rows.loc["hue", "awaiting"]
+    for r in rows.itertuples():
+        assert not has_probability(r.status, r.prob_target_met)
+        assert np.isnan(required_pace(r, "2026-12"))  # no period left
+    label = status_label("achieved", True, "vi", on_time=bool(rows.loc["nghe_an", "on_time"]))
+    assert label == "Hoàn thành đúng hạn"
+    assert status_label(AWAITING, True, "vi") == "Chờ số liệu kỳ hạn"
+    assert status_label(AWAITING, True, "en") == "Awaiting the deadline's figure"
+    # A month earlier the same target is still ahead: a pace is needed.
+    ahead = target_status(pd.DataFrame([_row(eid, "at_risk", "2026-11", 85.0)]), "2026-11")
+    r = next(ahead.itertuples())
+    assert not r.deadline_reached and required_pace(r, "2026-11") == pytest.approx(5.0)
+
+
+def test_awaiting_sorts_right_after_the_statuses_that_need_action():
+    assert SEVERITY.index(AWAITING) == SEVERITY.index("at_risk") + 1
+    assert deadline_reached("eid_activation_pct", "2026-12", "2026-12")
+    assert not deadline_reached("eid_activation_pct", "2026-12", "2026-11")
+    # An annual target of 2030 is reached in the report of December 2030.
+    assert deadline_reached("digital_economy_share_grdp_pct", "2030", "2030-12")
+    assert not deadline_reached("digital_economy_share_grdp_pct", "2030", "2030-11")

@@ -5,11 +5,17 @@ the forecast notebook, the national overview, the index pages) and the forecast 
 read this module, so they cannot disagree at the edge:
 
 - "met" is :func:`meets_target` (a value within floating-point noise of the target meets it);
-- deadline passed: met at the deadline ``achieved`` (on time); met after it :data:`MET_LATE`;
-  still not met :data:`MISSED`;
-- deadline ahead: ``achieved`` when the value already meets the target, else the forecast's
-  status (``on_track``, ``at_risk``, ``off_track``, or :data:`INSUFFICIENT_HISTORY` when the
-  series is too short); :func:`target_status` applies it to a frame of forecasts.
+- deadline ahead (the report's month ends before the deadline): ``achieved`` when the value
+  already meets the target, else the forecast's status (``on_track``, ``at_risk``,
+  ``off_track``, or :data:`INSUFFICIENT_HISTORY` when the series is too short);
+- deadline reached (the report's month holds the deadline, or comes after it): no forecast and
+  no probability; the figures decide (:func:`status_at_deadline`): met at the deadline
+  ``achieved`` (on time); met after it :data:`MET_LATE`; not met :data:`MISSED`; or
+  :data:`AWAITING` while the deadline period's own figure is not in (and the figures before it
+  do not meet the target).
+
+:func:`target_status` applies the rule to a frame of forecasts; the forecast engine calls
+:func:`status_at_deadline` itself, so a reached deadline never gets a probability.
 """
 
 from __future__ import annotations
@@ -36,18 +42,27 @@ MET_LATE = "achieved_late"
 """Deadline passed, target met after it (met on time is ``achieved``)."""
 
 MISSED = "missed"
-"""Deadline passed, target not met."""
+"""Deadline reached, target not met (by the deadline's figure, or by any later one)."""
+
+AWAITING = "awaiting_deadline_figure"
+"""Deadline reached, the deadline period's figure not in yet, and the figures before it do not
+meet the target: nothing can be said until that figure comes (no forecast is made any more)."""
+
+AT_DEADLINE_STATUSES: tuple[str, ...] = ("achieved", MET_LATE, MISSED, AWAITING)
+"""What :func:`status_at_deadline` can return."""
 
 REPORT_STATUSES: tuple[str, ...] = (
     *FORECAST_STATUSES,
     MET_LATE,
     MISSED,
+    AWAITING,
     INSUFFICIENT_HISTORY,
     "no_target",
     "no_data",
 )
-"""What a report can show for a target: the forecast statuses; after the deadline met on time
-(``achieved``), met late or missed; too short a history; no target; no data."""
+"""What a report can show for a target: the forecast statuses; from the deadline on, met on
+time (``achieved``), met late, missed or awaiting the deadline's figure; too short a history;
+no target; no data."""
 
 RELATIVE_TOLERANCE = 1e-9
 """A value within this fraction of the target (at least of 1 unit) counts as meeting it: the
@@ -80,6 +95,7 @@ SEVERITY: tuple[str, ...] = (
     MISSED,
     "off_track",
     "at_risk",
+    AWAITING,
     INSUFFICIENT_HISTORY,
     "on_track",
     MET_LATE,
@@ -96,6 +112,72 @@ AT_RISK: frozenset[str] = frozenset({"at_risk", "off_track", MISSED})
 def deadline_date(indicator: str, deadline: Any) -> dt.date:
     """The last day of a target's deadline period (targets are due by its end)."""
     return to_period(deadline, catalog.get(indicator).freq).end_time.date()
+
+
+def deadline_reached(indicator: str, deadline: Any, period: Any) -> bool:
+    """Whether the report's month holds the deadline or comes after it: from then on a target
+    gets no forecast, no probability and no pace needed, only what its figures say."""
+    return deadline_date(indicator, deadline) <= to_month(period).end_time.date()
+
+
+def status_at_deadline(
+    periods: Any, values: Any, deadline: Any, target: float, higher_is_better: bool = True
+) -> tuple[str, Any]:
+    """The status of a target whose deadline is reached, from its figures alone.
+
+    Parameters
+    ----------
+    periods, values
+        The series up to the report's period: periods (``pd.Period`` or integer ordinals of one
+        frequency, ascending) and their values (NaN is no figure).
+    deadline
+        The deadline period, comparable with ``periods``.
+    target, higher_is_better
+        The target and the indicator's direction.
+
+    Returns
+    -------
+    (status, completed)
+        ``status`` is one of :data:`AT_DEADLINE_STATUSES`:
+
+        - ``achieved`` (met on time): the figure at the deadline meets the target, or, that
+          figure not in, the latest figure before it does;
+        - :data:`MET_LATE`: the figure at (or latest before) the deadline does not meet it, and
+          the latest figure after the deadline does;
+        - :data:`MISSED`: not met by the latest figure, which is the deadline's own or a later
+          one;
+        - :data:`AWAITING`: no figure at or after the deadline, and none before it meets the
+          target.
+
+        Figures that begin only after the deadline say the target is met (``achieved``, with
+        ``completed`` ``None``: whether on time is not known) or :data:`MISSED`. ``completed``
+        is the first period at which the target was met, ``None`` when not met or not known.
+    """
+    per = list(periods)
+    vals = np.asarray(values, dtype=float)
+    keep = [i for i, v in enumerate(vals) if np.isfinite(v)]
+    per, vals = [per[i] for i in keep], vals[keep]
+    met = [bool(meets_target(v, target, higher_is_better)) for v in vals]
+    before = [i for i, p in enumerate(per) if p <= deadline]
+    after = [i for i, p in enumerate(per) if p > deadline]
+    if before:
+        last = before[-1]
+        if met[last]:
+            run = last
+            while run > 0 and met[run - 1]:
+                run -= 1
+            return "achieved", per[run]
+        if after:
+            if met[after[-1]]:
+                run = after[-1]
+                while run > after[0] and met[run - 1]:
+                    run -= 1
+                return MET_LATE, per[run]
+            return MISSED, None
+        return (MISSED if per[last] == deadline else AWAITING), None
+    if after:
+        return ("achieved", None) if met[after[-1]] else (MISSED, None)
+    return AWAITING, None
 
 
 def expected_period(indicator: str, period: Any) -> pd.Period:
@@ -115,12 +197,17 @@ def is_stale(indicator: str, last_period: Any, period: Any) -> bool:
     return to_period(last_period, expected.freqstr) < expected
 
 
-def _rule(forecast_status: str, passed: bool, met_now: bool) -> str:
-    if passed:
-        if forecast_status == "achieved":
-            return "achieved"  # the value at the deadline met it: on time
-        return MET_LATE if met_now or forecast_status == MET_LATE else MISSED
-    return "achieved" if met_now else forecast_status
+def _rule(forecast_status: str, reached: bool, met_now: bool, deadline_in: bool) -> str:
+    """The report's status from the engine's. The engine decides a reached deadline from the
+    figures itself (:func:`status_at_deadline`); rows that carry a forecast status past the
+    deadline (made elsewhere, or by an older engine) are decided here from the latest figure."""
+    if not reached:
+        return "achieved" if met_now else forecast_status
+    if forecast_status in AT_DEADLINE_STATUSES:
+        return forecast_status
+    if met_now:
+        return "achieved" if not deadline_in else MET_LATE
+    return MISSED if deadline_in else AWAITING
 
 
 def target_status(forecasts: pd.DataFrame, period: Any) -> pd.DataFrame:
@@ -138,49 +225,87 @@ def target_status(forecasts: pd.DataFrame, period: Any) -> pd.DataFrame:
     -------
     DataFrame
         The rows, with ``status`` by the rule above and ``forecast_status`` (the engine's),
-        ``deadline_passed``, ``met_now``, ``late`` (met after the deadline), ``overdue``
-        (missed), ``stale`` (the last figure is older than the report's period), ``order``
-        (:data:`SEVERITY`) and ``family``; sorted by order, probability and indicator.
+        ``deadline_reached`` (the report's month holds the deadline or follows it),
+        ``deadline_passed`` (the deadline is before the report's month), ``met_now``,
+        ``late`` (met after the deadline), ``overdue`` (missed), ``awaiting`` (the deadline's
+        figure not in), ``on_time`` (met by the deadline: ``False`` when met but the figures
+        begin after the deadline), ``stale`` (the last figure is older than the report's
+        period), ``order`` (:data:`SEVERITY`) and ``family``; sorted by order, probability and
+        indicator.
     """
     rows = forecasts.copy()
     if rows.empty:
         return rows.assign(
             forecast_status=pd.Series(dtype=object),
+            deadline_reached=pd.Series(dtype=bool),
             deadline_passed=pd.Series(dtype=bool),
             met_now=pd.Series(dtype=bool),
             late=pd.Series(dtype=bool),
             overdue=pd.Series(dtype=bool),
+            awaiting=pd.Series(dtype=bool),
+            on_time=pd.Series(dtype=bool),
             stale=pd.Series(dtype=bool),
             order=pd.Series(dtype=int),
             family=pd.Series(dtype=object),
         )
     end = to_month(period).end_time.date()
     rows["forecast_status"] = rows["status"]
-    rows["deadline_passed"] = [
-        deadline_date(i, d) < end for i, d in zip(rows["indicator"], rows["deadline"], strict=True)
-    ]
+    dates = [deadline_date(i, d) for i, d in zip(rows["indicator"], rows["deadline"], strict=True)]
+    rows["deadline_reached"] = [d <= end for d in dates]
+    rows["deadline_passed"] = [d < end for d in dates]
     rows["met_now"] = [
         bool(meets_target(v, t, catalog.get(i).higher_is_better))
         for i, v, t in zip(rows["indicator"], rows["last_value"], rows["target"], strict=True)
     ]
+    last = rows["last_period"] if "last_period" in rows else pd.Series(None, index=rows.index)
+    deadline_in = [
+        _figure_at_or_after(i, lp, d)
+        for i, lp, d in zip(rows["indicator"], last, rows["deadline"], strict=True)
+    ]
     rows["status"] = [
-        _rule(s, p, m)
-        for s, p, m in zip(
-            rows["forecast_status"], rows["deadline_passed"], rows["met_now"], strict=True
+        _rule(s, r, m, i)
+        for s, r, m, i in zip(
+            rows["forecast_status"],
+            rows["deadline_reached"],
+            rows["met_now"],
+            deadline_in,
+            strict=True,
         )
     ]
     rows["late"] = rows["status"] == MET_LATE
     rows["overdue"] = rows["status"] == MISSED
-    last = rows["last_period"] if "last_period" in rows else pd.Series(None, index=rows.index)
+    rows["awaiting"] = rows["status"] == AWAITING
+    completed = (
+        rows["expected_completion"]
+        if "expected_completion" in rows
+        else pd.Series(None, index=rows.index)
+    )
+    rows["on_time"] = [
+        s == "achieved" and (not r or _known(c))
+        for s, r, c in zip(rows["status"], rows["deadline_reached"], completed, strict=True)
+    ]
     rows["stale"] = [is_stale(i, lp, period) for i, lp in zip(rows["indicator"], last, strict=True)]
     rows["order"] = rows["status"].map({s: n for n, s in enumerate(SEVERITY)})
     rows["family"] = rows["indicator"].map(lambda i: catalog.get(i).family)
     return rows.sort_values(["order", "prob_target_met", "indicator"]).reset_index(drop=True)
 
 
-def status_label(status: str, deadline_passed: bool, lang: str = "vi") -> str:
-    """The words for a status; a target met by a passed deadline is "met on time"."""
-    if status == "achieved" and deadline_passed:
+def _known(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value)) and value != ""
+
+
+def _figure_at_or_after(indicator: str, last_period: Any, deadline: Any) -> bool:
+    """Whether the latest figure is the deadline period's own or a later one."""
+    if not _known(last_period):
+        return False
+    freq = catalog.get(indicator).freq
+    return bool(to_period(last_period, freq) >= to_period(deadline, freq))
+
+
+def status_label(status: str, deadline_passed: bool, lang: str = "vi", on_time: bool = True) -> str:
+    """The words for a status; a target met by a deadline now reached is "met on time" (just
+    "achieved" when ``on_time`` is false: the figures begin after the deadline)."""
+    if status == "achieved" and deadline_passed and on_time:
         return i18n.t("status.achieved_on_time", lang)
     return i18n.t(f"status.{status}", lang)
 
@@ -193,7 +318,8 @@ def has_probability(status: str, probability: Any) -> bool:
 
 
 def months_left(indicator: str, deadline: Any, period: Any) -> float:
-    """Periods from the report's period to the deadline (months, or years for annual)."""
+    """Periods from the report's period to the deadline (months, or years for annual); NaN
+    once the deadline is reached (no period is left to gain anything in)."""
     ind = catalog.get(indicator)
     due = to_period(deadline, ind.freq)
     now = to_period(period, ind.freq)
@@ -201,7 +327,10 @@ def months_left(indicator: str, deadline: Any, period: Any) -> float:
 
 
 def required_pace(row: Any, period: Any) -> float:
-    """The engine's required pace, or the gap over the periods left when it gave none."""
+    """The engine's required pace, or the gap over the periods left when it gave none; NaN
+    once the deadline is reached (no period is left)."""
+    if deadline_reached(row.indicator, row.deadline, period):
+        return np.nan
     pace = getattr(row, "required_pace", np.nan)
     if pace is not None and not pd.isna(pace):
         return float(pace)
@@ -212,14 +341,18 @@ def required_pace(row: Any, period: Any) -> float:
 
 
 __all__ = [
+    "AT_DEADLINE_STATUSES",
     "AT_RISK",
+    "AWAITING",
     "SEVERITY",
     "deadline_date",
+    "deadline_reached",
     "expected_period",
     "has_probability",
     "is_stale",
     "months_left",
     "required_pace",
+    "status_at_deadline",
     "status_label",
     "target_status",
 ]

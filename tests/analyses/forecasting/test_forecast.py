@@ -360,16 +360,29 @@ def test_no_level_shift_on_smooth_s_curve() -> None:
     assert "level shift" not in res.model
 
 
-def test_deadline_passed() -> None:
+def test_a_reached_deadline_gets_no_forecast_no_probability_and_no_pace() -> None:
     hist = s_curve()
     value = float(hist[pd.Period("2025-12", "M")])
     met = forecast_to_deadline(hist, "2025-12", target=value - 1, lower=0, upper=100)
-    assert "already passed" in met.model
-    assert met.status == "achieved" and met.prob_target_met == 1.0
+    assert "reached" in met.model and "no probability" in met.model
+    assert met.status == "achieved" and math.isnan(met.prob_target_met)
+    assert math.isnan(met.required_pace)
+    assert met.expected_completion is not None and met.expected_completion <= pd.Period("2025-12")
+    # The one row of the path is the value observed at the deadline, not a forecast.
     assert met.point == value and list(met.path.index) == [pd.Period("2025-12", "M")]
-    missed = forecast_to_deadline(hist, "2025-12", target=value + 1, lower=0, upper=100)
-    assert missed.status == "off_track" and missed.prob_target_met == 0.0
-    assert_no_nan(missed)
+    later = float(hist.loc[pd.Period("2026-01", "M") :].max())
+    missed = forecast_to_deadline(hist, "2025-12", target=later + 1, lower=0, upper=100)
+    assert missed.status == "missed" and math.isnan(missed.prob_target_met)
+    assert missed.expected_completion is None
+    assert missed.to_dict()["prob_target_met"] is None
+
+
+def test_a_target_met_only_after_its_deadline_is_met_late() -> None:
+    idx = pd.period_range("2025-07", periods=12, freq="M")
+    hist = pd.Series([80.0, 82, 84, 86, 88, 89, 90, 91, 93, 95, 97, 99], index=idx)
+    late = forecast_to_deadline(hist, "2025-12", target=90, lower=0, upper=100)
+    assert late.status == "achieved_late" and math.isnan(late.prob_target_met)
+    assert late.expected_completion == pd.Period("2026-01", "M")
 
 
 def test_all_nan_history_and_empty() -> None:
@@ -909,3 +922,34 @@ def test_batch_rows_carry_the_model_spec_and_missing_specs_are_a_dash() -> None:
     assert describe_model(None) == describe_model(float("nan")) == describe_model("") == "—"
     with pytest.raises(ValueError, match="not a model spec"):
         describe_model("held constant")
+
+
+def test_a_batch_in_the_deadline_month_forecasts_nothing_and_lets_the_figures_decide() -> None:
+    """The report of 2026-12 for targets due 31/12/2026: no probability, no path, no pace; a
+    province whose December figure is not in awaits it; the month before is still forecast."""
+    months = pd.period_range("2025-01", "2026-12", freq="M")
+    rows = []
+    for prov, last in (("met", 91.0), ("short", 88.0)):
+        values = np.linspace(70, last, len(months))
+        rows += [(prov, "x", p, v) for p, v in zip(months, values, strict=True)]
+    values = np.linspace(70, 88, len(months) - 1)
+    rows += [("waiting", "x", p, v) for p, v in zip(months[:-1], values, strict=True)]
+    frame = pd.DataFrame(rows, columns=["province", "indicator", "period", "value"])
+    targets = pd.DataFrame(
+        {
+            "indicator": ["x"],
+            "target": [90.0],
+            "deadline": ["2026-12"],
+            "lower": [0.0],
+            "upper": [100.0],
+        }
+    )
+    out = forecast_batch(frame, targets, "2026-12", jobs=1).set_index("province")
+    assert out["prob_target_met"].isna().all() and out["required_pace"].isna().all()
+    assert out["path_json"].isna().all()
+    assert out.loc["met", "status"] == "achieved"
+    assert out.loc["short", "status"] == "missed"
+    assert out.loc["waiting", "status"] == "awaiting_deadline_figure"
+    assert (out["model_spec"].map(lambda s: json.loads(s)["case"]) == "passed").all()
+    before = forecast_batch(frame, targets, "2026-11", jobs=1).set_index("province")
+    assert before["prob_target_met"].notna().all() and before["path_json"].notna().all()

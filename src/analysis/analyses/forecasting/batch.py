@@ -186,7 +186,10 @@ def _row_from_summary(
         "status": s.status,
         "model": s.model,
         "model_spec": s.model_spec,
-        "path_json": json.dumps(records, separators=(",", ":")) if records else None,
+        # A reached deadline has no forecast: its one row is an observation, not a path to draw.
+        "path_json": (
+            json.dumps(records, separators=(",", ":")) if records and sim.kind != "passed" else None
+        ),
     }
 
 
@@ -214,7 +217,17 @@ def _sim_task(task: dict[str, Any], level: float, n_paths: int) -> list[tuple]:
         except ValueError as exc:
             notes.append(f"bounds ignored ({exc})")
             lo = hi = None
-        sim = simulate_for(series, dl, lo, hi, level, rng, n_paths, bool(task.get("censored")))
+        sim = simulate_for(
+            series,
+            dl,
+            lo,
+            hi,
+            level,
+            rng,
+            n_paths,
+            bool(task.get("censored")),
+            reached=_reached(dl, task["freq"], task.get("month")),
+        )
         sim.notes.extend(notes)
         sim.flags.extend("bounds_ignored" for _ in notes)
         if sim.poolable:
@@ -225,6 +238,15 @@ def _sim_task(task: dict[str, Any], level: float, n_paths: int) -> list[tuple]:
         pool_key = (task["indicator"], task["freq"], dl, kind)
         out.append((pool_key, sim, specs))
     return out
+
+
+def _reached(deadline: int, freq: str, month: int | None) -> bool:
+    """Whether the report's month (a monthly ordinal) holds the deadline or follows it: then no
+    forecast is made, even when the deadline period's own figure is not in yet."""
+    if month is None:
+        return False
+    last_month = pd.Period(ordinal=int(deadline), freq=freq).asfreq("M", how="end")
+    return bool(last_month.ordinal <= month)
 
 
 def _run_chunk(tasks: list[dict[str, Any]], level: float, n_paths: int) -> list[tuple]:
@@ -317,6 +339,7 @@ def _task(
         "ordinals": ords[keep],
         "values": vals[keep],
         "cut": int(cut),
+        "month": int(cutoff.ordinal),
         "groups": groups,
         "seed": seed,
         "resolution": _last_valid(g, "resolution", keep) if "resolution" in g else None,

@@ -49,8 +49,9 @@ def min_history(freq: str) -> int:
 class Sim:
     """Target-independent part of a forecast (shared by several targets).
 
-    ``kind`` is ``"forecast"`` (paths drawn), ``"passed"`` (deadline before the last
-    observation), ``"too_short"`` (fewer observations than :func:`min_history`: no paths, no
+    ``kind`` is ``"forecast"`` (paths drawn), ``"passed"`` (deadline reached: at or before the
+    last observation, or, in a monthly batch, within or before the report's month; no forecast,
+    the figures decide), ``"too_short"`` (fewer observations than :func:`min_history`: no paths, no
     probability) or ``"no_data"`` (nothing observed).
     """
 
@@ -161,8 +162,14 @@ def simulate(
     rng: np.random.Generator,
     n_paths: int = N_PATHS,
     settings: BacktestSettings | None = None,
+    reached: bool = False,
 ) -> Sim:
-    """Fit, select and simulate paths to the deadline (target-independent)."""
+    """Fit, select and simulate paths to the deadline (target-independent).
+
+    ``reached`` says the deadline is reached although the last observation is before it (a
+    report for the deadline month whose figure is not in): no forecast is made, as when the
+    last observation is at or after the deadline.
+    """
     if series.ordinals.size == 0:
         return Sim(
             "no_data",
@@ -181,7 +188,7 @@ def simulate(
     series = _clip_to_bounds(series, lower, upper, notes, flags)
     last_ord = int(series.ordinals[-1])
     horizon = deadline - last_ord
-    if horizon <= 0:
+    if horizon <= 0 or reached:
         return Sim(
             "passed",
             series,
@@ -189,8 +196,9 @@ def simulate(
             lower,
             upper,
             description=(
-                f"deadline {pstr(deadline, series.freq)} already passed (last observation "
-                f"{pstr(last_ord, series.freq)}): observed value at the deadline used, no forecast"
+                f"deadline {pstr(deadline, series.freq)} reached (last observation "
+                f"{pstr(last_ord, series.freq)}): the observed figures decide, no forecast and "
+                "no probability"
             ),
             notes=notes,
             spec={"case": "passed"},
@@ -457,6 +465,7 @@ def simulate_for(
     rng: np.random.Generator,
     n_paths: int,
     censored: bool,
+    reached: bool = False,
 ) -> Sim:
     """:func:`simulate`, with the bounds read as asymptotes or as censoring limits.
 
@@ -470,9 +479,9 @@ def simulate_for(
     probability still falls as the target rises.
     """
     if not censored or lo is None or hi is None:
-        return simulate(series, dl, lo, hi, level, rng, n_paths)
+        return simulate(series, dl, lo, hi, level, rng, n_paths, reached=reached)
     lift = CENSOR_LIFT * (hi - lo)
-    sim = simulate(series, dl, lo - lift, hi + lift, level, rng, n_paths)
+    sim = simulate(series, dl, lo - lift, hi + lift, level, rng, n_paths, reached=reached)
     sim.lower, sim.upper = lo, hi
     if sim.paths is not None:
         sim.paths = np.clip(sim.paths, lo, hi)

@@ -30,9 +30,10 @@ class ForecastResult:
     path : pandas.DataFrame
         Indexed by period from the first forecast period to the deadline,
         columns ``mean``, ``median``, ``lower``, ``upper`` (the central
-        ``level`` interval) of the simulated paths.  For a passed deadline: one
-        row at the deadline with the observed value.  Empty when the history is
-        too short for a forecast.
+        ``level`` interval) of the simulated paths.  For a deadline reached (the
+        last observation at or after it): no forecast, one row at the deadline
+        with the observed value.  Empty when the history is too short for a
+        forecast.
     point : float
         Point forecast at the deadline: the median of the simulated paths (see
         ``docs/method.md`` for why not the mean).  NaN when the history is too
@@ -41,23 +42,28 @@ class ForecastResult:
         Interval at the deadline (NaN when the history is too short).
     prob_target_met : float
         Probability that the value at the deadline meets the target (see
-        ``docs/method.md`` for the no-target rule).  NaN only when the history
-        is too short for a forecast.
+        ``docs/method.md`` for the no-target rule).  NaN when no forecast is
+        made: the history is too short, or the deadline is reached (the figures
+        then say whether the target was met; no probability is claimed).
     expected_completion : pandas.Period or None
         First period at which the per-period median of the simulated paths
         meets the target; the last observed period if already met; None if not
         by the deadline, without a target, or when the history is too short.
     required_pace, current_pace : float
-        Change per period needed (the gap over the periods left, always given
-        with a target) / observed recently (units of the series; NaN from a
-        single observation, where no pace can be measured).
+        Change per period needed (the gap over the periods left, given with a
+        target while a period is left; NaN once the deadline is reached) /
+        observed recently (units of the series; NaN from a single observation,
+        where no pace can be measured).
     status : str
         One of :data:`analysis.reference.targets.FORECAST_STATUSES` (``achieved``,
         ``on_track``, ``at_risk``, ``off_track``) or
         :data:`~analysis.reference.targets.INSUFFICIENT_HISTORY` (``insufficient_history``:
         fewer observations than
         :func:`~analysis.analyses.forecasting.simulation.min_history`, 6 months or 3
-        years, and the target not already met).
+        years, and the target not already met).  For a deadline reached, the
+        observed figures decide (:func:`analysis.reference.targets.status_at_deadline`):
+        ``achieved`` (met at the deadline), ``achieved_late`` (met after it) or
+        ``missed`` (not met by the latest figure).
     model : str
         Readable description of what was done, including fallbacks (English, for the API
         and logs).
@@ -209,6 +215,10 @@ def forecast_to_deadline(
     With fewer than 6 monthly (3 annual) observations no forecast is made: the
     status is ``insufficient_history`` (``achieved`` if the target is already
     met), the probability NaN, and only the gap and the pace it needs are given.
+
+    With the last observation at or after the deadline no forecast is made either:
+    the figures decide the status (met on time, met late, missed), and neither a
+    probability nor a pace needed is given.
     """
     level = check_level(level)
     thresholds = thresholds or StatusThresholds()

@@ -19,7 +19,7 @@ from analysis.analyses.forecasting.grid import EPS_DEFAULT
 from analysis.analyses.forecasting.probability import calibrate_probability
 from analysis.analyses.forecasting.series import HIGHER, LOWER, current_pace, pace_window, pstr
 from analysis.analyses.forecasting.simulation import Sim
-from analysis.reference.targets import INSUFFICIENT_HISTORY, meets_target
+from analysis.reference.targets import INSUFFICIENT_HISTORY, meets_target, status_at_deadline
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,13 @@ def _summarize_no_data(sim: Sim, target: float | None, d: str) -> Summary:
 
 
 def _summarize_passed(sim: Sim, target: float | None, d: str) -> Summary:
-    """Deadline passed: the observed value at (or last before) the deadline decides."""
+    """Deadline reached: no forecast, no probability and no pace needed; the figures decide.
+
+    The status is :func:`~analysis.reference.targets.status_at_deadline`'s (met on time, met
+    late, missed, or awaiting the deadline's figure). The reported path is one row at the
+    deadline with the value observed there (or the latest observation before it): a fact, not
+    a forecast.
+    """
     freq = sim.series.freq
     ords, vals = sim.series.ordinals, sim.series.values
     at = ords <= sim.deadline
@@ -198,15 +204,12 @@ def _summarize_passed(sim: Sim, target: float | None, d: str) -> Summary:
     if target is None:
         prior = vals[ords <= sim.deadline - pace_window(freq)]
         ref = float(prior[-1]) if prior.size else float(vals[0])
-        met = bool(meets(value, ref, d))
-        status = "on_track" if met else "off_track"
-        required = 0.0
+        status = "on_track" if bool(meets(value, ref, d)) else "off_track"
     else:
-        met = bool(meets(value, float(target), d))
-        status = "achieved" if met else "off_track"
-        hit = ords[(ords <= sim.deadline) & meets(vals, float(target), d)]
-        expected = int(hit[0]) if hit.size else None
-        required = float(target) - value
+        status, completed = status_at_deadline(
+            ords.tolist(), vals, sim.deadline, float(target), d == HIGHER
+        )
+        expected = None if completed is None else int(completed)
     one = np.array([value])
     return Summary(
         **_common(sim, d),
@@ -215,10 +218,10 @@ def _summarize_passed(sim: Sim, target: float | None, d: str) -> Summary:
         median=one.copy(),
         lo=one.copy(),
         hi=one.copy(),
-        prob=1.0 if met else 0.0,
+        prob=float("nan"),
         status=status,
         expected=expected,
-        required_pace=required,
+        required_pace=float("nan"),
         model=join(f"{sim.description} ({which})", sim.notes),
         model_spec=spec_text(sim, [] if target is not None else ["no_target"]),
     )

@@ -53,6 +53,7 @@ STATUS_COLORS: dict[str, str] = {
     # After the deadline, and what a report shows without a forecast.
     "achieved_late": "#6aae7b",  # met, but after the deadline: a lighter green
     "missed": "#c0392b",  # deadline passed, not met: the off-track red
+    "awaiting_deadline_figure": "#5d6d7e",  # deadline reached, its figure not in: slate
     "insufficient_history": FAINT,  # no forecast can be given yet
     "no_target": "#b6c0cc",
     "no_data": "#c5ccd5",

@@ -37,7 +37,9 @@ class StatusRow:
     :func:`~analysis.core.i18n.fmt_probability`), ``deadline`` as a (short) date or period.
     Missing values show as "—".
 
-    ``status`` is one of :data:`STATUSES`; its label comes from the catalog (``status.<key>``).
+    ``status`` is one of :data:`STATUSES`; its label comes from the catalog (``status.<key>``)
+    unless ``label`` gives other words for it ("Hoàn thành đúng hạn" for a target met by its
+    deadline).
     """
 
     indicator: str
@@ -49,6 +51,7 @@ class StatusRow:
     current_pace: Any
     status: str
     note: str | None = None
+    label: str | None = None
 
 
 def _keep_unit(text: str) -> str:
@@ -165,7 +168,9 @@ def status_table(
                 "required_pace": _cell(data.get("required_pace"), lang),
                 "current_pace": _cell(data.get("current_pace"), lang),
                 "status": status,
-                "status_text": t(f"status.{status}", lang),
+                "status_text": plain_text(data["label"])
+                if data.get("label")
+                else t(f"status.{status}", lang),
                 "note": None if is_missing(data.get("note")) else plain_text(data.get("note")),
             }
         )
@@ -197,16 +202,27 @@ _RISK_TEMPLATE = """
 
 
 def _risk_summary(r: Any, lang: str) -> tuple[str, str, int]:
-    """Summary text, tone and count of provinces needing attention for one target."""
+    """Summary text, tone and count of provinces needing attention for one target.
+
+    A deadline reached (this month or before) is counted from the figures: missed, met late,
+    awaiting the deadline's figure; a deadline ahead, at risk or off track and too little data.
+    """
     total = int(r.n_total)
     missed, late = int(getattr(r, "n_missed", 0)), int(getattr(r, "n_late", 0))
+    awaiting = int(getattr(r, "n_awaiting", 0))
     insufficient = int(getattr(r, "n_insufficient", 0))
     open_bad = int(r.n_at_risk + r.n_off_track)
-    if getattr(r, "deadline_passed", False):
+    if getattr(r, "deadline_reached", getattr(r, "deadline_passed", False)):
         parts = [t("risk.missed_summary", lang, count=missed, total=total)]
+        achieved = int(getattr(r, "n_achieved", 0))
+        if achieved:
+            parts.append(t("risk.met_summary", lang, count=achieved))
         if late:
             parts.append(t("risk.late_summary", lang, count=late))
-        return "; ".join(parts), "missed" if missed else "achieved", missed
+        if awaiting:
+            parts.append(t("risk.awaiting_summary", lang, count=awaiting))
+        tone = "missed" if missed else "awaiting_deadline_figure" if awaiting else "achieved"
+        return "; ".join(parts), tone, missed + awaiting
     parts = [t("risk.summary", lang, count=open_bad + missed, total=total)]
     if insufficient:
         parts.append(t("risk.insufficient_summary", lang, count=insufficient))
@@ -226,22 +242,26 @@ def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
     """For each target, how many provinces are at risk, off track or missed it, and which.
 
     ``risk`` is :func:`analysis.reporting.report_tables.provinces_at_risk` (a DataFrame with
-    indicator, target, deadline, deadline_passed, n_at_risk, n_off_track, n_missed, n_late,
-    n_insufficient, n_total and provinces). A passed deadline counts who missed it and who met
-    it late; a deadline ahead, who is at risk or off track and who has too little data.
+    indicator, target, deadline, deadline_reached, n_at_risk, n_off_track, n_missed, n_late,
+    n_awaiting, n_insufficient, n_total and provinces). A deadline reached counts who missed
+    it, who met it late and whose deadline figure is awaited; a deadline ahead, who is at risk
+    or off track and who has too little data.
     """
 
     lang = normalize_lang(lang)
     rows = []
     for r in risk.itertuples():
         summary, tone, n_bad = _risk_summary(r, lang)
+        reached = getattr(r, "deadline_reached", getattr(r, "deadline_passed", False))
         rows.append(
             {
                 "indicator": catalog.get(r.indicator).short(lang),
                 "target": fmt_percent(r.target, lang, 0),
                 "deadline": fmt_period(to_period(r.deadline), lang),
                 "summary": summary,
-                "provinces": ", ".join(r.provinces) if n_bad else t("risk.none", lang),
+                "provinces": ", ".join(r.provinces)
+                if n_bad
+                else t("risk.none_missed" if reached else "risk.none", lang),
                 "tone": tone,
             }
         )
