@@ -30,6 +30,8 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 
 # %%
 from analysis.notebook import *
+import html
+
 from analysis.reporting import briefing
 
 params_, results = begin("20_target_forecast", globals())
@@ -50,7 +52,10 @@ display(HTML(table.to_html(index=False, escape=True, classes="data-table")))
 
 # %%
 display(HTML(f"<h2>{i18n.t('sections.trends', lang)}</h2>"))
-for row in targets.itertuples():
+drawn, not_drawn = briefing.trend_targets(results, province, lang)
+if not_drawn:
+    display(HTML(f"<p class='small-note'>{html.escape(not_drawn)}</p>"))
+for row in drawn.itertuples():
     ind = catalog.get(row.indicator)
     fig = charts.trend_fan_chart(
         briefing.history(results, province, row.indicator),

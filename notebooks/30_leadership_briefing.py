@@ -32,14 +32,12 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook import *
 import html
 
-from analysis.reporting import briefing, published_pages
+from analysis.reporting import briefing, gaps, published_pages
 
 params_, results = begin("30_leadership_briefing", globals())
 province, period, lang = params_.province, params_.period, params_.lang
 
 # %%
-from analysis.reporting import gaps
-
 gap_notice = gaps.gap_notice(results, province, lang)
 if gap_notice is not None:
     display(gap_notice)

@@ -95,7 +95,7 @@ def deadline_case():
     )
     forecasts = [
         _forecast("nghe_an", D422, "off_track", 100.0, 0.0),  # 60 % at the deadline
-        _forecast("ha_tinh", D422, "achieved", 100.0, 1.0),
+        _forecast("ha_tinh", D422, "achieved", 100.0, 1.0, expected_completion="2024-12"),
         _forecast("hue", D422, "off_track", 90.0, 0.0),
     ]
     return _results(obs, forecasts)
@@ -259,15 +259,36 @@ def test_ties_say_tied(one_month):
             ("nghe_an", VILLAGES, "2026-10", 100.0),
             ("ha_tinh", VILLAGES, "2026-10", 100.0),
             ("hue", VILLAGES, "2026-10", 95.0),
+            ("ha_noi", VILLAGES, "2026-10", 94.0),
+            ("ca_mau", VILLAGES, "2026-10", 93.0),
         ]
     )
     r = _results(obs, [])
     vi = briefing.kpi_card(r, "nghe_an", catalog.get(VILLAGES), "vi")
     en = briefing.kpi_card(r, "nghe_an", catalog.get(VILLAGES), "en")
-    assert vi.rank == "đồng hạng 1/3" and en.rank == "tied 1st of 3"
-    assert briefing.kpi_card(r, "hue", catalog.get(VILLAGES), "vi").rank == "hạng 3/3"
+    assert vi.rank == "đồng hạng 1/5" and en.rank == "tied 1st of 5"
+    assert briefing.kpi_card(r, "hue", catalog.get(VILLAGES), "vi").rank == "hạng 3/5"
     summary = briefing.comparison_summary(r, "ha_tinh", [VILLAGES], "vi")
-    assert summary[i18n.t("table.rank", "vi")].iloc[0] == "đồng hạng 1/3"
+    assert summary[i18n.t("table.rank", "vi")].iloc[0] == "đồng hạng 1/5"
+
+
+def test_no_rank_among_fewer_than_five_units():
+    """One or a few units reporting: no "hạng 1/1", and no average of one unit."""
+    assert compare.MIN_RANKED == 5
+    one = _results(_obs([("nghe_an", VILLAGES, "2026-10", 100.0)]), [])
+    card = briefing.kpi_card(one, "nghe_an", catalog.get(VILLAGES), "vi")
+    assert card.rank is None and card.note == "1/34 tỉnh, thành báo cáo"
+    four = _results(
+        _obs([(p, VILLAGES, "2026-10", 90.0 + i) for i, p in enumerate(PROVINCES_4)]), []
+    )
+    card = briefing.kpi_card(four, "nghe_an", catalog.get(VILLAGES), "vi")
+    assert card.rank is None and card.note.startswith("Trung bình 4 tỉnh, thành báo cáo")
+    summary = briefing.comparison_summary(four, "nghe_an", [VILLAGES], "vi")
+    assert summary[i18n.t("table.rank", "vi")].iloc[0] == i18n.MISSING
+    assert summary[i18n.t("table.tier", "vi")].iloc[0] == i18n.MISSING
+
+
+PROVINCES_4 = ("nghe_an", "ha_tinh", "hue", "ha_noi")
 
 
 def test_pages_use_official_city_names(deadline_case):
@@ -329,6 +350,28 @@ def test_older_figures_carry_their_own_period(stale_case):
 def test_a_headline_never_reported_says_so(stale_case):
     card = briefing.kpi_card(stale_case, "hue", catalog.get(EID), "vi")
     assert card.value == "—" and card.note == "Chưa báo cáo tháng 10/2026"
+
+
+@pytest.mark.parametrize(
+    ("period", "year"), [("2026-12", 2025), ("2026-03", 2025), ("2026-02", 2024)]
+)
+def test_an_annual_headline_never_reported_names_the_year_collected_not_the_month(
+    stale_case, period, year
+):
+    """The digital-economy share is collected in March for the year before: a December report
+    without it lacks the 2025 figure, not a figure "for December 2026"."""
+    r = PeriodResults(
+        pd.Period(period, "M"),
+        "submitted",
+        "v1",
+        stale_case.observations,
+        stale_case.comparison,
+        stale_case.forecasts,
+    )
+    ind = catalog.get("digital_economy_share_grdp_pct")
+    card = briefing.kpi_card(r, "nghe_an", ind, "vi")
+    assert card.note == f"Chưa báo cáo năm {year}", card.note
+    assert briefing.kpi_card(r, "nghe_an", ind, "en").note == f"Not reported for {year}"
 
 
 def test_nan_probabilities_never_print(deadline_case):

@@ -147,6 +147,18 @@ than two thirds of the 34 provinces (23), an average says more about who reporte
 country, so it is not called national (the method note says so)."""
 
 
+MIN_RANKED = 5
+"""Fewest units with a figure for a rank to be shown. "Hạng 1/1" or "hạng 2/3" ranks a unit
+against no one or nearly no one (a month where few provinces reported): below this, pages show
+how many units reported and no rank, rank change or ranking group. The ranks are still
+computed and stored, for analysts."""
+
+
+def shows_rank(n_ranked: Any) -> bool:
+    """Whether a rank among ``n_ranked`` units is worth showing (:data:`MIN_RANKED`)."""
+    return n_ranked is not None and not pd.isna(n_ranked) and int(n_ranked) >= MIN_RANKED
+
+
 def covers(n_reporting: Any, n_units: Any) -> bool:
     """Whether ``n_reporting`` of ``n_units`` is enough for a national or regional value."""
     if n_units is None or pd.isna(n_units) or int(n_units) == 0 or pd.isna(n_reporting):

@@ -11,6 +11,9 @@ Each indicator due from each of the 34 units is, in this order of evidence:
   (it is not in the store; its first problem is the reason);
 * ``missing``: nothing was received.
 
+A unit's month is complete, partial (n of m figures received) or missing (nothing received) by
+the one rule of :func:`analysis.analyses.completeness.unit_state`.
+
 Two flags go with a received figure: ``revised`` (a later file replaced an earlier figure:
 old -> new, which file and sender) and ``implausible`` (the month's change lies beyond 4
 robust standard deviations, from the median absolute deviation, of the unit's own monthly
@@ -26,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.analyses.completeness import COMPLETE, MISSING, unit_state
+from analysis.core.i18n import t
 from analysis.core.periods import to_month
 from analysis.data import pending, store
 from analysis.data.submissions import DATASET
@@ -83,6 +88,9 @@ class IndicatorStatus:
     implausible: Implausible | None = None
     missing_former: list[str] = field(default_factory=list)
     """Partial: the former provinces (names) whose figures are missing."""
+    latest_value: float | None = None
+    latest_period: str | None = None
+    """The unit's latest figure of the indicator before the period (for the missing ones)."""
 
 
 @dataclass
@@ -99,8 +107,36 @@ class UnitStatus:
         return sum(s.status == status for s in self.indicators)
 
     @property
+    def n_received(self) -> int:
+        """Figures due that are in the store (on time or late)."""
+        return sum(s.status in RECEIVED for s in self.indicators)
+
+    @property
+    def state(self) -> str:
+        """``complete``, ``partial`` (n of m received) or ``missing`` (nothing received): the
+        rule of :func:`analysis.analyses.completeness.unit_state`."""
+        return unit_state(len(self.indicators), self.n_received)
+
+    @property
     def complete(self) -> bool:
-        return all(s.status in RECEIVED for s in self.indicators)
+        return self.state == COMPLETE
+
+    def label(self, lang: str = "vi") -> str:
+        """The unit's month in a word or two: "đủ, đúng hạn", "đủ, có chỉ tiêu gửi muộn",
+        "chưa đủ (26/27)" (also a merged unit whose former provinces sent part of a figure),
+        "chưa nhận", "bị từ chối"."""
+        if self.state == COMPLETE:
+            key = "state_complete_late" if self.count("late") else "state_complete"
+            return t(f"collection.status.{key}", lang)
+        if self.state == MISSING and not self.count("partial"):
+            key = "refused" if self.count("refused") else "missing"
+            return t(f"collection.status.{key}", lang)
+        return t(
+            "collection.status.state_partial",
+            lang,
+            received=self.n_received,
+            due=len(self.indicators),
+        )
 
     @property
     def revised(self) -> int:
@@ -138,8 +174,14 @@ class CollectionStatus:
         out = asdict(self)
         out["due_date"] = self.due_date.isoformat()
         out["complete"] = self.complete
+        out["units_complete"] = sum(u.state == COMPLETE for u in self.units)
+        out["units_partial"] = sum(u.state not in (COMPLETE, MISSING) for u in self.units)
+        out["units_missing"] = sum(u.state == MISSING for u in self.units)
         for unit, data in zip(self.units, out["units"], strict=True):
             data["status"] = unit.summary
+            data["state"] = unit.state
+            data["received"] = unit.n_received
+            data["due"] = len(unit.indicators)
             data["complete"] = unit.complete
         out["unattributed"] = [{"file": f, "reason": r} for f, r in self.unattributed]
         return out
@@ -223,6 +265,11 @@ def _indicator_status(
         return status
     series = obs[(obs["province_code"] == unit.code) & (obs["indicator"] == ind)]
     now = series[series["period"] == period]
+    earlier = series[series["period"].astype(str) < period]
+    earlier = earlier[earlier["period"].astype(str).str.len() == len(period)]
+    if not earlier.empty:
+        status.latest_value = float(earlier["value"].iloc[-1])
+        status.latest_period = str(earlier["period"].iloc[-1])
     if now.empty:
         log = tables.log
         if not log.empty:

@@ -47,6 +47,18 @@ def due_indicators(month: pd.Period | str) -> list[Due]:
     return out
 
 
+def latest_due_period(indicator: catalog.Indicator, month: pd.Period | str) -> pd.Period:
+    """The latest period of ``indicator`` whose figure the collections up to ``month`` asked
+    for: the month itself for a monthly indicator; for an annual one, the year collected in the
+    latest collection month up to ``month`` (2025 in December 2026 and in March 2026, 2024 in
+    February 2026)."""
+    p = to_month(month)
+    if indicator.frequency == "monthly":
+        return p
+    year = p.year - 1 if p.month >= indicator.collection_month else p.year - 2
+    return to_period(str(year))
+
+
 def due_date(month: pd.Period | str, due_day: int = DEFAULT_DUE_DAY) -> dt.date:
     """The last day on which figures for ``month`` count as on time.
 

@@ -17,11 +17,13 @@ from analysis.analyses import compare
 from analysis.analyses.monthly import PeriodResults
 from analysis.core import i18n
 from analysis.reference import catalog, geography, targets
-from analysis.reference.targets import INSUFFICIENT_HISTORY, MET_LATE
+from analysis.reference.due import latest_due_period
+from analysis.reference.targets import AWAITING, INSUFFICIENT_HISTORY, MET_LATE
 from analysis.reporting.render import components
 from analysis.reporting.report_tables import (
     comparison,
     comparison_summary,
+    forecast_rows,
     forecast_table,
     latest_observation,
     movers_table,
@@ -81,12 +83,15 @@ def _trend(change: float, higher_is_better: bool) -> str | None:
 
 
 def national_note(row: pd.Series, lang: str = "vi") -> str | None:
-    """ "Cả nước: 82,40% (31/34 tỉnh, thành báo cáo)", or the reporting provinces' average
-    when too few reported for a national value."""
+    """ "Cả nước: 82,40% (31/34 tỉnh, thành báo cáo)"; the reporting provinces' average when
+    too few reported for a national value; only how many reported when one province did."""
     if pd.isna(row.get("national_value")):
         return None
     value = i18n.fmt_percent(row["national_value"], lang)
     count, total = int(row["n_reporting"]), int(row["n_units"])
+    if count < 2:
+        # The average of one province is its own value: say only how many reported.
+        return i18n.t("coverage.reporting", lang, count=count, total=total)
     if not compare.covers(count, total):
         return i18n.t("kpi.partial_note", lang, count=count, value=value)
     coverage = i18n.t("coverage.reporting", lang, count=count, total=total)
@@ -111,11 +116,16 @@ def _missing_card(
     results: PeriodResults, province: str, ind: catalog.Indicator, lang: str
 ) -> components.KpiCard:
     """A headline figure not reported for the period: its last figure marked with its own
-    period, or a card that says it is not reported (a card never vanishes without a word)."""
+    period, or a card that says it is not reported (a card never vanishes without a word).
+
+    The period said is the latest one the collection asked for (:func:`latest_due_period`): the
+    month for a monthly indicator, for an annual one the year collected last ("Chưa báo cáo năm
+    2025" in December 2026), never a month in which it is not due."""
     latest = latest_observation(results, province, ind.id)
     label = ind.short(lang)
     if latest is None:
-        note = i18n.t("kpi.not_reported", lang, period=i18n.fmt_period(results.period, lang))
+        due = latest_due_period(ind, results.period)
+        note = i18n.t("kpi.not_reported", lang, period=i18n.fmt_period(due, lang))
         return components.KpiCard(label=label, value=i18n.MISSING, note=note, status="stale")
     value, period = latest
     return components.KpiCard(
@@ -129,8 +139,9 @@ def _missing_card(
 def kpi_card(
     results: PeriodResults, province: str, ind: catalog.Indicator, lang: str = "vi"
 ) -> components.KpiCard:
-    """One headline card: value, change, rank (ties said), national value with its coverage;
-    coloured by the target's status, or without a target by better / worse."""
+    """One headline card: value, change, rank (ties said; none when fewer than
+    :data:`~analysis.analyses.compare.MIN_RANKED` units reported), national value with its
+    coverage; coloured by the target's status, or without a target by better / worse."""
     row = _row(results, province, ind.id)
     if row is None:
         return _missing_card(results, province, ind, lang)
@@ -145,7 +156,9 @@ def kpi_card(
         label=label,
         value=i18n.fmt_percent(row["value"], lang),
         change=_change_text(ind, change, lang),
-        rank=i18n.rank_text(int(row["rank"]), int(row["n_ranked"]), lang, tied=tied),
+        rank=i18n.rank_text(int(row["rank"]), int(row["n_ranked"]), lang, tied=tied)
+        if compare.shows_rank(row["n_ranked"])
+        else None,
         direction=_direction(change),
         note=national_note(row, lang),
         status=status,
@@ -162,19 +175,19 @@ def kpi_cards(
 
 
 def target_rows(results: PeriodResults, province: str) -> pd.DataFrame:
-    """The province's targets with the report's status (:func:`.targets.target_status`)."""
-    f = results.forecasts
-    if f.empty:
-        return targets.target_status(f, results.period)
-    return targets.target_status(f[f["province"] == province], results.period)
+    """The province's targets with the report's status (:func:`.targets.target_status`),
+    those of indicators it did not send this month included (:func:`forecast_rows`)."""
+    return targets.target_status(forecast_rows(results, province), results.period)
 
 
 def current_targets(results: PeriodResults, province: str) -> pd.DataFrame:
-    """Targets a leader acts on: those still ahead, and those overdue (passed and not met)."""
+    """Targets a leader acts on: those still ahead, those due this month (met, missed or
+    awaiting their figure), and those overdue or whose deadline figure is still awaited."""
     rows = target_rows(results, province)
     if rows.empty:
         return rows
-    return rows[~rows["deadline_passed"] | rows["overdue"]].reset_index(drop=True)
+    keep = ~rows["deadline_passed"] | rows["overdue"] | rows["awaiting"]
+    return rows[keep].reset_index(drop=True)
 
 
 def done_earlier(results: PeriodResults, province: str) -> pd.DataFrame:
@@ -182,7 +195,8 @@ def done_earlier(results: PeriodResults, province: str) -> pd.DataFrame:
     rows = target_rows(results, province)
     if rows.empty:
         return rows
-    return rows[rows["deadline_passed"] & ~rows["overdue"]].reset_index(drop=True)
+    keep = rows["deadline_passed"] & ~rows["overdue"] & ~rows["awaiting"]
+    return rows[keep].reset_index(drop=True)
 
 
 def n_periods(results: PeriodResults, province: str, indicator: str) -> int:
@@ -197,9 +211,13 @@ def _pace(value: float, suffix: str, lang: str) -> str:
 def _status_row(results: PeriodResults, province: str, r: Any, lang: str) -> components.StatusRow:
     ind = catalog.get(r.indicator)
     suffix = "" if ind.frequency == "monthly" else " " + i18n.t("report.per_year", lang)
-    open_target = r.status not in ("achieved", MET_LATE) and not r.overdue
+    # A pace needed only while a period is left to gain it in.
+    open_target = r.status not in ("achieved", MET_LATE) and not r.deadline_reached
     note = None
-    if r.status == INSUFFICIENT_HISTORY:
+    if r.status == AWAITING:
+        due = i18n.fmt_period(pd.Period(r.deadline, freq=ind.freq), lang)
+        note = i18n.t("table.awaiting_note", lang, period=due)
+    elif r.status == INSUFFICIENT_HISTORY:
         distance = i18n.fmt_decimal(abs(r.target - r.last_value), lang)
         gap = i18n.t("units.points", lang, value=distance)
         count = n_periods(results, province, r.indicator)
@@ -224,6 +242,7 @@ def _status_row(results: PeriodResults, province: str, r: Any, lang: str) -> com
         current_pace=_pace(r.current_pace, suffix, lang),
         status=r.status,
         note=note,
+        label=targets.status_label(r.status, r.deadline_reached, lang, on_time=r.on_time),
     )
 
 
@@ -233,8 +252,9 @@ def status_rows(
     """The traffic-light table's rows (see :func:`~.components.status_table`).
 
     Paces are in percentage points per month (per year for annual indicators, which the cell
-    says); the pace needed is left empty where it means nothing (target met, deadline passed).
-    A figure older than the report's period carries its own period.
+    says); the pace needed is left empty where it means nothing (target met, deadline reached:
+    no period is left). A figure older than the report's period carries its own period. From
+    the deadline month on, no probability is shown: the figures decide the status.
     """
     rows = current_targets(results, province)
     return [_status_row(results, province, r, lang) for r in rows.itertuples()]
@@ -258,7 +278,29 @@ def at_risk(results: PeriodResults, province: str) -> pd.DataFrame:
     rows = current_targets(results, province)
     if rows.empty:
         return rows
-    return rows[rows["status"].isin(["at_risk", "off_track"]) & ~rows["deadline_passed"]]
+    return rows[rows["status"].isin(["at_risk", "off_track"]) & ~rows["deadline_reached"]]
+
+
+def trend_targets(
+    results: PeriodResults, province: str, lang: str = "vi"
+) -> tuple[pd.DataFrame, str | None]:
+    """The targets whose trend is worth a chart (two periods of figures or more), and the
+    sentences naming the others (one period of figures: a chart would be a lone dot; none)."""
+    rows = target_rows(results, province)
+    if rows.empty:
+        return rows, None
+    counts = [n_periods(results, province, i) for i in rows["indicator"]]
+    keep = [c >= 2 for c in counts]
+    notes = []
+    for wanted, key in ((1, "table.one_period_trends"), (0, "table.no_data_trends")):
+        names = [
+            catalog.get(i).short(lang)
+            for i, c in zip(rows["indicator"], counts, strict=True)
+            if c == wanted
+        ]
+        if names:
+            notes.append(i18n.t(key, lang, count=len(names), names=", ".join(names)))
+    return rows[keep].reset_index(drop=True), " ".join(notes) or None
 
 
 def focus_indicator(results: PeriodResults, province: str) -> str:
@@ -285,6 +327,8 @@ def has_previous_period(results: PeriodResults, province: str) -> bool:
 
 def _rank_change(r: Any, name: str, lang: str) -> tuple[float, components.Change] | None:
     if pd.isna(r.rank_prev_month) or r.rank == r.rank_prev_month:
+        return None
+    if not compare.shows_rank(r.n_ranked):
         return None
     up = r.rank < r.rank_prev_month
     key = "changes.rank_up" if up else "changes.rank_down"
@@ -495,5 +539,6 @@ __all__ = [
     "provinces_at_risk",
     "status_rows",
     "target_rows",
+    "trend_targets",
     "value_tables",
 ]

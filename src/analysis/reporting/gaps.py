@@ -1,11 +1,13 @@
 """What the reports say about figures that did not come in: never a unit silently dropped.
 
-A leadership briefing opens with a notice when its unit's month is partial (an indicator not
-reported, or a merged unit whose former province has not reported); the national overview
-lists every unit with a gap ("chưa có số liệu tháng 10/2026; số liệu gần nhất: tháng 9/2026")
-and, when the store records who sent what (the ``submissions`` table), how the month's
-collection stands by province. The gaps come from
-:func:`analysis.analyses.completeness.unit_gaps`.
+Every sentence here comes from one rule (:mod:`analysis.analyses.completeness`): a unit-month
+is complete when every indicator due that month has a figure, partial when some have (n of m),
+missing when none has. A leadership briefing opens with a notice when its unit's month is not
+complete, naming each missing indicator ("Số hóa hồ sơ địa chính: chưa có số liệu tháng
+12/2026; số liệu gần nhất: tháng 11/2026"); the national overview says how many units reported
+("1/34 tỉnh, thành phố có số liệu tháng 12/2026 ...") and names what each lacks, and, when the
+store records who sent what (the ``submissions`` table), shows the month's receipts by unit.
+The index pages say the same per unit.
 """
 
 from __future__ import annotations
@@ -15,27 +17,45 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.analyses.completeness import Gap, unit_gaps
+from analysis.analyses import compare
+from analysis.analyses.completeness import (
+    COMPLETE,
+    MISSING,
+    PARTIAL,
+    Gap,
+    MonthCompleteness,
+    UnitMonth,
+    month_completeness,
+)
 from analysis.analyses.monthly import PeriodResults
 from analysis.analyses.receipts import collection_status
-from analysis.core.i18n import fmt_period, t
-from analysis.reference import catalog, geography
+from analysis.core.i18n import fmt_period, t, upper_first
+from analysis.reference import catalog
 from analysis.reporting.render import components
 
 
+def completeness(results: PeriodResults) -> MonthCompleteness:
+    """The rule applied to the results' period and dataset (computed once per results)."""
+    cached = results.__dict__.get("_completeness")
+    if cached is not None and cached[0] is results.observations:
+        return cached[1]
+    found = month_completeness(results.observations, str(results.period), results.dataset)
+    results.__dict__["_completeness"] = (results.observations, found)
+    return found
+
+
 def gaps(results: PeriodResults) -> dict[str, list[Gap]]:
-    """Every unit's gaps in the results' period (see :func:`unit_gaps`)."""
-    return unit_gaps(results.observations, str(results.period), results.dataset)
+    """Every unit's missing figures in the results' period: codename -> gaps (units whose
+    month is complete are absent)."""
+    return {u.province: list(u.gaps) for u in completeness(results).units if u.gaps}
 
 
-def gap_text(gap: Gap, period: str, lang: str = "vi") -> str:
-    """One gap in words, with its period and the latest period that has a figure."""
+def gap_text(gap: Gap, lang: str = "vi") -> str:
+    """One missing figure in words, with its period and the latest period that has one."""
     latest = fmt_period(gap.latest, lang) if gap.latest else t("collection.gaps.none_yet", lang)
-    when = fmt_period(period, lang)
-    if gap.indicator is None:
-        return t("collection.gaps.month_missing", lang, period=when, latest=latest)
+    when = fmt_period(gap.period, lang)
     name = catalog.get(gap.indicator).short(lang)
-    if gap.kind == "partial":
+    if gap.missing_former:
         return t(
             "collection.gaps.partial",
             lang,
@@ -47,65 +67,180 @@ def gap_text(gap: Gap, period: str, lang: str = "vi") -> str:
     return t("collection.gaps.indicator_missing", lang, indicator=name, period=when, latest=latest)
 
 
-def gap_notice(results: PeriodResults, province: str, lang: str = "vi") -> object | None:
-    """The notice a unit's briefing opens with when its month is partial; ``None`` if complete."""
-    mine = gaps(results).get(province)
-    if not mine:
-        return None
-    period = str(results.period)
-    # One line per gap: trusted markup of escaped texts (notice_box keeps a Fragment as is).
-    lines: Any = components.Fragment(
-        "<br>".join(html.escape(gap_text(g, period, lang)) for g in mine)
+def unit_lines(unit: UnitMonth, period: str, lang: str = "vi") -> list[str]:
+    """A unit's month in words: nothing for a complete month; how many of the figures due came
+    in and each one missing for a partial month; the month missing, with the latest month
+    that has figures, for a unit without any."""
+    when = fmt_period(period, lang)
+    if unit.state == COMPLETE:
+        return []
+    if unit.state == MISSING:
+        if unit.latest is None:
+            return [t("collection.gaps.month_none", lang, period=when)]
+        latest = fmt_period(unit.latest, lang)
+        return [t("collection.gaps.month_missing", lang, period=when, latest=latest)]
+    head = t(
+        "collection.gaps.partial_count",
+        lang,
+        received=unit.n_received,
+        due=unit.n_due,
+        period=when,
+        missing=unit.n_due - unit.n_received,
     )
+    return [head, *(gap_text(g, lang) for g in unit.gaps)]
+
+
+def gap_notice(results: PeriodResults, province: str, lang: str = "vi") -> object | None:
+    """The notice a unit's briefing opens with when its month is not complete; ``None`` if it
+    is (every indicator due that month has a figure)."""
+    unit = completeness(results).unit(province)
+    lines = unit_lines(unit, str(results.period), lang)
+    if not lines:
+        return None
+    # One line each: trusted markup of escaped texts (notice_box keeps a Fragment as is).
+    text: Any = components.Fragment("<br>".join(html.escape(upper_first(line)) for line in lines))
     return components.notice_box(
-        lines,
+        text,
         tone="warning",
-        title=t("collection.gaps.title", lang, period=fmt_period(period, lang)),
+        title=t("collection.gaps.title", lang, period=fmt_period(results.period, lang)),
+    )
+
+
+def summary_text(found: MonthCompleteness, lang: str = "vi") -> str:
+    """One sentence on the month: all complete, or how many units reported (complete and
+    partial) and how many sent nothing."""
+    when = fmt_period(found.period, lang)
+    total = len(found.units)
+    if found.complete:
+        return t("collection.gaps.complete", lang, total=total, period=when)
+    return t(
+        "collection.gaps.summary",
+        lang,
+        reported=found.n_reported,
+        total=total,
+        period=when,
+        complete=len(found.with_state(COMPLETE)),
+        partial=len(found.with_state(PARTIAL)),
+        due=found.n_due,
+        missing=len(found.with_state(MISSING)),
+    )
+
+
+def coverage_note(results: PeriodResults, lang: str = "vi") -> str | None:
+    """A sentence for the top of a national page when not every unit reported: the counts
+    below are of the units that did (``None`` when all 34 have figures)."""
+    found = completeness(results)
+    if found.n_reported == len(found.units):
+        return None
+    return t(
+        "collection.gaps.coverage_note",
+        lang,
+        reported=found.n_reported,
+        total=len(found.units),
+        period=fmt_period(found.period, lang),
+        missing=len(found.units) - found.n_reported,
+    )
+
+
+def too_few_to_group(results: PeriodResults) -> bool:
+    """Whether too few units reported for ranks and ranking groups to mean anything
+    (:data:`~analysis.analyses.compare.MIN_RANKED`)."""
+    return not compare.shows_rank(completeness(results).n_reported)
+
+
+def too_few_text(results: PeriodResults, lang: str = "vi") -> str:
+    """Why a national page shows no ranking groups (:func:`too_few_to_group`)."""
+    found = completeness(results)
+    return t(
+        "collection.gaps.too_few_to_group",
+        lang,
+        period=fmt_period(found.period, lang),
+        reported=found.n_reported,
+        total=len(found.units),
+        minimum=compare.MIN_RANKED,
     )
 
 
 def completeness_section(results: PeriodResults, lang: str = "vi") -> str:
-    """The national overview's completeness section as HTML: gaps by unit, then receipts."""
-    period = str(results.period)
+    """The national overview's completeness section as HTML: how many units reported, what
+    each partial unit lacks, the units with nothing (those that never reported in one line),
+    then the receipts."""
+    found = completeness(results)
+    period = found.period
     when = fmt_period(period, lang)
-    found = gaps(results)
-    parts = [f"<h2>{html.escape(t('collection.gaps.section', lang))}</h2>"]
-    if not found:
-        parts.append(f"<p>{html.escape(t('collection.gaps.complete', lang, period=when))}</p>")
-    else:
+    parts = [
+        f"<h2>{html.escape(t('collection.gaps.section', lang))}</h2>",
+        f"<p>{html.escape(summary_text(found, lang))}</p>",
+    ]
+    if not found.complete:
         intro = html.escape(t("collection.gaps.intro", lang, period=when))
         parts.append(f"<p class='small-note'>{intro}</p><ul>")
-        for unit in (u for u in geography.units() if u.basis == "34"):
-            for gap in found.get(unit.codename, []):
-                text = f"{unit.display_name}: {gap_text(gap, period, lang)}"
+        never = []
+        for unit in found.units:
+            if unit.state == MISSING and unit.latest is None:
+                never.append(unit.name)
+                continue
+            lines = unit_lines(unit, period, lang)
+            if lines:
+                text = f"{unit.name}: " + "; ".join(lines)
                 parts.append(f"<li>{html.escape(text)}</li>")
+        if never:
+            text = t(
+                "collection.gaps.none_units",
+                lang,
+                count=len(never),
+                period=when,
+                names=", ".join(never),
+            )
+            parts.append(f"<li>{html.escape(text)}</li>")
         parts.append("</ul>")
     receipts = receipts_table(results, lang)
     if receipts is not None:
+        table, others = receipts
         parts.append(f"<h3>{html.escape(t('collection.gaps.receipts', lang))}</h3>")
-        parts.append(receipts.to_html(index=False, escape=True, classes="data-table compact"))
+        parts.append(table.to_html(index=False, escape=True, classes="data-table compact"))
+        if others:
+            text = t("collection.gaps.receipts_others", lang, count=others)
+            parts.append(f"<p class='small-note'>{html.escape(text)}</p>")
     return "\n".join(parts)
 
 
-def receipts_table(results: PeriodResults, lang: str = "vi") -> pd.DataFrame | None:
-    """Received, late, missing and implausible figures by unit; ``None`` without submissions."""
+def receipts_table(results: PeriodResults, lang: str = "vi") -> tuple[pd.DataFrame, int] | None:
+    """Received, late, missing and implausible figures of the units that sent something, and
+    how many units sent nothing; ``None`` without submissions."""
 
     if results.dataset != "submitted":
         return None
     status = collection_status(results.period, check_files=False)
     if not any(s.files for u in status.units for s in u.indicators):
         return None
+    shown = [u for u in status.units if u.state != MISSING or u.refused_files]
     rows = [
         {
             t("collection.col_province", lang): u.name,
-            t("collection.status.col_status", lang): t(f"collection.status.{u.summary}", lang),
-            t("collection.gaps.received", lang): u.count("on_time") + u.count("late"),
+            t("collection.status.col_status", lang): u.label(lang),
+            t("collection.gaps.received", lang): f"{u.n_received}/{len(u.indicators)}",
             t("collection.status.late", lang): u.count("late"),
             t("collection.status.missing", lang): (
                 u.count("missing") + u.count("refused") + u.count("partial")
             ),
             t("collection.status.implausible", lang): u.implausible,
         }
-        for u in status.units
+        for u in shown
     ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), len(status.units) - len(shown)
+
+
+__all__ = [
+    "completeness",
+    "completeness_section",
+    "coverage_note",
+    "too_few_text",
+    "too_few_to_group",
+    "gap_notice",
+    "gap_text",
+    "gaps",
+    "receipts_table",
+    "summary_text",
+    "unit_lines",
+]

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.analyses import compare
+from analysis.analyses.completeness import PARTIAL
 from analysis.analyses.monthly import PeriodResults
 from analysis.core import i18n
-from analysis.core.periods import to_period
+from analysis.core.periods import to_month, to_period
 from analysis.reference import catalog, geography, targets
-from analysis.reference.targets import INSUFFICIENT_HISTORY, MET_LATE, MISSED
+from analysis.reference.targets import AWAITING, INSUFFICIENT_HISTORY, MET_LATE, MISSED
+from analysis.reporting import gaps
 
 
 def province_name(codename: str, lang: str = "vi") -> str:
@@ -58,7 +61,7 @@ def latest_observation(
 
 def _rank_cell(c: pd.DataFrame, row: pd.Series, column: str, lang: str) -> str:
     rank = row[column]
-    if pd.isna(rank):
+    if pd.isna(rank) or not compare.shows_rank(row["n_ranked"]):
         return i18n.MISSING
     same = c[(c["indicator"] == row["indicator"]) & (c[column] == rank)]
     return i18n.rank_text(int(rank), int(row["n_ranked"]), lang, tied=len(same) > 1, short=True)
@@ -87,7 +90,9 @@ def _summary_row(c: pd.DataFrame, r: pd.Series, ind: catalog.Indicator, lang: st
         i18n.t("table.gap_target", lang): i18n.fmt_points(r["gap_target"], lang)
         if pd.notna(r["gap_target"])
         else i18n.MISSING,
-        i18n.t("table.tier", lang): i18n.MISSING if pd.isna(r["tier"]) else f"Q{int(r['tier'])}",
+        i18n.t("table.tier", lang): i18n.MISSING
+        if pd.isna(r["tier"]) or not compare.shows_rank(r["n_ranked"])
+        else f"Q{int(r['tier'])}",
     }
 
 
@@ -162,8 +167,80 @@ def movers_table(
     return pd.DataFrame(rows)
 
 
+def forecast_rows(results: PeriodResults, province: str | None = None) -> pd.DataFrame:
+    """The period's forecast rows (of one province, or all), with a row for every target due
+    this very month whose figure a unit that reported this month did not send and never sent
+    before (no series, so no forecast): awaiting the deadline's figure.
+
+    Targets of other months without any figure are left to the completeness notice, which
+    names every missing indicator; units that sent nothing this month get no such rows either:
+    the completeness section and their own pages say so once, not once a target.
+    """
+    f = results.forecasts
+    if province is not None and not f.empty:
+        f = f[f["province"] == province]
+    extra = _unreported_targets(results, province)
+    if not extra:
+        return f
+    return (
+        pd.concat([f, pd.DataFrame(extra)], ignore_index=True)
+        if not f.empty
+        else pd.DataFrame(extra)
+    )
+
+
+def _unreported_targets(results: PeriodResults, province: str | None) -> list[dict]:
+    found = gaps.completeness(results)
+    have = set(
+        zip(
+            results.forecasts.get("province", []),
+            results.forecasts.get("indicator", []),
+            strict=True,
+        )
+    )
+    table = catalog.targets_frame(results.period)
+    if table.empty:
+        return []
+    by_indicator = table.drop_duplicates("indicator").set_index("indicator")
+    rows = []
+    for unit in found.units:
+        if unit.state != PARTIAL or (province is not None and unit.province != province):
+            continue
+        for gap in unit.gaps:
+            if gap.indicator not in by_indicator.index or (unit.province, gap.indicator) in have:
+                continue
+            t = by_indicator.loc[gap.indicator]
+            deadline = str(t["deadline"])
+            due = targets.deadline_date(gap.indicator, deadline)
+            if due != to_month(results.period).end_time.date():
+                continue  # not due this month
+            rows.append(
+                {
+                    "province": unit.province,
+                    "indicator": gap.indicator,
+                    "target": float(t["target"]),
+                    "deadline": deadline,
+                    "last_period": None,
+                    "last_value": np.nan,
+                    "point": np.nan,
+                    "lower": np.nan,
+                    "upper": np.nan,
+                    "prob_target_met": np.nan,
+                    "expected_completion": None,
+                    "required_pace": np.nan,
+                    "current_pace": np.nan,
+                    "status": AWAITING,
+                    "model": "",
+                    "model_spec": None,
+                    "path_json": None,
+                }
+            )
+    return rows
+
+
 def _forecast_cell(r: Any, lang: str) -> str:
-    if pd.isna(r.point):
+    """The point forecast and interval at the deadline; none once the deadline is reached."""
+    if pd.isna(r.point) or r.deadline_reached:
         return i18n.MISSING
     return (
         f"{i18n.fmt_decimal(r.point, lang)} "
@@ -173,10 +250,8 @@ def _forecast_cell(r: Any, lang: str) -> str:
 
 def forecast_table(results: PeriodResults, province: str, lang: str = "vi") -> pd.DataFrame:
     """Every target's forecast at its deadline with the interval, expected month, status (the
-    rule of :func:`.targets.target_status`) and model."""
-    rows = targets.target_status(
-        results.forecasts[results.forecasts["province"] == province], results.period
-    )
+    rule of :func:`.targets.target_status`) and model; a deadline reached has no forecast."""
+    rows = targets.target_status(forecast_rows(results, province), results.period)
     out = []
     for r in rows.itertuples():
         expected = r.expected_completion
@@ -195,7 +270,7 @@ def forecast_table(results: PeriodResults, province: str, lang: str = "vi") -> p
                 if isinstance(expected, str) and expected
                 else i18n.MISSING,
                 i18n.t("table.status", lang): targets.status_label(
-                    r.status, r.deadline_passed, lang
+                    r.status, r.deadline_reached, lang, on_time=r.on_time
                 ),
                 i18n.t("table.model", lang): r.model,
             }
@@ -250,6 +325,8 @@ def value_tables(
 
 
 def _risk_names(g: pd.DataFrame, period: Any, lang: str) -> list[str]:
+    """The provinces needing attention on one target: at risk, off track or missed, then those
+    whose deadline figure is awaited (said so)."""
     bad = g[g["status"].isin(targets.AT_RISK)].sort_values(["order", "prob_target_met"])
     names = []
     for r in bad.itertuples():
@@ -257,6 +334,11 @@ def _risk_names(g: pd.DataFrame, period: Any, lang: str) -> list[str]:
         if r.stale:
             name += f" ({i18n.t('kpi.stale', lang, period=i18n.fmt_period(r.last_period, lang))})"
         names.append(name)
+    for r in g[g["status"] == AWAITING].itertuples():
+        due = i18n.fmt_period(to_period(r.deadline), lang)
+        names.append(
+            f"{province_name(r.province, lang)} ({i18n.t('risk.awaiting_name', lang, period=due)})"
+        )
     return names
 
 
@@ -264,11 +346,14 @@ def provinces_at_risk(results: PeriodResults, lang: str = "vi") -> pd.DataFrame:
     """For each target: how many provinces are at risk, off track or missed it, and which.
 
     Statuses come from :func:`.targets.target_status` (the briefing's own rule), so a province
-    that met a target late is counted as met late, never as at risk. Columns: indicator,
-    target, deadline, deadline_passed, n_at_risk, n_off_track, n_missed, n_achieved, n_late,
-    n_insufficient, n_total, n_bad, provinces (names, a stale figure marked with its period).
+    that met a target late is counted as met late, never as at risk, and a deadline reached is
+    counted from the figures (met, met late, missed, awaiting its figure), never forecast.
+    Columns: indicator, target, deadline, deadline_reached, deadline_passed, n_at_risk,
+    n_off_track, n_missed, n_achieved, n_late, n_awaiting, n_insufficient, n_total (units with
+    figures of the indicator), n_bad, provinces (names, a stale figure marked with its period,
+    an awaited deadline figure said so).
     """
-    rows = targets.target_status(results.forecasts, results.period)
+    rows = targets.target_status(forecast_rows(results), results.period)
     out = []
     for ind_id, g in rows.groupby("indicator", sort=False):
         count = g["status"].value_counts()
@@ -277,12 +362,14 @@ def provinces_at_risk(results: PeriodResults, lang: str = "vi") -> pd.DataFrame:
                 "indicator": ind_id,
                 "target": g["target"].iloc[0],
                 "deadline": g["deadline"].iloc[0],
+                "deadline_reached": bool(g["deadline_reached"].all()),
                 "deadline_passed": bool(g["deadline_passed"].all()),
                 "n_at_risk": int(count.get("at_risk", 0)),
                 "n_off_track": int(count.get("off_track", 0)),
                 "n_missed": int(count.get(MISSED, 0)),
                 "n_achieved": int(count.get("achieved", 0)),
                 "n_late": int(count.get(MET_LATE, 0)),
+                "n_awaiting": int(count.get(AWAITING, 0)),
                 "n_insufficient": int(count.get(INSUFFICIENT_HISTORY, 0)),
                 "n_total": len(g),
                 "provinces": _risk_names(g, results.period, lang),
@@ -292,13 +379,15 @@ def provinces_at_risk(results: PeriodResults, lang: str = "vi") -> pd.DataFrame:
     if frame.empty:
         return frame
     frame["n_bad"] = frame["n_at_risk"] + frame["n_off_track"] + frame["n_missed"]
-    return frame.sort_values("n_bad", ascending=False, kind="stable").reset_index(drop=True)
+    order = ["n_bad", "n_awaiting"]
+    return frame.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
 
 
 __all__ = [
     "aggregate_cell",
     "comparison",
     "comparison_summary",
+    "forecast_rows",
     "forecast_table",
     "latest_observation",
     "movers_table",

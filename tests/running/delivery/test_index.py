@@ -130,12 +130,26 @@ def test_the_page_script_folds_a_query_as_the_rows_are_folded(reports_copy):
 
 
 def test_each_unit_says_whether_its_month_is_complete(reports_copy, monkeypatch):
-    from analysis.analyses.completeness import Gap
+    from analysis.analyses.completeness import Gap, MonthCompleteness, UnitMonth
+    from analysis.reference import geography
 
-    # Hà Nội has not reported October (its latest figures are September's); the other units
-    # are complete. The page says so for every unit, in both languages.
-    missing = {"ha_noi": [Gap("ha_noi", None, "missing", "2026-09")]}
-    monkeypatch.setattr(index, "gaps", lambda results: missing)
+    # Hà Nội has not reported October (its latest figures are September's); Hà Tĩnh sent 26 of
+    # the 27 figures due; the other units are complete. The page says so for every unit, in
+    # both languages, by the one rule of analysis.analyses.completeness.
+    due = [f"i{n}" for n in range(27)]
+
+    def month(u: geography.Unit) -> UnitMonth:
+        if u.codename == "ha_noi":
+            return UnitMonth(u.codename, u.code, u.display_name, 27, (), (), "2026-09")
+        if u.codename == "ha_tinh":
+            gap = Gap(u.codename, "households_fibre_pct", PERIOD, "2026-09")
+            return UnitMonth(u.codename, u.code, u.display_name, 27, tuple(due[1:]), (gap,), PERIOD)
+        return UnitMonth(u.codename, u.code, u.display_name, 27, tuple(due), (), PERIOD)
+
+    found = MonthCompleteness(
+        PERIOD, "demo", 27, tuple(month(u) for u in geography.units() if u.basis == "34")
+    )
+    monkeypatch.setattr(index, "completeness", lambda results: found)
     result = CliRunner().invoke(main, ["index", "--period", PERIOD])
     assert result.exit_code == 0, result.output
     vi, en = (
@@ -144,6 +158,12 @@ def test_each_unit_says_whether_its_month_is_complete(reports_copy, monkeypatch)
     )
     hanoi = _row(vi, "TP. Hà Nội").select_one("ul.gaps").get_text(" ", strip=True)
     assert "tháng 10/2026" in hanoi and "tháng 9/2026" in hanoi
-    assert "no figures for October 2026" in en.select_one("ul.gaps").get_text(" ", strip=True)
+    assert "No figures for October 2026" in en.select_one("ul.gaps").get_text(" ", strip=True)
+    hatinh = _row(vi, "Hà Tĩnh").select_one("ul.gaps").get_text(" ", strip=True)
+    assert "Đã có số liệu 26/27 chỉ tiêu đến hạn tháng 10/2026, còn thiếu 1" in hatinh
+    assert "Hộ có cáp quang: chưa có số liệu tháng 10/2026; số liệu gần nhất: tháng 9/2026" in (
+        hatinh
+    )
     assert _row(vi, "Nghệ An").select_one("p.complete").get_text() == "Đủ số liệu của tháng"
-    assert _row(vi, "Cả nước").select_one("p.complete, ul.gaps") is None
+    national = _row(vi, "Cả nước").select_one("ul.gaps").get_text(" ", strip=True)
+    assert national.startswith("33/34 tỉnh, thành phố có số liệu tháng 10/2026: 32 có đủ")

@@ -29,16 +29,17 @@ from urllib.parse import quote
 import jinja2
 
 from analysis import paths
-from analysis.analyses import monthly
+from analysis.analyses import compare, monthly
 from analysis.core import i18n
+from analysis.core.i18n import upper_first
 from analysis.data import store
 from analysis.files import write_atomic
 from analysis.reference import catalog, geography
 from analysis.reference.names import fold
-from analysis.reference.targets import INSUFFICIENT_HISTORY, MET_LATE, MISSED
+from analysis.reference.targets import AWAITING, INSUFFICIENT_HISTORY, MET_LATE, MISSED
 from analysis.reporting import briefing
 from analysis.reporting.briefing import TITLE_KEYS
-from analysis.reporting.gaps import gap_text, gaps
+from analysis.reporting.gaps import completeness, summary_text, unit_lines
 from analysis.running.delivery.outputs import (
     NATIONAL,
     Output,
@@ -55,7 +56,7 @@ LANGS = ("vi", "en")
 PAGE = {"vi": "index.html", "en": "index.en.html"}
 ALWAYS_COUNTED = ("achieved", "on_track", "at_risk", "off_track")
 """Statuses with a column on every page; the rarer ones get one only when some unit has them."""
-SOMETIMES_COUNTED = (MET_LATE, MISSED, INSUFFICIENT_HISTORY)
+SOMETIMES_COUNTED = (MET_LATE, MISSED, AWAITING, INSUFFICIENT_HISTORY)
 N_FIGURES = 3
 FORMAT_ORDER = ("pdf", "html", "ipynb")
 SUMMARY_FILE = "index.json"
@@ -73,8 +74,10 @@ class UnitRow:
     figures: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     files: list[Output] = field(default_factory=list)
     gaps: dict[str, list[str]] | None = None
-    """Data completeness in each language: the unit's gaps in words (an empty list when its
-    month is complete); ``None`` when the period's figures are not available."""
+    """Data completeness in each language, by the one rule of
+    :mod:`analysis.analyses.completeness`: the unit's month in words (how many of the figures
+    due came in, each one missing; an empty list when every figure due is in); ``None`` when
+    the period's figures are not available."""
 
     @property
     def search_key(self) -> str:
@@ -124,7 +127,8 @@ def _counts(results: Any, unit: str) -> dict[str, int]:
 
 
 def _figures(results: Any, unit: str, lang: str) -> list[tuple[str, str]]:
-    """Up to :data:`N_FIGURES` headline indicators: label and value in the page's language."""
+    """Up to :data:`N_FIGURES` headline indicators: label and value in the page's language; for
+    the national row only values that enough units reported to call national."""
     heads = [ind for ind in catalog.indicators().values() if ind.headline][:N_FIGURES]
     c = results.comparison
     out = []
@@ -133,6 +137,8 @@ def _figures(results: Any, unit: str, lang: str) -> list[tuple[str, str]]:
         column = "national_value" if unit == NATIONAL else "value"
         if unit != NATIONAL:
             rows = rows[rows["province"] == unit]
+        elif not compare.covers(rows["value"].notna().sum(), len(rows)):
+            continue  # too few units reported for a national value (the overview says so)
         rows = rows[rows[column].notna()]
         if rows.empty:
             continue
@@ -147,7 +153,7 @@ def _rows(period: str, results: Any) -> list[UnitRow]:
     made = outputs(period)
     table = geography.provinces("34")
     codes = dict(zip(table["codename"], table["code"], strict=True))
-    found = _gaps(results)
+    found = completeness(results) if results is not None else None
     rows = []
     for unit in all_units():
         row = UnitRow(unit, codes.get(unit, ""), {lang: unit_name(unit, lang) for lang in LANGS})
@@ -156,19 +162,16 @@ def _rows(period: str, results: Any) -> list[UnitRow]:
             row.counts = _counts(results, unit)
             row.figures = {lang: _figures(results, unit, lang) for lang in LANGS}
         if found is not None and unit != NATIONAL:
+            month = found.unit(unit)
             row.gaps = {
-                lang: [gap_text(g, period, lang) for g in found.get(unit, [])] for lang in LANGS
+                lang: [upper_first(x) for x in unit_lines(month, period, lang)] for lang in LANGS
+            }
+        elif found is not None:
+            row.gaps = {
+                lang: [] if found.complete else [summary_text(found, lang)] for lang in LANGS
             }
         rows.append(row)
     return rows
-
-
-def _gaps(results: Any) -> dict[str, list] | None:
-    """Every unit's missing or partial figures of the period (as the national overview lists
-    them), so that a unit without a report says why; ``None`` without the period's figures."""
-    if results is None:
-        return None
-    return gaps(results)
 
 
 def _link_groups(row: UnitRow, lang: str) -> list[dict]:
