@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -115,14 +116,32 @@ def test_status_table_and_json(collected):
     assert result.exit_code == 1
     text = result.output
     assert "Tình hình thu thập số liệu tháng 10/2026 (hạn gửi 05/11/2026)" in text
-    assert "Hồ sơ trực tuyến: nhận ngày 10/11/2026, muộn 5 ngày" in text
+    assert "Hạn gửi số liệu tháng 10/2026 (05/11/2026) đã qua 18 ngày." in text
+    assert "Hồ sơ trực tuyến tháng 10/2026: 30,00%, nhận ngày 10/11/2026, muộn 5 ngày" in text
     assert "sửa 40,00 → 42,00" in text and "Sở KH&CN Quảng Trị" in text
-    assert "Hồ sơ trực tuyến: chưa đủ, thiếu số liệu của Nam Định" in text
+    assert (
+        "Ninh Bình: Hồ sơ trực tuyến tháng 10/2026: chưa đủ, thiếu số liệu của Nam Định; "
+        "đề nghị Ninh Bình gửi số liệu của Nam Định" in text
+    )
     assert "thanh_hoa.xlsx bị từ chối" in text
-    assert "đề nghị xác minh với tỉnh" in text
+    assert "85,00%, thay đổi +31,20 điểm % so với tháng trước" in text
+    assert "đề nghị xác minh với Hưng Yên" in text
+    # A unit with some of its figures is partial (n of m), not "missing" like one with none.
+    assert re.search(r"Nghệ An\s+chưa đủ \(1/27\)\s+1/27", text)
+    assert re.search(r"Cao Bằng\s+chưa nhận\s+0/27", text)
+    assert (
+        "Nghệ An: đã nhận 1/27 chỉ tiêu tháng 10/2026, còn thiếu 26: Thôn, bản có sóng" not in text
+    )
+    assert "Nghệ An: đã nhận 1/27 chỉ tiêu tháng 10/2026, còn thiếu 26: Thôn có sóng 4G" in text
+    assert "đề nghị Nghệ An điền các chỉ tiêu còn thiếu vào biểu nghe_an_2026-10.xlsx" in text
+    assert "và gửi lại ngay (hạn gửi 05/11/2026 đã qua)" in text
+    assert "tỉnh, thành phố chưa gửi số liệu nào tháng 10/2026 (mỗi tỉnh 27 chỉ tiêu): " in text
+    assert "Cao Bằng" in text.split("chưa gửi số liệu nào")[1]
     data = json.loads(CliRunner().invoke(main, ["status", "--period", "2026-10", "--json"]).output)
     units = {u["province"]: u for u in data["units"]}
     assert data["complete"] is False and units["cao_bang"]["status"] == "missing"
+    assert units["cao_bang"]["state"] == "missing" and units["nghe_an"]["state"] == "partial"
+    assert (units["nghe_an"]["received"], units["nghe_an"]["due"]) == (1, 27)
     late_day = CliRunner().invoke(main, ["status", "--period", "2026-10", "--due-day", "12"])
     assert "muộn 5 ngày" not in late_day.output
 
@@ -139,7 +158,14 @@ def test_status_exit_code_is_0_when_every_figure_is_in(workspace, tmp_path):
     rebuild(workspace / "raw" / "published")
     result = CliRunner().invoke(main, ["status", "--period", "2026-10"])
     assert result.exit_code == 0, result.output
-    assert "Đã nhận đủ: 34/34 tỉnh, thành phố." in result.output
+    assert "Đã nhận đủ: 34/34 tỉnh, thành phố; chưa đủ: 0; chưa nhận số liệu nào: 0." in (
+        result.output
+    )
+    # Every figure arrived with the ingest of 23/11/2026: complete, late, said once a unit.
+    assert "đủ, có chỉ tiêu gửi muộn" in result.output
+    assert "- Cà Mau: 27 chỉ tiêu tháng 10/2026 nhận ngày 23/11/2026, muộn 18 ngày: " in (
+        result.output
+    )
 
 
 def test_status_without_submissions_exits_1(workspace):
@@ -171,10 +197,13 @@ def test_reminders_csv_and_text(collected, tmp_path):
     assert owed[("ninh_binh", IND)]["reason"] == "Nam Định"
     assert ("nghe_an", IND) not in owed
     text = (tmp_path / "ninh_binh_2026-10.txt").read_text(encoding="utf-8")
-    assert text.startswith("Đề nghị gửi số liệu chuyển đổi số tháng 10/2026 — Ninh Bình")
+    # Written on 23/11/2026, after the due date: an overdue reminder that says by how much.
+    assert text.startswith("Số liệu chuyển đổi số tháng 10/2026 đã quá hạn gửi — Ninh Bình")
     assert "Kính gửi: Sở Khoa học và Công nghệ Ninh Bình" in text
+    assert "là ngày 05/11/2026 (đã qua 18 ngày)" in text
+    assert "mới nhận 0/27 chỉ tiêu của Ninh Bình. Đề nghị Quý Sở gửi ngay 27 chỉ tiêu" in text
     assert "- Tỷ lệ hồ sơ trực tuyến (tháng 10/2026): thiếu số liệu của Nam Định" in text
-    assert "(hạn gửi 05/11/2026)" in text and "ninh_binh_2026-10.xlsx" in text
+    assert "ninh_binh_2026-10.xlsx" in text
     assert len(written) == 1 + 34  # every unit owes some indicator in this collection
     cli = CliRunner().invoke(main, ["remind", "--period", "2026-10", "--out", str(tmp_path / "r")])
     assert cli.exit_code == 0, cli.output
@@ -201,6 +230,43 @@ def test_a_refused_correction_keeps_the_figures_received_and_says_why(collected)
     (refusal,) = unit.refused_files
     assert refusal.file.endswith("nghe_an_sua.xlsx")
     assert "tỷ lệ nằm ngoài khoảng hợp lệ" in refusal.reason
-    lines = reminders.unit_details(unit)
+    lines = reminders.unit_details(unit, "vi", status)
     assert any(ln.startswith("tệp ") and "nghe_an_sua.xlsx bị từ chối: " in ln for ln in lines)
     assert "tỷ lệ nằm ngoài khoảng hợp lệ" in "\n".join(lines)
+    refused = next(ln for ln in lines if "bị từ chối" in ln)
+    assert "đề nghị Nghệ An sửa tệp theo lý do trên và gửi lại ngay" in refused
+
+
+def test_remind_before_the_month_is_over_writes_nothing_and_says_when_figures_are_due(
+    workspace, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("VNDX_TODAY", "2026-12-03")
+    rebuild(workspace / "raw" / "published")
+    out = tmp_path / "r"
+    result = CliRunner().invoke(main, ["remind", "--period", "2026-12", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Chưa viết thư nhắc: tháng 12/2026 chưa kết thúc (hôm nay 03/12/2026)" in result.output
+    assert "sau ngày 31/12/2026, hạn gửi 05/01/2027" in result.output
+    assert not out.exists()
+    en = CliRunner().invoke(main, ["remind", "--period", "2026-12", "--lang", "en"])
+    assert "No reminders written: December 2026 is not over yet" in en.output
+    status = CliRunner().invoke(main, ["status", "--period", "2026-12"])
+    assert "Tháng 12/2026 chưa kết thúc (hôm nay 03/12/2026)" in status.output
+    assert "Chưa tỉnh nào bị coi là chậm gửi." in status.output
+    assert "trước ngày 05/01/2027" in status.output and "đã qua" not in status.output
+
+
+def test_a_reminder_before_the_due_date_asks_for_the_figures_by_that_date(
+    collected, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("VNDX_TODAY", "2026-11-03")
+    status = collection_status("2026-10")
+    unit = next(u for u in status.units if u.province == "cao_bang")
+    text = reminders.reminder_text(unit, status)
+    assert text is not None
+    assert text.startswith("Đề nghị gửi số liệu chuyển đổi số tháng 10/2026 — Cao Bằng")
+    assert "Đến ngày 03/11/2026, cơ quan tổng hợp đã nhận 0/27 chỉ tiêu" in text
+    assert "hạn gửi là ngày 05/11/2026" in text and "đã qua" not in text
+    assert "- Tỷ lệ hồ sơ trực tuyến (tháng 10/2026): chưa nhận (chưa có số liệu kỳ trước)" in text
+    en = reminders.reminder_text(unit, status, "en")
+    assert en is not None and "they are due by 5 November 2026" in en

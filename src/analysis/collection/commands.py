@@ -7,11 +7,15 @@ that ``python -m analysis --help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from analysis.core.periods import month_text
 from analysis.reference.due import DEFAULT_DUE_DAY
+
+if TYPE_CHECKING:
+    from analysis.analyses.receipts import CollectionStatus
 
 _DUE_DAY = click.option(
     "--due-day",
@@ -93,8 +97,7 @@ def status(period: str, as_json: bool, due_day: int, reminders: Path | None, lan
     else:
         click.echo(reminders_mod.status_text(found, lang))
     if reminders is not None:
-        written = reminders_mod.write_reminders(found, reminders, lang)
-        click.echo(f"wrote {len(written)} reminder file(s) to {reminders}", err=True)
+        _reminders(found, reminders, lang, err=True)
     if not found.complete:
         raise SystemExit(1)
 
@@ -112,12 +115,30 @@ def remind(period: str, out: Path | None, due_day: int, lang: str) -> None:
     """Write who owes what (CSV) and a ready-to-send text per province that owes figures."""
     from analysis import paths
     from analysis.analyses.receipts import collection_status
-    from analysis.collection import reminders as reminders_mod
 
     month = _month(period)
     found = collection_status(month, due_day)
     folder = out if out is not None else paths.collection_dir() / month / "reminders"
+    _reminders(found, folder, lang)
+
+
+def _reminders(found: CollectionStatus, folder: Path, lang: str, err: bool = False) -> None:
+    """Write the reminders and say what was written, or why none was (the month not over)."""
+    from analysis.collection import reminders as reminders_mod
+    from analysis.core import i18n
+
+    if reminders_mod.month_not_over(found):
+        click.echo(reminders_mod.not_over_text(found, lang), err=err)
+        return
     written = reminders_mod.write_reminders(found, folder, lang)
     click.echo(
-        f"wrote {len(written)} file(s) to {folder}: {len(written) - 1} province(s) owe figures"
+        i18n.t(
+            "collection.status.reminders_written",
+            lang,
+            count=len(written),
+            folder=folder,
+            owing=len(written) - 1,
+            timing=reminders_mod.timing_text(found, lang),
+        ),
+        err=err,
     )
