@@ -507,3 +507,64 @@ def test_heatmap_names_cities_as_officials_write_them(comparison_all):
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert "TP. Hồ Chí Minh" in labels and "TP. Hà Nội" in labels
     assert "Hồ Chí Minh" not in labels and "Nghệ An" in labels
+
+
+# --- one or a few units reporting ---------------------------------------------------------------
+
+
+def _only(comparison: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
+    rows = comparison.copy()
+    rows.loc[~rows["province"].isin(keep), "value"] = float("nan")
+    rows["rank"] = rows["value"].rank(method="min", ascending=False)
+    return compare.with_coverage(rows)
+
+
+def test_one_unit_reporting_says_no_data_once_and_ranks_no_one(comparison):
+    rows = _only(comparison, {"nghe_an"}).assign(national_value=60.0)
+    ax = charts.rank_bar_chart(rows, "nghe_an", lang="vi").axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Nghệ An", "33 tỉnh, thành chưa có số liệu"]
+    texts = [t.get_text() for t in ax.texts]
+    assert "Chưa có số liệu" not in texts  # not once a row, 33 times
+    assert not any(t.startswith(("TB ", "Cả nước")) for t in texts)  # no "average" of one
+    en = charts.rank_bar_chart(rows, "nghe_an", lang="en").axes[0]
+    assert [t.get_text() for t in en.get_yticklabels()][-1] == "33 provinces without data"
+
+
+def test_a_few_units_missing_are_still_named_one_a_row(comparison):
+    rows = _only(comparison, set(comparison["province"]) - {"ca_mau", "hue"})
+    ax = charts.rank_bar_chart(rows, "nghe_an").axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    # Two more without data in the fixture (NO_DATA): four, each on its own row.
+    assert labels[-4:] == ["Cà Mau", "Điện Biên", "Lai Châu", "TP. Huế"], labels[-4:]
+    assert labels[0].startswith("1. ")
+    assert [t.get_text() for t in ax.texts].count("Chưa có số liệu") == 4
+
+
+def test_tile_map_scale_stays_within_the_indicator_range(comparison):
+    values = {"nghe_an": 100.0}
+    fig = charts.tile_map(values, lang="vi", bounds=(0.0, 100.0))
+    (cbar,) = fig.axes[0].child_axes
+    fig.draw_without_rendering()
+    ticks = [t.get_text() for t in cbar.get_xticklabels()]
+    assert ticks == ["99%", "100%"], ticks
+    assert cbar.get_xlim()[1] <= 100.0
+    rows = _only(comparison, {"nghe_an"})
+    rows.loc[rows["province"] == "nghe_an", "value"] = 100.0
+    both = charts.rank_and_map(rows, "nghe_an", lang="vi")
+    (cbar,) = both.axes[1].child_axes
+    assert cbar.get_xlim()[1] <= 100.0 and list(cbar.get_xticks()) == [99.0, 100.0]
+
+
+def test_a_one_point_trend_lists_only_what_is_drawn():
+    one = pd.Series([82.78], index=pd.PeriodIndex(["2026-12"], freq="M"))
+    fig = charts.trend_fan_chart(one, None, target=90, deadline="2026-12", lang="vi")
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["Thực tế", "Mục tiêu 90% (12/2026)"], labels
+    # A path of one point at the last observation: a point, and no band (nothing to fill).
+    path = charts.path_from_json('[{"period":"2026-12","mean":85,"lower":85,"upper":85}]')
+    fig = charts.trend_fan_chart(one, path, target=90, deadline="2026-12", lang="vi")
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Khoảng dự báo" not in labels and "Dự báo" in labels
+    (point,) = [h for h in fig.legends[0].legend_handles if h.get_label() == "Dự báo"]
+    assert point.get_linestyle() == "None" and point.get_marker() == "o"

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.analyses.compare import MIN_RANKED
 from analysis.core import i18n
 from analysis.core.periods import to_month
 from analysis.reference import geography
@@ -132,7 +133,7 @@ def _position(
         return i18n.t("alt.no_value", lang, province=name)
     value = _value(row["value"], lang, unit, decimals)
     rank = pd.to_numeric(pd.Series([row.get("rank")]), errors="coerce").iloc[0]
-    if pd.isna(rank):
+    if pd.isna(rank) or len(have) < MIN_RANKED:
         return i18n.t("alt.value_of", lang, province=name, value=value)
     tied = int((have["rank_num_"] == rank).sum()) > 1
     key = "alt.position_tied" if tied else "alt.position"

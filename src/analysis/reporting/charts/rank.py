@@ -82,9 +82,12 @@ def rank_bar_chart(
     Returns
     -------
     matplotlib.figure.Figure
-        Provinces without data are listed at the bottom, marked "no data"; the national value
-        is a dashed line and the target (if any) a green dash-dot line, both labelled above the
-        top bar.
+        Provinces without data are listed at the bottom, marked "no data" (more than
+        :data:`MAX_NO_DATA_ROWS` of them in one row that counts them: "33 tỉnh, thành chưa có số
+        liệu"); the national value is a dashed line and the target (if any) a green dash-dot
+        line, both labelled above the top bar. Fewer than
+        :data:`~analysis.analyses.compare.MIN_RANKED` provinces with a value get no rank, and one
+        province alone no national line (an "average" of one province is its own value).
     """
     lang = lang_of(lang)
     ind = indicator_of(comparison)
@@ -93,22 +96,26 @@ def rank_bar_chart(
         raise ValueError("rank_bar_chart draws one indicator; filter the comparison first")
 
     df, have, missing = _rank_rows(comparison)
-    n = len(have) + len(missing)
+    named, others = _missing_rows(missing, highlight)
+    n = len(have) + len(named) + (1 if len(others) else 0)
     fig, ax = new_axes(ax, figsize or (A4_WIDTH, 1.15 + 0.165 * max(n, 4)))
     _draw_bars(ax, have, highlight)
-    _province_labels(ax, have, missing, show_rank, lang)
+    show_rank = show_rank and compare.shows_rank(len(have))
+    _province_labels(ax, have, named, others, show_rank, lang)
     bottom = _value_axis(ax, df, have, ind, lang, unit)
-    ax.set_ylim(n - 0.4, -0.6)  # best on top
+    # Room for at least MIN_ROWS rows: one or two bars keep a bar's width, not the whole panel.
+    n_room = max(n, MIN_ROWS)
+    ax.set_ylim(n_room - 0.4, -0.6)  # best on top
     _value_labels(ax, have, highlight, lang, unit, decimals, label_all)
-    _no_data_labels(ax, range(len(have), n), bottom, lang)
-    _style_names(ax, have, missing, highlight)
+    _no_data_labels(ax, range(len(have), len(have) + len(named)), bottom, lang)
+    _style_names(ax, have, named, others, highlight)
 
     ax.set_xlabel(xlabel if xlabel is not None else _value_label(ind, lang), fontsize=7.5)
     if title:
         ax.set_title(title)
-    ax.set_ylim(n - 0.4, -0.6 - 0.95)  # a free row for the line labels, refined below
-    room = _reference_lines(ax, df, lang, unit, decimals, n)
-    ax.set_ylim(n - 0.4, -0.6 - room)
+    ax.set_ylim(n_room - 0.4, -0.6 - 0.95)  # a free row for the line labels, refined below
+    room = _reference_lines(ax, df, lang, unit, decimals, n_room)
+    ax.set_ylim(n_room - 0.4, -0.6 - room)
     return set_alt(fig, _alt(comparison, highlight, lang, title, decimals))
 
 
@@ -134,6 +141,24 @@ def _rank_rows(comparison: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd
     return df, have, missing
 
 
+MAX_NO_DATA_ROWS = 5
+"""Provinces without data named one a row, up to this many; more are counted in one row."""
+MIN_ROWS = 8
+"""The chart keeps room for this many rows, so that a month with one or two units reporting
+draws bars of the usual width rather than one bar filling the panel."""
+
+
+def _missing_rows(
+    missing: pd.DataFrame, highlight: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The provinces without data to name one a row, and those counted together in one row
+    (when more than :data:`MAX_NO_DATA_ROWS`; the highlighted province keeps its own row)."""
+    if len(missing) <= MAX_NO_DATA_ROWS:
+        return missing, missing.iloc[0:0]
+    own = missing["province"] == highlight
+    return missing[own], missing[~own]
+
+
 def _draw_bars(ax: Axes, have: pd.DataFrame, highlight: str | None) -> None:
     """One bar a province, tagged ``bar:<codename>`` so tests and readers can find it."""
     y_have = np.arange(len(have))
@@ -144,9 +169,15 @@ def _draw_bars(ax: Axes, have: pd.DataFrame, highlight: str | None) -> None:
 
 
 def _province_labels(
-    ax: Axes, have: pd.DataFrame, missing: pd.DataFrame, show_rank: bool, lang: str
+    ax: Axes,
+    have: pd.DataFrame,
+    missing: pd.DataFrame,
+    others: pd.DataFrame,
+    show_rank: bool,
+    lang: str,
 ) -> None:
-    """Province names on the value axis with their rank: ``5. Nghệ An``.
+    """Province names on the value axis with their rank: ``5. Nghệ An``; the provinces without
+    data counted together last (``33 tỉnh, thành chưa có số liệu``).
 
     A rank several provinces share says so (``Nghệ An (đồng hạng 1)``): without it, 29
     provinces at 100 % would each read as first of 34.
@@ -164,6 +195,8 @@ def _province_labels(
         else:
             labels.append(i18n.t("plots.rank_name", lang, name=name, rank=int(row.rank_num_)))
     labels += list(missing["province_name"])
+    if len(others):
+        labels.append(i18n.t("plots.no_data_count", lang, n=len(others)))
     ax.set_yticks(np.arange(len(labels)), labels)
     ax.tick_params(axis="y", length=0, pad=3, labelsize=7)
     ax.tick_params(axis="x", labelsize=7)
@@ -241,13 +274,16 @@ def _no_data_labels(ax: Axes, rows: range, bottom: float, lang: str) -> None:
 
 
 def _style_names(
-    ax: Axes, have: pd.DataFrame, missing: pd.DataFrame, highlight: str | None
+    ax: Axes,
+    have: pd.DataFrame,
+    missing: pd.DataFrame,
+    others: pd.DataFrame,
+    highlight: str | None,
 ) -> None:
     """The highlighted province's name in bold orange, those without data faint."""
-    no_data = set(missing["province"])
-    for tick, province in zip(
-        ax.get_yticklabels(), [*have["province"], *missing["province"]], strict=True
-    ):
+    no_data = {*missing["province"], ""}
+    rows = [*have["province"], *missing["province"], *([""] if len(others) else [])]
+    for tick, province in zip(ax.get_yticklabels(), rows, strict=True):
         if province == highlight:
             tick.set_color(HIGHLIGHT)
             tick.set_fontweight("bold")
@@ -313,7 +349,7 @@ def _reference_lines(
     """
     lines: list[_Line] = []
     national = _first(df, "national_value")
-    if pd.notna(national):
+    if pd.notna(national) and int(df["value"].notna().sum()) >= 2:  # a mean of one is itself
         ax.axvline(national, color=INK, lw=0.9, ls=(0, (4, 2.5)), zorder=3)
         value = fmt_value(national, lang, unit, decimals)
         lines.append((national, _national_label(df, lang, value), INK))
@@ -417,7 +453,9 @@ def rank_and_map(
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.0, 1.0]})
     rank_bar_chart(comparison, highlight, lang=lang, ax=left, label_all=False)
     values = comparison.set_index("province")["value"]
-    tile_map(values, highlight=highlight, lang=lang, ax=right, show_islands=False)
+    ind = indicator_of(comparison)
+    bounds = ind.bounds if ind is not None else None
+    tile_map(values, highlight=highlight, lang=lang, ax=right, show_islands=False, bounds=bounds)
     if title:
         fig.suptitle(title, fontsize=10, fontweight="bold", x=0.0, ha="left")
     # The map shows the same values as the bars: the ranking's text says what both show.

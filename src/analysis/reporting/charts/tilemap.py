@@ -12,7 +12,7 @@ from matplotlib import colors as mcolors
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from analysis.core import i18n
 from analysis.reporting.charts.alt import set_alt, tile_alt
@@ -164,6 +164,7 @@ def tile_map(
     legend_label: str | None = None,
     show_islands: bool = True,
     figsize: tuple[float, float] | None = None,
+    bounds: tuple[float, float] | None = None,
 ) -> Figure:
     """A tile-grid map of the 34 provincial units (:data:`TILE_GRID`), coloured by value.
 
@@ -186,7 +187,8 @@ def tile_map(
     fmt
         Formats a tile's value; default: the number with ``decimals`` decimals, vi-VN style.
     vmin, vmax
-        Colour scale limits; default the data's range.
+        Colour scale limits; default the data's range (widened when one value, or values all
+        equal, would give it no width), kept within ``bounds``.
     unit
         Unit shown on the colour bar (``"%"`` for percent tick labels).
     decimals
@@ -197,6 +199,9 @@ def tile_map(
         Mark the Hoàng Sa (Đà Nẵng) and Trường Sa (Khánh Hòa) archipelagos in the sea.
     figsize
         Size of the new figure.
+    bounds
+        The quantity's natural range (``(0, 100)`` for a percentage): the colour scale never
+        reaches beyond it (no "100,5 %" on a share).
 
     Returns
     -------
@@ -211,7 +216,7 @@ def tile_map(
         raise KeyError(f"not codenames of the 34 units: {', '.join(unknown)}")
     fig, ax = new_axes(ax, figsize or (5.0, 6.4))
     colormap = mpl.colormaps[cmap] if isinstance(cmap, str) else (cmap or TILE_CMAP)
-    norm = _value_norm(list(data.values()), vmin, vmax)
+    norm = _value_norm(list(data.values()), vmin, vmax, bounds)
     write = fmt or (lambda v: i18n.fmt_decimal(v, lang, decimals))
     for codename, (row, col) in TILE_GRID.items():
         v = data.get(codename)
@@ -226,7 +231,7 @@ def tile_map(
     ax.set_ylim(n_rows + 0.1, -0.1)
     ax.set_aspect(_TILE_ASPECT)
     ax.axis("off")
-    _map_key(fig, ax, colormap, norm, lang, unit, legend_label)
+    _map_key(fig, ax, colormap, norm, lang, unit, legend_label, len(set(data.values())))
     if title:
         ax.set_title(title)
     alt = tile_alt(
@@ -241,13 +246,30 @@ def tile_map(
     return set_alt(fig, alt)
 
 
-def _value_norm(finite: list[float], vmin: float | None, vmax: float | None) -> mcolors.Normalize:
-    """The colour scale: the data's range unless given, never of zero width."""
+def _value_norm(
+    finite: list[float],
+    vmin: float | None,
+    vmax: float | None,
+    bounds: tuple[float, float] | None = None,
+) -> mcolors.Normalize:
+    """The colour scale: the data's range unless given, never of zero width, and never beyond
+    the quantity's ``bounds``.
+
+    One value (or all equal) gives the scale a width of one unit (or 1 % of the bounds' span,
+    if larger) on the side the bounds leave room for: 100 % on a share is shown on 99-100 %,
+    never on 99,5-100,5 %.
+    """
     lo = vmin if vmin is not None else (min(finite) if finite else 0.0)
     hi = vmax if vmax is not None else (max(finite) if finite else 1.0)
+    b_lo, b_hi = bounds if bounds is not None else (-np.inf, np.inf)
     if hi <= lo:
-        lo, hi = lo - 0.5, hi + 0.5
-    return mcolors.Normalize(lo, hi)
+        width = max(1.0, 0.01 * (b_hi - b_lo)) if np.isfinite(b_hi - b_lo) else 1.0
+        lo, hi = lo - width / 2, hi + width / 2
+        if hi > b_hi:
+            lo, hi = b_hi - width, b_hi
+        elif lo < b_lo:
+            lo, hi = b_lo, b_lo + width
+    return mcolors.Normalize(max(lo, b_lo), min(hi, b_hi))
 
 
 def _draw_tile(
@@ -319,12 +341,22 @@ def _map_key(
     lang: str,
     unit: str | None,
     legend_label: str | None,
+    n_values: int = 3,
 ) -> None:
-    """Colour bar and the no-data key in the empty south-east (the sea), in data coordinates."""
+    """Colour bar and the no-data key in the empty south-east (the sea), in data coordinates.
+
+    With fewer than three distinct values the bar is ticked at its two ends only: a few labels
+    that fit, never a crowd of fractions of one point.
+    """
     cax = ax.inset_axes((4.05, 11.05, 2.7, 0.28), transform=ax.transData)
     sm = mpl.cm.ScalarMappable(norm=norm, cmap=colormap)
     cbar = fig.colorbar(sm, cax=cax, orientation="horizontal")
-    cbar.ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+    if n_values < 3:
+        cbar.ax.xaxis.set_major_locator(
+            FixedLocator([float(norm.vmin or 0), float(norm.vmax or 1)])
+        )
+    else:
+        cbar.ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
     cbar.ax.xaxis.set_major_formatter(tick_formatter(lang, unit if unit == "%" else None))
     cbar.ax.tick_params(labelsize=6.5, length=2, pad=1.5)
     cbar.outline.set_linewidth(0.4)

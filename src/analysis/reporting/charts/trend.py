@@ -228,20 +228,18 @@ def _plot_national(ax: Axes, nat: pd.Series, lang: str, drawn: _Drawn) -> None:
 def _plot_observed(
     ax: Axes, hist: pd.Series, series_label: str | None, lang: str, drawn: _Drawn
 ) -> None:
-    """The observed series, its last point marked; first in the legend."""
+    """The observed series, its last point marked; first in the legend (as a point when the
+    series is one point: the legend shows what is drawn)."""
     if not len(hist):
         return
     x_obs = _month_ordinals(hist.index)
     y_obs = hist.to_numpy(float)
-    (obs_line,) = ax.plot(
-        x_obs,
-        y_obs,
-        color=PRIMARY,
-        lw=1.9,
-        zorder=4,
-        label=series_label or i18n.t("plots.observed", lang),
-    )
-    ax.plot(x_obs[-1:], y_obs[-1:], "o", color=PRIMARY, ms=4, zorder=5)
+    label = series_label or i18n.t("plots.observed", lang)
+    if len(hist) == 1:
+        (obs_line,) = ax.plot(x_obs, y_obs, "o", color=PRIMARY, ms=4, zorder=5, label=label)
+    else:
+        (obs_line,) = ax.plot(x_obs, y_obs, color=PRIMARY, lw=1.9, zorder=4, label=label)
+        ax.plot(x_obs[-1:], y_obs[-1:], "o", color=PRIMARY, ms=4, zorder=5)
     drawn.handles.insert(0, obs_line)
     drawn.xs += list(x_obs)
     drawn.ys += list(y_obs)
@@ -250,7 +248,12 @@ def _plot_observed(
 def _plot_forecast(
     ax: Axes, hist: pd.Series, path: pd.DataFrame, level: float | None, lang: str, drawn: _Drawn
 ) -> None:
-    """The forecast mean (dashed) and its interval (the fan), from the last observation on."""
+    """The forecast mean (dashed) and its interval (the fan), from the last observation on.
+
+    The legend lists only what shows: a forecast of one point is a point, and an interval is
+    listed only when it spans two periods or more and has a width (a band of one period, or of
+    none, is not drawn).
+    """
     if not len(path):
         return
     x_f = _month_ordinals(path.index)
@@ -264,7 +267,7 @@ def _plot_forecast(
             mean, lower, upper = (np.r_[y_last, a] for a in (mean, lower, upper))
     ok = ~(np.isnan(lower) | np.isnan(upper))
     fan = None
-    if ok.any():
+    if ok.sum() >= 2 and float(np.max(upper[ok] - lower[ok])) > 0:
         fan = ax.fill_between(
             x_f[ok], lower[ok], upper[ok], color=PRIMARY, alpha=0.16, lw=0, zorder=1
         )
@@ -274,14 +277,19 @@ def _plot_forecast(
         else:
             fan.set_label(i18n.t("plots.interval", lang))
         drawn.ys += list(lower[ok]) + list(upper[ok])
+    style: dict[str, Any] = (
+        {"lw": 1.6, "ls": (0, (4, 2))} if len(x_f) >= 2 else {"ls": "none", "marker": "o"}
+    )
     (f_line,) = ax.plot(
         x_f,
         mean,
         color=PRIMARY,
-        lw=1.6,
-        ls=(0, (4, 2)),
+        mfc="white",
+        mec=PRIMARY,
+        ms=4,
         zorder=4,
         label=i18n.t("plots.forecast", lang),
+        **style,
     )
     ax.plot(x_f[-1:], mean[-1:], "o", mfc="white", mec=PRIMARY, ms=4, zorder=5)
     drawn.handles[1:1] = [f_line] + ([fan] if fan is not None else [])
