@@ -131,6 +131,19 @@ def test_briefing_box_marks_the_published_figures(real):
     assert "dti.gov.vn" in box and "dichvucong.gov.vn" in box
 
 
+def test_a_unit_kept_whole_shows_its_dti_as_published(real):
+    """Nghệ An kept its borders: its DTI 2024 is the published 0,7184, rank 27 of 63, as the
+    published-figures report shows it; nothing about it is derived."""
+    latest = published_tables.latest_dti(real, "40")
+    assert latest is not None and latest.published
+    assert (latest.year, latest.value, latest.rank, latest.rank_of) == (2024, 0.7184, 27, 63)
+    box = str(published_pages.briefing_box("nghe_an", "vi", real))
+    assert "DTI tổng thể 2024: 0,7184, hạng 27/63 (số công bố)." in box
+    assert "suy ra" not in box
+    en = str(published_pages.briefing_box("nghe_an", "en", real))
+    assert "Overall DTI 2024: 0.7184, rank 27 of 63 (as published)." in en
+
+
 def _render(tmp_path: Path, **parameters) -> str:
     from analysis.reporting.render import exporters
 

@@ -80,6 +80,53 @@ def dti_derived_ranks(real: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class LatestDti:
+    """A unit's overall DTI of the latest year, as a page states it in one line."""
+
+    year: int
+    value: float
+    rank: int
+    rank_of: int
+    published: bool
+    """``True``: the value and rank as the ministry published them (a unit kept whole: its
+    former province's figure, rank of 63); ``False``: derived for a merged unit, with its rank
+    among the 34 derived values."""
+
+
+def latest_dti(real: pd.DataFrame, unit_code: str) -> LatestDti | None:
+    """The unit's overall DTI of the latest year with a value (``None`` when there is none).
+
+    A unit kept whole in the 2025 merger has a published DTI: its own former province's value
+    and rank of 63, stated as published. A merged unit has only the derived value, ranked among
+    the 34.
+    """
+    former = former_units(unit_code)
+    if len(former) == 1:
+        rows = _dti_rows(real)
+        rows = rows[
+            (rows["measure"] == "dti_overall")
+            & (rows["basis"] == "63")
+            & (rows["status"] == PUBLISHED)
+            & (rows["province_code"] == former[0].code)
+            & rows["value"].notna()
+        ]
+        if not rows.empty:
+            r = rows.sort_values("year").iloc[-1]
+            if pd.notna(r["rank"]) and pd.notna(r["rank_of"]):
+                return LatestDti(
+                    int(r["year"]), float(r["value"]), int(r["rank"]), int(r["rank_of"]), True
+                )
+    derived = dti_derived_ranks(real)
+    derived = derived[
+        (derived["measure"] == "dti_overall") & (derived["province_code"] == unit_code)
+    ]
+    if derived.empty:
+        return None
+    r = derived.sort_values("year").iloc[-1]
+    return LatestDti(int(r["year"]), float(r["value"]), int(r["rank"]), int(r["rank_of"]), False)
+
+
+@dataclass(frozen=True)
 class DtiView:
     """The DTI of one unit: its former provinces, its derived value, its region and the nation.
 

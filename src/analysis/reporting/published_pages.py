@@ -445,7 +445,9 @@ def opening(params: Any, real: pd.DataFrame) -> list[Any]:
 
 def briefing_box(unit: str, lang: str, real: pd.DataFrame | None = None) -> Fragment | None:
     """The leadership briefing's box of published figures: the unit's DTI of the latest year
-    (derived, rank of 34) and its Index 766 this year (rank of 34), with their sources.
+    (as published, rank of 63, for a unit kept whole; derived, rank of 34, for a merged unit:
+    :func:`~analysis.analyses.published_tables.latest_dti`) and its Index 766 this year (rank
+    of 34), with their sources.
 
     ``real`` defaults to the store's ``published_real`` table. ``None`` when it holds neither
     figure (the briefing then shows no box).
@@ -453,19 +455,18 @@ def briefing_box(unit: str, lang: str, real: pd.DataFrame | None = None) -> Frag
     real = published_tables.load() if real is None else real
     code = geography.by_codename(unit).code
     lines = []
-    dti = published_tables.dti_derived_ranks(real)
-    dti = dti[(dti["measure"] == "dti_overall") & (dti["province_code"] == code)]
-    if not dti.empty:
-        r = dti.sort_values("year").iloc[-1]
+    dti = published_tables.latest_dti(real, code)
+    if dti is not None:
+        mark = "published.published_mark" if dti.published else "published.derived_mark"
         lines.append(
             i18n.t(
                 "published.box_dti",
                 lang,
-                year=int(r["year"]),
-                value=_dti(r["value"], lang),
-                rank=int(r["rank"]),
-                of=int(r["rank_of"]),
-                derived=i18n.t("published.derived_mark", lang),
+                year=dti.year,
+                value=_dti(dti.value, lang),
+                rank=dti.rank,
+                of=dti.rank_of,
+                derived=i18n.t(mark, lang),
             )
         )
     i766 = published_tables.index766_year_to_date(real, code)
