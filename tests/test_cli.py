@@ -150,6 +150,16 @@ def test_a_period_is_written_canonical(given):
             params.canonical_period(bad)
 
 
+@pytest.mark.parametrize("command", ["run", "bundle", "send", "index", "status", "collect"])
+def test_a_bad_period_is_named_once(command):
+    result = CliRunner().invoke(cli.main, [command, "--period", "2026-13"])
+    assert result.exit_code == 2
+    assert "period '2026-13' is not a month (write YYYY-MM, e.g. 2026-10)" in result.output
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("Error:")]
+    assert line.count("--period") == 1, line  # never "--period: --period: ..."
+    assert "failed" not in result.output
+
+
 def _guide_command_row(command: str) -> str:
     guide = (ROOT / "docs" / "operator.md").read_text(encoding="utf-8")
     rows = [ln for ln in guide.splitlines() if re.match(rf"\|\s*`{command}\b", ln)]

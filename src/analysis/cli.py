@@ -80,6 +80,18 @@ _LANG_OPTION = click.option(
 )
 
 
+def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--period`` read as a month ``YYYY-MM`` (click names the option once in its error)."""
+    from analysis.core.periods import month_text
+
+    if value is None:
+        return None
+    try:
+        return month_text(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @main.command()
 @_LANG_OPTION
 def ingest(lang: str) -> None:
@@ -114,7 +126,12 @@ def ingest(lang: str) -> None:
     click.echo(
         f"data version {version}: {len(result.observations):,} observations from "
         f"{len(result.files)} file(s), {len(result.harmonized):,} on the 34-unit basis"
-        + (f" ({n_log} unit-periods left out, see harmonization_log)" if n_log else "")
+        + (
+            f" ({n_log} {'unit-period' if n_log == 1 else 'unit-periods'} left out, "
+            "see harmonization_log)"
+            if n_log
+            else ""
+        )
         + (f", {len(real):,} published figures (published_real)" if real is not None else "")
         + (
             f", {len(result.communes):,} commune figures (commune_observations)"
@@ -196,7 +213,9 @@ def demo(until: str | None, out: Path | None) -> None:
 
 
 @main.command()
-@click.option("--period", help="Month YYYY-MM (default: the latest month with data).")
+@click.option(
+    "--period", callback=_month, help="Month YYYY-MM (default: the latest month with data)."
+)
 @click.option(
     "--province",
     "provinces",
@@ -352,7 +371,7 @@ def _report_run(summary: Any) -> None:
 
 
 @main.command()
-@click.option("--period", required=True, help="Month YYYY-MM.")
+@click.option("--period", required=True, callback=_month, help="Month YYYY-MM.")
 def index(period: str) -> None:
     """Rebuild reports/<period>/index.html and reports/index.html (every run also does)."""
     from analysis.running import params
@@ -363,7 +382,7 @@ def index(period: str) -> None:
 
 
 @main.command()
-@click.option("--period", required=True, help="Month YYYY-MM.")
+@click.option("--period", required=True, callback=_month, help="Month YYYY-MM.")
 def bundle(period: str) -> None:
     """Zip each unit's reports and all PDFs for the national office, with SHA256SUMS."""
     from analysis.running import params
@@ -379,7 +398,7 @@ def bundle(period: str) -> None:
 
 
 @main.command()
-@click.option("--period", required=True, help="Month YYYY-MM.")
+@click.option("--period", required=True, callback=_month, help="Month YYYY-MM.")
 @click.option(
     "--province", "provinces", multiple=True, help="Only this unit's recipients; repeatable."
 )
@@ -416,9 +435,11 @@ def _report_send(report: Any, dry_run: bool) -> None:
     """One line per message not sent, then the counts; exit 1 unless all asked was sent."""
     for line in report.changed + report.problems:
         click.echo(line, err=True)
-    if dry_run:
-        folder = report.written[0].parent if report.written else "-"
+    if dry_run and report.written:
+        folder = report.written[0].parent
         click.echo(f"dry run: {len(report.written)} message(s) written to {folder}, none sent")
+    elif dry_run:
+        click.echo("dry run: no message written, none sent")
     else:
         click.echo(f"{len(report.sent)} message(s) sent")
     click.echo(

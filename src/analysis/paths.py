@@ -95,6 +95,21 @@ def reports_dir() -> Path:
     return Path(env).resolve() if env else project_root() / "reports"
 
 
+def lock_path(of: Path) -> Path:
+    """The lock file guarding ``of`` (a file or folder under the reports folder), kept in
+    ``reports/.locks/`` so that the report folders people open, bundle and publish hold only
+    reports. Lock files stay after release (removing a lock another process may be waiting on
+    would let two processes hold it), so they live apart."""
+    root = reports_dir()
+    try:
+        relative = Path(of).resolve().relative_to(root)
+    except ValueError:
+        relative = Path(Path(of).name)
+    path = root / ".locks" / relative.parent / f"{relative.name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def manifest_path(period: str) -> Path:
     """``reports/<period>/manifest.json``: every output of a period, its status and versions."""
     return reports_dir() / period / "manifest.json"

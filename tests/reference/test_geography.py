@@ -81,6 +81,12 @@ def test_merged_province_named_on_current_basis_says_where_it_went():
     with pytest.raises(UnknownProvince) as err:
         match_province("Quảng Nam", "34")
     assert "Đà Nẵng" in str(err.value) and err.value.candidates == ["Đà Nẵng"]
+    with pytest.raises(UnknownProvince) as err:
+        match_province("Quảng Bình", "34")
+    assert str(err.value) == (
+        "'Quảng Bình' is a former province: Quảng Bình became part of Quảng Trị on 1 July "
+        "2025. Use the current unit: Quảng Trị (code 44, or quang_tri)"
+    )
 
 
 def test_ambiguous_name_lists_both(monkeypatch):

@@ -60,3 +60,19 @@ def test_from_namespace_resolves_the_latest_period(use_demo_store):
         "30_leadership_briefing", {"province": "Nghe An", "period": None, "lang": "en", "other": 1}
     )
     assert p.period == "2026-10" and p.province == "nghe_an" and p.lang == "en"
+
+
+def test_a_month_only_another_dataset_holds_is_refused_once_naming_that_dataset(monkeypatch):
+    """After your own data (December) are ingested, November is the demo's: say so."""
+    ranges = {"submitted": ("2026-12", "2026-12"), "demo": ("2022-01", "2026-11")}
+    monkeypatch.setattr(params, "data_range", lambda ds=None, level="province": ranges[ds])
+    monkeypatch.setattr(params, "datasets", lambda level="province": ["demo", "submitted"])
+    with pytest.raises(ParameterError) as err:
+        params.check_period("2026-11", "submitted")
+    assert str(err.value) == (
+        "--period 2026-11 is outside the data of dataset 'submitted' (2026-12 .. 2026-12); "
+        "dataset 'demo' holds 2026-11 (2022-01 .. 2026-11): add --dataset demo"
+    )
+    params.check_period("2026-12", "submitted")  # in range: nothing to say
+    with pytest.raises(ParameterError, match="choose a month in that range$"):
+        params.check_period("2027-05", "submitted")

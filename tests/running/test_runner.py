@@ -183,9 +183,11 @@ def test_outputs_of_two_datasets_never_share_a_folder(run_data, tmp_path, monkey
         "index.html",
         "index.json",
         "manifest.json",
-        "manifest.json.lock",
         "nghe_an",
     ]
+    # Lock files live in reports/.locks, never in the folders people open and publish.
+    assert not [p for p in out.rglob("*.lock")]
+    assert (reports / ".locks" / PERIOD / "manifest.json.lock").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["dataset"] == "submitted" and manifest["no_data"] == ["ha_noi"]
     assert {e["dataset"] for e in manifest["outputs"]} == {"submitted"}
@@ -255,7 +257,12 @@ def test_a_job_past_its_time_limit_fails_like_any_other(env):
         )
     finally:
         os.umask(old_mask)
-    assert sorted(p.name for p in env.iterdir()) == [PERIOD, "index.en.html", "index.html"]
+    assert sorted(p.name for p in env.iterdir()) == [
+        ".locks",  # the runs' lock files, out of the report folders
+        PERIOD,
+        "index.en.html",
+        "index.html",
+    ]
     assert len(summary.failed) == 2
     for failed in summary.failed:
         assert "time limit of 1 s exceeded" in failed["error"]

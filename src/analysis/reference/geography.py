@@ -209,6 +209,11 @@ def match_province(query: str | int, basis: Basis = "34") -> Unit:
                 [new.name],
                 f"{old.name} became part of {new.name} ({new.codename}) on 2025-07-01; "
                 "use the current unit",
+                message=(
+                    f"{text!r} is a former province: {old.name} became part of {new.name} on "
+                    f"1 July 2025. Use the current unit: {new.name} (code {new.code}, or "
+                    f"{new.codename})"
+                ),
             )
     raise UnknownProvince(text, _candidates(text, basis), "unknown province")
 

@@ -34,12 +34,13 @@ def fold(text: str) -> str:
 
 class NoMatch(KeyError):
     """A name or code matched nothing, or more than one place: the query, the closest
-    candidates and the reason, in one readable message."""
+    candidates and the reason, in one readable message (``message`` when the reason says it
+    all, as for a former province: its current unit, not a guess)."""
 
-    def __init__(self, query: str, candidates: list[str], reason: str):
+    def __init__(self, query: str, candidates: list[str], reason: str, message: str | None = None):
         self.query, self.candidates, self.reason = query, candidates, reason
         hint = f"; did you mean: {', '.join(candidates)}" if candidates else ""
-        super().__init__(f"{reason}: {query!r}{hint}")
+        super().__init__(message or f"{reason}: {query!r}{hint}")
 
     def __str__(self) -> str:  # KeyError quotes its message otherwise
         return self.args[0]

@@ -35,7 +35,7 @@ def write_manifest(period: str, update: Callable[[Manifest], Manifest]) -> Manif
     """Apply ``update`` to the period's manifest under its lock and write the result."""
     path = paths.manifest_path(period)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".lock", timeout=600):
+    with FileLock(str(paths.lock_path(path)), timeout=600):
         manifest = update(read_manifest(period))
         write_atomic(path, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
     return manifest

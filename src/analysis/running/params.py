@@ -220,11 +220,49 @@ def validate(
     if params.period is not None and available is not None:
         first, last = available
         if not first <= params.period <= last:
+            where = _elsewhere(params.period, params.dataset, model.level)
             raise ParameterError(
                 f"{notebook}: parameter 'period' = {params.period!r} is outside "
-                f"the data ({first} .. {last}); choose a month in that range"
+                f"the data ({first} .. {last}){where}"
             )
     return params
+
+
+def check_period(period: str, dataset: str | None, level: str = "province") -> None:
+    """Refuse, once for the whole run, a month outside the dataset's data; when another dataset
+    of the store holds that month (the demo, after your own data were ingested), say so and
+    how to choose it (``--dataset demo``)."""
+    rng = data_range(dataset, level)
+    if rng is None or rng[0] <= period <= rng[1]:
+        return
+    first, last = rng
+    shown = dataset or _default_dataset(level)
+    raise ParameterError(
+        f"--period {period} is outside the data of dataset {shown!r} ({first} .. {last})"
+        + _elsewhere(period, dataset, level)
+    )
+
+
+def _default_dataset(level: str) -> str | None:
+    try:
+        con = store.connect()
+    except store.StoreMissing:
+        return None
+    with con:
+        return store.default_dataset(con, _table(level))
+
+
+def _elsewhere(period: str, dataset: str | None, level: str) -> str:
+    """Where else the month is: "; dataset 'demo' holds 2026-11: add --dataset demo", or the
+    advice to choose a month in range."""
+    current = dataset or _default_dataset(level)
+    for other in datasets(level) or []:
+        rng = data_range(other, level)
+        if other != current and rng is not None and rng[0] <= period <= rng[1]:
+            return (
+                f"; dataset {other!r} holds {period} ({rng[0]} .. {rng[1]}): add --dataset {other}"
+            )
+    return "; choose a month in that range"
 
 
 def data_range(dataset: str | None = None, level: str = "province") -> tuple[str, str] | None:

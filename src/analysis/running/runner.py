@@ -201,6 +201,7 @@ def run(
         raise params.ParameterError("--commune needs --level commune")
     with snapshot.pinned() as (_, version):
         dataset = _resolve_dataset(dataset)
+        params.check_period(period, dataset, level)
         if level == "commune":
             planned = commune_jobs.plan_commune_jobs(
                 period, provinces, communes, notebooks, langs, formats, dataset

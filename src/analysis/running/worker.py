@@ -132,7 +132,7 @@ def _run(job: Job, engine: str, timeout: float | None, result: dict) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{job.stem}.ipynb"
     failed = out_dir / f"{job.stem}.failed.ipynb"
-    with FileLock(str(out_dir / f".{job.stem}.lock"), timeout=3600):
+    with FileLock(str(paths.lock_path(out_dir / job.stem)), timeout=3600):
         _remove_stale_temporaries(out_dir, job)
         try:
             with atomic_path(executed, suffix=".tmp.ipynb") as tmp:

@@ -210,10 +210,17 @@ def test_a_dry_run_writes_eml_files_and_sends_nothing(
     ]
     msg = email.message_from_bytes((outbox / files[1]).read_bytes(), policy=policy.default)
     assert msg["Subject"] == "Báo cáo chuyển đổi số tháng 10/2026 — Cả nước"
+    # Mid-sentence the country is "cả nước"; the date carries Viet Nam's offset, not -0000.
+    assert "báo cáo chuyển đổi số tháng 10/2026 của cả nước" in msg.get_body().get_content()
+    assert msg["Date"].endswith("+0700") and msg["Date"].datetime.utcoffset().seconds == 7 * 3600
     (pdf,) = list(msg.iter_attachments())
     overview = reports_copy / PERIOD / "national" / "40_national_overview.pdf"
     assert pdf.get_content() == overview.read_bytes()
     assert server.messages == [] and not send.send_log_path(PERIOD).exists()
+    # Nothing to write (Cà Mau has no recipient): said so, no "0 message(s) written to -".
+    again = _send("--recipients", str(recipients_file), "--dry-run", "--province", "Cà Mau")
+    assert "dry run: no message written, none sent" in again.output
+    assert "written to -" not in again.output
 
 
 def test_smtp_settings_come_from_the_environment_and_tls_is_required_off_this_machine():

@@ -75,10 +75,12 @@ def require_outputs(period: str) -> list[Output]:
     return found
 
 
-def unit_name(unit: str, lang: str = "vi") -> str:
-    """The unit as pages name it ("Nghệ An", "TP. Hồ Chí Minh", "Cả nước")."""
+def unit_name(unit: str, lang: str = "vi", inline: bool = False) -> str:
+    """The unit as pages name it ("Nghệ An", "TP. Hồ Chí Minh", "Cả nước"); ``inline`` for the
+    middle of a sentence ("báo cáo ... của cả nước")."""
     if unit == NATIONAL:
-        return i18n.t("report.national_place", lang)
+        key = "report.national_place_inline" if inline else "report.national_place"
+        return i18n.t(key, lang)
     return geography.by_codename(unit).display_name
 
 

@@ -25,8 +25,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from filelock import FileLock
 
@@ -113,7 +114,8 @@ def build_message(r: Recipient, period: str, pdf: Output, sender: str) -> EmailM
     msg["Subject"] = i18n.t("delivery.mail_subject", lang, period=when, unit=unit)
     msg["From"] = sender
     msg["To"] = formataddr((r.name, r.address))
-    msg["Date"] = formatdate(localtime=False)
+    # Viet Nam time with its real offset ("... +0700"), not UTC written as "-0000" (unknown).
+    msg["Date"] = format_datetime(dt.datetime.now(ZoneInfo(i18n.TIMEZONE)))
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     msg["X-VNDX-Period"] = period
     msg["X-VNDX-Unit"] = r.unit
@@ -121,7 +123,13 @@ def build_message(r: Recipient, period: str, pdf: Output, sender: str) -> EmailM
     body = [
         i18n.t("delivery.mail_greeting", lang, name=r.name),
         "",
-        i18n.t("delivery.mail_body", lang, period=when, unit=unit, version=pdf.data_version),
+        i18n.t(
+            "delivery.mail_body",
+            lang,
+            period=when,
+            unit=unit_name(r.unit, lang, inline=True),
+            version=pdf.data_version,
+        ),
     ]
     if is_synthetic(period):
         body += ["", i18n.t("notice.synthetic", lang), i18n.t("notice.synthetic_detail", lang)]
@@ -230,7 +238,7 @@ def send_period(
             settings = None
     report = SendReport(problems=[f"{unit}: no recipient in {file}" for unit in unlisted])
     log_path = send_log_path(period)
-    with FileLock(str(log_path) + ".lock", timeout=600):
+    with FileLock(str(paths.lock_path(log_path)), timeout=600):
         options = {
             "log": read_log(period),
             "settings": settings,
