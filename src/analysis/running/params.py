@@ -277,10 +277,12 @@ def data_range(dataset: str | None = None, level: str = "province") -> tuple[str
     except store.StoreMissing:
         return None
     table = _table(level)
+    # Commune figures are monthly only (no freq column); the 34 units' also hold annual ones.
+    monthly = "" if level == "commune" else "freq = 'M' AND "
     with con:
         ds = dataset or store.default_dataset(con, table)
         row = con.execute(
-            f"SELECT min(period), max(period) FROM {table} WHERE freq = 'M' AND dataset = ?",  # noqa: S608
+            f"SELECT min(period), max(period) FROM {table} WHERE {monthly}dataset = ?",  # noqa: S608
             [ds],
         ).fetchone()
     return (row[0], row[1]) if row and row[0] else None
