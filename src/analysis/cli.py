@@ -282,6 +282,7 @@ def run(**options: Any) -> None:
     _require_observations()
     try:
         if period is None:
+            params.check_dataset(options["dataset"])  # an unknown one is named, not "no data"
             rng = params.data_range(options["dataset"])
             if rng is None:
                 raise click.ClickException("no processed data: run `python -m analysis ingest`")
@@ -435,6 +436,8 @@ def _report_send(report: Any, dry_run: bool) -> None:
     """One line per message not sent, then the counts; exit 1 unless all asked was sent."""
     for line in report.changed + report.problems:
         click.echo(line, err=True)
+    for line in report.notes:
+        click.echo(f"note: {line}", err=True)
     if dry_run and report.written:
         folder = report.written[0].parent
         click.echo(f"dry run: {len(report.written)} message(s) written to {folder}, none sent")
@@ -447,6 +450,8 @@ def _report_send(report: Any, dry_run: bool) -> None:
         f"{len(report.changed)} sent with another data version, "
         f"{len(report.problems)} not sent"
     )
+    if report.interrupted:
+        click.echo(f"send stopped: {report.interrupted}", err=True)
     if not report.ok:
         raise SystemExit(1)
 

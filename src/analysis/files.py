@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,3 +60,39 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
     return path
+
+
+class UnsafePath(ValueError):
+    """A file name that would put a file outside the folder meant to hold it."""
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_FOLDED = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def safe_name(text: str, max_length: int = 120) -> str:
+    """``text`` as a single file name that stays in its folder: ASCII letters, digits, ``.``,
+    ``_`` and ``-`` only.
+
+    Names the product builds from what people typed or a file holds (an e-mail address, a unit,
+    a dataset) go through this: separators, ``..``, control characters and anything else become
+    ``_``, diacritics are dropped (``Nghệ An`` -> ``Nghe_An``), leading dots are removed (no
+    hidden files) and the name is cut to ``max_length`` characters.
+    """
+    ascii_text = unicodedata.normalize("NFKD", str(text).translate(_FOLDED))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode("ascii")
+    name = _UNSAFE.sub("_", ascii_text)
+    name = re.sub(r"\.{2,}", "_", name).lstrip(".")[:max_length].rstrip(".")
+    return name or "_"
+
+
+def inside(folder: str | os.PathLike[str], *parts: str) -> Path:
+    """``folder`` joined with ``parts``, checked to stay inside ``folder``.
+
+    Raises :class:`UnsafePath` when the result (symbolic links resolved) would leave it.
+    """
+    base = Path(folder)
+    target = base.joinpath(*parts)
+    if not target.resolve().is_relative_to(base.resolve()):
+        raise UnsafePath(f"{target}: outside {base}; refused (a name may not contain a path)")
+    return target

@@ -87,7 +87,9 @@ def snapshots_dir() -> Path:
 
 def snapshot_path(version: str) -> Path:
     """The snapshot of data ``version`` taken by this process."""
-    return snapshots_dir() / f"{version}-{os.getpid()}.duckdb"
+    # The version is read from the store itself: a hex hash, but kept to safe characters.
+    safe = "".join(c for c in str(version) if c.isascii() and c.isalnum())[:64] or "unknown"
+    return snapshots_dir() / f"{safe}-{os.getpid()}.duckdb"
 
 
 def reports_dir() -> Path:

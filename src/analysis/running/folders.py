@@ -17,6 +17,7 @@ from pathlib import Path
 
 from analysis import paths
 from analysis.data import store
+from analysis.files import inside, safe_name
 from analysis.running.manifest import Manifest, read_manifest, write_manifest
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ def units_with_data(period: str, dataset: str) -> set[str]:
 
 def superseded_dir(period: str, dataset: str, version: str) -> Path:
     """A new folder for outputs set aside; ``-2``, ``-3`` ... when the name was used before."""
-    base = paths.reports_dir() / "superseded" / period / f"{dataset}-{version}"
+    # Both come from the manifest being set aside: kept to safe characters.
+    base = inside(paths.reports_dir() / "superseded", period, safe_name(f"{dataset}-{version}"))
     target, n = base, 1
     while target.exists():
         n += 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import paths
+from analysis.files import UnsafePath, inside, safe_name
 from analysis.reference import geography
 from analysis.running import params
 
@@ -83,7 +84,13 @@ class Job:
         return f"{self.unit}/communes/{self.commune}" if self.commune else self.unit
 
     def out_dir(self, reports_root: Path) -> Path:
-        return reports_root / self.period / self.folder
+        """``reports/<period>/<folder>``; never outside ``reports_root`` (parameters are
+        validated before jobs are made; this holds for jobs made by other code too)."""
+        parts = [self.period, self.unit, *(["communes", self.commune] if self.commune else [])]
+        unsafe = [p for p in parts if p != safe_name(p)]
+        if unsafe:
+            raise UnsafePath(f"{unsafe[0]!r}: not a folder name (a name may not contain a path)")
+        return inside(reports_root, *parts)
 
     def cache_key(self, data_version: str, code: str) -> str:
         """A hash of everything the job's outputs depend on (an unchanged key is skipped)."""

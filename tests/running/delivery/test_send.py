@@ -247,8 +247,9 @@ def test_a_bad_recipients_file_is_refused_with_every_problem(reports_copy, tmp_p
     with pytest.raises(recipients.RecipientsError) as info:
         recipients.load_recipients(path)
     text = str(info.value)
-    assert "entry 1: unit: unknown province: 'Atlantis'" in text
-    assert "entry 2: language 'fr'" in text and "entry 2: address 'not-an-address'" in text
+    assert "entry 1 (X), unit: unknown province: 'Atlantis'" in text
+    assert "entry 2 (Y), language: 'fr'" in text
+    assert "entry 2 (Y), address: 'not-an-address'" in text
     result = _send("--recipients", str(path))
     assert result.exit_code == 1 and "Atlantis" in result.output
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from analysis import paths
 from analysis.core import i18n
-from analysis.files import write_atomic
+from analysis.files import inside, safe_name, write_atomic
 from analysis.running.delivery.outputs import (
     NATIONAL,
     Output,
@@ -89,7 +89,8 @@ def _members(files: list[Output], prefix: bool) -> dict[str, bytes]:
     """The files' bytes under their own names (``<unit>/<name>`` when ``prefix``)."""
     out = {}
     for o in files:
-        name = f"{o.unit}/{o.path.name}" if prefix else o.path.name
+        name = safe_name(o.path.name)
+        name = f"{safe_name(o.unit)}/{name}" if prefix else name
         out[name] = o.path.read_bytes()
     return out
 
@@ -115,12 +116,12 @@ def build_bundles(period: str) -> Bundles:
     units = sorted({o.unit for o in made} - {NATIONAL})
     for unit in units:
         members = _members([o for o in made if o.unit == unit], prefix=False)
-        zips[f"{unit}.zip"] = _with_note(members, unit_name(unit), period, version)
+        zips[f"{safe_name(unit)}.zip"] = _with_note(members, unit_name(unit), period, version)
     pdfs = [o for o in made if o.format == "pdf"]
     if pdfs:
         office = i18n.t("delivery.cover_national", "vi")
         zips[NATIONAL_BUNDLE] = _with_note(_members(pdfs, prefix=True), office, period, version)
-    written = [write_atomic(folder / name, data) for name, data in sorted(zips.items())]
+    written = [write_atomic(inside(folder, name), data) for name, data in sorted(zips.items())]
     for stale in folder.glob("*.zip"):
         if stale.name not in zips:  # a unit whose reports are gone keeps no old bundle
             stale.unlink()

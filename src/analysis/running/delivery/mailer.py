@@ -10,6 +10,11 @@ server on this machine (a local test server).
 A transient failure (a 4xx reply, a dropped or refused connection) is retried
 ``VNDX_SMTP_RETRIES`` times (default 3) after ``VNDX_SMTP_BACKOFF`` seconds (default 2),
 doubling each time; a permanent one (5xx) is not retried.
+
+A message is delivered once the server has answered 250 to its DATA: from then on it is the
+server's, and it is sent, whatever happens next (a 421 to QUIT, a dropped connection). Only a
+failure before that answer is retried, so a server that misbehaves after accepting a message
+never gets it twice.
 """
 
 from __future__ import annotations
@@ -92,25 +97,49 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> SmtpSettings:
 
 @dataclass(frozen=True)
 class Attempt:
-    """How a message fared: ``sent``, ``rejected`` (permanent) or ``failed`` (transient)."""
+    """How a message fared: ``sent``, ``rejected`` (permanent) or ``failed`` (transient).
+
+    ``note`` says what went wrong after the server accepted a sent message (it stays sent).
+    """
 
     outcome: str
     attempts: int
     error: str | None = None
+    note: str | None = None
 
 
-def _deliver_once(settings: SmtpSettings, message: EmailMessage) -> None:
-    with smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT) as smtp:
+def _deliver_once(settings: SmtpSettings, message: EmailMessage) -> str | None:
+    """Deliver ``message`` over one connection; raise if the server did not accept it.
+
+    Returns ``None``, or what went wrong after the server accepted the message (its answer
+    to QUIT, a dropped connection): a note, never a failure, since the message is delivered.
+    """
+    smtp = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT)
+    try:
         smtp.ehlo()
         if settings.starttls:
             smtp.starttls(context=ssl.create_default_context())
             smtp.ehlo()
         if settings.user and settings.password:
             smtp.login(settings.user, settings.password)
+        # Returns once the server answered 250 to DATA (and raises on any other answer).
         smtp.send_message(message)
+    except BaseException:
+        smtp.close()
+        raise
+    try:
+        reply = smtp.docmd("QUIT")
+    except (smtplib.SMTPException, OSError) as exc:
+        return f"accepted; then {_classify(exc)[1]}"
+    finally:
+        smtp.close()
+    code, text = reply
+    if code != 221:
+        return f"accepted; then QUIT answered {code} {text.decode(errors='replace')}"
+    return None
 
 
-def _classify(exc: Exception) -> tuple[int | None, str]:
+def _classify(exc: BaseException) -> tuple[int | None, str]:
     """The SMTP code of a failure (``None`` for a connection problem) and its text."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         replies = list(exc.recipients.values())
@@ -121,17 +150,18 @@ def _classify(exc: Exception) -> tuple[int | None, str]:
         message = exc.smtp_error
         text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
         return exc.smtp_code, f"{exc.smtp_code} {text}"
-    return None, f"{type(exc).__name__}: {exc}"
+    return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def deliver(settings: SmtpSettings, message: EmailMessage) -> Attempt:
-    """Send ``message``, retrying transient failures with backoff; never raises for SMTP."""
+    """Send ``message``, retrying failures before acceptance with backoff; never raises for
+    SMTP or the network."""
     attempt, error, code = 0, None, None
     while attempt <= settings.retries:
         attempt += 1
         try:
-            _deliver_once(settings, message)
-            return Attempt("sent", attempt)
+            note = _deliver_once(settings, message)
+            return Attempt("sent", attempt, note=note)
         except (smtplib.SMTPException, OSError) as exc:  # SMTPException is an OSError too
             code, error = _classify(exc)
         if code is not None and code >= 500:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from analysis.core import i18n
 from analysis.reference import geography
 from analysis.reference.names import fold
 from analysis.running.manifest import read_manifest
+
+log = logging.getLogger(__name__)
 
 NATIONAL = "national"
 PROVINCE_NOTEBOOK = "30_leadership_briefing"
@@ -49,13 +52,24 @@ def main_notebook(unit: str) -> str:
 
 def outputs(period: str) -> list[Output]:
     """Every provincial or national file of the period the manifest lists as made and that
-    exists, in manifest order (communes' reports are not delivered by these pages and bundles)."""
+    exists, in manifest order (communes' reports are not delivered by these pages and bundles).
+
+    A row naming an unknown unit or a file outside the period's folder (a hand-edited
+    manifest) is left out with a warning: nothing outside the folder is ever sent or bundled.
+    """
     found = []
+    units = set(all_units())
+    folder = (paths.reports_dir() / period).resolve()
     for e in read_manifest(period).get("outputs", []):
         if e.get("status") != "ok" or not e.get("path") or not e.get("format"):
             continue
         if e.get("commune"):
             continue  # commune reports live in their own folders; pages and bundles are provincial
+        if e.get("unit") not in units or not (
+            (paths.reports_dir() / str(e["path"])).resolve().is_relative_to(folder)
+        ):
+            log.warning("manifest of %s: row %s/%s ignored", period, e.get("unit"), e["path"])
+            continue
         out = Output(
             e["unit"], e["notebook"], e["lang"], e["format"], e["path"], e.get("data_version", "")
         )

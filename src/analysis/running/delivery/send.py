@@ -12,10 +12,14 @@ is left to do:
 - a recipient who got another data version is reported ("sent version X, current version Y")
   and sent the current one only with ``resend_changed``;
 - a transient failure is retried (:mod:`.mailer`), a permanent one reported, and the others
-  go on.
+  go on; a message the server accepted is logged as sent whatever happens after, so it is
+  never sent again.
 
-``dry_run`` writes each message to ``reports/<period>/outbox/`` as an ``.eml`` file instead.
-Two sends of one period at once are serialized by a lock on the log.
+Every message is decided and built before the first one is sent (a recipients file with a
+problem stops the send before anything goes out, :mod:`.recipients`). ``dry_run`` writes each
+message to ``reports/<period>/outbox/`` as an ``.eml`` file instead, named from the unit and
+address reduced to safe characters. Two sends of one period at once are serialized by a lock on
+the log.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from filelock import FileLock
 
 from analysis import paths
 from analysis.core import i18n
-from analysis.files import write_atomic
+from analysis.files import inside, safe_name, write_atomic
+from analysis.running import faults
 from analysis.running.delivery import mailer
 from analysis.running.delivery.outputs import (
     Output,
@@ -74,11 +79,15 @@ class SendReport:
     """``.eml`` files of a dry run."""
     problems: list[str] = field(default_factory=list)
     """Rejected, failed after retries, or no PDF for the unit."""
+    notes: list[str] = field(default_factory=list)
+    """Sent, with something the server did wrong after accepting the message."""
+    interrupted: str | None = None
+    """Why the send stopped before the end (the messages not tried are not sent)."""
 
     @property
     def ok(self) -> bool:
         """Everything asked for was sent (or, in a dry run, written)."""
-        return not self.problems and not self.changed
+        return not self.problems and not self.changed and self.interrupted is None
 
 
 def read_log(period: str) -> list[dict]:
@@ -134,7 +143,7 @@ def build_message(r: Recipient, period: str, pdf: Output, sender: str) -> EmailM
     if is_synthetic(period):
         body += ["", i18n.t("notice.synthetic", lang), i18n.t("notice.synthetic_detail", lang)]
     msg.set_content("\n".join([*body, "", i18n.t("delivery.mail_closing", lang), ""]))
-    filename = f"{period}_{r.unit}_{pdf.path.name}"
+    filename = safe_name(f"{period}_{r.unit}_{pdf.path.name}")
     msg.add_attachment(
         pdf.path.read_bytes(), maintype="application", subtype="pdf", filename=filename
     )
@@ -169,6 +178,7 @@ def _record(period: str, r: Recipient, msg: EmailMessage, attempt: mailer.Attemp
         "outcome": attempt.outcome,
         "attempts": attempt.attempts,
         "error": attempt.error,
+        **({"note": attempt.note} if attempt.note else {}),
     }
 
 
@@ -183,31 +193,73 @@ def _chosen(
     return chosen, sorted(wanted - {r.unit for r in chosen})
 
 
-def _one(period: str, r: Recipient, pdf: Output, options: dict, report: SendReport) -> None:
-    """Decide about one recipient, then send (or write) the message and log the outcome."""
+def eml_name(r: Recipient) -> str:
+    """The ``.eml`` file of a dry run: unit and address in safe characters only."""
+    return safe_name(f"{r.unit}__{r.address.replace('@', '_at_')}", max_length=200) + ".eml"
+
+
+@dataclass
+class _Planned:
+    """One message to send (or write), decided and built before anything goes out."""
+
+    recipient: Recipient
+    message: EmailMessage
+
+
+def _plan(
+    period: str, r: Recipient, made: list[Output], options: dict, report: SendReport
+) -> _Planned | None:
+    """Decide about one recipient: already sent, sent another version, no PDF, or a message."""
+    pdf = _pdf_for(made, r.unit, r.language)
+    if pdf is None:
+        report.problems.append(f"{_label(r)}: no PDF briefing for {period}")
+        return None
     previous = _previous(options["log"], period, r)
     if pdf.data_version in previous:
         report.already.append(_label(r))
-        return
+        return None
     if previous and not options["resend_changed"]:
         report.changed.append(
             f"{_label(r)}: sent version {', '.join(sorted(previous))}, current version "
             f"{pdf.data_version} (use --resend-changed to send it)"
         )
-        return
+        return None
     settings = options["settings"]
     msg = build_message(r, period, pdf, settings.sender if settings else DRY_RUN_SENDER)
+    return _Planned(r, msg)
+
+
+def _deliver(period: str, planned: _Planned, options: dict, report: SendReport) -> None:
+    """Send (or write) one planned message and log the outcome."""
+    r, msg = planned.recipient, planned.message
     if options["dry_run"]:
-        name = f"{r.unit}__{r.address.replace('@', '_at_')}.eml"
-        report.written.append(write_atomic(outbox_dir(period) / name, msg.as_bytes()))
+        path = inside(outbox_dir(period), eml_name(r))
+        report.written.append(write_atomic(path, msg.as_bytes()))
         return
+    settings = options["settings"]
     assert settings is not None, "send_period reads the settings before a real send"
     attempt = mailer.deliver(settings, msg)
-    _append_log(period, _record(period, r, msg, attempt))
+    try:
+        _append_log(period, _record(period, r, msg, attempt))
+    except OSError as exc:
+        if attempt.outcome == "sent":
+            report.sent.append(_label(r))
+            raise _Unlogged(
+                f"{_label(r)}: sent, but the send log {send_log_path(period)} could not be "
+                f"written ({exc.strerror or exc}); add the line yourself or this message "
+                "will be sent again by the next send"
+            ) from exc
+        raise
     if attempt.outcome == "sent":
         report.sent.append(_label(r))
+        if attempt.note:
+            report.notes.append(f"{_label(r)}: {attempt.note}")
     else:
         report.problems.append(f"{_label(r)}: {attempt.outcome} ({attempt.error})")
+
+
+class _Unlogged(RuntimeError):
+    """A message was sent but its line could not be added to the send log."""
 
 
 def send_period(
@@ -238,6 +290,7 @@ def send_period(
             settings = None
     report = SendReport(problems=[f"{unit}: no recipient in {file}" for unit in unlisted])
     log_path = send_log_path(period)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(paths.lock_path(log_path)), timeout=600):
         options = {
             "log": read_log(period),
@@ -245,10 +298,14 @@ def send_period(
             "dry_run": dry_run,
             "resend_changed": resend_changed,
         }
-        for r in recipients:
-            pdf = _pdf_for(made, r.unit, r.language)
-            if pdf is None:
-                report.problems.append(f"{_label(r)}: no PDF briefing for {period}")
-                continue
-            _one(period, r, pdf, options, report)
+        # Every message is built before the first is sent: a problem stops the send whole.
+        planned = [p for r in recipients if (p := _plan(period, r, made, options, report))]
+        for done, item in enumerate(planned, start=1):
+            try:
+                _deliver(period, item, options, report)
+            except (_Unlogged, OSError) as exc:
+                # The log or the outbox cannot be written: stop here, say what was done.
+                why = str(exc) if isinstance(exc, _Unlogged) else faults.describe(exc)
+                report.interrupted = f"{why}; {len(planned) - done} message(s) not tried"
+                break
     return report
