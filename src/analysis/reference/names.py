@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\ufeff]+")
 
@@ -27,6 +28,7 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+@lru_cache(maxsize=65536)  # a large file folds the same few hundred texts millions of times
 def fold(text: str) -> str:
     """A key for loose comparison: no diacritics, lower case, single spaces."""
     return clean_cell(strip_diacritics(clean_cell(text))).lower()

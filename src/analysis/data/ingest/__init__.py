@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import glob
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
+from analysis.data.ingest import limits
 from analysis.data.ingest.cells import (
     FIRST_YEAR,
     MISSING_TOKENS,
@@ -51,6 +52,8 @@ from analysis.data.ingest.normalize import (
     LONG_COLUMNS,
     NORMALIZED_COLUMNS,
     PRIVATE_COLUMNS,
+    SOURCE_CELLS,
+    SOURCE_COLUMNS,
     VALUE_TOLERANCE,
     empty_frame,
     normalize_table,
@@ -199,23 +202,27 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
     tables: dict[tuple[str, str | None], RawTable] = {}
     commune_frames = []
     sheets: dict[str, list[str]] = {}
+    limits.current()  # a limit set to something unusable is said once, not once per file
     for path in files:
         display = display_path(Path(path))
+        n_rows = 0
         try:
             read = read_tables(path)
+            n_rows = sum(len(t.rows) for t in read)
             for table in read:
                 tables[(table.display, table.sheet)] = table
-                if is_commune_table(table):
-                    frame, more = normalize_commune_table(table)
+                if table.sheet and (table.rows or not table.problems):
+                    sheets.setdefault(table.display, []).append(table.sheet)
+                commune = is_commune_table(table)
+                frame, more = _normalized(
+                    table, normalize_commune_table if commune else normalize_table
+                )
+                if commune:
                     commune_frames.append(frame)
                     frame = empty_frame()
-                else:
-                    frame, more = normalize_table(table)
                 problems += [_in_sheet(p, table) for p in more]
                 notes += [_in_sheet(p, table) for p in table.notes]
                 frames.append(frame)
-                if table.sheet and (table.rows or not table.problems):
-                    sheets.setdefault(table.display, []).append(table.sheet)
         except Exception as exc:  # one file's fault never stops the others being read
             problems.append(
                 Problem(
@@ -235,15 +242,17 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
                 "file": display,
                 "dataset": dataset_of(Path(path)),
                 "sha256": file_sha256(path) if Path(path).is_file() else None,
-                "rows": sum(len(t.rows) for t in read),
+                "rows": n_rows,
                 "synthetic": bool(meta.get("synthetic")),
                 "source": str(meta.get("source") or display),
                 "revises": str(meta.get("revises") or ""),
             }
         )
     frames = [f for f in frames if not f.empty]
-    obs = pd.concat(frames, ignore_index=True) if frames else empty_frame()
-    submitted = obs.copy()
+    obs = _concat(frames) if frames else empty_frame()
+    del frames
+    # Every figure read, before revisions (each step below makes a new frame, none changes it).
+    submitted = obs
     obs = apply_revisions(obs, metas)
     obs, repeated = drop_identical_duplicates(obs)
     notes += repeated
@@ -266,6 +275,55 @@ def load_inputs(files: Iterable[Path]) -> IngestResult:
         communes=communes,
         summaries=_summaries(file_rows, submitted, communes, sheets),
     )
+
+
+NORMALIZED_CHUNK = 50_000
+"""Rows of a table parsed at a time: a large file's parsed rows never all exist as records."""
+
+
+def _normalized(
+    table: RawTable, normalize: Callable[[RawTable], tuple[pd.DataFrame, list[Problem]]]
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """``normalize(table)``, a chunk of rows at a time for a large table.
+
+    The chunks' frames share one mapping of each figure to its column name (every row of a
+    table names the same columns), so a frame costs about its columns' width per row; the
+    table's text is let go before the frames are joined.
+    """
+    if len(table.rows) <= NORMALIZED_CHUNK or table.problems:
+        return normalize(table)
+    frames, problems = [], []
+    shared: dict[tuple, dict] = {}
+    rows, numbers = table.rows, table.row_numbers
+    for start in range(0, len(rows), NORMALIZED_CHUNK):
+        stop = min(start + NORMALIZED_CHUNK, len(rows))
+        part = replace(table, rows=rows[start:stop], row_numbers=numbers[start:stop])
+        rows[start:stop] = [None] * (stop - start)  # type: ignore[list-item]  # parsed: let go
+        frame, more = normalize(part)
+        del part
+        for column in (SOURCE_COLUMNS, SOURCE_CELLS):
+            if column in frame:
+                frame[column] = [_shared(value, shared) for value in frame[column]]
+        frames.append(frame)
+        problems += more
+    table.rows, table.row_numbers = [], []
+    del rows, numbers
+    return _concat(frames), problems
+
+
+def _shared(value: object, shared: dict[tuple, dict]) -> object:
+    """One dictionary for all equal ones (a row's column names, a CSV row's empty cells)."""
+    if not isinstance(value, dict) or len(shared) > 10_000:
+        return value
+    return shared.setdefault(tuple(sorted(value.items())), value)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One frame of ``frames`` (not copied when there is only one)."""
+    if len(frames) == 1:
+        frames[0].index = pd.RangeIndex(len(frames[0]))
+        return frames[0]
+    return pd.concat(frames, ignore_index=True)
 
 
 def _in_sheet(problem: Problem, table: RawTable) -> Problem:
@@ -294,6 +352,9 @@ def _located(problem: Problem, tables: dict[tuple[str, str | None], RawTable]) -
     )
 
 
+_SUMMARY_COLUMNS = ["basis", "province_code", "period", "indicator"]
+
+
 def _summaries(
     file_rows: list[dict],
     submitted: pd.DataFrame,
@@ -306,7 +367,12 @@ def _summaries(
     out = {}
     for row in file_rows:
         file = row["file"]
-        mine = submitted[submitted["source_file"] == file] if not submitted.empty else submitted
+        # The few columns a summary reads (a file may give millions of figures).
+        mine = (
+            submitted.loc[submitted["source_file"] == file, _SUMMARY_COLUMNS]
+            if not submitted.empty
+            else submitted
+        )
         summary = FileSummary(file, sheets=sheets.get(file, []))
         if not mine.empty:
             summary.figures = len(mine)
@@ -314,7 +380,7 @@ def _summaries(
             summary.units = sorted(
                 geography.unit(basis, code).display_name for basis, code in pairs
             )
-            summary.periods = sorted(mine["period"].astype(str).unique())
+            summary.periods = sorted({str(p) for p in mine["period"].unique()})
             summary.indicators = sorted(mine["indicator"].unique())
         local = communes[communes["source_file"] == file] if len(communes) else communes
         if len(local):

@@ -7,6 +7,7 @@ Used by the normalizing step for every cell; a cell that cannot be read unambigu
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ MISSING_TOKENS = {"", "-", "—", "–", "na", "n/a", "nan", "null", "none", "..
 _NUMBER = re.compile(r"^[+-]?[\d.,]+$")
 
 
+@lru_cache(maxsize=65536)  # a large file repeats the same figures many times
 def parse_number(text: str, *, integer: bool, percent_ok: bool = False) -> float | None:
     """Read a number as Vietnamese or English spreadsheets write it.
 

@@ -11,17 +11,19 @@ title rows (:mod:`~analysis.data.ingest.headers`). A file that cannot be read gi
 
 from __future__ import annotations
 
+import array
 import csv
-import gzip
-import io
+import itertools
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import yaml
 
 from analysis import paths
-from analysis.data.ingest import workbooks
+from analysis.data.ingest import limits, workbooks
 from analysis.data.ingest.cells import month_in_text, month_of, period_from_name
 from analysis.data.ingest.headers import (
     HEADER_SEARCH_ROWS,
@@ -260,6 +262,10 @@ def read_tables(path: Path) -> list[RawTable]:
     if suffix not in DATA_SUFFIXES:
         empty.problems.append(_file_problem(display, *unsupported_type(path)))
         return [empty]
+    refused = limits.refusal(path, display)  # past a limit: refused before it is parsed
+    if refused is not None:
+        empty.problems.append(_file_problem(display, *refused))
+        return [empty]
     if suffix != ".csv":
         # A workbook made by `python -m analysis collect` is recognized by its marker.
         workbook = workbooks.workbook_meta(path)
@@ -275,15 +281,21 @@ def read_tables(path: Path) -> list[RawTable]:
         empty.problems.append(_file_problem(display, Msg("reason.not_utf8"), Msg("hint.not_utf8")))
         return [empty]
     except Exception as exc:  # Any parser failure means "unreadable"
-        empty.problems.append(
-            _file_problem(
-                display,
-                Msg("reason.unreadable", error=f"{type(exc).__name__}: {exc}"),
-                Msg("hint.unreadable"),
-            )
-        )
+        empty.problems.append(_unreadable(display, exc))
         return [empty]
     return _with_data(tables, empty)
+
+
+def _unreadable(display: str, exc: Exception) -> Problem:
+    """Why a file could not be read, in one line: a limit met while it was parsed, entities
+    in its XML, or the parser's own first line."""
+    if isinstance(exc, limits.InputTooLarge):
+        return _file_problem(display, exc.reason, exc.hint)
+    first = (str(exc).strip().splitlines() or [""])[0]
+    reason = limits.xml_refusal(exc) or Msg(
+        "reason.unreadable", error=f"{type(exc).__name__}: {first}"
+    )
+    return _file_problem(display, reason, Msg("hint.unreadable"))
 
 
 def _with_data(tables: list[RawTable], empty: RawTable) -> list[RawTable]:
@@ -317,28 +329,62 @@ def _with_data(tables: list[RawTable], empty: RawTable) -> list[RawTable]:
     return [empty]
 
 
-def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """The non-empty lines of a CSV file as cells, with their line numbers."""
-    data = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        data = gzip.decompress(data)
-    raw = data.decode("utf-8-sig")  # strips a BOM if present
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [line for line in text.split("\n") if line.strip()]
-    first = lines[0] if lines else ""
-    # Excel with a Vietnamese locale writes ';' because ',' is the decimal mark; the busiest
-    # of the first lines decides (a title line above the header has few separators).
-    sample = max(
-        lines[:HEADER_SEARCH_ROWS] or [first], key=lambda line: max(line.count(d) for d in ",;\t")
-    )
-    delimiter = max((",", ";", "\t"), key=sample.count) if sample else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = []
-    for line_no, row in enumerate(reader, start=1):
-        cells = [clean_cell(c) for c in row]
-        if any(cells):
-            rows.append((line_no, cells))
-    return rows
+class _Numbered(Sequence[tuple[int, list[str]]]):
+    """Rows and their line numbers, kept side by side rather than as a tuple per row (a large
+    file has millions); reads as the list of ``(line number, cells)`` it stands for."""
+
+    def __init__(self, numbers: array.array, cells: list[list[str]]) -> None:
+        self.numbers, self.cells = numbers, cells
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, list[str]]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> _Numbered: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[int, list[str]] | _Numbered:
+        if isinstance(index, slice):
+            return _Numbered(self.numbers[index], self.cells[index])
+        return self.numbers[index], self.cells[index]
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        return zip(self.numbers, self.cells, strict=True)
+
+
+def _csv_rows(path: Path) -> Sequence[tuple[int, list[str]]]:
+    """The non-empty lines of a CSV file as cells, with their line numbers.
+
+    Read as a stream (a ``.csv.gz`` unpacked as it goes) within the limits of one input file
+    (:mod:`.limits`); a large file repeats a few texts (provinces, indicators, periods)
+    millions of times, so each distinct cell is cleaned once and kept once.
+    """
+    display = display_path(path)
+    with limits.open_text(path, display) as text:
+        lines = limits.lines(text, display)
+        head = list(itertools.islice((ln for ln in lines if ln.strip()), HEADER_SEARCH_ROWS))
+        # Excel with a Vietnamese locale writes ';' because ',' is the decimal mark; the busiest
+        # of the first lines decides (a title line above the header has few separators).
+        sample = max(head or [""], key=lambda line: max(line.count(d) for d in ",;\t"))
+        delimiter = max((",", ";", "\t"), key=sample.count) if sample else ","
+        reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
+        numbers, rows = array.array("q"), []
+        seen: dict[str, str] = {}
+        for line_no, row in enumerate(limits.counted_rows(reader, display), start=1):
+            cells = [seen.get(c) or _cleaned(c, seen) for c in row]
+            if any(cells):
+                numbers.append(line_no)
+                rows.append(cells)
+    return _Numbered(numbers, rows)
+
+
+def _cleaned(cell: str, seen: dict[str, str]) -> str:
+    text = clean_cell(cell)
+    if len(seen) < 100_000:
+        seen[cell] = text
+    return text
 
 
 def _xlsx_tables(path: Path, display: str, sidecar: dict, claims: list[Claim]) -> list[RawTable]:
@@ -427,9 +473,10 @@ def _meta_sheet(wb) -> tuple[list[Claim], dict]:
 
 
 def _sheet_grid(ws) -> list[tuple[int, list[tuple[object, str, str]]]]:
+    rows = limits.counted_rows(ws.iter_rows(), ws.title)
     return [
         (line_no, [(c.value, c.number_format, c.data_type) for c in row])
-        for line_no, row in enumerate(ws.iter_rows(), start=1)
+        for line_no, row in enumerate(rows, start=1)
     ]
 
 
@@ -459,7 +506,7 @@ def _table(
     display: str,
     meta: dict,
     sheet: str | None,
-    rows: list[tuple[int, list[str]]],
+    rows: Sequence[tuple[int, list[str]]],
     claims: list[Claim],
     letters: bool,
 ) -> RawTable:
@@ -488,7 +535,8 @@ def _table(
     if body and is_column_numbers(body[0][1]):
         body = body[1:]
     for line_no, cells in body:
-        cells = cells[offset:]
+        if offset:  # no copy of every row of a large file when the table starts in column A
+            cells = cells[offset:]
         if letters:
             # A spreadsheet row has every column: empty cells at its end are empty, not missing.
             cells = cells + [""] * (len(header) - len(cells))
@@ -498,7 +546,7 @@ def _table(
 
 
 def _header_not_found(
-    display: str, sheet: str | None, rows: list[tuple[int, list[str]]]
+    display: str, sheet: str | None, rows: Sequence[tuple[int, list[str]]]
 ) -> Problem:
     """The sheet's first rows hold no heading of the accepted layouts: say what they hold."""
     line_no, cells = rows[0]
@@ -537,7 +585,7 @@ def _sheet_name_claims(name: str) -> list[Claim]:
 
 
 def _title_claims(
-    rows: list[tuple[int, list[str]]], sheet: str | None, letters: bool
+    rows: Sequence[tuple[int, list[str]]], sheet: str | None, letters: bool
 ) -> list[Claim]:
     """The month a title row above the header names ("BÁO CÁO THÁNG 10/2026")."""
     from openpyxl.utils import get_column_letter

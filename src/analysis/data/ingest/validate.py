@@ -8,6 +8,7 @@ counts, numerator above denominator) and across rows and files (conflicting dupl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,12 @@ def validate_observations(frame: pd.DataFrame, keys: list[str] | None = None) ->
     problems: list[Problem] = []
     if frame.empty:
         return problems
-    typed = frame.astype({"value": float, "numerator": float, "denominator": float})
+    floats = {"value": float, "numerator": float, "denominator": float}
+    typed = (
+        frame
+        if all(pd.api.types.is_float_dtype(frame[c]) for c in floats)
+        else frame.astype(floats)
+    )
     try:
         _schema().validate(typed, lazy=True)
     except pe.SchemaErrors as err:
@@ -168,79 +174,111 @@ def drop_identical_duplicates(
     """
     if frame.empty:
         return frame, []
-    rounded = frame[FIGURES].astype(float).round(6)
-    probe = pd.concat([frame[keys or KEYS].astype(str), rounded.astype(str)], axis=1)
-    repeated = probe.duplicated(keep="first")
+    # Integer codes, not a text or a tuple per row: a file may hold millions of rows.
+    codes = _row_codes(
+        [frame[k] for k in keys or KEYS], [frame[f].astype(float).round(6) for f in FIGURES]
+    )
+    repeated = pd.Series(codes, index=frame.index).duplicated(keep="first").to_numpy()
     if not repeated.any():
         return frame, []
-    first_of: dict[tuple, object] = {}
-    original = {}
-    for idx, key in zip(frame.index, map(tuple, probe.to_numpy()), strict=True):
-        original[idx] = first_of.setdefault(key, idx)
-    sheets = (
-        frame[SOURCE_SHEET].fillna("").astype(str)
-        if SOURCE_SHEET in frame
-        else pd.Series("", index=frame.index)
-    )
-    place = pd.Series(
-        list(
-            zip(
-                frame["source_file"].astype(str),
-                sheets,
-                frame["source_row"].astype(int),
-                strict=True,
-            )
-        ),
-        index=frame.index,
-    )
-    per_row = place.value_counts()
-    notes: list[Problem] = []
-    whole: dict[tuple[str, str], list[int]] = {}
-    sources: dict[tuple[str, str], set[str]] = {}
-    for (file, sheet, row_no), group in frame[repeated].groupby(place[repeated], sort=True):
-        total = int(per_row[(file, sheet, row_no)])
-        if len(group) == total:
-            whole.setdefault((str(file), str(sheet)), []).append(int(row_no))
-            sources.setdefault((str(file), str(sheet)), set()).update(
-                str(frame.loc[original[i], "source_file"]) for i in group.index
-            )
-            continue
-        items = [_repeat_item(frame.loc[i], frame.loc[original[i]]) for i in group.index]
+    original = np.unique(codes, return_index=True)[1][codes]  # position of each figure's first
+    files = frame["source_file"].to_numpy()
+    sheets = frame[SOURCE_SHEET].to_numpy() if SOURCE_SHEET in frame else np.full(len(frame), None)
+    row_numbers = frame["source_row"].to_numpy(dtype=np.int64)
+    pair = _row_codes([pd.Series(files), pd.Series(sheets)])  # each file's sheet
+    # Each row of each sheet (a wide row gives several figures): sorted, not hashed.
+    place = np.unique(pair * (int(row_numbers.max()) + 1) + row_numbers, return_inverse=True)[1]
+    total = np.bincount(place)  # figures read from each row of a file
+    repeats = np.bincount(place[repeated], minlength=len(total))
+    whole_row = repeated & (repeats == total)[place]
+    notes = _repeated_rows(files, sheets, pair, row_numbers, original, whole_row)
+    partial: dict[int, list[int]] = {}
+    for position in np.flatnonzero(repeated & ~whole_row):
+        partial.setdefault(int(place[position]), []).append(int(position))
+    for here, positions in partial.items():
+        first = positions[0]
+        items = [_repeat_item(frame.iloc[i], frame.iloc[original[i]]) for i in positions]
         cells = [
-            c for i in group.index if (c := _cells(frame.loc[i], _figure_fields(frame.loc[i])))
+            c for i in positions if (c := _cells(frame.iloc[i], _figure_fields(frame.iloc[i])))
         ]
         notes.append(
             Problem(
-                str(file),
-                int(row_no),
-                None,
-                None,
-                Msg("reason.repeated_cells", count=len(group), total=total, items=items),
-                Msg("hint.repeated_cells", new=total - len(group)),
-                sheet=str(sheet) or None,
-                cell=", ".join(cells) or None,
-            )
-        )
-    for (file, sheet), rows in whole.items():
-        shown = ", ".join(map(str, rows[:10])) + (f" (+{len(rows) - 10})" if len(rows) > 10 else "")
-        notes.append(
-            Problem(
-                file,
-                rows[0] if len(rows) == 1 else None,
+                str(files[first]),
+                int(row_numbers[first]),
                 None,
                 None,
                 Msg(
-                    "reason.repeated_rows",
-                    count=len(rows),
-                    rows=shown,
-                    files=sorted(sources[(file, sheet)]),
+                    "reason.repeated_cells",
+                    count=len(positions),
+                    total=int(total[here]),
+                    items=items,
                 ),
-                Msg("hint.repeated_rows"),
-                sheet=sheet or None,
+                Msg("hint.repeated_cells", new=int(total[here]) - len(positions)),
+                sheet=_sheet_name(sheets[first]),
+                cell=", ".join(cells) or None,
             )
         )
     notes.sort(key=lambda p: (p.file, p.sheet or "", p.row or 0))
     return frame[~repeated], notes
+
+
+def _repeated_rows(
+    files: np.ndarray,
+    sheets: np.ndarray,
+    pair: np.ndarray,
+    row_numbers: np.ndarray,
+    original: np.ndarray,
+    whole_row: np.ndarray,
+) -> list[Problem]:
+    """One note per file and sheet (``pair``) for its rows whose every figure repeats one
+    read before; integers throughout, as a file may hold millions of them."""
+    positions = np.flatnonzero(whole_row)
+    notes = []
+    for code in np.unique(pair[positions]):
+        chosen = positions[pair[positions] == code]
+        numbers = np.unique(row_numbers[chosen])  # sorted
+        shown = ", ".join(str(int(n)) for n in numbers[:10]) + (
+            f" (+{len(numbers) - 10})" if len(numbers) > 10 else ""
+        )
+        notes.append(
+            Problem(
+                str(files[chosen[0]]),
+                int(numbers[0]) if len(numbers) == 1 else None,
+                None,
+                None,
+                Msg(
+                    "reason.repeated_rows",
+                    count=len(numbers),
+                    rows=shown,
+                    files=sorted({str(f) for f in pd.unique(files[original[chosen]])}),
+                ),
+                Msg("hint.repeated_rows"),
+                sheet=_sheet_name(sheets[chosen[0]]),
+            )
+        )
+    return notes
+
+
+def _sheet_name(sheet: object) -> str | None:
+    """A sheet's name for a message; ``None`` for a CSV file (no sheet)."""
+    return str(sheet) if isinstance(sheet, str) and sheet else None
+
+
+def _row_codes(texts: list[pd.Series], numbers: Sequence[pd.Series] = ()) -> np.ndarray:
+    """One integer per row, equal for rows equal in every column (missing values included).
+
+    ``texts`` are compared as text (a period may be a Period or its text), ``numbers`` as they
+    are. Column by column, so millions of rows need a few integer arrays, not a tuple or a
+    text per row; the codes stay below the number of rows, so they never overflow.
+    """
+    n = len(texts[0]) if texts else len(numbers[0])
+    key = np.zeros(n, dtype=np.int64)
+    for column, as_text in [(c, True) for c in texts] + [(c, False) for c in numbers]:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        if as_text:
+            codes = pd.factorize(pd.Index([str(u) for u in uniques], dtype=object))[0][codes]
+        key = pd.factorize(key * len(uniques) + codes)[0]
+    return key
 
 
 def _repeat_item(row: pd.Series, first: pd.Series) -> Msg:
@@ -273,7 +311,8 @@ def _at(row: pd.Series, fields: tuple[str, ...], with_file: bool) -> Msg:
 
 
 def _duplicate_problems(frame: pd.DataFrame, keys: list[str]) -> list[Problem]:
-    dup = frame[frame.duplicated(keys, keep=False)]
+    codes = _row_codes([frame[k] for k in keys])
+    dup = frame[pd.Series(codes, index=frame.index).duplicated(keep=False)]
     problems = []
     for _, group in dup.groupby(keys, sort=False):
         figures = group[["value", "numerator", "denominator"]].round(6).drop_duplicates()
@@ -330,7 +369,7 @@ def apply_revisions(
     frame: pd.DataFrame, metas: dict[str, dict], keys: list[str] | None = None
 ) -> pd.DataFrame:
     """Drop rows superseded by a file whose sidecar says ``revises: <file name>``."""
-    if frame.empty:
+    if frame.empty or not any(meta.get("revises") for meta in metas.values()):
         return frame
     keys = keys or KEYS
     revised = frame.copy()
