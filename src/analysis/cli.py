@@ -55,7 +55,7 @@ class _OneLineErrors(click.Group):
             if faults.debug_requested():
                 raise
             command = ctx.invoked_subcommand or "analysis"
-            hint = "" if isinstance(exc, OSError) else " (run with --debug for the details)"
+            hint = "" if faults.says_what_to_do(exc) else " (run with --debug for the details)"
             click.echo(f"{command} failed: {faults.describe(exc)}{hint}", err=True)
             raise SystemExit(1) from None
 
@@ -139,6 +139,7 @@ def ingest(lang: str) -> None:
             else ""
         )
         + f" -> {paths.build_database_path()}"
+        + (f" (the damaged store was kept as {built.set_aside})" if built.set_aside else "")
         + (
             f"; {len(survey.skipped)} file(s) or folder(s) skipped (see the log)"
             if survey.skipped

@@ -65,6 +65,15 @@ def build_database_path() -> Path:
     return processed_dir() / "dx.duckdb"
 
 
+def first_seen_path() -> Path:
+    """When an ingest first saw each file of your own (``data/first_seen.csv``).
+
+    Kept beside the store, not in it: a store rebuilt from ``data/raw`` (after damage, or after
+    ``data/processed`` was deleted) finds every file's first-seen time again here.
+    """
+    return data_dir() / "first_seen.csv"
+
+
 def analytics_cache_path() -> Path:
     """The period's cached comparison and forecasts (:mod:`analysis.analyses.results_cache`)."""
     return processed_dir() / "analytics.duckdb"

@@ -90,7 +90,12 @@ def status(period: str, as_json: bool, due_day: int, reminders: Path | None, lan
 
     from analysis.analyses.receipts import collection_status
     from analysis.collection import reminders as reminders_mod
+    from analysis.data import store
 
+    try:
+        store.check_sound()  # a damaged store is named in one line, with what to do
+    except store.StoreMissing:
+        pass  # without a store, the files received are listed as not yet ingested
     found = collection_status(_month(period), due_day)
     if as_json:
         click.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))

@@ -8,6 +8,7 @@ is written: :class:`~analysis.data.ingest.IngestError` for the inputs,
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from analysis.data import (
     submissions,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Rebuilt:
@@ -32,6 +35,8 @@ class Rebuilt:
     result: ingest.IngestResult
     facts: pd.DataFrame | None
     real: pd.DataFrame | None
+    set_aside: Path | None = None
+    """Where a damaged store found before the rebuild was moved (kept), if there was one."""
 
 
 def rebuild(published_folder: Path | None = None) -> Rebuilt:
@@ -42,6 +47,15 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
     """
 
     folder = Path(published_folder) if published_folder is not None else paths.published_dir()
+    set_aside = store.set_aside_if_damaged()
+    if set_aside is not None:
+        log.warning(
+            "the store %s could not be read (%s): moved to %s; it is rebuilt from %s",
+            paths.build_database_path(),
+            set_aside[1],
+            set_aside[0],
+            paths.raw_dir(),
+        )
     seen = submissions.previous_first_seen()
     result = ingest.ingest()
     facts = published_press.read_published(folder) if folder.exists() else None
@@ -51,6 +65,8 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
         if real_folder.exists()
         else None
     )
+    extra = submissions.build_tables(result, seen)
+    submissions.record_first_seen(extra["submission_files"])
     version = store.write_store(
         result.observations,
         result.harmonized,
@@ -58,7 +74,7 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
         result.files,
         facts,
         real,
-        extra=submissions.build_tables(result, seen),
+        extra=extra,
         communes=result.communes,
     )
-    return Rebuilt(version, result, facts, real)
+    return Rebuilt(version, result, facts, real, set_aside[0] if set_aside else None)

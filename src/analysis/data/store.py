@@ -336,14 +336,115 @@ class StoreMissing(FileNotFoundError):
     pass
 
 
+class StoreDamaged(RuntimeError):
+    """The store cannot be read: its file is damaged. The message names it and what to do."""
+
+    def __init__(self, path: Path, detail: str):
+        self.path, self.detail = Path(path), detail
+        super().__init__(
+            f"the store {path} is damaged ({detail}); run `python -m analysis ingest`: it "
+            "keeps the damaged file beside it and rebuilds the store from data/raw"
+        )
+
+
+_DAMAGE = (
+    "not a valid duckdb database file",
+    "corrupt database file",
+    "checksum",
+    "could not read enough bytes",
+    "serialization error",
+    "internal error",
+    "failed to read",
+)
+"""What DuckDB says (lower case) of a file that is not a whole database."""
+
+
+def damage_detail(exc: BaseException) -> str | None:
+    """A short description of the damage, when ``exc`` is DuckDB saying a file is damaged."""
+    if not isinstance(exc, duckdb.Error):
+        return None
+    text = " ".join(str(exc).split())
+    lowered = text.lower()
+    if not any(sign in lowered for sign in _DAMAGE):
+        return None
+    if "not a valid duckdb database file" in lowered:
+        return "not a DuckDB database: its header is overwritten"
+    if "checksum" in lowered or "corrupt" in lowered:
+        return "a block fails its checksum"
+    if "could not read enough bytes" in lowered:
+        return "the file is cut short"
+    return text[:160]
+
+
 def connect(read_only: bool = True, path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the processed database (read-only by default, so notebooks cannot change it)."""
+    """Open the processed database (read-only by default, so notebooks cannot change it).
+
+    Raises :class:`StoreMissing` without a store and :class:`StoreDamaged` for a file that
+    cannot be opened as one.
+    """
     db = Path(path or paths.database_path())
     if not db.exists():
         raise StoreMissing(
             f"{db} does not exist: run `python -m analysis ingest` first (or `make report`)."
         )
-    return duckdb.connect(str(db), read_only=read_only)
+    try:
+        return duckdb.connect(str(db), read_only=read_only)
+    except duckdb.Error as exc:
+        detail = damage_detail(exc)
+        if detail is None:
+            raise
+        raise StoreDamaged(db, detail) from exc
+
+
+def check_sound(path: Path | None = None, named: Path | None = None) -> None:
+    """Read every table of the store through, so that damage anywhere shows now, named.
+
+    A block damaged in the middle of the file passes :func:`connect` and breaks only the query
+    that reads it; reading every row of every table (about 0.1 s for the demo store) finds it
+    before a run or a status starts. ``named`` is the file the message names (the store a
+    snapshot was taken from). Raises :class:`StoreMissing` or :class:`StoreDamaged`.
+    """
+    db = Path(path or paths.database_path())
+    shown = Path(named or db)
+    try:
+        with connect(path=db) as con:
+            tables = [
+                r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            ]
+            if "meta" not in tables:
+                raise StoreDamaged(shown, "it has no meta table: not a store made by ingest")
+            for table in tables:
+                con.execute(f'SELECT bit_xor(hash(COLUMNS(*))) FROM "{table}"').fetchall()  # noqa: S608
+    except StoreDamaged as exc:
+        raise StoreDamaged(shown, exc.detail) from exc
+    except duckdb.Error as exc:
+        detail = damage_detail(exc)
+        if detail is None:
+            raise
+        raise StoreDamaged(shown, detail) from exc
+
+
+def set_aside_if_damaged() -> tuple[Path, str] | None:
+    """Move a damaged store out of the way, kept under a new name; ``(new name, damage)``.
+
+    ``ingest`` calls this before it rebuilds: a store that cannot be read must not stop the
+    rebuild that replaces it, and is kept for whoever wants to look at it.
+    """
+    db = paths.build_database_path()
+    if not db.exists():
+        return None
+    with build_lock():
+        try:
+            check_sound(db)
+        except StoreDamaged as exc:
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            kept = db.with_name(f"{db.name}.damaged-{stamp}")
+            os.replace(db, kept)
+            wal = db.with_name(db.name + ".wal")
+            if wal.exists():
+                os.replace(wal, kept.with_name(kept.name + ".wal"))
+            return kept, exc.detail
+    return None
 
 
 def data_version(path: Path | None = None) -> str:

@@ -15,17 +15,22 @@ demo data are not submissions) and written with the store, atomically:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import logging
 import os
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+from filelock import FileLock
 
 from analysis import paths
 from analysis.core.clock import today
 from analysis.data import store
 from analysis.data.ingest import IngestResult, read_sidecar, workbooks
+from analysis.files import write_atomic
 from analysis.reference import geography
 
 log = logging.getLogger(__name__)
@@ -57,12 +62,24 @@ COLUMNS = [
 ]
 
 
-def previous_first_seen(db: Path | None = None) -> dict[str, str]:
-    """sha256 -> first_seen of the files the current store recorded (empty without one)."""
+JOURNAL_COLUMNS = ["sha256", "first_seen", "file"]
 
+
+def previous_first_seen(db: Path | None = None) -> dict[str, str]:
+    """sha256 -> first_seen of every file seen before: the journal (:func:`read_journal`),
+    and the current store's ``submission_files`` for what the journal lacks (a store built
+    before the journal, or a journal deleted); the earlier time wins."""
+
+    seen = _store_first_seen(db)
+    for sha, when in read_journal().items():
+        seen[sha] = min(when, seen.get(sha, when))
+    return seen
+
+
+def _store_first_seen(db: Path | None) -> dict[str, str]:
     try:
         con = store.connect(path=db or paths.build_database_path())
-    except store.StoreMissing:
+    except (store.StoreMissing, store.StoreDamaged):
         return {}
     with con:
         known = con.execute(
@@ -70,8 +87,60 @@ def previous_first_seen(db: Path | None = None) -> dict[str, str]:
         ).fetchone()
         if not known or not known[0]:
             return {}
-        rows = con.execute("SELECT sha256, first_seen FROM submission_files").fetchall()
+        try:
+            rows = con.execute("SELECT sha256, first_seen FROM submission_files").fetchall()
+        except duckdb.Error as exc:
+            if store.damage_detail(exc) is None:
+                raise
+            return {}
     return {str(sha): str(seen) for sha, seen in rows if sha}
+
+
+def read_journal() -> dict[str, str]:
+    """sha256 -> first_seen from ``data/first_seen.csv`` (empty when there is none)."""
+    return {sha: when for sha, (when, _) in _journal().items()}
+
+
+def _journal() -> dict[str, tuple[str, str]]:
+    path = paths.first_seen_path()
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {
+            r["sha256"]: (r["first_seen"], r.get("file") or "")
+            for r in csv.DictReader(fh)
+            if r.get("sha256")
+        }
+
+
+def record_first_seen(files: pd.DataFrame) -> None:
+    """Add the first-seen times of ``files`` (``submission_files`` rows) to the journal.
+
+    Written atomically under a lock, before the store is: what an ingest saw is never known
+    only to a store, which can be damaged or deleted and is rebuilt from ``data/raw``.
+    """
+    if files.empty:
+        return
+    path = paths.first_seen_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path.with_name(f".{path.name}.lock")), timeout=600):
+        rows = _journal()
+        new = {
+            str(sha): (str(when), str(name))
+            for sha, when, name in zip(
+                files["sha256"], files["first_seen"], files["file"], strict=True
+            )
+            if sha and str(sha) not in rows
+        }
+        if not new:
+            return
+        rows.update(new)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(JOURNAL_COLUMNS)
+        for sha, (when, name) in sorted(rows.items(), key=lambda item: (item[1][0], item[0])):
+            writer.writerow([sha, when, name])
+        write_atomic(path, buffer.getvalue())
 
 
 def now_utc() -> str:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import errno
 import os
 
+from analysis import paths
+from analysis.data import store
+
 PERMISSION = {errno.EACCES, errno.EPERM, errno.EROFS}
 NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
 
@@ -25,8 +28,16 @@ def _where(exc: OSError) -> str:
     return str(name) if name is not None else ""
 
 
+def says_what_to_do(exc: BaseException) -> bool:
+    """Whether :func:`describe` tells what to do (no need to point at ``--debug``)."""
+    return isinstance(exc, OSError | store.StoreDamaged) or store.damage_detail(exc) is not None
+
+
 def describe(exc: BaseException) -> str:
     """One line for ``exc``: what failed, where, what to do."""
+    damage = store.damage_detail(exc)
+    if damage is not None:  # DuckDB on a damaged store, met past the checks: name the store
+        return str(store.StoreDamaged(paths.database_path(), damage))
     if isinstance(exc, OSError):
         where = _where(exc)
         if exc.errno in PERMISSION:

@@ -75,6 +75,8 @@ def take() -> tuple[Path, str]:
     pending.unlink(missing_ok=True)
     _link_or_copy(source, pending)
     try:
+        # Every table read through once: a damaged store is named now, not by a kernel later.
+        store.check_sound(pending, named=source)
         version = store.data_version(pending)
         target = paths.snapshot_path(version)
         os.replace(pending, target)
