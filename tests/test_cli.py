@@ -126,8 +126,8 @@ def test_a_full_disk_is_one_line_and_a_late_key_error_is_not_a_refusal(monkeypat
     done = CliRunner().invoke(cli.main, ["run", "--period", "2026-10"])
     assert done.exit_code == 1 and done.exc_info[0] is SystemExit
     assert done.output.strip().splitlines() == [
-        "run failed: no space left on the disk holding /srv/reports/2026-10/x.pdf: free some "
-        "space (old folders under reports/, data/processed/snapshots) and run again"
+        "run failed: no space left on the disk holding /srv/reports/2026-10: free some space "
+        "on that disk, then run again"
     ]
 
     def late(*args, **kwargs):
@@ -191,7 +191,7 @@ def test_a_job_stuck_where_no_alarm_reaches_has_its_worker_killed(monkeypatch):
     # Workers are forked, so they inherit these replacements.
     monkeypatch.setattr(worker, "_run", stuck)
     monkeypatch.setattr(worker, "time_limit", lambda *a: cl.nullcontext())
-    monkeypatch.setattr(pool, "worker_init", lambda env: None)
+    monkeypatch.setattr(pool, "worker_init", lambda *args: None)
     monkeypatch.setattr(pool, "KILL_GRACE", 1.0)
     job = jobs.Job("30_leadership_briefing", "nghe_an", "2026-10", "vi", ("html",), {})
     started = time.perf_counter()

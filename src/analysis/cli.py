@@ -357,6 +357,13 @@ def _report_run(summary: Any) -> None:
             "figures (table published_real is empty; run `python -m analysis ingest` with "
             "data/raw/published/real/ in place)"
         )
+    if len(summary.data_versions) > 1:
+        made = ", ".join(f"{v} ({n} file(s))" for v, n in summary.data_versions.items())
+        click.echo(
+            f"note: the reports in {out} come from {len(summary.data_versions)} data versions "
+            f"({made}); run `python -m analysis run --period {summary.period}` without "
+            f"--province to make them all from data version {summary.data_version}"
+        )
     pdfs = [f for f in summary.files if f.endswith(".pdf")]
     if pdfs:
         where = "<province>/communes/<commune>" if summary.level == "commune" else "<province>"

@@ -10,8 +10,10 @@ any point removes the temporary file and leaves the previous target untouched.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import socket
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -29,6 +31,11 @@ def _file_mode() -> int:
     return 0o666 & ~mask
 
 
+def host_name() -> str:
+    """This machine's name in file-name characters (letters, digits, ``-``)."""
+    return re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname())[:40].strip("-") or "host"
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; it replaces ``path`` when the block ends.
@@ -36,10 +43,13 @@ def atomic_path(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[
     For writers that take a file name (DuckDB, Parquet, papermill). ``suffix`` lets a writer
     that checks the extension see the one it expects (``.tmp.ipynb``). The file is synced and
     given the project's file mode before it replaces the target; on an exception it is removed.
+    Its name, ``.<name>.<host>-<pid>.<random><suffix>``, says which process writes it, so the
+    files of a process that was killed can be found and removed later.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    prefix = f".{path.name}.{host_name()}-{os.getpid()}."
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -48,9 +58,26 @@ def atomic_path(path: str | os.PathLike[str], suffix: str = ".tmp") -> Iterator[
             os.fsync(fh.fileno())
         os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write() names no file: name the one being written
+            exc.filename = str(path)
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says a disk (or quota) is full, as an OSError or in a library's words
+    (DuckDB raises its own errors with the system's message in them)."""
+    if isinstance(exc, OSError) and exc.errno in NO_SPACE:
+        return True
+    text = str(exc)
+    return any(os.strerror(code) in text for code in NO_SPACE)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:

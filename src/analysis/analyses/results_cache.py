@@ -15,6 +15,8 @@ the file read-only, which many processes may do at once.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ import pandas as pd
 from filelock import FileLock
 
 from analysis import paths
+from analysis.files import disk_full
 
 #: Columns the cache adds to each row; never part of what a reader gets back.
 BOOKKEEPING = ("data_version", "period_key", "params_key", "row_order")
@@ -126,8 +129,16 @@ def write_cached(
             assert isinstance(db, duckdb.DuckDBPyConnection)
             _replace(db, table, staged)
             return
-        with duckdb.connect(str(path)) as con:
-            _replace(con, table, staged)
+        try:
+            with duckdb.connect(str(path)) as con:
+                _replace(con, table, staged)
+        except duckdb.Error as exc:
+            if disk_full(exc):
+                # The log holds only the transaction that failed (each write checkpoints when
+                # its connection closes): nothing to keep. Told as the OSError it is.
+                Path(f"{path}.wal").unlink(missing_ok=True)
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
+            raise
 
 
 def _replace(con: duckdb.DuckDBPyConnection, table: str, staged: pd.DataFrame) -> None:
@@ -154,7 +165,10 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, staged: pd.DataFrame) -
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view}")  # noqa: S608
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            # A COMMIT that failed (a full disk) has already ended the transaction: the error
+            # to tell is the first one, not "cannot rollback".
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
             raise
     finally:
         con.unregister(view)

@@ -47,7 +47,7 @@ from filelock import FileLock, Timeout
 from analysis import __version__, paths
 from analysis.core.periods import to_month
 from analysis.data import ingest
-from analysis.files import atomic_path
+from analysis.files import atomic_path, disk_full
 from analysis.reference import catalog, communes, geography, measures, population
 
 SCHEMA_VERSION = "1"
@@ -234,7 +234,11 @@ def write_store(
                 # The new database is swapped in when this block ends, after the Parquet folder.
                 with atomic_path(paths.build_database_path(), suffix=".duckdb.tmp") as tmp_db:
                     tmp_db.unlink()  # duckdb wants to create the file itself
-                    _build_database(tmp_db, tables, tmp_parquet)
+                    try:
+                        _build_database(tmp_db, tables, tmp_parquet)
+                    finally:
+                        # DuckDB's log of a build that failed (a full disk) goes with it.
+                        tmp_db.with_name(tmp_db.name + ".wal").unlink(missing_ok=True)
                     _replace_dir(tmp_parquet, target_dir / "parquet")
             finally:
                 shutil.rmtree(tmp_parquet, ignore_errors=True)
@@ -243,14 +247,29 @@ def write_store(
             f"another ingest has been writing {target_dir} for too long ({exc}); "
             "wait for it to finish, then run `python -m analysis ingest` again"
         ) from exc
-    except OSError as exc:
-        raise StoreWriteError(
-            f"cannot write the store in {target_dir}: {_reason(exc)}"
-            + (f" ({exc.filename})" if exc.filename else "")
-            + "; make the folder writable for your account (or set VNDX_DATA_DIR to a "
-            "writable data folder), then run `python -m analysis ingest` again"
-        ) from exc
+    except (OSError, duckdb.Error) as exc:
+        raise _write_error(exc, target_dir) from exc
     return version
+
+
+def _write_error(exc: OSError | duckdb.Error, target_dir: Path) -> StoreWriteError:
+    """What stopped a build, in one line with what to do; DuckDB's words never reach the user."""
+    if disk_full(exc):
+        return StoreWriteError(
+            f"cannot write the store in {target_dir}: no space left on the disk holding it; "
+            f"free some space there ({paths.analytics_cache_path().name} is rebuilt when "
+            "needed, stores kept aside as dx.duckdb.damaged-* can go) or set VNDX_DATA_DIR to "
+            "a data folder on a bigger disk, then run `python -m analysis ingest` again; the "
+            "previous store is unchanged"
+        )
+    if not isinstance(exc, OSError):
+        raise exc
+    return StoreWriteError(
+        f"cannot write the store in {target_dir}: {_reason(exc)}"
+        + (f" ({exc.filename})" if exc.filename else "")
+        + "; make the folder writable for your account (or set VNDX_DATA_DIR to a "
+        "writable data folder), then run `python -m analysis ingest` again"
+    )
 
 
 def _reason(exc: OSError) -> str:

@@ -18,7 +18,12 @@ from pathlib import Path
 from analysis import paths
 from analysis.data import store
 from analysis.files import inside, safe_name
-from analysis.running.manifest import Manifest, read_manifest, write_manifest
+from analysis.running.manifest import (
+    Manifest,
+    data_version_text,
+    read_manifest,
+    write_manifest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +63,7 @@ def _set_aside_folder(period: str, manifest: Manifest) -> Manifest:
     """Move every output of the period (and its manifest) aside; return an empty manifest."""
     out = paths.reports_dir() / period
     dataset = manifest.get("dataset") or UNRECORDED
-    target = superseded_dir(period, dataset, str(manifest.get("data_version") or "unknown"))
+    target = superseded_dir(period, dataset, data_version_text(manifest) or "unknown")
     moved = 0
     for child in sorted(out.iterdir()):
         if child.name.endswith(".lock"):

@@ -29,8 +29,10 @@ Dask worker never hands a kernel warmed for one run to the next.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import threading
 
@@ -129,12 +131,15 @@ class WarmKernelPool:
         # Kernels handed back by the engine ``reuse``, being cleared for their next notebook.
         self._reusable: dict[Key, tuple[KernelManager, _Resetting]] = {}
         self._uses: dict[int, int] = {}
+        # Every kernel started and not yet stopped, ready, handed back or running a notebook.
+        self._started: dict[int, KernelManager] = {}
         atexit.register(self.shutdown)
 
     def _warm(self, key: Key) -> None:
         try:
             km = _start_warm_kernel(*key)
             with self._lock:
+                self._started[id(km)] = km
                 self._ready[key] = km
         except BaseException as exc:  # Reported when the kernel is asked for
             with self._lock:
@@ -203,9 +208,30 @@ class WarmKernelPool:
             previous[1].wait()
             self.stop(previous[0])
 
+    def kill_all(self) -> None:
+        """Kill every kernel this process started, at once, and remove their connection files.
+
+        For a worker whose run has ended: no kernel is asked to shut down politely (that needs
+        the event loop the worker may be stuck in), each is killed with its process group.
+        """
+        for km in list(self._started.values()):
+            process = getattr(km.provisioner, "process", None)
+            pid = getattr(process, "pid", None)
+            # poll() reaps a kernel that already ended, so a reused process id is never hit.
+            if process is not None and pid and process.poll() is None:
+                try:
+                    os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                km.cleanup_connection_file()
+        self._started.clear()
+
     def stop(self, km: KernelManager) -> None:
         """Shut ``km`` down (a kernel not to be used again)."""
         self._uses.pop(id(km), None)
+        self._started.pop(id(km), None)
         try:
             km.shutdown_kernel(now=True)
         except Exception:  # The kernel may already be gone
@@ -219,10 +245,7 @@ class WarmKernelPool:
             stale = [k for k in self._reusable if k[:2] == key[:2] and k != key]
             kms += [self._reusable.pop(k)[0] for k in stale]
         for km in kms:
-            try:
-                km.shutdown_kernel(now=True)
-            except Exception:  # The kernel may already be gone
-                log.debug("stale kernel already stopped")
+            self.stop(km)
 
     def shutdown(self) -> None:
         for thread in list(self._pending.values()):
@@ -234,10 +257,7 @@ class WarmKernelPool:
             self._ready.clear()
             self._reusable.clear()
         for km in kms:
-            try:
-                km.shutdown_kernel(now=True)
-            except Exception:  # noqa: S110 - best effort at exit
-                pass
+            self.stop(km)  # best effort at exit: a kernel already gone is skipped
 
 
 POOL = WarmKernelPool()

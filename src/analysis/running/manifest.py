@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,31 @@ def write_manifest(period: str, update: Callable[[Manifest], Manifest]) -> Manif
         manifest = update(read_manifest(period))
         write_atomic(path, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
     return manifest
+
+
+def version_summary(outputs: Iterable[dict], current: str) -> dict[str, Any]:
+    """The manifest's top-level versions, as its rows say them.
+
+    ``data_versions`` counts the outputs made (status ok) from each data version;
+    ``data_version`` is the one they all share, ``None`` when they differ (a partial run after
+    an ingest: ``--province nghe_an`` remade one unit from the new data, the others are still
+    from the old), and ``current`` (the run's) when no output was made.
+    """
+    counts = Counter(
+        str(e["data_version"]) for e in outputs if e.get("status") == "ok" and e.get("data_version")
+    )
+    shared = next(iter(counts)) if len(counts) == 1 else None
+    return {
+        "data_version": shared if counts else current,
+        "data_versions": dict(sorted(counts.items())),
+    }
+
+
+def data_version_text(manifest: Manifest) -> str:
+    """The data version a reader is shown: the shared one, or every one, comma-separated."""
+    if manifest.get("data_version"):
+        return str(manifest["data_version"])
+    return ", ".join(manifest.get("data_versions") or {})
 
 
 def entries(result: dict, key: str, data_version: str, code: str) -> list[dict]:

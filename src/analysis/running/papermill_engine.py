@@ -10,7 +10,6 @@ the kernel pool lives in :mod:`analysis.running.kernels`.
 
 from __future__ import annotations
 
-import logging
 import os
 
 from papermill.clientwrap import PapermillNotebookClient
@@ -19,8 +18,6 @@ from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
 from analysis.running.kernels import POOL
-
-log = logging.getLogger(__name__)
 
 
 def _execute_on(
@@ -74,10 +71,7 @@ class WarmKernelEngine(NBClientEngine):
         try:
             return _execute_on(km, nb_man, kernel_name, **kwargs)
         finally:
-            try:
-                km.shutdown_kernel(now=True)
-            except Exception:  # The kernel may already be gone
-                log.debug("kernel already stopped")
+            POOL.stop(km)
 
 
 class ReusingKernelEngine(NBClientEngine):

@@ -1,5 +1,8 @@
 """Local worker processes for a run, with a watchdog for jobs stuck beyond their time limit.
 
+Workers end with the run's process, however it ends, and keep their temporary files in a
+folder of the run's (:mod:`.lifetime`).
+
 A job's own alarm (:func:`analysis.running.worker.time_limit`) ends almost every overrun, but an
 alarm cannot interrupt a call stuck inside C code (a PDF engine's line breaking, a blocked
 read). When no job has finished for a whole time limit plus :data:`KILL_GRACE`, the watchdog
@@ -10,11 +13,13 @@ jobs not yet started run again in a fresh pool.
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict
 
+from analysis.running import lifetime
 from analysis.running.jobs import Job
 from analysis.running.worker import DEFAULT_JOB_TIMEOUT, run_job, worker_init
 
@@ -63,11 +68,26 @@ def run_local(
     timeout: float | None = DEFAULT_JOB_TIMEOUT,
 ) -> Iterator[dict]:
     """Run ``todo`` in ``n_workers`` processes; yield one result per job as each finishes."""
+    with lifetime.run_folder() as folder:
+        yield from _run_in(todo, env, n_workers, engine, timeout, str(folder))
+
+
+def _run_in(
+    todo: list[Job],
+    env: dict[str, str],
+    n_workers: int,
+    engine: str,
+    timeout: float | None,
+    folder: str,
+) -> Iterator[dict]:
+    """:func:`run_local` with the run's temporary folder: workers that die with this process."""
     remaining = list(todo)
     watchdog = timeout + KILL_GRACE if timeout else None
     while remaining:
         pool = ProcessPoolExecutor(
-            max_workers=min(n_workers, len(remaining)), initializer=worker_init, initargs=(env,)
+            max_workers=min(n_workers, len(remaining)),
+            initializer=worker_init,
+            initargs=(env, os.getpid(), folder),
         )
         futures = {pool.submit(run_job, job, env, engine, timeout): job for job in remaining}
         pending, remaining = set(futures), []

@@ -27,11 +27,13 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
+import joblib
+
 from analysis import paths
 from analysis.analyses import monthly, published_tables
 from analysis.core.version import code_version
 from analysis.data import store
-from analysis.running import commune_jobs, folders, params, snapshot
+from analysis.running import commune_jobs, folders, lifetime, params, snapshot
 from analysis.running.delivery import index
 from analysis.running.jobs import (
     DEFAULT_NATIONAL_NOTEBOOKS,
@@ -42,7 +44,13 @@ from analysis.running.jobs import (
     plan_jobs,
     validate_jobs,
 )
-from analysis.running.manifest import Recorder, entries, read_manifest, write_manifest
+from analysis.running.manifest import (
+    Recorder,
+    entries,
+    read_manifest,
+    version_summary,
+    write_manifest,
+)
 from analysis.running.pool import run_local
 from analysis.running.worker import DEFAULT_JOB_TIMEOUT, run_job
 
@@ -77,6 +85,9 @@ class RunSummary:
     no_published: list[str] = field(default_factory=list)
     """Notebooks of published figures left out: the store holds none."""
     level: str = "province"
+    data_versions: dict[str, int] = field(default_factory=dict)
+    """Outputs of the period's folder by data version, this run's and earlier ones' (more than
+    one after a partial run on new data)."""
 
     @property
     def failed(self) -> list[dict]:
@@ -150,14 +161,15 @@ def _log_plan(period: str, planned: list[Job], version: str, code: str, options:
     )
 
 
-def _finish_manifest(period: str, version: str, code: str, dataset: str) -> None:
-    write_manifest(
+def _finish_manifest(period: str, version: str, code: str, dataset: str) -> dict:
+    """Sort the rows and set the summary from them (:func:`.manifest.version_summary`)."""
+    return write_manifest(
         period,
         lambda m: {
             **m,
             "period": period,
             "dataset": dataset,
-            "data_version": version,
+            **version_summary(m.get("outputs", []), version),
             "code_version": code,
             "updated_at": _now(),
             "outputs": sorted(
@@ -230,7 +242,8 @@ def run(
         folders.prepare_folder(period, dataset, version, no_data, level)
         results = _run_planned(period, planned, version, dataset, options)
         _rebuild_indexes(period)
-    return RunSummary(period, version, results, dataset, no_data, no_published, level)
+    versions = read_manifest(period).get("data_versions") or {}
+    return RunSummary(period, version, results, dataset, no_data, no_published, level, versions)
 
 
 def _rebuild_indexes(period: str) -> None:
@@ -322,6 +335,7 @@ def _run_planned(
 
     code = code_version()
     _log_plan(period, planned, version, code, options)
+    lifetime.remove_stale_temporaries(paths.reports_dir() / period)  # of a run that was killed
     todo, results = _split_fresh(period, planned, version, code, options["force"])
     log.info(
         "%d job(s): %d to run, %d unchanged since the last run",
@@ -331,7 +345,11 @@ def _run_planned(
     )
     if todo:
         t0 = time.perf_counter()
-        monthly.precompute(period, dataset, jobs=options["n_workers"])
+        # joblib's workers (the forecasts) end with this process too, however it ends.
+        with joblib.parallel_config(
+            backend="loky", initializer=lifetime.end_with, initargs=(os.getpid(),)
+        ):
+            monthly.precompute(period, dataset, jobs=options["n_workers"])
         log.info("analytics for %s ready in %.1f s", period, time.perf_counter() - t0)
     env = {k: v for k, v in os.environ.items() if k.startswith("VNDX_")}
     keys = {job: job.cache_key(version, code) for job in todo}

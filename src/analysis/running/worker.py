@@ -11,8 +11,10 @@ kernel it used is shut down.
 from __future__ import annotations
 
 import contextlib
+import errno
 import multiprocessing.util
 import os
+import shutil
 import signal
 import threading
 import time
@@ -23,8 +25,8 @@ from pathlib import Path
 from filelock import FileLock
 
 from analysis import paths
-from analysis.files import atomic_path, write_atomic
-from analysis.running import faults
+from analysis.files import atomic_path, disk_full, write_atomic
+from analysis.running import faults, lifetime
 from analysis.running.jobs import Job
 
 OUTPUT_SUFFIXES = (".ipynb", ".html", ".pdf", ".failed.ipynb")
@@ -146,7 +148,7 @@ def _run(job: Job, engine: str, timeout: float | None, result: dict) -> None:
         except (JobTimeout, OSError):
             raise
         except Exception as exc:  # Any failure of the notebook fails this job only
-            result.update(status="failed", error=_short_error(exc))
+            result.update(status="failed", error=_job_error(exc, out_dir))
             result["files"] = [_relative(failed)] if failed.exists() else []
             return
         result["files"].append(_relative(executed))
@@ -157,10 +159,17 @@ def _run(job: Job, engine: str, timeout: float | None, result: dict) -> None:
         except (JobTimeout, OSError):
             raise
         except Exception as exc:
-            result.update(status="failed", error=f"rendering failed: {_short_error(exc)}")
+            result.update(status="failed", error=f"rendering failed: {_job_error(exc, out_dir)}")
             return
         result["files"] += [_relative(w) for w in written.values()]
         failed.unlink(missing_ok=True)
+
+
+def _job_error(exc: BaseException, out_dir: Path) -> str:
+    """A failed job's error: a full disk met inside the notebook or renderer named as one."""
+    if disk_full(exc):
+        return faults.describe(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out_dir)))
+    return _short_error(exc)
 
 
 def _short_error(exc: BaseException) -> str:
@@ -195,9 +204,33 @@ def _forget_inherited_event_loops() -> None:
         loop.set(None)
 
 
-def worker_init(env: dict[str, str]) -> None:
-    """Long-lived worker: import the renderers once and start warming a kernel."""
+def worker_init(
+    env: dict[str, str], parent: int | None = None, run_folder: str | None = None
+) -> None:
+    """Long-lived worker: import the renderers once and start warming a kernel.
+
+    With ``parent`` (the run's process id) the worker ends as soon as the run's process does,
+    killing its kernels; with ``run_folder`` every temporary file of the worker and its
+    kernels goes to a folder of its own in it, removed when the worker ends
+    (:mod:`analysis.running.lifetime`).
+    """
     os.environ.update(env)
+    folder = lifetime.worker_folder(Path(run_folder)) if run_folder else None
+
+    def cleanup() -> None:
+        from analysis.running import kernels
+
+        kernels.POOL.kill_all()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    if parent is not None:
+        lifetime.die_with(parent, cleanup)
+    if folder is not None:
+        # After the kernels are shut down (priority 10, below), at the worker's normal end.
+        multiprocessing.util.Finalize(
+            None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=1
+        )
     _forget_inherited_event_loops()
     from analysis.reporting.render import exporters  # noqa: F401 - loads nbconvert and WeasyPrint once
     from analysis.running import kernels

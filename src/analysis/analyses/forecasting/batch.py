@@ -136,11 +136,13 @@ def forecast_pooled(
     else:
         # joblib's process backend (loky) for the one numerical step worth splitting: it returns
         # the simulations as Python objects and keeps its workers between calls. The report
-        # pool (running/pool.py) runs notebooks and is not available inside them.
+        # pool (running/pool.py) runs notebooks and is not available inside them. The backend
+        # is joblib's default (loky) as the caller configures it: the monthly run gives its
+        # workers an initializer that ends them with the run.
         from joblib import Parallel, delayed
 
         chunks = [keys[i::n_jobs] for i in range(n_jobs)]
-        parts = Parallel(n_jobs=n_jobs, backend="loky")(
+        parts = Parallel(n_jobs=n_jobs)(
             delayed(_pooled_sims)({k: histories[k] for k in c}, args) for c in chunks
         )
         sims = {k: v for part in parts for k, v in part.items()}
@@ -421,12 +423,11 @@ def forecast_batch(
         from joblib import Parallel, delayed
 
         # A few chunks per worker: big enough to amortise inter-process
-        # traffic, small enough to balance uneven series.
+        # traffic, small enough to balance uneven series. joblib's default backend (loky), as
+        # the caller configures it (see forecast_batch above).
         n_chunks = min(len(tasks), n_jobs * 4)
         chunks = [tasks[i::n_chunks] for i in range(n_chunks)]
-        parts = Parallel(n_jobs=n_jobs, backend="loky")(
-            delayed(_run_chunk)(c, level, n_paths) for c in chunks
-        )
+        parts = Parallel(n_jobs=n_jobs)(delayed(_run_chunk)(c, level, n_paths) for c in chunks)
         sims = [r for part in parts for r in part]
     rows = _finish(sims, level, thr, pool)
     rows.sort(key=lambda r: r["_order"])

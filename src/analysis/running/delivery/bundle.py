@@ -30,7 +30,6 @@ from analysis.running.delivery.outputs import (
     require_outputs,
     unit_name,
 )
-from analysis.running.manifest import read_manifest
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 """Every entry's timestamp: the bytes depend on the reports only, not on when they were made."""
@@ -100,6 +99,11 @@ def _with_note(members: dict[str, bytes], label: str, period: str, version: str)
     return deterministic_zip({**members, COVER_NOTE: note.encode("utf-8")})
 
 
+def _versions(files: list[Output]) -> str:
+    """The data version of ``files`` (several, comma-separated, after a partial run)."""
+    return ", ".join(sorted({o.data_version for o in files if o.data_version}))
+
+
 def build_bundles(period: str) -> Bundles:
     """Write the period's bundles and their ``SHA256SUMS``; see the module docstring.
 
@@ -110,17 +114,21 @@ def build_bundles(period: str) -> Bundles:
         for o in require_outputs(period)
         if o.format in BUNDLED_FORMATS and o.notebook == main_notebook(o.unit)
     ]
-    version = read_manifest(period).get("data_version") or ""
     folder = bundles_dir(period)
     zips: dict[str, bytes] = {}
     units = sorted({o.unit for o in made} - {NATIONAL})
     for unit in units:
-        members = _members([o for o in made if o.unit == unit], prefix=False)
-        zips[f"{safe_name(unit)}.zip"] = _with_note(members, unit_name(unit), period, version)
+        files = [o for o in made if o.unit == unit]
+        members = _members(files, prefix=False)
+        zips[f"{safe_name(unit)}.zip"] = _with_note(
+            members, unit_name(unit), period, _versions(files)
+        )
     pdfs = [o for o in made if o.format == "pdf"]
     if pdfs:
         office = i18n.t("delivery.cover_national", "vi")
-        zips[NATIONAL_BUNDLE] = _with_note(_members(pdfs, prefix=True), office, period, version)
+        zips[NATIONAL_BUNDLE] = _with_note(
+            _members(pdfs, prefix=True), office, period, _versions(pdfs)
+        )
     written = [write_atomic(inside(folder, name), data) for name, data in sorted(zips.items())]
     for stale in folder.glob("*.zip"):
         if stale.name not in zips:  # a unit whose reports are gone keeps no old bundle

@@ -48,7 +48,7 @@ from analysis.running.delivery.outputs import (
     outputs,
     unit_name,
 )
-from analysis.running.manifest import read_manifest
+from analysis.running.manifest import data_version_text, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,13 @@ def _period_results(period: str, manifest: dict) -> Any:
     holds another version (counts of a version other than the reports' would mislead)."""
 
     version = manifest.get("data_version")
+    if not version and manifest.get("data_versions"):
+        log.warning(
+            "index for %s without target counts: its reports come from data versions %s",
+            period,
+            data_version_text(manifest),
+        )
+        return None
     if not version or not paths.database_path().exists() or store.data_version() != version:
         log.warning(
             "index for %s without target counts: the store no longer holds data version %s",
@@ -254,14 +261,15 @@ def _status_label(status: str, lang: str) -> str:
 
 
 def _facts(manifest: dict, lang: str) -> str | None:
-    if not manifest.get("data_version"):
+    version = data_version_text(manifest)
+    if not version:
         return None
     updated = manifest.get("updated_at")
     return i18n.t(
         "delivery.facts",
         lang,
         dataset=manifest.get("dataset") or i18n.MISSING,
-        version=manifest["data_version"],
+        version=version,
         updated=i18n.fmt_datetime(updated, lang) if updated else i18n.MISSING,
     )
 
