@@ -88,6 +88,7 @@ bench: setup
 	test -f data/processed/dx.duckdb || ($(PY) -m analysis demo && $(PY) -m analysis ingest)
 	$(PY) benchmarks/forecast_speed/run.py --repeat 2
 	$(PY) benchmarks/monthly_run/run.py
+	$(PY) benchmarks/large_inputs/run.py
 
 clean-reports:
 	rm -rf reports/[0-9]*
