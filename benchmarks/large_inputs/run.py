@@ -23,17 +23,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from analysis.reference import geography  # noqa: E402
-from tests.data.ingest.bombs import CSV_HEADER, gzip_bomb, zip_bomb_xlsx  # noqa: E402
+from tests.data.ingest.bombs import (  # noqa: E402
+    CSV_HEADER,
+    gzip_bomb,
+    run_measured,
+    zip_bomb_xlsx,
+)
 
 
 def plain_csv(path: Path, rows: int) -> Path:
@@ -59,16 +62,9 @@ def check(path: Path, data: Path, code: str | None) -> tuple[int, float, int]:
         env.pop(name, None)
     if code:
         env["PYTHONPATH"] = code
-    started = time.monotonic()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "analysis", "check", str(path)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, time.monotonic() - started, usage.ru_maxrss >> 10
+    command = [sys.executable, "-m", "analysis", "check", str(path)]
+    status, seconds, peak, _, _ = run_measured(command, env, data / "peak.txt")
+    return status, seconds, peak
 
 
 def main() -> None:

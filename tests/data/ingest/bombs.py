@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 import time
 import zipfile
 import zlib
@@ -137,3 +139,29 @@ def entity_bomb_xlsx(path: Path) -> Path:
         zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         zf.writestr("xl/worksheets/sheet1.xml", sheet)
     return path
+
+
+LAUNCHER = """
+import resource, subprocess, sys
+status = subprocess.run(sys.argv[2:]).returncode
+with open(sys.argv[1], "w") as out:
+    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(status)
+"""
+"""Runs a command and writes its peak memory (KiB) to a file. Linux counts in a child's peak
+the memory of the process it was forked from: a launcher that imports nothing keeps that to a
+few MB, where a test process or a benchmark may hold hundreds."""
+
+
+def run_measured(command: list[str], env: dict, peak: Path) -> tuple[int, float, int, str, str]:
+    """Run ``command``: its exit status, seconds, peak memory (MB), output and errors."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, str(peak), *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    seconds = time.monotonic() - started
+    return done.returncode, seconds, int(peak.read_text()) >> 10, done.stdout, done.stderr

@@ -9,9 +9,7 @@ and peak memory.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from tests.data.ingest.bombs import (
     ROW,
     entity_bomb_xlsx,
     gzip_bomb,
+    run_measured,
     zip_bomb_xlsx,
 )
 
@@ -111,48 +110,14 @@ def test_the_defaults_and_the_settings(monkeypatch):
     assert limits.current() == limits.Limits(1 << 30, 5_000_000)
 
 
-_PEAKS: dict[int, int] = {}
-"""Peak memory (MB) of each child process, by process id."""
-
-
-@pytest.fixture(autouse=True)
-def _record_peaks(monkeypatch):
-    """Popen reaps its child itself: take each child's own peak memory from its rusage (the
-    peak of this child alone, not of every child this test process ever had)."""
-    original = subprocess.Popen._try_wait
-
-    def try_wait(self, wait_flags):
-        try:
-            pid, status, usage = os.wait4(self.pid, wait_flags)
-        except ChildProcessError:
-            return original(self, wait_flags)
-        if pid == self.pid:
-            _PEAKS[pid] = usage.ru_maxrss >> 10
-        return pid, status
-
-    monkeypatch.setattr(subprocess.Popen, "_try_wait", try_wait)
-
-
 def _check_in_a_child(path: Path, workspace: Path) -> tuple[int, float, int, str, str]:
     """``python -m analysis check path`` with the default limits: its exit status, seconds,
     peak memory (MB) and output."""
     env = {**os.environ, "VNDX_DATA_DIR": str(workspace)}
     for name in ("VNDX_MAX_INPUT_MB", "VNDX_MAX_INPUT_ROWS"):
         env.pop(name, None)
-    started = time.monotonic()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "analysis", "check", "--lang", "en", str(path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        out, err = child.communicate(timeout=600)
-    finally:
-        child.kill()
-        child.wait()
-    return child.returncode, time.monotonic() - started, _PEAKS[child.pid], out, err
+    command = [sys.executable, "-m", "analysis", "check", "--lang", "en", str(path)]
+    return run_measured(command, env, workspace / "peak.txt")
 
 
 @pytest.mark.slow
