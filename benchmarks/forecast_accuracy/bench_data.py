@@ -1,9 +1,10 @@
-"""Benchmark data: the seven data sets, their series, the locked split and the forecast cases.
+"""Benchmark data: the eleven data sets, their series, the locked split and the forecast cases.
 
 A *series* is one entity x indicator of one data set. The split into a development part and a
 locked test part is fixed by ``split.json`` (seed, locked fraction, wholly locked data sets):
 every design choice is made on the development part; the locked part is scored only by
-``run.py --locked``.
+``run.py --locked``. Data sets added later extend the split by the same rule
+(``--extend``), leaving every series already assigned where it was.
 """
 
 from __future__ import annotations
@@ -29,6 +30,18 @@ def default_data_dir() -> Path:
         if cand.is_dir():
             return cand
     return repo.parent / "shared" / "benchmark-data"
+
+
+def every(start: str, end: str, months: int) -> tuple[str, ...]:
+    """Monthly origins from ``start`` to ``end`` (inclusive), ``months`` apart."""
+    first, last = pd.Period(start, freq="M"), pd.Period(end, freq="M")
+    return tuple(str(first + k) for k in range(0, (last - first).n + 1, months))
+
+
+#: Origins of the monthly sets added in the second round: nine months apart, so that they fall
+#: in every quarter of the calendar year (year-end pull-forward of car sales, browser release
+#: cycles), from when most series exist to a year before the data end.
+NINE_MONTHS = 9
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,42 @@ DATASETS = (
         "owid_covid19_people_vaccinated_per_hundred_monthly.csv",
         "M",
         ("2021-06", "2021-09", "2021-12", "2022-03"),
+        12,
+        6,
+    ),
+    Dataset(
+        "ev",
+        "battery-electric share of new cars % (monthly)",
+        "ev_bev_share_new_cars_monthly.csv",
+        "M",
+        every("2018-06", "2025-06", NINE_MONTHS),
+        12,
+        6,
+    ),
+    Dataset(
+        "caniuse",
+        "web users whose browser supports a feature % (caniuse, monthly)",
+        "caniuse_feature_support_global_monthly.csv",
+        "M",
+        every("2014-03", "2025-06", NINE_MONTHS),
+        12,
+        6,
+    ),
+    Dataset(
+        "pypl",
+        "language / IDE search share % (PYPL, monthly)",
+        "pypl_language_ide_search_share_monthly.csv",
+        "M",
+        every("2014-03", "2025-06", NINE_MONTHS),
+        12,
+        6,
+    ),
+    Dataset(
+        "android",
+        "Android version share % (monthly)",
+        "android_platform_version_share_monthly.csv",
+        "M",
+        every("2010-09", "2018-09", NINE_MONTHS),
         12,
         6,
     ),
@@ -225,20 +274,63 @@ def _series_cases(ds: Dataset, key: str, s: pd.Series, origins: tuple[str, ...])
 
 SPLIT_SEED = 20261130
 SPLIT_FRACTION = 0.3
-WHOLLY_LOCKED = ["cooking", "owid_covid"]
+#: Wholly locked data sets: one annual and one monthly when the split was written (2026-11-30);
+#: ``ev`` joined when the four monthly sets of other domains were added (2026-12), chosen before
+#: any of them was forecast: the one closest to the product's indicators (a technology's
+#: share by country rising towards a bound), so the locked part asks what a new indicator asks.
+WHOLLY_LOCKED = ["cooking", "owid_covid", "ev"]
+
+
+def extend_split(split: dict, data_dir: Path, whole: list[str], when: str) -> dict:
+    """``split`` with the data sets it does not cover added by its own rule.
+
+    Series already assigned stay where they are (the rule is a hash of seed, data set and
+    series, so recomputing an old data set gives the same series; checked here). New data sets
+    named in ``whole`` are wholly locked; the others lock the same hashed share.
+    """
+    seed, fraction = split["seed"], split["locked_fraction"]
+    new = [ds.key for ds in DATASETS if ds.key not in split["counts"]]
+    if not new:
+        raise SystemExit("split.json already covers every data set")
+    bad = [k for k in whole if k not in new and k not in split["locked_datasets"]]
+    if bad:
+        raise SystemExit(f"{bad}: a data set already in the split cannot become wholly locked")
+    added = [k for k in whole if k in new]
+    full = compute_split(data_dir, seed, fraction, [*split["locked_datasets"], *added])
+    for key in split["counts"]:
+        if full["locked_series"][key] != split["locked_series"][key]:
+            raise SystemExit(f"{key}: recomputed locked series differ from split.json")
+    out = dict(split)
+    out["locked_datasets"] = [*split["locked_datasets"], *added]
+    out["counts"] = {**split["counts"], **{k: full["counts"][k] for k in new}}
+    out["locked_series"] = {**split["locked_series"], **{k: full["locked_series"][k] for k in new}}
+    out["extensions"] = [
+        *split.get("extensions", []),
+        {"date": when, "datasets": new, "wholly_locked": added},
+    ]
+    return out
 
 
 def main() -> None:
-    """Write ``split.json`` (done once; the committed file is what every run reads)."""
+    """Write ``split.json`` once, or ``--extend`` it to data sets added since."""
     import argparse
+    import datetime as dt
 
     ap = argparse.ArgumentParser(description="Write the development / locked split file")
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--force", action="store_true", help="overwrite an existing split.json")
+    ap.add_argument(
+        "--extend", action="store_true", help="add data sets split.json does not cover yet"
+    )
     args = ap.parse_args()
-    if SPLIT_FILE.exists() and not args.force:
-        raise SystemExit(f"{SPLIT_FILE} exists; the split is fixed (use --force to rewrite it)")
-    content = compute_split(args.data_dir, SPLIT_SEED, SPLIT_FRACTION, WHOLLY_LOCKED)
+    if args.extend:
+        content = extend_split(
+            read_split(), args.data_dir, WHOLLY_LOCKED, dt.date.today().isoformat()
+        )
+    elif SPLIT_FILE.exists() and not args.force:
+        raise SystemExit(f"{SPLIT_FILE} exists; the split is fixed (--extend adds data sets)")
+    else:
+        content = compute_split(args.data_dir, SPLIT_SEED, SPLIT_FRACTION, WHOLLY_LOCKED)
     SPLIT_FILE.write_text(
         json.dumps(content, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
