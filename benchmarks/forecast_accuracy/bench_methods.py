@@ -243,8 +243,16 @@ def run_engine_group(cases: list[Case], variant: dict) -> list[dict]:
 
 
 def apply_variant(variant: dict) -> None:
-    """Set the engine knobs a variant names (module constants read at call time)."""
-    from analysis.analyses.forecasting import calibration
+    """Set the engine knobs a variant names (module constants read at call time).
 
-    for name, value in variant.get("calibration", {}).items():
-        setattr(calibration, name, value)
+    ``variant`` maps a module of ``analysis.analyses.forecasting`` (``calibration``,
+    ``simulation``) to the constants to set in it.
+    """
+    import importlib
+
+    for module in ("calibration", "simulation"):
+        mod = importlib.import_module(f"analysis.analyses.forecasting.{module}")
+        for name, value in variant.get(module, {}).items():
+            if not hasattr(mod, name):
+                raise AttributeError(f"variant sets {module}.{name}, which does not exist")
+            setattr(mod, name, value)

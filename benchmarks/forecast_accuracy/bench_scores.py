@@ -13,6 +13,11 @@ from bench_methods import FRACTIONS, MIN_GAP
 
 #: Reliability bins of the forecast probability (deciles).
 DECILES = np.linspace(0.0, 1.0, 11)
+#: Brier-score targets: at most this share of climatology's, per frequency.
+BRIER_TARGET = {"Y": 0.8, "M": 0.9}
+#: Coverage target of the 80 % interval, at every step ahead.
+COVERAGE_TARGET = (0.75, 0.85)
+
 #: The product's status cut-offs (``StatusThresholds``: off track < 0.3 <= at risk < 0.8).
 STATUS_BINS = (0.0, 0.3, 0.8, 1.0)
 STATUS_NAMES = ("off track (< 30 %)", "at risk (30-80 %)", "on track (>= 80 %)")
@@ -204,9 +209,10 @@ def verdict(
 ) -> pd.DataFrame:
     """The targets, per group: met or not, with the numbers behind each verdict.
 
-    MASE below every comparator; 80 % coverage in [0.75, 0.85] at every step ahead; Brier of the
-    mapped probabilities <= 0.75 x climatology and below naive's; every reliability decile with
-    >= 30 events within 0.1 of the diagonal.
+    MASE below every comparator; 80 % coverage in :data:`COVERAGE_TARGET` at every step ahead;
+    Brier of the mapped probabilities at most :data:`BRIER_TARGET` x climatology (annual 0.8,
+    monthly 0.9) and below naive's; every reliability decile with >= 30 events within 0.1 of
+    the diagonal.
     """
     eng, cal = labels["engine"], labels["engine_cal"]
     rows = []
@@ -219,6 +225,8 @@ def verdict(
         best = comps.loc[comps["MASE"].idxmin()] if len(comps) else None
         naive = comps[comps["method"] == labels["naive"]]
         mask_r, mask_e = _group_masks(title, recs, ev)
+        freq = recs.loc[mask_r, "freq"].iloc[0]
+        lo_c, hi_c = COVERAGE_TARGET
         cov = coverage_by_h(recs[mask_r], "engine")
         cov_h = cov.loc[title] if title in cov.index else cov.iloc[-1]
         rel = reliability(ev[mask_e & (ev["method"] == "engine_cal")], DECILES)
@@ -233,12 +241,12 @@ def verdict(
                 else "—",
                 "MASE met": "yes" if best is None or e_row["MASE"] < comps["MASE"].min() else "no",
                 "cov80 by h (min-max)": f"{cov_h.min():.2f}-{cov_h.max():.2f}",
-                "cov met": "yes" if cov_h.min() >= 0.75 and cov_h.max() <= 0.85 else "no",
+                "cov met": "yes" if cov_h.min() >= lo_c and cov_h.max() <= hi_c else "no",
                 "Brier/clim (map)": c_row["Brier/clim"],
                 "Brier naive": float(naive["Brier"].iloc[0]) if len(naive) else np.nan,
                 "Brier (map)": c_row["Brier"],
                 "Brier met": "yes"
-                if c_row["Brier/clim"] <= 0.75
+                if c_row["Brier/clim"] <= BRIER_TARGET[freq]
                 and (naive.empty or c_row["Brier"] < naive["Brier"].iloc[0])
                 else "no",
                 "worst decile gap (>=30 events)": worst,

@@ -1,13 +1,14 @@
 """Rolling-origin accuracy and calibration benchmark of the forecast engine, locked test part.
 
-Seven public data sets (five annual, two monthly), each series assigned once to a development
+Eleven public data sets (five annual, six monthly), each series assigned once to a development
 part or a locked test part (``split.json``). Every design choice is compared on the development
 part; ``--locked`` scores the locked part (only for a variant that was accepted on the
-development part). Every run appends its scores to ``variants.csv``. See README.md.
+development part). Every run appends its scores to ``variants.csv``; a full run writes its
+section of ``RESULTS.md`` (development or locked part) and the variant log there. See README.md.
 
 Usage::
 
-    python benchmarks/forecast_accuracy/run.py [--quick] [--jobs 2] [--variant growth]
+    python benchmarks/forecast_accuracy/run.py [--quick] [--jobs 2] [--variant NAME]
         [--methods naive,drift,ets,autoets,prophet,engine] [--locked] [--fit-map]
         [--decision accepted|rejected] [--note TEXT]
 """
@@ -36,28 +37,57 @@ import bench_scores as scores  # noqa: E402
 REPO = HERE.parents[1]
 OUTPUT = HERE / "output"  # cached comparator records (git-ignored)
 LOG = HERE / "variants.csv"
+#: The benchmark's one results file: a section per run kind (see :func:`write_section`).
+RESULTS = HERE / "RESULTS.md"
+#: Its sections, in order: name -> title.
+SECTIONS = {
+    "dev": "Development part",
+    "maps": "Probability-map designs (development part)",
+    "locked": "Locked test part",
+    "variants": "Variant log",
+}
 MAP_PATH = REPO / "src" / "analysis" / "analyses" / "forecasting" / "probability_map.json"
 #: What the reports' method note quotes: the locked part's calibration, written by ``--locked``.
 CHECK_PATH = MAP_PATH.with_name("probability_check.json")
 #: The probability bands the method note quotes (lower bound inclusive, upper exclusive).
 CHECK_BANDS = {"band_70_90": (0.7, 0.9), "on_track": (0.8, 1.01), "off_track": (0.0, 0.3)}
 
+#: Engine 8's knobs that later engines changed: every variant names all of them, so that it
+#: runs the engine it describes whatever the package's defaults are now.
+_ENGINE8 = {"SERIES_PRIOR_ERRORS": None}
+_HOLD8 = {"HOLD_WINDOW": 1}
+
 #: Engine variants: the knobs each sets (module constants of the engine, read at call time).
 VARIANTS: dict[str, dict] = {
     "baseline": {
-        "calibration": {"MIN_GROWTH": 0.0, "MAX_GROWTH": 0.0},
+        "calibration": {"MIN_GROWTH": 0.0, "MAX_GROWTH": 0.0, **_ENGINE8},
+        "simulation": _HOLD8,
         "what": "pooled errors of the longest observed step reused unchanged beyond it",
     },
     "growth": {
-        "calibration": {"MIN_GROWTH": 0.5, "MAX_GROWTH": 1.5},
+        "calibration": {"MIN_GROWTH": 0.5, "MAX_GROWTH": 1.5, **_ENGINE8},
+        "simulation": _HOLD8,
         "what": "errors beyond the observed steps grown as h^a, a fitted in [0.5, 1.5]",
     },
     "growth_floor1": {
-        "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5},
-        "what": "as growth, floor a >= 1 (linear error growth); the engine since 8",
+        "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5, **_ENGINE8},
+        "simulation": _HOLD8,
+        "what": "as growth, floor a >= 1 (linear error growth); engine 8",
+    },
+    "near_bound": {
+        "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5, **_ENGINE8},
+        "simulation": {"HOLD_WINDOW": 3},
+        "what": "as growth_floor1; a series at a bound is held there only when its last 3 "
+        "values are equal, otherwise modelled on the original scale within the bounds",
+    },
+    "series_scale": {
+        "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5, "SERIES_PRIOR_ERRORS": 12.0},
+        "simulation": {"HOLD_WINDOW": 3},
+        "what": "as near_bound; partial pooling: each series' errors against the pool's scale "
+        "its share of the pooled errors (shrunk as if 12 more errors matched the pool)",
     },
 }
-DEFAULT_VARIANT = "growth_floor1"
+DEFAULT_VARIANT = "near_bound"
 ENGINE_CAL = "engine_cal"
 LABELS = {**methods.LABELS, ENGINE_CAL: "engine + probability map"}
 
@@ -77,11 +107,17 @@ def _parse_args() -> argparse.Namespace:
     )
     ap.add_argument("--map-design", default=DEFAULT_MAP_DESIGN, choices=MAP_DESIGNS)
     ap.add_argument(
-        "--apply-all", action="store_true", help="--fit-map: apply every section it fits"
+        "--dev-map",
+        default="lodo",
+        choices=("lodo", "crossfit"),
+        help="how the development part's mapped rows are fitted: without the data set scored "
+        "(lodo) or without the fifth of the series scored (crossfit)",
     )
     ap.add_argument("--decision", default="pending", help="accepted / rejected / pending (logged)")
     ap.add_argument("--note", default="", help="free text for the variant log")
-    ap.add_argument("--out", type=Path, default=None, help="markdown results file")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="a separate markdown file (RESULTS.md untouched)"
+    )
     ap.add_argument(
         "--no-log", action="store_true", help="a reproduction: leave variants.csv alone"
     )
@@ -134,8 +170,18 @@ def _fold(series: str) -> int:
 
 
 #: Designs of the probability map (``map_designs.py`` compares them on the development part).
-MAP_DESIGNS = ("beta", "beta_h", "isotonic")
-DEFAULT_MAP_DESIGN = "beta"
+MAP_DESIGNS = ("beta", "beta_h", "beta_upper", "isotonic")
+DEFAULT_MAP_DESIGN = "beta_upper"
+#: When a frequency's map section is applied, judged with each development data set left out
+#: in turn (:func:`carry_over`): ``every``, when it lowers the Brier score of every data set
+#: left out (the monthly rule: a monthly map fitted on one data set once failed to carry over);
+#: ``pooled``, when it lowers the Brier score of all the left-out data sets' events together
+#: (the annual rule since engine 6: no annual map helps every annual data set, and the map
+#: helps the annual data sets where the raw shares are most overconfident).
+APPLY_RULE = {"M": "every", "Y": "pooled"}
+#: ``beta_upper``: beta calibration with ``a = 1`` and ``c = 0`` (and no horizon terms), so that
+#: only ``b`` is fitted: the upper end is moved and a share near 0 stays near 0.
+BETA_UPPER_FIXED = {0: 0.0, 1: 1.0, 3: 0.0, 4: 0.0, 5: 0.0}
 
 
 def fit_section(ev: pd.DataFrame, design: str) -> dict:
@@ -143,19 +189,23 @@ def fit_section(ev: pd.DataFrame, design: str) -> dict:
     from analysis.analyses.forecasting.probability import fit_beta_h, fit_isotonic
 
     p, y = ev["p"].to_numpy(), ev["y"].to_numpy()
-    if design in ("beta", "beta_h"):
+    if design in ("beta", "beta_h", "beta_upper"):
         # ``beta`` is the horizon-free member of the family: every event at h = 1.
-        return fit_beta_h(p, y, ev["h"].to_numpy() if design == "beta_h" else np.ones(len(p)))
+        h = ev["h"].to_numpy() if design == "beta_h" else np.ones(len(p))
+        fixed = BETA_UPPER_FIXED if design == "beta_upper" else None
+        return fit_beta_h(p, y, h, fixed=fixed)
     return {"kind": "isotonic", **fit_isotonic(p, y)}
 
 
 def _with_map(recs: pd.DataFrame, mode: str, design: str = DEFAULT_MAP_DESIGN) -> pd.DataFrame:
     """The engine's records again as ``engine_cal``, probabilities through the map.
 
-    ``crossfit`` (development part): per frequency, each fifth of the series (by hash) gets a
-    map fitted on the other four fifths, so no probability is scored by a map that saw its
-    outcome (optimistic still: same data sets and periods); ``shipped``: the package's map
-    (locked part).
+    ``lodo`` (development part): each data set's probabilities through a map fitted on the raw
+    shares of the other development data sets of its frequency (what a new indicator gets; a
+    frequency with one data set is left raw); ``crossfit``: each fifth of the series (by hash)
+    through a map fitted on the other four fifths (the same data sets and periods:
+    optimistic); ``shipped`` (locked part): the package's map, as the product applies it (a
+    section not applied leaves the shares raw).
     """
     from analysis.analyses.forecasting.probability import calibrate_probability
 
@@ -163,14 +213,23 @@ def _with_map(recs: pd.DataFrame, mode: str, design: str = DEFAULT_MAP_DESIGN) -
     eng = raw.copy()
     eng["method"] = ENGINE_CAL
     cols = [f"p{f:g}" for f in methods.FRACTIONS]
-    folds = eng["series"].map(_fold)
+    if mode == "lodo":
+        keys = eng["dataset"]
+    elif mode == "crossfit":
+        keys = eng["series"].map(_fold)
+    else:
+        keys = pd.Series(-1, index=eng.index)
     for freq in eng["freq"].unique():
-        for k in range(N_FOLDS) if mode == "crossfit" else [-1]:
-            mask = (eng["freq"] == freq) & ((folds == k) if k >= 0 else True)
+        fm = eng["freq"] == freq
+        groups = keys[fm].unique()
+        if mode == "lodo" and len(groups) < 2:
+            continue
+        for k in groups:
+            mask = fm & (keys == k)
             sec = None
-            if k >= 0:
-                # Fitted on the raw shares of the other folds (``eng`` is mapped fold by fold).
-                train = raw[(raw["freq"] == freq) & (folds != k)]
+            if mode != "shipped":
+                # Fitted on the raw shares of the other groups (``eng`` is mapped group by group).
+                train = raw[(raw["freq"] == freq) & (keys.loc[raw.index] != k)]
                 sec = fit_section(scores.events(train), design)
             h = eng.loc[mask, "h"].to_numpy()
             for c in cols:
@@ -180,26 +239,101 @@ def _with_map(recs: pd.DataFrame, mode: str, design: str = DEFAULT_MAP_DESIGN) -
     return pd.concat([recs, eng], ignore_index=True)
 
 
+def carry_over(ev: pd.DataFrame, design: str) -> pd.DataFrame:
+    """Does a map carry over to a data set it never saw? Leave-one-data-set-out, per frequency.
+
+    Each development data set's events are scored by a map of ``design`` fitted on the other
+    data sets of the same frequency; ``helps`` when its Brier score is below the raw shares'.
+    One row per frequency and data set (none for a frequency with a single data set).
+    """
+    from analysis.analyses.forecasting.probability import calibrate_probability
+
+    rows = []
+    for freq in sorted(ev["freq"].unique()):
+        e = ev[ev["freq"] == freq]
+        keys = sorted(e["dataset"].unique())
+        if len(keys) < 2:
+            continue
+        for k in keys:
+            test = e[e["dataset"] == k]
+            sec = fit_section(e[e["dataset"] != k], design)
+            q = calibrate_probability(test["p"].to_numpy(), freq, sec, horizon=test["h"].to_numpy())
+            y = test["y"].to_numpy()
+            b_raw = float(np.mean((test["p"].to_numpy() - y) ** 2))
+            b_map = float(np.mean((q - y) ** 2))
+            rows.append(
+                {
+                    "freq": freq,
+                    "held out": k,
+                    "events": len(test),
+                    "Brier raw": b_raw,
+                    "Brier map": b_map,
+                    "helps": b_map < b_raw,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def _fit_map(recs: pd.DataFrame, args: argparse.Namespace, n_cases: int) -> None:
-    """Write the shipped probability map from the development part's engine backtests."""
+    """Write the shipped probability map from the development part's engine backtests.
+
+    Each frequency's section is fitted on all its development events and applied only when a
+    map of the same design, fitted with one development data set left out in turn
+    (:func:`carry_over`), passed the frequency's :data:`APPLY_RULE`; otherwise it is kept for
+    the record with ``"applied": false`` and the reason.
+    """
     from analysis.analyses.forecasting.probability import section
 
     eng = recs[recs["method"] == "engine"]
     split = data.read_split()
-    old = json.loads(MAP_PATH.read_text(encoding="utf-8")) if MAP_PATH.exists() else {}
     out: dict = {}
     counts = {}
+    ev_all = scores.events(eng)
+    check = carry_over(ev_all, args.map_design)
     for freq in sorted(eng["freq"].unique()):
-        ev = scores.events(eng[eng["freq"] == freq])
+        ev = ev_all[ev_all["freq"] == freq]
         name = section(freq)
         out[name] = fit_section(ev, args.map_design)
-        # A section the product does not apply stays so, with its reason, until decided again.
-        if (old.get(name) or {}).get("applied") is False and not args.apply_all:
+        c = check[check["freq"] == freq] if len(check) else check
+        rule = APPLY_RULE.get(freq, "every")
+        pooled_raw = float(np.average(c["Brier raw"], weights=c["events"])) if len(c) else 0.0
+        pooled_map = float(np.average(c["Brier map"], weights=c["events"])) if len(c) else 0.0
+        if c.empty:
             out[name]["applied"] = False
-            out[name]["not_applied_because"] = old[name].get("not_applied_because", "")
+            out[name]["not_applied_because"] = (
+                "one development data set only: whether the map carries over to another "
+                "cannot be checked"
+            )
+        elif rule == "every" and not c["helps"].all():
+            worse = ", ".join(
+                f"{r['held out']} (Brier {r['Brier raw']:.4f} raw, {r['Brier map']:.4f} mapped)"
+                for _, r in c[~c["helps"]].iterrows()
+            )
+            out[name]["applied"] = False
+            out[name]["not_applied_because"] = (
+                "fitted with one development data set left out, the map did not lower the "
+                f"Brier score of every data set left out: {worse}"
+            )
+        elif rule == "pooled" and not pooled_map < pooled_raw:
+            out[name]["applied"] = False
+            out[name]["not_applied_because"] = (
+                "fitted with one development data set left out, the map did not lower the "
+                f"Brier score of the left-out events together ({pooled_raw:.4f} raw, "
+                f"{pooled_map:.4f} mapped)"
+            )
+        out[name]["applied_rule"] = rule
         counts[name] = {
             "datasets": sorted(ev["dataset"].unique().tolist()),
             "events": len(ev),
+            "left_out_brier_pooled": [round(pooled_raw, 5), round(pooled_map, 5)],
+            "left_out_check": [
+                {
+                    "held_out": r["held out"],
+                    "brier_raw": round(r["Brier raw"], 5),
+                    "brier_map": round(r["Brier map"], 5),
+                }
+                for _, r in c.iterrows()
+            ],
         }
     out["provenance"] = {
         "fitted_by": "benchmarks/forecast_accuracy/run.py --fit-map",
@@ -219,10 +353,16 @@ def _fit_map(recs: pd.DataFrame, args: argparse.Namespace, n_cases: int) -> None
             "with a, b >= 0 (SLSQP); horizon-free (h_range [1, 1])",
             "beta_h": "beta calibration, logit q = c + a ln p - b ln(1-p), a, b, c linear in "
             "ln h, maximum likelihood with a, b >= 0 over the fitted horizons (SLSQP)",
+            "beta_upper": "beta calibration with a = 1 and c = 0, logit q = ln p - b ln(1-p), "
+            "maximum likelihood with b >= 0 (SLSQP): moves the upper end only, a share near 0 "
+            "stays near 0",
             "isotonic": "isotonic regression (pool adjacent violators) on a 0.01 grid, "
             "piecewise-linear between block means",
         }[args.map_design],
-        "chosen_by": "benchmarks/forecast_accuracy/map_designs.py (MAP_DESIGNS.md), "
+        "applied_when": "fitted with one development data set left out in turn (per "
+        "frequency), the map lowers the Brier score of every data set left out (rule "
+        "'every', monthly) or of their events together (rule 'pooled', annual)",
+        "chosen_by": "benchmarks/forecast_accuracy/map_designs.py (RESULTS.md), "
         "development part only",
         "commit": _commit(),
         "date": dt.date.today().isoformat(),
@@ -291,7 +431,9 @@ def _all_series(data_dir: Path, part: str) -> dict[str, dict[str, pd.Series]]:
     return out
 
 
-def _log(summary: pd.DataFrame, args: argparse.Namespace, part: str, wall: float) -> None:
+def _log(
+    summary: pd.DataFrame, args: argparse.Namespace, part: str, wall: float, map_how: str
+) -> None:
     """Append the run's per-frequency and per-data-set engine scores to ``variants.csv``."""
     rows = summary[summary["method"].isin([LABELS["engine"], LABELS[ENGINE_CAL]])]
     new = not LOG.exists()
@@ -335,7 +477,7 @@ def _log(summary: pd.DataFrame, args: argparse.Namespace, part: str, wall: float
                     f"{r['Brier/clim']:.3f}",
                     f"{r['resolution']:.4f}",
                     round(wall),
-                    "; ".join(x for x in (f"map {args.map_design}", args.note) if x),
+                    "; ".join(x for x in (f"map {map_how}", args.note) if x),
                 ]
             )
 
@@ -353,11 +495,11 @@ FMT = {
 }
 
 
-def _report(recs: pd.DataFrame, summary: pd.DataFrame, ev: pd.DataFrame, meta: dict) -> str:
-    """The results file: summary, coverage by horizon, reliability and status tables."""
+def _report(
+    recs: pd.DataFrame, summary: pd.DataFrame, ev: pd.DataFrame, meta: dict, png: str | None
+) -> str:
+    """A results section: summary, targets, coverage by horizon, reliability and status tables."""
     out = [
-        "<!-- generated by benchmarks/forecast_accuracy/run.py -->",
-        "",
         f"```json\n{json.dumps(meta, indent=2)}\n```",
         "",
         scores.md_table(summary, FMT),
@@ -366,7 +508,10 @@ def _report(recs: pd.DataFrame, summary: pd.DataFrame, ev: pd.DataFrame, meta: d
     if (summary["method"] == LABELS[ENGINE_CAL]).any():
         v = scores.verdict(summary, recs, ev, {**LABELS, "engine_cal": LABELS[ENGINE_CAL]})
         out += [
-            "Targets:",
+            "Targets (MASE below every comparator; 80 % coverage within 0.75-0.85 at every step "
+            "ahead; Brier of the probabilities as mapped at most 0.8 x climatology annual, "
+            "0.9 x monthly, and below naive's; every decile with at least 30 events within 0.1 "
+            "of the diagonal):",
             "",
             scores.md_table(
                 v,
@@ -382,6 +527,8 @@ def _report(recs: pd.DataFrame, summary: pd.DataFrame, ev: pd.DataFrame, meta: d
     cov = scores.coverage_by_h(recs, "engine").reset_index().rename(columns={"index": "data"})
     cov.columns = [str(c) if c == "data" else f"h={c}" for c in cov.columns]
     out += ["Engine 80 % coverage by steps ahead:", "", scores.md_table(cov, {}), ""]
+    if png:
+        out += [f"![reliability diagrams]({png})", ""]
     for freq, name in scores.FREQ_NAMES.items():
         for m in ("engine", ENGINE_CAL):
             e = ev[(ev["freq"] == freq) & (ev["method"] == m)]
@@ -398,6 +545,79 @@ def _report(recs: pd.DataFrame, summary: pd.DataFrame, ev: pd.DataFrame, meta: d
                 "",
             ]
     return "\n".join(out)
+
+
+_BEGIN, _END = "<!-- begin {} -->", "<!-- end {} -->"
+
+
+def write_section(name: str, body: str, path: Path = RESULTS) -> None:
+    """Replace section ``name`` of the results file (created with every section if missing).
+
+    Each run writes only its own section, so the development part, the map designs, the
+    locked part and the variant log live in one file that ``make bench`` regenerates.
+    """
+    text = path.read_text(encoding="utf-8") if path.exists() else _empty_results()
+    begin, end = _BEGIN.format(name), _END.format(name)
+    if begin not in text or end not in text:
+        raise SystemExit(f"{path.name}: section {name!r} markers missing; restore them")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    block = f"{begin}\n## {SECTIONS[name]}\n\n{body.strip()}\n{end}"
+    path.write_text(head + block + tail, encoding="utf-8")
+
+
+def _empty_results() -> str:
+    lines = [
+        "# Forecast accuracy and calibration: results",
+        "",
+        "Generated: each section by the command that measures it (`run.py` for the development "
+        "part, the locked part and the variant log, `map_designs.py` for the map designs); "
+        "`make bench` regenerates them. The protocol and the reading of these tables are in "
+        "[README.md](README.md).",
+        "",
+    ]
+    for name in SECTIONS:
+        lines += [_BEGIN.format(name), _END.format(name), ""]
+    return "\n".join(lines)
+
+
+def variant_log_md() -> str:
+    """``variants.csv`` as one row per run: the pooled annual and monthly engine scores."""
+    if not LOG.exists():
+        return "No run logged yet."
+    log = pd.read_csv(LOG, dtype=str, keep_default_na=False)
+    log = log[log["group"].isin(["all annual", "all monthly"])]
+    rows = []
+    for (when, commit, variant, part, quick, decision), g in log.groupby(
+        ["when", "commit", "variant", "part", "quick", "decision"], sort=False
+    ):
+        row = {
+            "when": when,
+            "commit": commit,
+            "variant": variant,
+            "part": part + (" (quick)" if quick == "True" else ""),
+            "decision": decision,
+        }
+        for grp, short in (("all annual", "annual"), ("all monthly", "monthly")):
+            e = g[(g["group"] == grp) & (g["method"] == LABELS["engine"])]
+            c = g[(g["group"] == grp) & (g["method"] == LABELS[ENGINE_CAL])]
+            if e.empty:
+                row[f"{short}: cases, MASE, cov80, Brier/clim raw -> map"] = "—"
+                continue
+            e = e.iloc[0]
+            mapped = f" -> {c.iloc[0]['Brier/clim']}" if len(c) else ""
+            row[f"{short}: cases, MASE, cov80, Brier/clim raw -> map"] = (
+                f"{e['cases']}, {e['MASE']}, {e['cov80']}, {e['Brier/clim']}{mapped}"
+            )
+        row["note"] = g["note"].iloc[0]
+        rows.append(row)
+    intro = (
+        "Every run with the engine, from `variants.csv` (which also holds the per-data-set "
+        "scores); the map column is cross-fitted on the development part (series folds before "
+        "the monthly data sets of other domains, left-out data sets since: see the note) and "
+        "the shipped map on the locked part."
+    )
+    return intro + "\n\n" + scores.md_table(pd.DataFrame(rows))
 
 
 def _plot(ev: pd.DataFrame, path: Path, title: str, shipped: bool = False) -> None:
@@ -476,11 +696,17 @@ def main() -> None:
     df["origin"] = df["origin"].astype(str)
     if args.fit_map:
         _fit_map(df, args, len(cases))
+    map_mode = "shipped" if args.locked else args.dev_map
     if "engine" in names:
-        df = _with_map(df, "shipped" if args.locked else "crossfit", args.map_design)
+        df = _with_map(df, map_mode, args.map_design)
     ev = scores.events(df)
     clim = scores.climatology(_all_series(args.data_dir, part))
     summary = scores.summary(df, ev, clim, LABELS)
+    map_how = {
+        "lodo": f"{args.map_design}, fitted without the data set scored (left-out data set)",
+        "crossfit": f"{args.map_design}, cross-fitted, {N_FOLDS} folds of series",
+        "shipped": "shipped (as the product applies it: a section not applied leaves raw shares)",
+    }[map_mode]
     meta = {
         "part": part,
         "quick": args.quick,
@@ -491,30 +717,27 @@ def main() -> None:
         "methods": names,
         "skipped (package missing)": skipped,
         "jobs": args.jobs,
-        "probability map": "shipped"
-        if args.locked
-        else f"{args.map_design}, cross-fitted, {N_FOLDS} folds of series",
+        "probability map": map_how,
         "engine_wall_seconds": round(wall_engine, 1),
         "wall_seconds": round(time.perf_counter() - t0, 1),
         "commit": _commit(),
     }
-    text = _report(df, summary, ev, meta)
+    png = f"reliability_{part}.png"
+    text = _report(df, summary, ev, meta, None if args.quick else png)
     print(text)
-    out = args.out or (
-        None if args.quick else HERE / ("RESULTS_LOCKED.md" if args.locked else "RESULTS.md")
-    )
-    if out is not None:
-        out.write_text(text + "\n", encoding="utf-8")
-        _plot(
-            ev,
-            out.with_suffix(".png"),
-            "locked test" if args.locked else "development",
-            shipped=args.locked,
-        )
+    title = "locked test" if args.locked else "development"
+    if args.out is not None:
+        args.out.write_text(text + "\n", encoding="utf-8")
+        _plot(ev, args.out.with_suffix(".png"), title, shipped=args.locked)
+    elif not args.quick:
+        write_section(part, text)
+        _plot(ev, HERE / png, title, shipped=args.locked)
     if "engine" in names and not args.no_log:
-        _log(summary, args, part, time.perf_counter() - t0)
+        _log(summary, args, part, time.perf_counter() - t0, map_how)
         if args.locked and not args.quick:
             _write_check(ev, args, len(cases))
+    if args.out is None and (not args.quick or not args.no_log):
+        write_section("variants", variant_log_md())
 
 
 if __name__ == "__main__":

@@ -887,7 +887,7 @@ def test_model_spec_names_the_mixture_and_describe_model_speaks_the_page_languag
     ("history", "kwargs", "case", "vi_words"),
     [
         ([84.9], {"target": 85}, "too_short", "1/6 tháng"),
-        ([60.0 + 3 * i for i in range(12)] + [100.0], {"target": 100}, "at_upper", "mức tối đa"),
+        ([60.0 + 3 * i for i in range(12)] + [100.0] * 3, {"target": 100}, "at_upper", "tối đa"),
         ([40.0] * 24, {"target": 50}, "flat", "không đổi"),
         ([float("nan")] * 10, {"target": 50}, "no_data", "Chưa có số liệu"),
     ],

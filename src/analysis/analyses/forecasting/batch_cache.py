@@ -22,7 +22,7 @@ from analysis.core.periods import to_month
 
 #: Bumped whenever the engine's results change for the same inputs, so that
 #: cached batches computed by an earlier engine are not reused.
-ENGINE_VERSION = "9-deadline-reached-from-figures"
+ENGINE_VERSION = "10-moving-bounds-beta-upper-map"
 
 #: The cache table of forecast batches.
 TABLE = "forecast_cache"

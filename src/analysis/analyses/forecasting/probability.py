@@ -165,7 +165,9 @@ def calibrate_probability(
     return float(out) if np.ndim(out) == 0 else out
 
 
-def fit_beta_h(p: np.ndarray, y: np.ndarray, h: np.ndarray) -> dict[str, Any]:
+def fit_beta_h(
+    p: np.ndarray, y: np.ndarray, h: np.ndarray, fixed: dict[int, float] | None = None
+) -> dict[str, Any]:
     """A ``beta_h`` map section fitted to outcomes ``y`` (0/1) of shares ``p`` at horizons ``h``.
 
     Maximum likelihood (logistic loss) with the linear constraints that keep the map monotone
@@ -173,20 +175,34 @@ def fit_beta_h(p: np.ndarray, y: np.ndarray, h: np.ndarray) -> dict[str, Any]:
     everywhere between, being linear in ``ln h``), solved by :func:`scipy.optimize.minimize`
     (SLSQP). A family of six coefficients rather than knots per horizon: the backtests hold few
     events at the longest horizons, and a smooth family does not chase their noise.
+
+    ``fixed`` holds coefficients kept at a value (index into ``c, a, b, c_h, a_h, b_h``, the
+    columns of :func:`beta_features`): with ``a = 1`` and ``c = 0`` only ``b`` is fitted, and the
+    map moves the upper end alone (``q ~ p`` for small shares).
     """
     from scipy.optimize import minimize
     from scipy.special import log_expit
 
+    fixed = dict(fixed or {})
     ok = np.isfinite(p) & np.isfinite(y) & np.isfinite(h)
     h_ok = np.maximum(np.asarray(h, dtype=float)[ok], 1.0)
     X = beta_features(np.asarray(p, dtype=float)[ok], h_ok)
     yy = np.asarray(y, dtype=float)[ok]
     n = len(yy)
+    start = np.array([0.0, 1.0, 1.0, 0.0, 0.0, 0.0])  # the identity map
+    for i, v in fixed.items():
+        start[i] = v
+    free = np.array([i for i in range(6) if i not in fixed])
 
-    def loss(c: np.ndarray) -> tuple[float, np.ndarray]:
-        z = X @ c
+    def full(v: np.ndarray) -> np.ndarray:
+        c = start.copy()
+        c[free] = v
+        return c
+
+    def loss(v: np.ndarray) -> tuple[float, np.ndarray]:
+        z = X @ full(v)
         ll = yy * log_expit(z) + (1.0 - yy) * log_expit(-z)
-        return -float(ll.sum()) / n, -(X.T @ (yy - expit(z))) / n
+        return -float(ll.sum()) / n, (-(X.T @ (yy - expit(z))) / n)[free]
 
     h_lo, h_hi = float(h_ok.min()), float(h_ok.max())
     cons = []
@@ -194,11 +210,16 @@ def fit_beta_h(p: np.ndarray, y: np.ndarray, h: np.ndarray) -> dict[str, Any]:
         for i, j in ((1, 4), (2, 5)):
             row = np.zeros(6)
             row[i], row[j] = 1.0, lh
-            cons.append({"type": "ineq", "fun": lambda c, r=row: r @ c, "jac": lambda c, r=row: r})
-    start = np.array([0.0, 1.0, 1.0, 0.0, 0.0, 0.0])  # the identity map
+            cons.append(
+                {
+                    "type": "ineq",
+                    "fun": lambda v, r=row: r @ full(v),
+                    "jac": lambda v, r=row: r[free],
+                }
+            )
     res = minimize(
         loss,
-        start,
+        start[free],
         jac=True,
         method="SLSQP",
         constraints=cons,
@@ -208,7 +229,7 @@ def fit_beta_h(p: np.ndarray, y: np.ndarray, h: np.ndarray) -> dict[str, Any]:
         raise RuntimeError(f"beta_h calibration did not converge: {res.message}")
     return {
         "kind": "beta_h",
-        "coef": [round(float(v), 6) for v in res.x],
+        "coef": [round(float(v), 6) for v in full(res.x)],
         "h_range": [h_lo, h_hi],
         "events": int(n),
     }
