@@ -49,44 +49,46 @@ SECTIONS = {
 MAP_PATH = REPO / "src" / "analysis" / "analyses" / "forecasting" / "probability_map.json"
 #: What the reports' method note quotes: the locked part's calibration, written by ``--locked``.
 CHECK_PATH = MAP_PATH.with_name("probability_check.json")
-#: The probability bands the method note quotes (lower bound inclusive, upper exclusive).
-CHECK_BANDS = {"band_70_90": (0.7, 0.9), "on_track": (0.8, 1.01), "off_track": (0.0, 0.3)}
+#: The probability bands of the check file (lower bound inclusive, upper exclusive), on the
+#: reported probabilities; ``raw_on_track`` on the simulated shares before any map
+#: (``analysis.analyses.forecasting.probability.CHECK_BANDS`` names them for the product).
+CHECK_BANDS = {
+    "off_track": (0.0, 0.3),
+    "band_70_90": (0.7, 0.9),
+    "on_track": (0.8, 1.01),
+    "given_60_up": (0.6, 1.01),
+    "raw_on_track": (0.8, 1.01),
+}
 
-#: Engine 8's knobs that later engines changed: every variant names all of them, so that it
-#: runs the engine it describes whatever the package's defaults are now.
-_ENGINE8 = {"SERIES_PRIOR_ERRORS": None}
+#: Engine 8's knob that engine 9 changed: every variant names it, so that it runs the engine it
+#: describes whatever the package's default is now.
 _HOLD8 = {"HOLD_WINDOW": 1}
 
 #: Engine variants: the knobs each sets (module constants of the engine, read at call time).
 VARIANTS: dict[str, dict] = {
     "baseline": {
-        "calibration": {"MIN_GROWTH": 0.0, "MAX_GROWTH": 0.0, **_ENGINE8},
+        "calibration": {"MIN_GROWTH": 0.0, "MAX_GROWTH": 0.0},
         "simulation": _HOLD8,
         "what": "pooled errors of the longest observed step reused unchanged beyond it",
     },
     "growth": {
-        "calibration": {"MIN_GROWTH": 0.5, "MAX_GROWTH": 1.5, **_ENGINE8},
+        "calibration": {"MIN_GROWTH": 0.5, "MAX_GROWTH": 1.5},
         "simulation": _HOLD8,
         "what": "errors beyond the observed steps grown as h^a, a fitted in [0.5, 1.5]",
     },
     "growth_floor1": {
-        "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5, **_ENGINE8},
+        "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5},
         "simulation": _HOLD8,
         "what": "as growth, floor a >= 1 (linear error growth); engine 8",
     },
     "near_bound": {
-        "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5, **_ENGINE8},
+        "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5},
         "simulation": {"HOLD_WINDOW": 3},
         "what": "as growth_floor1; a series at a bound is held there only when its last 3 "
         "values are equal, otherwise modelled on the original scale within the bounds",
     },
-    "series_scale": {
-        "calibration": {"MIN_GROWTH": 1.0, "MAX_GROWTH": 1.5, "SERIES_PRIOR_ERRORS": 12.0},
-        "simulation": {"HOLD_WINDOW": 3},
-        "what": "as near_bound; partial pooling: each series' errors against the pool's scale "
-        "its share of the pooled errors (shrunk as if 12 more errors matched the pool)",
-    },
 }
+
 DEFAULT_VARIANT = "near_bound"
 ENGINE_CAL = "engine_cal"
 LABELS = {**methods.LABELS, ENGINE_CAL: "engine + probability map"}
@@ -105,7 +107,13 @@ def _parse_args() -> argparse.Namespace:
     ap.add_argument(
         "--fit-map", action="store_true", help="refit the shipped probability map (dev)"
     )
-    ap.add_argument("--map-design", default=DEFAULT_MAP_DESIGN, choices=MAP_DESIGNS)
+    ap.add_argument(
+        "--map-design",
+        default=parse_design(DEFAULT_MAP_DESIGN),
+        type=parse_design,
+        help=f"one of {', '.join(MAP_DESIGNS)} for both frequencies, or Y=NAME,M=NAME "
+        f"(default {DEFAULT_MAP_DESIGN})",
+    )
     ap.add_argument(
         "--dev-map",
         default="lodo",
@@ -171,7 +179,42 @@ def _fold(series: str) -> int:
 
 #: Designs of the probability map (``map_designs.py`` compares them on the development part).
 MAP_DESIGNS = ("beta", "beta_h", "beta_upper", "isotonic")
-DEFAULT_MAP_DESIGN = "beta_upper"
+#: The shipped designs, chosen on the development part (``map_designs.py``): annual, beta
+#: calibration (the best reliability in both out-of-sample schemes); monthly, ``beta_upper``
+#: (the only design that helped every monthly data set left out).
+DEFAULT_MAP_DESIGN = "Y=beta,M=beta_upper"
+
+
+_DESIGN_TEXT = {
+    "beta": "beta calibration, logit q = c + a ln p - b ln(1-p), maximum likelihood with a, b "
+    ">= 0 (SLSQP); horizon-free (h_range [1, 1])",
+    "beta_h": "beta calibration, logit q = c + a ln p - b ln(1-p), a, b, c linear in ln h, "
+    "maximum likelihood with a, b >= 0 over the fitted horizons (SLSQP)",
+    "beta_upper": "beta calibration with a = 1 and c = 0, logit q = ln p - b ln(1-p), maximum "
+    "likelihood with b >= 0 (SLSQP): moves the upper end only, a share near 0 stays near 0",
+    "isotonic": "isotonic regression (pool adjacent violators) on a 0.01 grid, "
+    "piecewise-linear between block means",
+}
+
+
+def design_name(design: str | dict[str, str]) -> str:
+    """A design as written in the logs: ``beta`` or ``annual beta, monthly beta_upper``."""
+    if isinstance(design, str) or design["Y"] == design["M"]:
+        return design if isinstance(design, str) else design["Y"]
+    return f"annual {design['Y']}, monthly {design['M']}"
+
+
+def parse_design(text: str) -> dict[str, str]:
+    """``beta`` (both frequencies) or ``Y=beta,M=beta_upper`` -> ``{"Y": ..., "M": ...}``."""
+    if "=" not in text:
+        out = {"Y": text, "M": text}
+    else:
+        out = dict(part.split("=", 1) for part in text.split(","))
+    if set(out) != {"Y", "M"} or not set(out.values()) <= set(MAP_DESIGNS):
+        raise argparse.ArgumentTypeError(f"{text!r}: a design of {MAP_DESIGNS}, or Y=...,M=...")
+    return out
+
+
 #: When a frequency's map section is applied, judged with each development data set left out
 #: in turn (:func:`carry_over`): ``every``, when it lowers the Brier score of every data set
 #: left out (the monthly rule: a monthly map fitted on one data set once failed to carry over);
@@ -184,9 +227,12 @@ APPLY_RULE = {"M": "every", "Y": "pooled"}
 BETA_UPPER_FIXED = {0: 0.0, 1: 1.0, 3: 0.0, 4: 0.0, 5: 0.0}
 
 
-def fit_section(ev: pd.DataFrame, design: str) -> dict:
-    """One frequency's map section fitted to the events ``ev`` (columns p, y, h)."""
+def fit_section(ev: pd.DataFrame, design: str | dict[str, str]) -> dict:
+    """One frequency's map section fitted to the events ``ev`` (columns p, y, h, freq)."""
     from analysis.analyses.forecasting.probability import fit_beta_h, fit_isotonic
+
+    if isinstance(design, dict):
+        design = design[ev["freq"].iloc[0]]
 
     p, y = ev["p"].to_numpy(), ev["y"].to_numpy()
     if design in ("beta", "beta_h", "beta_upper"):
@@ -197,7 +243,7 @@ def fit_section(ev: pd.DataFrame, design: str) -> dict:
     return {"kind": "isotonic", **fit_isotonic(p, y)}
 
 
-def _with_map(recs: pd.DataFrame, mode: str, design: str = DEFAULT_MAP_DESIGN) -> pd.DataFrame:
+def _with_map(recs: pd.DataFrame, mode: str, design: str | dict[str, str]) -> pd.DataFrame:
     """The engine's records again as ``engine_cal``, probabilities through the map.
 
     ``lodo`` (development part): each data set's probabilities through a map fitted on the raw
@@ -239,7 +285,7 @@ def _with_map(recs: pd.DataFrame, mode: str, design: str = DEFAULT_MAP_DESIGN) -
     return pd.concat([recs, eng], ignore_index=True)
 
 
-def carry_over(ev: pd.DataFrame, design: str) -> pd.DataFrame:
+def carry_over(ev: pd.DataFrame, design: str | dict[str, str]) -> pd.DataFrame:
     """Does a map carry over to a data set it never saw? Leave-one-data-set-out, per frequency.
 
     Each development data set's events are scored by a map of ``design`` fitted on the other
@@ -294,6 +340,7 @@ def _fit_map(recs: pd.DataFrame, args: argparse.Namespace, n_cases: int) -> None
         ev = ev_all[ev_all["freq"] == freq]
         name = section(freq)
         out[name] = fit_section(ev, args.map_design)
+        out[name]["design"] = args.map_design[freq]
         c = check[check["freq"] == freq] if len(check) else check
         rule = APPLY_RULE.get(freq, "every")
         pooled_raw = float(np.average(c["Brier raw"], weights=c["events"])) if len(c) else 0.0
@@ -349,16 +396,9 @@ def _fit_map(recs: pd.DataFrame, args: argparse.Namespace, n_cases: int) -> None
         "event": "value h steps ahead closes at least 10 / 25 / 50 % of the gap to the bound, "
         "h = 1..5 years or 1..12 months",
         "method": {
-            "beta": "beta calibration, logit q = c + a ln p - b ln(1-p), maximum likelihood "
-            "with a, b >= 0 (SLSQP); horizon-free (h_range [1, 1])",
-            "beta_h": "beta calibration, logit q = c + a ln p - b ln(1-p), a, b, c linear in "
-            "ln h, maximum likelihood with a, b >= 0 over the fitted horizons (SLSQP)",
-            "beta_upper": "beta calibration with a = 1 and c = 0, logit q = ln p - b ln(1-p), "
-            "maximum likelihood with b >= 0 (SLSQP): moves the upper end only, a share near 0 "
-            "stays near 0",
-            "isotonic": "isotonic regression (pool adjacent violators) on a 0.01 grid, "
-            "piecewise-linear between block means",
-        }[args.map_design],
+            name: _DESIGN_TEXT[args.map_design[freq]]
+            for freq, name in (("Y", "annual"), ("M", "monthly"))
+        },
         "applied_when": "fitted with one development data set left out in turn (per "
         "frequency), the map lowers the Brier score of every data set left out (rule "
         "'every', monthly) or of their events together (rule 'pooled', annual)",
@@ -385,9 +425,11 @@ def _write_check(ev: pd.DataFrame, args: argparse.Namespace, n_cases: int) -> No
         name = section(freq)
         applied = shipped[name].get("applied", True) is not False
         e = ev[(ev["freq"] == freq) & (ev["method"] == (ENGINE_CAL if applied else "engine"))]
+        raw = ev[(ev["freq"] == freq) & (ev["method"] == "engine")]
         bands = {}
         for key, (lo, hi) in CHECK_BANDS.items():
-            g = e[(e["p"] >= lo) & (e["p"] < hi)]
+            src = raw if key.startswith("raw_") else e
+            g = src[(src["p"] >= lo) & (src["p"] < hi)]
             bands[key] = {
                 "events": len(g),
                 "mean_forecast": round(float(g["p"].mean()), 3) if len(g) else None,
@@ -703,8 +745,9 @@ def main() -> None:
     clim = scores.climatology(_all_series(args.data_dir, part))
     summary = scores.summary(df, ev, clim, LABELS)
     map_how = {
-        "lodo": f"{args.map_design}, fitted without the data set scored (left-out data set)",
-        "crossfit": f"{args.map_design}, cross-fitted, {N_FOLDS} folds of series",
+        "lodo": f"{design_name(args.map_design)}, fitted without the data set scored "
+        "(left-out data set)",
+        "crossfit": f"{design_name(args.map_design)}, cross-fitted, {N_FOLDS} folds of series",
         "shipped": "shipped (as the product applies it: a section not applied leaves raw shares)",
     }[map_mode]
     meta = {

@@ -18,6 +18,7 @@ from analysis.analyses.forecasting.calibration import MIN_GROWTH
 from analysis.analyses.forecasting.grid import GridData, Transform
 from analysis.analyses.forecasting.logistic import logistic_curve
 from analysis.analyses.forecasting.models import EtsModel, ar1_const_cls
+from analysis.analyses.forecasting.probability import calibrate_probability
 from analysis.forecast import (
     BATCH_COLUMNS,
     PooledCalibration,
@@ -186,7 +187,11 @@ def test_straight_line_continues() -> None:
     assert res.current_pace == pytest.approx(0.5)
     assert res.required_pace == pytest.approx((32 - y.iloc[-1]) / 6)
     assert res.expected_completion == pd.Period("2025-09", "M")  # 10 + 0.5 * 44 = 32
-    assert res.status == "on_track"
+    # Every path meets the target; the monthly probability map says how often such shares
+    # came true, and the status follows the reported probability.
+    top = calibrate_probability(1.0, "M", horizon=6)
+    assert res.prob_target_met == pytest.approx(top, abs=0.02)
+    assert res.status == StatusThresholds().classify(res.prob_target_met)
     assert_no_nan(res)
 
 
@@ -231,6 +236,46 @@ def test_series_at_100_stays_at_100() -> None:
     assert (res.paths == 100.0).all()
     assert res.prob_target_met == 1.0
     assert "upper bound" in res.model
+
+
+def test_a_series_moving_about_a_bound_is_forecast_not_held() -> None:
+    idx = pd.period_range("2025-09", periods=14, freq="M")
+    # A share just starting: 0.02 %, 0.05 % ... its last value within the logit scale's
+    # resolution of the lower bound, but not staying there.
+    rising = [0.0, 0.01, 0.02, 0.0, 0.03, 0.05, 0.04, 0.02, 0.06, 0.05, 0.08, 0.03, 0.05, 0.09]
+    res = forecast_to_deadline(
+        pd.Series(rising, index=idx), "2027-06", target=1, lower=0, upper=100, return_paths=True
+    )
+    spec = json.loads(res.model_spec)
+    assert spec["case"] != "at_lower" and spec["scale"] == "original"
+    assert "near_bound" in spec["flags"] and "modelled on the original scale" in res.model
+    assert "thang gốc" in describe_model(spec, "vi")
+    assert res.upper > res.lower >= 0.0  # an interval, not the held value's zero width
+    assert (res.paths >= 0.0).all() and (res.paths <= 100.0).all()
+    # Staying at the bound (its last 3 values equal) is still held there, zero width.
+    stayed = forecast_to_deadline(
+        pd.Series(rising[:-3] + [0.0, 0.0, 0.0], index=idx), "2027-06", lower=0, upper=100
+    )
+    assert json.loads(stayed.model_spec)["case"] == "at_lower"
+    assert stayed.lower == stayed.upper == 0.0
+    # Just reached the upper bound: forecast within the bounds, never above 100.
+    reached = forecast_to_deadline(
+        pd.Series(np.minimum(100.0, 35 + 6.0 * np.arange(14)), index=idx),
+        "2027-06",
+        lower=0,
+        upper=100,
+        return_paths=True,
+    )
+    assert json.loads(reached.model_spec)["case"] == "at_upper"  # 100 for its last 3 values
+    reached = forecast_to_deadline(
+        pd.Series(list(60 + 3.0 * np.arange(13)) + [100.0], index=idx),
+        "2027-06",
+        lower=0,
+        upper=100,
+        return_paths=True,
+    )
+    assert "near_bound" in json.loads(reached.model_spec)["flags"]
+    assert (reached.paths <= 100.0).all() and (reached.paths >= 0.0).all()
 
 
 def test_ets_recursion_matches_statsmodels() -> None:
@@ -617,7 +662,8 @@ def test_resolution_lets_the_last_task_complete_a_target() -> None:
     with_unit = forecast_to_deadline(
         hist, "2026-12", target=100, lower=0, upper=100, censored=True, resolution=100 / 25
     )
-    assert with_unit.prob_target_met >= 0.5
+    # At least half the paths complete it (the map is monotone: a share of 0.5 maps to this).
+    assert with_unit.prob_target_met >= calibrate_probability(0.5, "M", horizon=2)
 
 
 def test_two_sided_calibration_keeps_median_and_order() -> None:

@@ -59,6 +59,23 @@ def test_beta_fit_stays_monotone_when_the_outcome_falls_with_the_share() -> None
     assert np.all(np.diff(got) >= -1e-12)  # the constraint holds: never a decreasing map
 
 
+def test_beta_map_with_fixed_coefficients_moves_only_the_upper_end() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0, 1, 40000)
+    # Small shares are right, large ones over-confident: nothing above 0.6 happens more often.
+    y = (rng.uniform(0, 1, p.size) < np.minimum(p, 0.6)).astype(float)
+    fixed = {0: 0.0, 1: 1.0, 3: 0.0, 4: 0.0, 5: 0.0}
+    sec = prob.fit_beta_h(p, y, np.ones(p.size), fixed=fixed)
+    c = np.asarray(sec["coef"])
+    assert c[0] == 0.0 and c[1] == 1.0 and np.all(c[3:] == 0.0) and 0.0 < c[2] < 1.0
+    low, high = prob.calibrate_probability(np.array([0.01, 0.999]), "M", sec)
+    assert low == pytest.approx(0.01, rel=0.05)  # a share near 0 stays near 0
+    assert high < 0.9  # the top is pulled down towards what happened
+    # The free fit of the same data moves the bottom too; the fixed one is the one asked for.
+    free = prob.fit_beta_h(p, y, np.ones(p.size))
+    assert free["coef"][1] != pytest.approx(1.0, abs=0.01)
+
+
 def test_shipped_map_is_monotone_per_frequency_and_says_where_it_was_fitted() -> None:
     m = prob.load_map()
     grid = np.linspace(0.0, 1.0, 101)
@@ -133,13 +150,25 @@ def test_a_section_marked_not_applied_leaves_the_share_unchanged():
     assert prob.calibrate_probability(0.95, "M", knots=knots) == 0.95
     applied = {**knots, "applied": True}
     assert prob.calibrate_probability(0.95, "M", knots=applied) == pytest.approx(0.675)
-    # The shipped monthly section is recorded, not applied; the annual one is applied.
-    assert prob.load_map()["monthly"]["applied"] is False
-    assert prob.calibrate_probability(1.0, "M") == 1.0
-    annual = prob.load_map()["annual"]
-    assert prob.calibrate_probability(1.0, "Y") == pytest.approx(
-        1 / (1 + np.exp(-(prob.beta_features(1.0, 1) @ np.asarray(annual["coef"]))))
-    )
+    # Each shipped section is applied or recorded only, as its file says, with the reason.
+    for name, freq in (("annual", "Y"), ("monthly", "M")):
+        sec = prob.load_map()[name]
+        top = prob.calibrate_probability(1.0, freq)
+        if sec.get("applied", True) is False:
+            assert top == 1.0 and sec["not_applied_because"]
+        else:
+            z = prob.beta_features(1.0, 1) @ np.asarray(sec["coef"])
+            assert top == pytest.approx(1 / (1 + np.exp(-z)))
+
+
+def _check_file(tmp_path, monkeypatch, content: dict) -> None:
+    (tmp_path / prob.CHECK_FILE).write_text(json.dumps(content))
+    monkeypatch.setattr(prob.resources, "files", lambda _pkg: tmp_path)
+    prob.load_check.cache_clear()
+
+
+def _band(observed: float | None, events: int = 100) -> dict:
+    return {"events": events, "mean_forecast": 0.5, "observed": observed}
 
 
 def test_the_method_note_quotes_the_calibration_measured_on_the_locked_part(
@@ -151,28 +180,54 @@ def test_the_method_note_quotes_the_calibration_measured_on_the_locked_part(
     assert "locked test part" in check["provenance"]["measured_on"]
     # The note quotes the shipped file's figures, whatever they are ...
     y_band = round(100 * check["annual"]["band_70_90"]["observed"])
-    m_on = round(100 * check["monthly"]["on_track"]["observed"])
     vi, en = str(components.method_note("vi")), str(components.method_note("en"))
-    assert f"70-90% đã đạt {y_band}% số lần" in vi and f"chỉ đạt {m_on}% số lần" in vi
+    assert f"70-90% đã đạt {y_band}% số lần" in vi
     assert f"70-90% were met {y_band}% of the time" in en
+    if check["monthly"]["map_applied"]:
+        high = round(100 * check["monthly"]["given_60_up"]["observed"])
+        assert f"từ 60% trở lên đã đạt {high}% số lần" in vi
+    else:
+        m_on = round(100 * check["monthly"]["on_track"]["observed"])
+        assert f"chỉ đạt {m_on}% số lần" in vi
     # ... and follows the file when it changes (no figure is written into the text itself).
     changed = json.loads(json.dumps(check))
     changed["annual"]["band_70_90"]["observed"] = 0.55
-    (tmp_path / prob.CHECK_FILE).write_text(json.dumps(changed))
-    monkeypatch.setattr(prob.resources, "files", lambda _pkg: tmp_path)
-    prob.load_check.cache_clear()
     try:
+        _check_file(tmp_path, monkeypatch, changed)
         assert "70-90% đã đạt 55% số lần" in str(components.method_note("vi"))
-        # A band where nothing was met is a figure to quote ("0%"), not a broken file.
-        changed["monthly"]["on_track"] = {"events": 40, "mean_forecast": 0.9, "observed": 0.0}
-        (tmp_path / prob.CHECK_FILE).write_text(json.dumps(changed))
-        prob.load_check.cache_clear()
-        assert "chỉ đạt 0% số lần" in str(components.method_note("vi"))
-        for bad in ({"events": 3}, {"events": 0, "observed": None}):
-            changed["monthly"]["on_track"] = bad
-            (tmp_path / prob.CHECK_FILE).write_text(json.dumps(changed))
-            prob.load_check.cache_clear()
-            with pytest.raises(ValueError, match=r"probability_check.json, monthly.on_track"):
+        # Monthly probabilities not mapped: the note says they are not calibrated and how the
+        # on-track band fared; a band where nothing was met is a figure to quote ("0%").
+        changed["monthly"]["map_applied"] = False
+        changed["monthly"]["on_track"] = _band(0.0, 40)
+        _check_file(tmp_path, monkeypatch, changed)
+        vi = str(components.method_note("vi"))
+        assert "theo tháng, xác suất chưa được hiệu chỉnh" in vi and "chỉ đạt 0% số lần" in vi
+        # Mapped: the raw shares' top band, the mapped bands and the highest probability.
+        changed["monthly"].update(
+            map_applied=True,
+            on_track=_band(None, 0),
+            raw_on_track=_band(0.61),
+            given_60_up=_band(0.64),
+            off_track=_band(0.07),
+        )
+        _check_file(tmp_path, monkeypatch, changed)
+        en = str(components.method_note("en"))
+        assert "came true only 61% of the time" in en and "60% or more were met 64%" in en
+        assert "under 30% 7% of the time" in en
+        top = prob.calibrate_probability(1.0, "M")
+        if top < 0.8:
+            assert "stays below 80%" in en and "On track" in en
+        else:
+            assert f"at most about {10 * round(10 * top)}%" in en
+        # A quoted band without events, or a band without its figure, is refused by name.
+        changed["monthly"]["given_60_up"] = _band(None, 0)
+        _check_file(tmp_path, monkeypatch, changed)
+        with pytest.raises(ValueError, match=r"probability_check.json, monthly.given_60_up"):
+            components.method_note("vi")
+        for bad in ({"events": 3}, {"events": -1, "observed": None}):
+            changed["monthly"]["off_track"] = bad
+            _check_file(tmp_path, monkeypatch, changed)
+            with pytest.raises(ValueError, match=r"probability_check.json, monthly.off_track"):
                 prob.load_check()
     finally:
         prob.load_check.cache_clear()

@@ -7,7 +7,6 @@ of one indicator forecast together pool their held-out errors (:class:`PooledCal
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,14 +32,6 @@ MIN_POOLED_PER_STEP = 30
 #: wrong slope plus the noise of estimating it from few steps.
 MIN_GROWTH = 1.0
 MAX_GROWTH = 1.5
-
-#: Partial pooling: a series' own backtest errors, measured against the pool's at the same
-#: steps ahead, scale the pooled errors for that series (:meth:`PooledCalibration.series_scale`),
-#: shrunk toward the pool as if this many more of its errors had matched the pool exactly.
-#: ``None`` turns the series scale off (every series of a pool gets the same errors).
-SERIES_PRIOR_ERRORS: float | None = None
-#: Bounds of the series scale.
-SERIES_SCALE_BOUNDS = (0.25, 4.0)
 
 
 @dataclass(frozen=True)
@@ -147,37 +138,6 @@ class PooledCalibration:
             return errors
         return errors * (step / observed) ** self.growth
 
-    def series_scale(self, evidence: np.ndarray | None) -> float:
-        """How much wider (or narrower) one series' errors run than the pool's.
-
-        Each of the series' own ``(step, error)`` backtest rows is measured against the pooled
-        errors of that step: its distance from their median over their median distance. The
-        median of these ratios is 1 for a series whose errors look like the pool's; it is
-        shrunk toward 1 on the log scale as if :data:`SERIES_PRIOR_ERRORS` more of its errors
-        had ratio 1 (a dozen correlated errors say little on their own), and bounded to
-        :data:`SERIES_SCALE_BOUNDS`. 1.0 without own errors or with the scale turned off.
-        """
-        prior = SERIES_PRIOR_ERRORS
-        if prior is None or evidence is None or len(evidence) == 0:
-            return 1.0
-        ev = evidence[np.isfinite(evidence[:, 1])]
-        ratios = []
-        for j in np.unique(ev[:, 0].astype(int)):
-            pool = self.errors_for(int(j))
-            med = float(np.median(pool))
-            mad = float(np.median(np.abs(pool - med)))
-            if mad > 0:
-                ratios.append(np.abs(ev[ev[:, 0].astype(int) == j, 1] - med) / mad)
-        if not ratios:
-            return 1.0
-        r = np.concatenate(ratios)
-        raw = float(np.median(r))
-        lo, hi = SERIES_SCALE_BOUNDS
-        if not np.isfinite(raw) or raw <= 0:
-            return 1.0
-        log_s = r.size * math.log(raw) / (r.size + prior)
-        return float(np.clip(math.exp(log_s), lo, hi))
-
     def apply(self, raw: np.ndarray, unit: float) -> np.ndarray:
         """Recalibrated copy of raw mixture paths ``(n, h)`` on the modelling scale."""
         n, h = raw.shape
@@ -249,7 +209,7 @@ class Poolable(Protocol):
     @property
     def poolable(self) -> bool: ...
 
-    def materialize(self, pooled: PooledCalibration | None = None, scale: float = 1.0) -> None: ...
+    def materialize(self, pooled: PooledCalibration | None = None) -> None: ...
 
 
 def calibrate_pools(keyed: Iterable[tuple[Any, Poolable]]) -> None:
@@ -257,10 +217,7 @@ def calibrate_pools(keyed: Iterable[tuple[Any, Poolable]]) -> None:
 
     Series without a backtest are left alone; when a key's pool is too small
     (:meth:`PooledCalibration.from_evidence` returns None) its series keep
-    their own calibration. With :data:`SERIES_PRIOR_ERRORS` set, the pooling is partial: each
-    series' scale (:meth:`PooledCalibration.series_scale`, measured against the pool of raw
-    errors) divides its errors before they are pooled again and multiplies the pooled errors it
-    is given, so that the pool holds the shape of the errors and each series keeps its spread.
+    their own calibration.
     """
     groups: dict[Any, list[Poolable]] = {}
     for key, sim in keyed:
@@ -268,21 +225,5 @@ def calibrate_pools(keyed: Iterable[tuple[Any, Poolable]]) -> None:
             groups.setdefault(key, []).append(sim)
     for group in groups.values():
         pooled = PooledCalibration.from_evidence([sim.evidence for sim in group])
-        scales = [1.0] * len(group)
-        if pooled is not None and SERIES_PRIOR_ERRORS is not None:
-            scales = [pooled.series_scale(sim.evidence) for sim in group]
-            shaped = PooledCalibration.from_evidence(
-                [_scaled(sim.evidence, s) for sim, s in zip(group, scales, strict=True)]
-            )
-            pooled = shaped if shaped is not None else pooled
-        for sim, s in zip(group, scales, strict=True):
-            sim.materialize(pooled, s)
-
-
-def _scaled(evidence: np.ndarray | None, scale: float) -> np.ndarray | None:
-    """``(step, error)`` rows with the errors divided by ``scale``."""
-    if evidence is None or scale == 1.0:
-        return evidence
-    out = np.array(evidence, dtype=float, copy=True)
-    out[:, 1] /= scale
-    return out
+        for sim in group:
+            sim.materialize(pooled)

@@ -63,27 +63,58 @@ def load_map() -> dict[str, Any]:
     return data
 
 
+#: The bands of ``probability_check.json``: how often locked-part events happened whose reported
+#: probability was under 30 % (``off_track``), 70-90 %, 80 % or more (``on_track``), 60 % or
+#: more; ``raw_on_track``: whose simulated share (before any map) was 80 % or more.
+CHECK_BANDS = ("off_track", "band_70_90", "on_track", "given_60_up", "raw_on_track")
+
+
 @cache
 def load_check() -> dict[str, Any]:
     """The locked-part calibration of the reported probabilities, per section and band.
 
-    Each section has ``band_70_90``, ``on_track`` (80 % and over) and ``off_track`` (under 30 %),
-    each with ``events``, ``mean_forecast`` and ``observed`` (the share of events that happened).
+    Each section has ``map_applied`` and the :data:`CHECK_BANDS`, each with ``events``,
+    ``mean_forecast`` and ``observed`` (the share of events that happened; None without
+    events). :func:`quoted_share` reads a band for the method note.
     """
     data = _package_json(CHECK_FILE)
     for name in SECTIONS:
-        for band in ("band_70_90", "on_track", "off_track"):
-            b = (data.get(name) or {}).get(band) or {}
+        sec = data.get(name) or {}
+        if not isinstance(sec.get("map_applied"), bool):
+            raise ValueError(
+                f"{CHECK_FILE}, {name}.map_applied: needs true or false, got "
+                f"{sec.get('map_applied')!r}; rewrite it with {_CHECK_WRITER}"
+            )
+        for band in CHECK_BANDS:
+            b = sec.get(band) or {}
             events, observed = b.get("events"), b.get("observed")
-            ok = isinstance(events, int) and events > 0
-            ok = ok and isinstance(observed, int | float) and 0.0 <= observed <= 1.0
+            ok = isinstance(events, int) and events >= 0
+            if ok and events:
+                ok = isinstance(observed, int | float) and 0.0 <= observed <= 1.0
             if not ok:
-                # The method note quotes every band: one without events has nothing to quote.
                 raise ValueError(
-                    f"{CHECK_FILE}, {name}.{band}: needs events (> 0) and observed (0-1), got "
-                    f"{b!r}; rewrite it with benchmarks/forecast_accuracy/run.py --locked"
+                    f"{CHECK_FILE}, {name}.{band}: needs events (>= 0) and, with events, "
+                    f"observed (0-1), got {b!r}; rewrite it with {_CHECK_WRITER}"
                 )
     return data
+
+
+_CHECK_WRITER = "benchmarks/forecast_accuracy/run.py --locked"
+
+
+def quoted_share(check: dict[str, Any], name: str, band: str) -> int:
+    """How often (in %) the events of one band of :func:`load_check` happened, for quoting.
+
+    Raises ValueError naming the file, section and band when the band has no events: the
+    method note quotes only what was measured.
+    """
+    b = check[name][band]
+    if not b["events"]:
+        raise ValueError(
+            f"{CHECK_FILE}, {name}.{band}: no events to quote (the method note quotes this "
+            f"band); rewrite it with {_CHECK_WRITER}"
+        )
+    return round(100 * float(b["observed"]))
 
 
 def _check_section(sec: dict[str, Any], name: str) -> None:

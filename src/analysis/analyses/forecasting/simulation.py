@@ -92,13 +92,12 @@ class Sim:
         """Whether a pooled calibration can replace this series' own one."""
         return self.kind == "forecast" and self.z_raw is not None and self.evidence is not None
 
-    def materialize(self, pooled: PooledCalibration | None = None, scale: float = 1.0) -> None:
+    def materialize(self, pooled: PooledCalibration | None = None) -> None:
         """(Re)compute ``paths`` from the raw paths, with ``pooled`` if given.
 
         Without ``pooled`` the series' own calibration is applied (the paths
         :func:`simulate` made); with it the pooled error distribution replaces
-        it (:class:`~analysis.analyses.forecasting.calibration.PooledCalibration`), times this
-        series' ``scale`` (partial pooling, :func:`~.calibration.calibrate_pools`).
+        it (:class:`~analysis.analyses.forecasting.calibration.PooledCalibration`).
         """
         if not self.poolable:
             return
@@ -106,7 +105,7 @@ class Sim:
         if pooled is None:
             z = apply_calibration(self.z_raw, self.own_calibration)
         else:
-            z = pooled.apply(self.z_raw, self.unit * scale)
+            z = pooled.apply(self.z_raw, self.unit)
         paths = self.transform.inverse(z)
         if self.clip is not None:
             paths = np.clip(paths, *self.clip)
