@@ -287,7 +287,7 @@ def fmt_percent(x: Any, lang: str | None = DEFAULT_LANG, decimals: int = 2) -> s
 
 #: Probabilities are shown to the nearest 10 points: measured on held-out data, the engine's
 #: calibrated probabilities are right to within about 10 points at best (the reliability
-#: tables in ``benchmarks/forecast_accuracy/README.md``), so a figure like 75 % would claim more
+#: tables in ``benchmarks/forecast_accuracy/RESULTS.md``), so a figure like 75 % would claim more
 #: than the evidence supports.
 PROBABILITY_STEP = 10
 

@@ -2,19 +2,20 @@
 
 The share of simulated paths that meet a target is a probability only if, among all targets
 given (say) 70 %, about 70 % are met. Backtests on public adoption series showed that the raw
-shares are too confident at both ends (on the benchmark's development part, annual events given
-80 % or more, 90 % on average, happened 72 % of the time). The map in ``probability_map.json``
-fixes that. It is fitted on the development part of the accuracy benchmark's backtests
-(``benchmarks/forecast_accuracy``; the file records its provenance, and ``MAP_DESIGNS.md`` there
-why this design), one section for monthly series and one for the others, of one of two kinds:
+shares are too confident, monthly ones most of all. The map in ``probability_map.json`` fixes
+that. It is fitted on the development part of the accuracy benchmark's backtests
+(``benchmarks/forecast_accuracy``; the file records its provenance, and the benchmark's
+``RESULTS.md`` why each design), one section for monthly series and one for the others, of one
+of two kinds:
 
 ``beta_h``
     Beta calibration (Kull, Silva Filho and Flach 2017) whose three coefficients may move with
     the logarithm of the horizon: ``logit q = c + a ln p - b ln(1 - p)`` with ``a``, ``b`` and
     ``c`` each linear in ``ln h`` (with ``h_range [1, 1]`` they do not: plain beta calibration,
-    the shipped design). Fitted by maximum likelihood under the constraint ``a, b >= 0`` over
-    the fitted horizons, so the map is monotone in the share at every horizon. Horizons beyond
-    the fitted range use the range's end.
+    the shipped annual design; with ``a = 1`` and ``c = 0`` as well, only the upper end moves,
+    the shipped monthly design). Fitted by maximum likelihood under the constraint
+    ``a, b >= 0`` over the fitted horizons, so the map is monotone in the share at every
+    horizon. Horizons beyond the fitted range use the range's end.
 ``isotonic``
     A monotone piecewise-linear map of the share alone (``x``/``y`` knots).
 
