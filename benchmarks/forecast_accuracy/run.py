@@ -60,7 +60,7 @@ CHECK_BANDS = {
     "raw_on_track": (0.8, 1.01),
 }
 
-#: Engine 8's knob that engine 9 changed: every variant names it, so that it runs the engine it
+#: Engine 8's knob that engine 10 changed: every variant names it, so that it runs the engine it
 #: describes whatever the package's default is now.
 _HOLD8 = {"HOLD_WINDOW": 1}
 
