@@ -42,8 +42,8 @@ MIN_HISTORY_OTHER = 3
 #: values are equal: it has stayed at the bound. One that has just reached it, or moves about
 #: it (a share of 0.02 %, then 0.05 %), is modelled on the original scale, where the bound is
 #: no asymptote, with its paths kept within the bounds: holding it gave a zero-width interval
-#: that the next month's value missed (on the accuracy benchmark's development part, a quarter
-#: of the monthly search-share forecasts, covered 58 % of the time).
+#: that the values to come missed (on the accuracy benchmark's development part, a quarter of
+#: the monthly search-share forecasts, covered 58 % of the time).
 HOLD_WINDOW = 3
 
 
