@@ -5,10 +5,14 @@ import pandas as pd
 import pytest
 
 from analysis.reference.targets import (
+    AT_RISK_PROBABILITY,
     AWAITING,
     FORECAST_STATUSES,
+    INSUFFICIENT_HISTORY,
+    MET_AT_RISK,
     MET_LATE,
     MISSED,
+    ON_TRACK_PROBABILITY,
     SEVERITY,
     deadline_reached,
     has_probability,
@@ -152,3 +156,73 @@ def test_awaiting_sorts_right_after_the_statuses_that_need_action():
     # An annual target of 2030 is reached in the report of December 2030.
     assert deadline_reached("digital_economy_share_grdp_pct", "2030", "2030-12")
     assert not deadline_reached("digital_economy_share_grdp_pct", "2030", "2030-11")
+
+
+# --- one rule for "met" before the deadline -------------------------------------------------
+
+DOSSIERS = "online_dossier_rate_pct"  # a monthly flow: can fall; 60 % by 2026-12
+VILLAGES = "villages_mobile_broadband_pct"  # a cumulative count: cannot fall; 100 % by 2026-12
+
+
+def test_the_catalog_says_which_indicators_can_fall():
+    from analysis.reference import catalog
+
+    assert catalog.get(DOSSIERS).can_fall  # a flow, by default
+    assert not catalog.get(VILLAGES).can_fall  # a stock, by default
+    assert not catalog.get("eid_activation_pct").can_fall
+    assert catalog.get("digital_economy_share_grdp_pct").can_fall  # a stock, said so
+    assert catalog.get("dx_plan_tasks_overdue_pct").can_fall  # overdue tasks come back
+
+
+def _ahead(indicator, value, prob, target):
+    return _row(
+        indicator,
+        "achieved",
+        "2026-11",
+        value,
+        target=target,
+        prob_target_met=prob,
+        province=f"p{value}-{prob}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("prob", "expected"),
+    [(0.80, "achieved"), (0.95, "achieved"), (0.79, "achieved_at_risk"), (0.6, "achieved_at_risk")],
+)
+def test_a_rate_above_its_target_is_met_only_if_the_forecast_holds_it(prob, expected):
+    # Nghệ An's online dossiers: 60,02 % against 60 % due 31/12/2026, falling.
+    rows = target_status(pd.DataFrame([_ahead(DOSSIERS, 60.02, prob, 60.0)]), "2026-11")
+    assert rows["status"].tolist() == [expected]
+    shown = has_probability(rows["status"].iloc[0], prob)
+    assert shown == (expected == MET_AT_RISK)
+
+
+def test_a_rate_met_without_a_forecast_is_not_said_to_hold():
+    rows = target_status(pd.DataFrame([_ahead(DOSSIERS, 61.0, np.nan, 60.0)]), "2026-11")
+    assert rows["status"].tolist() == [MET_AT_RISK]
+
+
+def test_a_count_that_reached_its_target_is_met_whatever_the_forecast():
+    rows = target_status(pd.DataFrame([_ahead(VILLAGES, 100.0, 0.1, 100.0)]), "2026-11")
+    assert rows["status"].tolist() == ["achieved"]
+
+
+def test_at_the_deadline_the_figures_decide_even_for_a_rate():
+    rows = target_status(pd.DataFrame([_ahead(DOSSIERS, 60.5, 0.2, 60.0)]), "2026-12")
+    # The deadline month's figure is not in yet; the latest (November) meets the target.
+    assert rows["status"].tolist() == ["achieved"]
+
+
+def test_met_at_risk_needs_action_before_targets_on_track():
+    assert SEVERITY.index(MET_AT_RISK) < SEVERITY.index(INSUFFICIENT_HISTORY)
+    assert SEVERITY.index(MET_AT_RISK) < SEVERITY.index("on_track")
+    assert status_label(MET_AT_RISK, False, "vi") == "Đã đạt, có nguy cơ giảm dưới mục tiêu"
+    assert status_label(MET_AT_RISK, False, "en") == "Met, at risk of falling below"
+
+
+def test_the_engine_classifies_with_the_rules_thresholds():
+    from analysis.analyses.forecasting import StatusThresholds
+
+    thr = StatusThresholds()
+    assert (thr.on_track, thr.at_risk) == (ON_TRACK_PROBABILITY, AT_RISK_PROBABILITY)

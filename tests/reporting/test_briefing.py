@@ -131,7 +131,9 @@ def test_one_rule_decides_after_the_deadline():
             _forecast("nghe_an", D422, "off_track", 100.0),
             _forecast("ha_tinh", D422, "achieved", 95.0),  # met at the deadline, fell since
             _forecast("hue", D422, "off_track", 99.9999),
-            _forecast("nghe_an", FIBRE, "off_track", 85.0),  # ahead, met now
+            _forecast("nghe_an", EID, "off_track", 90.0),  # ahead, met now, a stock
+            _forecast("nghe_an", FIBRE, "achieved", 85.0, 0.95),  # ahead, met, held
+            _forecast("ha_tinh", FIBRE, "achieved", 85.5, 0.5),  # ahead, met, may fall back
             _forecast("hue", FIBRE, INSUFFICIENT_HISTORY, 80.0),
         ]
     )
@@ -139,7 +141,9 @@ def test_one_rule_decides_after_the_deadline():
     assert got[("nghe_an", D422)] == MET_LATE
     assert got[("ha_tinh", D422)] == "achieved"
     assert got[("hue", D422)] == MISSED
+    assert got[("nghe_an", EID)] == "achieved"
     assert got[("nghe_an", FIBRE)] == "achieved"
+    assert got[("ha_tinh", FIBRE)] == targets.MET_AT_RISK
     assert got[("hue", FIBRE)] == INSUFFICIENT_HISTORY
 
 

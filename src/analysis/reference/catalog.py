@@ -72,6 +72,11 @@ class Indicator:
     to make; a larger one is flagged as implausible when figures are collected."""
     levels: tuple[str, ...] = ("province",)
     """Where it is reported: ``province`` (the 34 units), ``commune`` (the 3,321 communes)."""
+    can_fall: bool = False
+    """Whether a value that reached its target can move back across it before the deadline (a
+    share of what happened in the month, a share of GRDP; for a lower-is-better indicator, a
+    rise). Cumulative counts cannot. Such a target is met before its deadline only while its
+    forecast holds it there (:func:`analysis.reference.targets.target_status`)."""
 
     def name(self, lang: str = "vi") -> str:
         return self.name_en if lang == "en" else self.name_vi
@@ -180,7 +185,20 @@ def _parse(entry: dict) -> Indicator:
             float(entry["plausible_change"]) if entry.get("plausible_change") is not None else None
         ),
         levels=levels,
+        can_fall=_can_fall(entry),
     )
+
+
+def _can_fall(entry: dict) -> bool:
+    """The catalog's ``can_fall``; without one, flows can fall and stocks cannot."""
+    value = entry.get("can_fall")
+    if value is None:
+        return entry["temporal"] == "flow"
+    if not isinstance(value, bool):
+        raise CatalogError(
+            f"indicator {entry['id']}: can_fall must be true or false, not {value!r}"
+        )
+    return value
 
 
 def _collection_month(entry: dict) -> int:
@@ -398,6 +416,7 @@ def catalog_frame() -> pd.DataFrame:
                 "denominator_vi": ind.denominator.get("vi"),
                 "denominator_en": ind.denominator.get("en"),
                 "headline": ind.headline,
+                "can_fall": ind.can_fall,
                 "source": ind.source,
             }
         )

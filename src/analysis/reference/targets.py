@@ -6,8 +6,11 @@ read this module, so they cannot disagree at the edge:
 
 - "met" is :func:`meets_target` (a value within floating-point noise of the target meets it);
 - deadline ahead (the report's month ends before the deadline): ``achieved`` when the value
-  already meets the target, else the forecast's status (``on_track``, ``at_risk``,
-  ``off_track``, or :data:`INSUFFICIENT_HISTORY` when the series is too short);
+  already meets the target and cannot move back across it (a cumulative count: catalog
+  ``can_fall`` false), or when it can and the forecast holds it there at the deadline with at
+  least :data:`ON_TRACK_PROBABILITY`; a value that meets the target but may not hold it is
+  :data:`MET_AT_RISK`; a value short of the target gets the forecast's status (``on_track``,
+  ``at_risk``, ``off_track``, or :data:`INSUFFICIENT_HISTORY` when the series is too short);
 - deadline reached (the report's month holds the deadline, or comes after it): no forecast and
   no probability; the figures decide (:func:`status_at_deadline`): met at the deadline
   ``achieved`` (on time); met after it :data:`MET_LATE`; not met :data:`MISSED`; or
@@ -48,11 +51,26 @@ AWAITING = "awaiting_deadline_figure"
 """Deadline reached, the deadline period's figure not in yet, and the figures before it do not
 meet the target: nothing can be said until that figure comes (no forecast is made any more)."""
 
+MET_AT_RISK = "achieved_at_risk"
+"""Deadline ahead, the value meets the target, but it can fall back (catalog ``can_fall``) and
+the forecast does not hold it at or above the target at the deadline with
+:data:`ON_TRACK_PROBABILITY` (or there is no forecast to say so): "met, at risk of falling
+below"."""
+
+ON_TRACK_PROBABILITY = 0.8
+"""A target not yet met is on track when the probability of meeting it at the deadline is at
+least this; a target met by a value that can fall is held (``achieved``) on the same terms.
+The forecast engine's default threshold (``StatusThresholds.on_track``)."""
+
+AT_RISK_PROBABILITY = 0.3
+"""Below :data:`ON_TRACK_PROBABILITY` and at least this: at risk; below it: off track."""
+
 AT_DEADLINE_STATUSES: tuple[str, ...] = ("achieved", MET_LATE, MISSED, AWAITING)
 """What :func:`status_at_deadline` can return."""
 
 REPORT_STATUSES: tuple[str, ...] = (
     *FORECAST_STATUSES,
+    MET_AT_RISK,
     MET_LATE,
     MISSED,
     AWAITING,
@@ -60,9 +78,9 @@ REPORT_STATUSES: tuple[str, ...] = (
     "no_target",
     "no_data",
 )
-"""What a report can show for a target: the forecast statuses; from the deadline on, met on
-time (``achieved``), met late, missed or awaiting the deadline's figure; too short a history;
-no target; no data."""
+"""What a report can show for a target: the forecast statuses; met but at risk of falling
+below; from the deadline on, met on time (``achieved``), met late, missed or awaiting the
+deadline's figure; too short a history; no target; no data."""
 
 RELATIVE_TOLERANCE = 1e-9
 """A value within this fraction of the target (at least of 1 unit) counts as meeting it: the
@@ -96,6 +114,7 @@ SEVERITY: tuple[str, ...] = (
     "off_track",
     "at_risk",
     AWAITING,
+    MET_AT_RISK,
     INSUFFICIENT_HISTORY,
     "on_track",
     MET_LATE,
@@ -105,8 +124,11 @@ SEVERITY: tuple[str, ...] = (
 )
 """Report statuses, the ones that need action first (the order of every target table)."""
 
-AT_RISK: frozenset[str] = frozenset({"at_risk", "off_track", MISSED})
+AT_RISK: frozenset[str] = frozenset({"at_risk", "off_track", MISSED, MET_AT_RISK})
 """Statuses the national overview lists as needing attention."""
+
+MET_STATUSES: frozenset[str] = frozenset({"achieved", MET_LATE})
+"""Statuses of a target met (and, before its deadline, held)."""
 
 
 def deadline_date(indicator: str, deadline: Any) -> dt.date:
@@ -197,12 +219,30 @@ def is_stale(indicator: str, last_period: Any, period: Any) -> bool:
     return to_period(last_period, expected.freqstr) < expected
 
 
-def _rule(forecast_status: str, reached: bool, met_now: bool, deadline_in: bool) -> str:
+def holds_target(indicator: str, probability: Any) -> bool:
+    """Whether a value that meets its target now counts as met before the deadline: always for
+    a value that cannot fall back (catalog ``can_fall`` false); for one that can, only when the
+    probability that it still meets the target at the deadline is at least
+    :data:`ON_TRACK_PROBABILITY` (no forecast, no such assurance)."""
+    if not catalog.get(indicator).can_fall:
+        return True
+    if probability is None or pd.isna(probability):
+        return False
+    return bool(float(probability) >= ON_TRACK_PROBABILITY - 1e-12)
+
+
+def _rule(
+    forecast_status: str, reached: bool, met_now: bool, deadline_in: bool, holds: bool = True
+) -> str:
     """The report's status from the engine's. The engine decides a reached deadline from the
     figures itself (:func:`status_at_deadline`); rows that carry a forecast status past the
-    deadline (made elsewhere, or by an older engine) are decided here from the latest figure."""
+    deadline (made elsewhere, or by an older engine) are decided here from the latest figure.
+    Before the deadline a value that meets the target is ``achieved`` only if it ``holds``
+    (:func:`holds_target`), else :data:`MET_AT_RISK`."""
     if not reached:
-        return "achieved" if met_now else forecast_status
+        if met_now:
+            return "achieved" if holds else MET_AT_RISK
+        return forecast_status
     if forecast_status in AT_DEADLINE_STATUSES:
         return forecast_status
     if met_now:
@@ -262,13 +302,20 @@ def target_status(forecasts: pd.DataFrame, period: Any) -> pd.DataFrame:
         _figure_at_or_after(i, lp, d)
         for i, lp, d in zip(rows["indicator"], last, rows["deadline"], strict=True)
     ]
+    probability = (
+        rows["prob_target_met"]
+        if "prob_target_met" in rows
+        else pd.Series(np.nan, index=rows.index)
+    )
+    holds = [holds_target(i, p) for i, p in zip(rows["indicator"], probability, strict=True)]
     rows["status"] = [
-        _rule(s, r, m, i)
-        for s, r, m, i in zip(
+        _rule(s, r, m, i, h)
+        for s, r, m, i, h in zip(
             rows["forecast_status"],
             rows["deadline_reached"],
             rows["met_now"],
             deadline_in,
+            holds,
             strict=True,
         )
     ]
@@ -311,8 +358,9 @@ def status_label(status: str, deadline_passed: bool, lang: str = "vi", on_time: 
 
 
 def has_probability(status: str, probability: Any) -> bool:
-    """Whether a probability means something for this row (an open target with a forecast)."""
-    if status not in ("on_track", "at_risk", "off_track"):
+    """Whether a probability means something for this row (an open target with a forecast, or
+    one met by a value that may fall back: the probability it holds at the deadline)."""
+    if status not in ("on_track", "at_risk", "off_track", MET_AT_RISK):
         return False
     return probability is not None and not pd.isna(probability)
 
@@ -343,12 +391,17 @@ def required_pace(row: Any, period: Any) -> float:
 __all__ = [
     "AT_DEADLINE_STATUSES",
     "AT_RISK",
+    "AT_RISK_PROBABILITY",
     "AWAITING",
+    "MET_AT_RISK",
+    "MET_STATUSES",
+    "ON_TRACK_PROBABILITY",
     "SEVERITY",
     "deadline_date",
     "deadline_reached",
     "expected_period",
     "has_probability",
+    "holds_target",
     "is_stale",
     "months_left",
     "required_pace",

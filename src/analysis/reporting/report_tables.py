@@ -19,7 +19,13 @@ from analysis.analyses.monthly import PeriodResults
 from analysis.core import i18n
 from analysis.core.periods import to_month, to_period
 from analysis.reference import catalog, geography, targets
-from analysis.reference.targets import AWAITING, INSUFFICIENT_HISTORY, MET_LATE, MISSED
+from analysis.reference.targets import (
+    AWAITING,
+    INSUFFICIENT_HISTORY,
+    MET_AT_RISK,
+    MET_LATE,
+    MISSED,
+)
 from analysis.reporting import gaps
 
 
@@ -349,9 +355,9 @@ def provinces_at_risk(results: PeriodResults, lang: str = "vi") -> pd.DataFrame:
     that met a target late is counted as met late, never as at risk, and a deadline reached is
     counted from the figures (met, met late, missed, awaiting its figure), never forecast.
     Columns: indicator, target, deadline, deadline_reached, deadline_passed, n_at_risk,
-    n_off_track, n_missed, n_achieved, n_late, n_awaiting, n_insufficient, n_total (units with
-    figures of the indicator), n_bad, provinces (names, a stale figure marked with its period,
-    an awaited deadline figure said so).
+    n_off_track, n_missed, n_met_at_risk, n_achieved, n_late, n_awaiting, n_insufficient,
+    n_total (units with figures of the indicator), n_bad, provinces (names, a stale figure
+    marked with its period, an awaited deadline figure said so).
     """
     rows = targets.target_status(forecast_rows(results), results.period)
     out = []
@@ -367,6 +373,7 @@ def provinces_at_risk(results: PeriodResults, lang: str = "vi") -> pd.DataFrame:
                 "n_at_risk": int(count.get("at_risk", 0)),
                 "n_off_track": int(count.get("off_track", 0)),
                 "n_missed": int(count.get(MISSED, 0)),
+                "n_met_at_risk": int(count.get(MET_AT_RISK, 0)),
                 "n_achieved": int(count.get("achieved", 0)),
                 "n_late": int(count.get(MET_LATE, 0)),
                 "n_awaiting": int(count.get(AWAITING, 0)),
@@ -378,7 +385,9 @@ def provinces_at_risk(results: PeriodResults, lang: str = "vi") -> pd.DataFrame:
     frame = pd.DataFrame(out)
     if frame.empty:
         return frame
-    frame["n_bad"] = frame["n_at_risk"] + frame["n_off_track"] + frame["n_missed"]
+    frame["n_bad"] = (
+        frame["n_at_risk"] + frame["n_off_track"] + frame["n_missed"] + frame["n_met_at_risk"]
+    )
     order = ["n_bad", "n_awaiting"]
     return frame.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
 

@@ -19,7 +19,13 @@ from analysis.analyses.forecasting.grid import EPS_DEFAULT
 from analysis.analyses.forecasting.probability import calibrate_probability
 from analysis.analyses.forecasting.series import HIGHER, LOWER, current_pace, pace_window, pstr
 from analysis.analyses.forecasting.simulation import Sim
-from analysis.reference.targets import INSUFFICIENT_HISTORY, meets_target, status_at_deadline
+from analysis.reference.targets import (
+    AT_RISK_PROBABILITY,
+    INSUFFICIENT_HISTORY,
+    ON_TRACK_PROBABILITY,
+    meets_target,
+    status_at_deadline,
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,9 @@ class StatusThresholds:
         ``off_track`` below it.
     """
 
-    on_track: float = 0.8
-    at_risk: float = 0.3
+    # The one rule's thresholds (reference.targets), so reports and the engine agree.
+    on_track: float = ON_TRACK_PROBABILITY
+    at_risk: float = AT_RISK_PROBABILITY
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.at_risk <= self.on_track <= 1.0:

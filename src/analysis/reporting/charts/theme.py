@@ -50,6 +50,9 @@ STATUS_COLORS: dict[str, str] = {
     "on_track": "#2e86c1",
     "at_risk": "#d4a017",
     "off_track": "#c0392b",
+    # Met before the deadline, but may fall back below the target by then: yellow-green, between
+    # the green of a target held and the ochre of one at risk.
+    "achieved_at_risk": "#a4b82c",
     # After the deadline, and what a report shows without a forecast.
     "achieved_late": "#6aae7b",  # met, but after the deadline: a lighter green
     "missed": "#c0392b",  # deadline passed, not met: the off-track red

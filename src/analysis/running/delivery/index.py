@@ -36,7 +36,13 @@ from analysis.data import store
 from analysis.files import write_atomic
 from analysis.reference import catalog, geography
 from analysis.reference.names import fold
-from analysis.reference.targets import AWAITING, INSUFFICIENT_HISTORY, MET_LATE, MISSED
+from analysis.reference.targets import (
+    AWAITING,
+    INSUFFICIENT_HISTORY,
+    MET_AT_RISK,
+    MET_LATE,
+    MISSED,
+)
 from analysis.reporting import briefing
 from analysis.reporting.briefing import TITLE_KEYS
 from analysis.reporting.gaps import completeness, summary_text, unit_lines
@@ -56,7 +62,7 @@ LANGS = ("vi", "en")
 PAGE = {"vi": "index.html", "en": "index.en.html"}
 ALWAYS_COUNTED = ("achieved", "on_track", "at_risk", "off_track")
 """Statuses with a column on every page; the rarer ones get one only when some unit has them."""
-SOMETIMES_COUNTED = (MET_LATE, MISSED, AWAITING, INSUFFICIENT_HISTORY)
+SOMETIMES_COUNTED = (MET_AT_RISK, MET_LATE, MISSED, AWAITING, INSUFFICIENT_HISTORY)
 N_FIGURES = 3
 FORMAT_ORDER = ("pdf", "html", "ipynb")
 SUMMARY_FILE = "index.json"

@@ -211,7 +211,7 @@ def _risk_summary(r: Any, lang: str) -> tuple[str, str, int]:
     missed, late = int(getattr(r, "n_missed", 0)), int(getattr(r, "n_late", 0))
     awaiting = int(getattr(r, "n_awaiting", 0))
     insufficient = int(getattr(r, "n_insufficient", 0))
-    open_bad = int(r.n_at_risk + r.n_off_track)
+    open_bad = int(r.n_at_risk + r.n_off_track + getattr(r, "n_met_at_risk", 0))
     if getattr(r, "deadline_reached", getattr(r, "deadline_passed", False)):
         parts = [t("risk.missed_summary", lang, count=missed, total=total)]
         achieved = int(getattr(r, "n_achieved", 0))
