@@ -20,10 +20,12 @@ from analysis.analyses import compare, forecasting
 from analysis.analyses.results_cache import cache_lock, read_cached, write_cached
 from analysis.core.periods import to_month
 from analysis.data import store
-from analysis.reference import catalog
+from analysis.reference import catalog, geography
 
 SEED = 20260101
 COMPARISON_TABLE = "comparison_cache"
+NATIONAL = "national"
+"""The ``province`` of the country's own rows in :func:`national_forecasts`."""
 
 
 @dataclass
@@ -150,8 +152,70 @@ def _scalar(row: tuple | None, table: str) -> str:
     return str(row[0])
 
 
+def national_frame(obs: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
+    """The country's series of ``indicators`` as observation rows (``province`` "national"):
+    the value aggregated as the comparison aggregates it, only for periods in which enough
+    units reported to call it national (:func:`~analysis.analyses.compare.covers`)."""
+    total = len(geography.provinces("34"))
+    rows = []
+    for indicator in indicators:
+        part = obs[(obs["indicator"] == indicator) & obs["value"].notna()]
+        for period, group in part.groupby("period", sort=True):
+            agg = compare.aggregate(group, indicator)
+            if not compare.covers(agg.n_units, total):
+                continue
+            rows.append(
+                {
+                    "province": NATIONAL,
+                    "indicator": indicator,
+                    "period": period,
+                    "value": agg.value,
+                    "denominator": agg.denominator,
+                    "n_units": agg.n_units,
+                }
+            )
+    columns = ["province", "indicator", "period", "value", "denominator", "n_units"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def national_forecasts(results: PeriodResults, jobs: int | None = 1) -> pd.DataFrame:
+    """The country's forecast to each target the period tracks (the national series of
+    :func:`national_frame`), as :func:`~analysis.analyses.forecasting.forecast_batch` rows
+    with ``province`` "national"; cached like the provinces' batch, computed once a period."""
+    cached = results.__dict__.get("_national_forecasts")
+    if cached is not None:
+        return cached
+    targets = catalog.targets_frame(results.period)
+    obs = national_frame(results.observations, sorted(set(targets["indicator"])))
+    frame, table = forecast_inputs(obs, results.period)
+    key = f"{cache_key(results.data_version, results.dataset)}/{NATIONAL}"
+    found = forecasting.cached_forecast_batch(
+        paths.analytics_cache_path(), frame, table, results.period, key, jobs=jobs, seed=SEED
+    )
+    results.__dict__["_national_forecasts"] = found
+    return found
+
+
+def previous_results(results: PeriodResults, jobs: int | None = None) -> PeriodResults | None:
+    """The month before's comparison and forecasts (same dataset and store): what "what
+    changed" compares with; ``None`` when the dataset has no monthly figure that month."""
+    if "_previous" in results.__dict__:
+        return results.__dict__["_previous"]
+    before = results.period - 1
+    obs = results.observations
+    has = bool(((obs["freq"] == "M") & (obs["period"] == before)).any()) if len(obs) else False
+    found = period_results(before, results.dataset, jobs) if has else None
+    results.__dict__["_previous"] = found
+    return found
+
+
 def precompute(
     period: pd.Period | str, dataset: str | None = None, jobs: int | None = None
 ) -> PeriodResults:
-    """Fill the cache for a period before reports fan out (the runner calls this)."""
-    return period_results(period, dataset, jobs)
+    """Fill the cache for a period before reports fan out (the runner calls this): the
+    period's comparison and forecasts, the month before's (for what changed), and the
+    country's forecasts (for the national overview)."""
+    results = period_results(period, dataset, jobs)
+    previous_results(results, jobs)
+    national_forecasts(results)
+    return results

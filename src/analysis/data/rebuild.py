@@ -20,6 +20,7 @@ from analysis.data import (
     ingest,
     published_press,
     published_real,
+    revisions,
     store,
     submissions,
 )
@@ -65,7 +66,11 @@ def rebuild(published_folder: Path | None = None) -> Rebuilt:
         if real_folder.exists()
         else None
     )
-    extra = submissions.build_tables(result, seen)
+    now = submissions.now_utc()
+    extra = {
+        **submissions.build_tables(result, seen, now),
+        revisions.TABLE: revisions.build_table(result, seen, now),
+    }
     submissions.record_first_seen(extra["submission_files"])
     version = store.write_store(
         result.observations,
