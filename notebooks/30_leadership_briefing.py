@@ -17,9 +17,9 @@
 # %% [markdown] tags=["remove-cell"]
 # # Leadership briefing
 #
-# A 2-4 page briefing for one province and month: KPI cards, the target table with the
-# probability of meeting each target, the rank chart, forecast fans for targets at risk, the
-# tile map, what changed since last month, a method note and provenance. Rendered with
+# A 2-4 page briefing for one province and month: the verdict in a few sentences, KPI cards,
+# the target table with the probability of meeting each target, what changed since last month,
+# the rank chart and tile map, forecast fans for targets at risk, a method note and provenance. Rendered with
 # `jupyter nbconvert --to briefing_pdf` (or by `python -m analysis run`).
 
 # %% tags=["parameters"]
@@ -36,6 +36,9 @@ from analysis.reporting import briefing, gaps, published_pages
 
 params_, results = begin("30_leadership_briefing", globals())
 province, period, lang = params_.province, params_.period, params_.lang
+
+# %%
+display(components.verdict_box(briefing.verdict(results, province, lang), lang))
 
 # %%
 gap_notice = gaps.gap_notice(results, province, lang)

@@ -17,8 +17,11 @@
 # %% [markdown] tags=["remove-cell"]
 # # National overview
 #
-# Every province on every indicator this month, and for each target the provinces at risk of
-# missing it or off track ("one of 10 localities at risk").
+# The country in two minutes, for the national working group: the verdict on every target due
+# this year (the country's value, its forecast to the deadline and the probability it meets
+# the target, and the units by status), every unit's status on every target, and what changed
+# since last month. Every value goes to the spreadsheet annex `40_national_overview.xlsx`,
+# written beside this report by the run.
 
 # %% tags=["parameters"]
 period: str = ""  # month YYYY-MM, empty for the latest month with data
@@ -29,38 +32,31 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook import *
 import html
 
-from analysis.reporting import briefing, gaps
+from analysis.reporting import national_pages
 
 params_, results = begin("40_national_overview", globals())
 period, lang = params_.period, params_.lang
 
 # %%
-risk = briefing.provinces_at_risk(results, lang)
-display(HTML(f"<h2>{i18n.t('sections.at_risk_by_target', lang)}</h2>"))
-coverage = gaps.coverage_note(results, lang)
-if coverage:
-    display(HTML(f"<p class='small-note'>{html.escape(coverage)}</p>"))
-display(components.risk_table(risk, lang))
+display(components.verdict_box(national_pages.verdict_sentences(results, lang), lang))
+year = results.period.year
+display(HTML(f"<h3>{html.escape(i18n.t('overview.targets_due', lang, year=year))}</h3>"))
+display(components.verdict_table(national_pages.verdict_rows(results, lang), lang))
 
 # %%
-display(HTML(f"<h2>{i18n.t('sections.heatmap', lang)}</h2>"))
-if gaps.too_few_to_group(results):
-    display(HTML(f"<p>{html.escape(gaps.too_few_text(results, lang))}</p>"))
-else:
-    heatmap_ids = [i.id for i in catalog.indicators().values() if i.headline or i.targets]
-    comparison = briefing.comparison(results)
-    heatmap_rows = comparison[comparison["indicator"].isin(heatmap_ids)]
-    fig = charts.heatmap(heatmap_rows, lang=lang)
-    charts.show(fig)
+display(HTML(f"<h2>{html.escape(i18n.t('overview.matrix', lang))}</h2>"))
+charts.show(
+    charts.status_matrix(
+        national_pages.matrix_cells(results),
+        national_pages.official_order(),
+        national_pages.matrix_columns(results, lang),
+        lang=lang,
+    )
+)
 
 # %%
-display(HTML(f"<h2>{i18n.t('sections.all_values', lang)}</h2>"))
-for title, table in briefing.value_tables(results, lang):
-    display(HTML(f"<h3>{html.escape(title)}</h3>"))
-    display(HTML(table.to_html(index=False, escape=True, classes="data-table compact")))
+display(national_pages.changes_html(results, lang))
 
 # %%
-display(HTML(gaps.completeness_section(results, lang)))
-
-# %%
+display(HTML(f"<p class='small-note'>{html.escape(national_pages.annex_note(lang))}</p>"))
 display(components.method_note(lang))

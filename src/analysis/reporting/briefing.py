@@ -11,14 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from analysis.analyses import compare
+from analysis.analyses import compare, month_changes
 from analysis.analyses.monthly import PeriodResults
 from analysis.core import i18n
 from analysis.reference import catalog, geography, targets
 from analysis.reference.due import latest_due_period
-from analysis.reference.targets import AWAITING, INSUFFICIENT_HISTORY, MET_LATE
+from analysis.reference.targets import (
+    AWAITING,
+    INSUFFICIENT_HISTORY,
+    MET_AT_RISK,
+    MET_LATE,
+    MISSED,
+)
 from analysis.reporting.render import components
 from analysis.reporting.report_tables import (
     comparison,
@@ -105,10 +112,14 @@ def _card_status(results: PeriodResults, province: str, indicator: str) -> str |
     return None if rows.empty else str(rows.iloc[0]["status"])
 
 
-def _change_text(ind: catalog.Indicator, change: float, lang: str) -> str | None:
-    if pd.isna(change):
+def _change_text(
+    ind: catalog.Indicator, change: float, lang: str, key: str | None = None
+) -> str | None:
+    if change is None or pd.isna(change):
         return None
-    key = "kpi.change_vs_last_year" if ind.frequency == "annual" else "kpi.change_vs_last_month"
+    if key is None:
+        annual = ind.frequency == "annual"
+        key = "kpi.change_vs_last_year" if annual else "kpi.change_vs_last_month"
     return i18n.t(key, lang, value=i18n.fmt_points(change, lang))
 
 
@@ -152,6 +163,8 @@ def kpi_card(
     trend = _trend(change, ind.higher_is_better)
     status = _card_status(results, province, ind.id) or trend or "neutral"
     tied = _true(row["n_tied"] > 1) if pd.notna(row.get("n_tied")) else False
+    # A monthly figure against the same month a year earlier (an annual one says it above).
+    yearly = row["change_year"] if ind.frequency == "monthly" else np.nan
     return components.KpiCard(
         label=label,
         value=i18n.fmt_percent(row["value"], lang),
@@ -163,6 +176,8 @@ def kpi_card(
         note=national_note(row, lang),
         status=status,
         trend=trend,
+        change_year=_change_text(ind, yearly, lang, key="kpi.change_vs_last_year"),
+        trend_year=_trend(yearly, ind.higher_is_better),
     )
 
 
@@ -223,6 +238,8 @@ def _status_row(results: PeriodResults, province: str, r: Any, lang: str) -> com
         count = n_periods(results, province, r.indicator)
         key = "table.insufficient_note_one" if count == 1 else "table.insufficient_note"
         note = i18n.t(key, lang, gap=gap, count=count)
+    elif ind.frequency == "annual":
+        note = _year_note(results, province, r, lang)
     value = i18n.fmt_percent(r.last_value, lang)
     if r.stale:
         period = i18n.fmt_period(r.last_period, lang)
@@ -246,6 +263,19 @@ def _status_row(results: PeriodResults, province: str, r: Any, lang: str) -> com
     )
 
 
+def _year_note(results: PeriodResults, province: str, r: Any, lang: str) -> str | None:
+    """An annual figure against the year before ("Năm 2025: +0,69 điểm % so với năm trước")."""
+    series = history(results, province, r.indicator).dropna()
+    if len(series) < 2 or str(series.index[-1]) != str(r.last_period):
+        return None
+    last, before = series.index[-1], series.index[-2]
+    if (last - before).n != 1:
+        return None
+    change = i18n.fmt_points(series.iloc[-1] - series.iloc[-2], lang)
+    period = i18n.upper_first(i18n.fmt_period(last, lang))
+    return i18n.t("table.year_note", lang, period=period, change=change)
+
+
 def status_rows(
     results: PeriodResults, province: str, lang: str = "vi"
 ) -> list[components.StatusRow]:
@@ -258,6 +288,147 @@ def status_rows(
     """
     rows = current_targets(results, province)
     return [_status_row(results, province, r, lang) for r in rows.itertuples()]
+
+
+VERDICT_ORDER: tuple[str, ...] = (
+    "achieved",
+    MET_LATE,
+    MET_AT_RISK,
+    "on_track",
+    "at_risk",
+    "off_track",
+    MISSED,
+    AWAITING,
+    INSUFFICIENT_HISTORY,
+)
+"""The order the verdict counts the target table's statuses in: met first."""
+
+OPEN_AT_RISK: tuple[str, ...] = ("off_track", "at_risk")
+"""Statuses of a target still ahead that needs a faster pace (the verdict's most urgent)."""
+
+
+def verdict(results: PeriodResults, province: str, lang: str = "vi") -> list[str]:
+    """The 2-4 sentences a briefing opens with, from the target table the page shows
+    (:func:`status_rows`): see :func:`verdict_sentences`."""
+    frame = current_targets(results, province)
+    rows = [_status_row(results, province, r, lang) for r in frame.itertuples()]
+    return verdict_sentences(frame, rows, lang)
+
+
+def verdict_sentences(
+    frame: pd.DataFrame, rows: list[components.StatusRow], lang: str = "vi"
+) -> list[str]:
+    """How many targets of the table are met, on track, at risk or behind; the most urgent
+    with the pace it needs; the targets missed, and those met but at risk of falling below.
+
+    ``frame`` holds the table's targets (:func:`current_targets`) and ``rows`` the same rows as
+    the table shows them (:func:`status_rows`), in the same order. Every number in the
+    sentences is a count of the table's rows or a figure written in one of its cells, as the
+    cell writes it.
+    """
+    if not rows:
+        return [i18n.t("verdict.no_targets", lang)]
+    sentences = [_verdict_counts(rows, lang)]
+    sentences.append(_verdict_urgent(frame, rows, lang))
+    missed = [row for row in rows if row.status == MISSED]
+    if missed:
+        items = "; ".join(
+            i18n.t(
+                "verdict.missed_item",
+                lang,
+                name=row.indicator,
+                value=row.value,
+                target=row.target,
+                deadline=row.deadline,
+            )
+            for row in missed
+        )
+        sentences.append(i18n.t("verdict.missed", lang, items=items))
+    urgent_is_met_at_risk = not any(r.status in OPEN_AT_RISK for r in rows)
+    slipping = [row for row in rows if row.status == MET_AT_RISK]
+    if slipping and not (urgent_is_met_at_risk and len(slipping) == 1) and len(sentences) < 4:
+        items = "; ".join(
+            i18n.t(
+                "verdict.met_at_risk_item",
+                lang,
+                name=row.indicator,
+                value=row.value,
+                target=row.target,
+                probability=_probability_text(row.probability, lang),
+            )
+            for row in slipping
+        )
+        sentences.append(i18n.t("verdict.met_at_risk", lang, items=items))
+    return sentences[:4]
+
+
+def _probability_text(probability: Any, lang: str) -> str:
+    """A probability as the table's cell writes it."""
+    if probability is None or pd.isna(probability):
+        return i18n.MISSING
+    return i18n.fmt_probability(float(probability), lang)
+
+
+def _verdict_counts(rows: list[components.StatusRow], lang: str) -> str:
+    labels: dict[str, int] = {}
+    order: dict[str, int] = {}
+    for row in rows:
+        label = row.label or targets.status_label(row.status, False, lang)
+        labels[label] = labels.get(label, 0) + 1
+        rank = VERDICT_ORDER.index(row.status) if row.status in VERDICT_ORDER else 99
+        order[label] = min(order.get(label, 99), rank)
+    parts = [
+        i18n.t("verdict.count_part", lang, count=count, label=label.lower())
+        for label, count in sorted(labels.items(), key=lambda kv: order[kv[0]])
+    ]
+    return i18n.t("verdict.counts", lang, total=len(rows), parts="; ".join(parts))
+
+
+def _verdict_urgent(frame: pd.DataFrame, rows: list[components.StatusRow], lang: str) -> str:
+    """The open target needing the fastest change first: at risk or off track, the earliest
+    deadline, the worst status, the lowest probability; else one met that may fall back."""
+    candidates = []
+    for (_, r), row in zip(frame.iterrows(), rows, strict=True):
+        if row.status in OPEN_AT_RISK and not r["deadline_reached"]:
+            due = targets.deadline_date(r["indicator"], r["deadline"])
+            prob = r["prob_target_met"] if pd.notna(r["prob_target_met"]) else 1.0
+            candidates.append(((due, row.status != "off_track", prob), row, r))
+    if candidates:
+        _, row, r = min(candidates, key=lambda c: c[0])
+        per = (
+            "verdict.per_month"
+            if catalog.get(r["indicator"]).frequency == "monthly"
+            else ("verdict.per_year")
+        )
+        return i18n.t(
+            "verdict.urgent",
+            lang,
+            name=row.indicator,
+            value=row.value,
+            target=row.target,
+            deadline=row.deadline,
+            required=_pace_number(row.required_pace),
+            current=_pace_number(row.current_pace),
+            per=i18n.t(per, lang),
+        )
+    slipping = [row for row in rows if row.status == MET_AT_RISK]
+    if slipping:
+        row = slipping[0]
+        return i18n.t(
+            "verdict.urgent_met_at_risk",
+            lang,
+            name=row.indicator,
+            value=row.value,
+            target=row.target,
+            deadline=row.deadline,
+            probability=_probability_text(row.probability, lang),
+        )
+    return i18n.t("verdict.none_urgent", lang)
+
+
+def _pace_number(cell: Any) -> str:
+    """A pace cell without its "/năm" suffix (the sentence says per month or per year)."""
+    return str(cell).split(" ")[0]
 
 
 def done_note(results: PeriodResults, province: str, lang: str = "vi") -> str | None:
@@ -339,7 +510,9 @@ def _rank_change(r: Any, name: str, lang: str) -> tuple[float, components.Change
     return abs(r.rank - r.rank_prev_month) + 0.5, change
 
 
-def _value_change(r: Any, ind: catalog.Indicator, name: str, lang: str) -> list:
+def _value_change(r: Any, ind: catalog.Indicator, name: str, lang: str, said: bool = False) -> list:
+    """The month's movement of a figure, and a target it newly met (unless its status change
+    says so already: ``said``)."""
     items = []
     if pd.notna(r.change_month) and abs(r.change_month) >= 0.5:
         better = (r.change_month > 0) == ind.higher_is_better
@@ -350,7 +523,7 @@ def _value_change(r: Any, ind: catalog.Indicator, name: str, lang: str) -> list:
         items.append(
             (abs(r.change_month), components.Change(text, _direction(r.change_month), tone))
         )
-    if pd.notna(r.target) and _true(r.meets_target) and pd.notna(r.change_month):
+    if not said and pd.notna(r.target) and _true(r.meets_target) and pd.notna(r.change_month):
         if not targets.meets_target(r.value - r.change_month, r.target, ind.higher_is_better):
             target = i18n.fmt_percent(r.target, lang, 0)
             text = i18n.t("changes.target_reached", lang, name=name, target=target)
@@ -358,13 +531,77 @@ def _value_change(r: Any, ind: catalog.Indicator, name: str, lang: str) -> list:
     return items
 
 
+def _status_rank(status: str) -> int:
+    """Higher is better (:data:`~analysis.reference.targets.SEVERITY` runs worst first)."""
+    return targets.SEVERITY.index(status) if status in targets.SEVERITY else -1
+
+
+def _target_changes(
+    results: PeriodResults, province: str, lang: str
+) -> tuple[list[tuple[float, components.Change]], set[str]]:
+    """Targets whose status changed, and probabilities that moved by 20 points or more, since
+    last month (:mod:`analysis.analyses.month_changes`); and the indicators they concern."""
+    rows = month_changes.target_changes(results, province)
+    items: list[tuple[float, components.Change]] = []
+    told: set[str] = set()
+    for r in rows.itertuples():
+        name = catalog.get(r.indicator).short(lang)
+        shifted = pd.notna(r.prob_shift) and abs(r.prob_shift) >= month_changes.PROBABILITY_SHIFT
+        probs = {
+            "p_before": _probability_text(r.prob_before, lang),
+            "p_after": _probability_text(r.prob, lang),
+        }
+        if r.status_changed:
+            before = targets.status_label(r.status_before, False, lang).lower()
+            after = targets.status_label(r.status, False, lang).lower()
+            key = "changes.status_probability" if shifted else "changes.status"
+            text = i18n.t(key, lang, name=name, before=before, after=after, **probs)
+            better = _status_rank(r.status) > _status_rank(r.status_before)
+        elif shifted:
+            text = i18n.t("changes.probability", lang, name=name, **probs)
+            better = r.prob_shift > 0
+        else:
+            continue
+        change = components.Change(text, "up" if better else "down", "good" if better else "bad")
+        items.append((300.0 + (abs(r.prob_shift) if shifted else 0.0), change))
+        told.add(r.indicator)
+    return items, told
+
+
+def _revision_changes(
+    results: PeriodResults, province: str, lang: str
+) -> list[tuple[float, components.Change]]:
+    """Earlier figures of the unit revised since last month: was, now, which file."""
+    items = []
+    for r in month_changes.recent_revisions(results, province).itertuples():
+        ind = catalog.get(r.indicator)
+        values = {
+            "name": ind.short(lang),
+            "period": i18n.fmt_period(pd.Period(r.period, freq=ind.freq), lang),
+            "old": i18n.fmt_percent(r.old_value, lang),
+            "new": i18n.fmt_percent(r.new_value, lang),
+            "file": r.file,
+        }
+        if r.basis != "34":
+            former = geography.unit("63", str(r.reported_code)).name
+            text = i18n.t("changes.revised_former", lang, former=former, **values)
+        else:
+            text = i18n.t("changes.revised", lang, **values)
+        up = r.new_value > r.old_value
+        items.append((250.0, components.Change(text, "up" if up else "down", "neutral")))
+    return items
+
+
 def changes(
-    results: PeriodResults, province: str, lang: str = "vi", limit: int = 6
+    results: PeriodResults, province: str, lang: str = "vi", limit: int = 8
 ) -> list[components.Change]:
-    """What changed since last month: rank moves, targets newly met, the largest movements."""
+    """What changed since last month: targets that changed status or whose probability moved
+    by 20 points or more, earlier figures revised, rank moves, targets newly met, the largest
+    movements; the most telling first."""
     c = results.comparison
     rows = c[(c["province"] == province) & c["value"].notna()]
-    items: list[tuple[float, components.Change]] = []
+    items, told = _target_changes(results, province, lang)
+    items += _revision_changes(results, province, lang)
     for r in rows.itertuples():
         ind = catalog.get(r.indicator)
         if ind.frequency != "monthly":
@@ -373,7 +610,7 @@ def changes(
         moved = _rank_change(r, name, lang)
         if moved:
             items.append(moved)
-        items.extend(_value_change(r, ind, name, lang))
+        items.extend(_value_change(r, ind, name, lang, said=r.indicator in told))
     items.sort(key=lambda x: -x[0])
     return [change for _, change in items[:limit]]
 

@@ -8,7 +8,8 @@ draws a Vietnamese or an English chart. Each also writes its text alternative fr
 (:mod:`.alt`), which :func:`show` passes on as the image's ``alt``.
 
 One module a kind: :mod:`.theme` (palette, fonts, rcParams), :mod:`.labels` (numbers and
-words), :mod:`.rank`, :mod:`.trend`, :mod:`.heatmap`, :mod:`.tilemap`, :mod:`.status`. Every
+words), :mod:`.rank`, :mod:`.trend`, :mod:`.heatmap`, :mod:`.status_matrix`, :mod:`.tilemap`,
+:mod:`.status_bars`. Every
 public name is importable from this package (``charts.rank_bar_chart``).
 
 Conventions
@@ -30,6 +31,7 @@ from analysis.reporting.charts.labels import fmt_value
 from analysis.reporting.charts.output import show
 from analysis.reporting.charts.rank import rank_and_map, rank_bar_chart
 from analysis.reporting.charts.status_bars import status_bar
+from analysis.reporting.charts.status_matrix import status_matrix
 from analysis.reporting.charts.theme import (
     A4_WIDTH,
     BAR,
@@ -86,6 +88,7 @@ __all__ = [
     "set_alt",
     "show",
     "status_bar",
+    "status_matrix",
     "theme_rc",
     "tile_map",
     "trend_fan_chart",

@@ -29,6 +29,7 @@ from analysis.reporting.render.components.notes import (
     method_note,
     notice_box,
     synthetic_notice,
+    verdict_box,
 )
 from analysis.reporting.render.components.provenance import (
     PROVENANCE_KEYS,
@@ -39,7 +40,14 @@ from analysis.reporting.render.components.provenance import (
     report_metadata,
     report_provenance,
 )
-from analysis.reporting.render.components.status_tables import StatusRow, risk_table, status_table
+from analysis.reporting.render.components.status_tables import (
+    StatusRow,
+    VerdictRow,
+    risk_table,
+    simple_table,
+    status_table,
+    verdict_table,
+)
 
 __all__ = [
     "METHOD_NOTE_KEYS",
@@ -53,6 +61,7 @@ __all__ = [
     "KpiCard",
     "ReportMetadata",
     "StatusRow",
+    "VerdictRow",
     "changes_list",
     "kpi_cards",
     "kpi_legend",
@@ -64,6 +73,9 @@ __all__ = [
     "report_metadata",
     "report_provenance",
     "risk_table",
+    "simple_table",
     "status_table",
     "synthetic_notice",
+    "verdict_table",
+    "verdict_box",
 ]

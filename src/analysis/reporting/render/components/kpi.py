@@ -55,6 +55,11 @@ class KpiCard:
         One of :data:`CARD_STATUSES`: colours the card's top rule.
     trend
         ``better`` / ``worse``: colours the change text.
+    change_year
+        Formatted change against the same period a year earlier ("+5,10 điểm % so với cùng
+        kỳ năm trước"), optional (the card of an annual figure says it in ``change``).
+    trend_year
+        ``better`` / ``worse``: colours the year-over-year change text.
     """
 
     label: str
@@ -66,6 +71,8 @@ class KpiCard:
     note: str | None = None
     status: str | None = None
     trend: str | None = None
+    change_year: str | None = None
+    trend_year: str | None = None
 
 
 _KPI_TEMPLATE = """
@@ -78,6 +85,10 @@ _KPI_TEMPLATE = """
     <div class="kpi-change{% if c.trend %} trend-{{ c.trend }}{% endif %}">
       {%- if c.direction %}<span class="arrow arrow-{{ c.direction }}" aria-hidden="true"></span>
       {%- endif %}{{ c.change }}</div>
+    {% endif %}
+    {% if c.change_year %}
+    <div class="kpi-change kpi-change-year
+      {%- if c.trend_year %} trend-{{ c.trend_year }}{% endif %}">{{ c.change_year }}</div>
     {% endif %}
     {% if c.rank %}<div class="kpi-rank">{{ c.rank }}</div>{% endif %}
     {% if c.note %}<div class="kpi-note">{{ c.note }}</div>{% endif %}
@@ -109,11 +120,13 @@ def _prepare(card: KpiCard | Mapping[str, Any]) -> dict[str, Any]:
         "direction": data.get("direction") if data.get("direction") in DIRECTIONS else None,
         "status": status,
         "trend": data.get("trend") if data.get("trend") in TRENDS else None,
+        "change_year": _optional(data, "change_year"),
+        "trend_year": data.get("trend_year") if data.get("trend_year") in TRENDS else None,
     }
 
 
 def kpi_cards(cards: Iterable[KpiCard | Mapping[str, Any]]) -> Fragment:
-    """A row of KPI cards (wraps onto a second row beyond four or five cards).
+    """A row of KPI cards (two rows of three for six cards; rows of four beyond).
 
     Parameters
     ----------
@@ -131,8 +144,9 @@ def kpi_cards(cards: Iterable[KpiCard | Mapping[str, Any]]) -> Fragment:
         For an unknown field, or a status not in :data:`CARD_STATUSES`.
     """
     prepared = [_prepare(card) for card in cards]
-    # Up to five cards share one row; more continue on the next rows, four to a row.
-    cols = len(prepared) if 1 <= len(prepared) <= 5 else 4
+    # Up to five cards share one row; six make two rows of three; more, rows of four.
+    n = len(prepared)
+    cols = n if 1 <= n <= 5 else 3 if n == 6 else 4
     return render_fragment(_KPI_TEMPLATE, cards=prepared, cols=cols)
 
 

@@ -49,8 +49,11 @@ def synthetic_notice(lang: str | None = "vi") -> Fragment:
 _METHOD_TEMPLATE = """
 <section class="method-note">
 <h3>{{ title }}</h3>
+<div class="method-full">
 {% for p in paragraphs %}<p>{{ p }}</p>
 {% endfor %}
+</div>
+<p class="method-short">{{ short }}</p>
 </section>
 """
 
@@ -65,6 +68,11 @@ METHOD_NOTE_KEYS: tuple[str, ...] = (
 
 def method_note(lang: str | None = "vi") -> Fragment:
     """The standard method note (data, forecast, status rules, coverage) from the catalog.
+
+    Two versions in one section: the full note (the HTML on screen) and a short one of a few
+    sentences (``method.short``) that the printed page shows instead (the stylesheet's print
+    rules), so the PDF's reader gets the method in a few lines and the full note stays one
+    click away in the HTML.
 
     The status thresholds and the minimum history for a forecast are the forecast engine's own
     values, the coverage threshold is the comparison's, and the calibration it quotes is the
@@ -137,6 +145,25 @@ def method_note(lang: str | None = "vi") -> Fragment:
         _METHOD_TEMPLATE,
         title=t("method.title", lang),
         paragraphs=[t(key, lang, **numbers.get(key, {})) for key in METHOD_NOTE_KEYS],
+        short=t("method.short", lang, **numbers["method.status_rules"]),
+    )
+
+
+_VERDICT_TEMPLATE = """
+<section class="verdict">
+<h2>{{ title }}</h2>
+{% for s in sentences %}<p>{{ s }}</p>
+{% endfor %}
+</section>
+"""
+
+
+def verdict_box(sentences: Iterable[str], lang: str | None = "vi") -> Fragment:
+    """The few sentences a page opens with, under their heading ("Đánh giá chung")."""
+    return render_fragment(
+        _VERDICT_TEMPLATE,
+        title=t("verdict.title", lang),
+        sentences=[plain_text(s) for s in sentences],
     )
 
 

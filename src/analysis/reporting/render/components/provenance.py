@@ -30,6 +30,7 @@ from analysis.reporting.render.components.base import (
 
 PROVENANCE_KEYS: tuple[str, ...] = (
     "source",
+    "data_kind",
     "data_version",
     "extracted_at",
     "generated_at",
@@ -40,6 +41,11 @@ PROVENANCE_KEYS: tuple[str, ...] = (
     "contact",
 )
 """Provenance fields with a catalog label (``provenance.<key>``), in display order."""
+
+COMPACT_KEYS: tuple[str, ...] = ("source", "data_kind", "generated_at")
+"""What the printed page's compact provenance line says: where the figures come from, what
+kind they are, when the report was made. Versions, the notebook and parameters stay in the
+HTML's full block and the PDF's document information (a reader of the page needs none)."""
 
 FOOTER_TEXT_LIMIT = 300
 """Longest provenance value the footer prints; a longer one (a source list) is cut with "…" and
@@ -62,7 +68,7 @@ def report_provenance(
     kind = "provenance.data_kind_official" if official else "provenance.data_kind_synthetic"
     return {
         "source": sources,
-        t("provenance.data_kind", lang): t(kind, lang),
+        "data_kind": t(kind, lang),
         "data_version": data_version,
         "parameters": parameters,
         "code_version": code_version(),
@@ -104,12 +110,15 @@ def provenance_items(info: Mapping[str, Any], lang: str | None = "vi") -> list[t
 _PROVENANCE_TEMPLATE = """
 <footer class="provenance">
 <h3>{{ title }}</h3>
-<dl>
+<dl class="provenance-full">
 {% for label, short, full in items %}<dt>{{ label }}</dt><dd>{{ short }}
 {%- if full %}<details class="full-text"><summary>{{ more }}</summary>{{ full }}</details>
 {%- endif %}</dd>
 {% endfor %}
 </dl>
+<p class="provenance-compact">{% for label, value in compact %}<span class="item">
+<span class="label">{{ label }}:</span> {{ value }}</span>{% if not loop.last %} · {% endif %}
+{% endfor %}</p>
 </footer>
 """
 
@@ -118,6 +127,10 @@ def provenance_footer(
     info: Mapping[str, Any], lang: str | None = "vi", full_text: bool = True
 ) -> Fragment:
     """Where the figures come from: source, data version, dates, code version, run id …
+
+    The block holds the full list (shown on screen) and a compact line of
+    :data:`COMPACT_KEYS` that the printed page shows instead (the stylesheet's print rules):
+    no data-version hash, software version, notebook name or path on a page a leader reads.
 
     Parameters
     ----------
@@ -134,10 +147,15 @@ def provenance_footer(
     for label, value in provenance_items(info, lang):
         short = shorten(value, FOOTER_TEXT_LIMIT)
         items.append((label, short, value if full_text and short != value else None))
+    compact = [
+        (label, shorten(value, FOOTER_TEXT_LIMIT))
+        for label, value in provenance_items({k: info[k] for k in COMPACT_KEYS if k in info}, lang)
+    ]
     return render_fragment(
         _PROVENANCE_TEMPLATE,
         title=t("provenance.title", lang),
         items=items,
+        compact=compact,
         more=t("provenance.more", lang),
     )
 

@@ -273,3 +273,130 @@ def risk_table(risk: Any, lang: str | None = "vi") -> Fragment:
         "provinces": t("risk.provinces", lang),
     }
     return render_fragment(_RISK_TEMPLATE, rows=rows, h=headers)
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    """One target due this year in the national overview's verdict table (text as shown).
+
+    ``counts`` lists ``(status, number of units, label)`` in the order the bar draws them;
+    ``status`` is the country's own status (one of :data:`STATUSES`), ``label`` its words.
+    """
+
+    indicator: str
+    target: str
+    deadline: str
+    national: str
+    coverage: str
+    forecast: str
+    probability: str
+    status: str
+    label: str
+    counts: list[tuple[str, int, str]]
+
+
+_VERDICT_TABLE = """
+<table class="status-table verdict-table">
+<colgroup>
+  <col class="col-indicator"><col class="col-target"><col class="col-national">
+  <col class="col-forecast"><col class="col-probability"><col class="col-status">
+  <col class="col-bar">
+</colgroup>
+<thead><tr>
+<th scope="col">{{ h.indicator }}</th>
+<th scope="col">{{ h.target }}</th>
+<th scope="col" class="num">{{ h.national }}</th>
+<th scope="col" class="num">{{ h.forecast }}</th>
+<th scope="col" class="num">{{ h.probability }}</th>
+<th scope="col">{{ h.status }}</th>
+<th scope="col">{{ h.units }}</th>
+</tr></thead>
+<tbody>
+{% for r in rows %}<tr class="status-{{ r.status }}">
+<th scope="row" class="indicator">{{ r.indicator }}</th>
+<td>{{ r.target }}<span class="row-note">{{ r.deadline }}</span></td>
+<td class="num">{{ r.national }}
+{%- if r.coverage %}<span class="row-note">{{ r.coverage }}</span>{% endif %}</td>
+<td class="num">{{ r.forecast }}</td>
+<td class="num">{{ r.probability }}</td>
+<td class="status-cell"><span class="dot" aria-hidden="true"></span>
+<span class="status-text">{{ r.label }}</span></td>
+<td class="bar-cell"><div class="count-bar" role="img" aria-label="{{ r.bar_text }}">
+{%- for status, n, label, width in r.segments -%}
+<span class="seg status-{{ status }}" style="width: {{ width }}%" title="{{ label }}: {{ n }}">
+{%- if n >= r.min_shown %}{{ n }}{% endif %}</span>
+{%- endfor -%}
+</div></td>
+</tr>
+{% endfor %}</tbody>
+</table>
+<p class="kpi-legend bar-legend"><span class="legend-title">{{ legend_title }}</span>
+{% for status, label in legend %}<span class="legend-item status-{{ status }}">
+<span class="swatch" aria-hidden="true"></span>{{ label }}</span>
+{% endfor %}</p>
+"""
+
+
+def verdict_table(rows: Iterable[VerdictRow], lang: str | None = "vi") -> Fragment:
+    """The national verdict: per target due this year, the country's value, forecast to the
+    deadline, probability and status, and the units by status as a bar (each segment's count
+    written in it when it has room; every count in the bar's text alternative and title)."""
+    lang = normalize_lang(lang)
+    prepared, used = [], []
+    for row in rows:
+        if row.status not in STATUSES:
+            raise ValueError(f"unknown status {row.status!r}; use one of {STATUSES}")
+        total = sum(n for _, n, _ in row.counts) or 1
+        segments = [
+            (s, n, plain_text(label), round(100 * n / total, 3)) for s, n, label in row.counts
+        ]
+        used += [s for s, _, _ in row.counts if s not in used]
+        prepared.append(
+            {
+                **{k: plain_text(v) for k, v in asdict(row).items() if k != "counts"},
+                "coverage": plain_text(row.coverage) if row.coverage else None,
+                "status": row.status,
+                "segments": segments,
+                "bar_text": "; ".join(f"{label}: {n}" for _, n, label in row.counts),
+                # A count is written in its segment from 2 units of 34 up (one is too narrow).
+                "min_shown": 2 if total > 20 else 1,
+            }
+        )
+    headers = {
+        "indicator": t("table.indicator", lang),
+        "target": t("overview.col_target", lang),
+        "national": t("overview.col_national", lang),
+        "forecast": t("overview.col_forecast", lang),
+        "probability": t("overview.col_probability", lang),
+        "status": t("overview.col_status", lang),
+        "units": t("overview.col_units", lang),
+    }
+    order = [s for s in STATUSES if s in used]
+    return render_fragment(
+        _VERDICT_TABLE,
+        rows=prepared,
+        h=headers,
+        legend=[(s, t(f"status.{s}", lang)) for s in order],
+        legend_title=t("overview.legend_units", lang),
+    )
+
+
+_SIMPLE_TABLE = """
+<table class="data-table {{ css }}">
+<thead><tr>{% for h in headers %}<th scope="col">{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in rows %}<tr><th scope="row">{{ row[0] }}</th>
+{%- for cell in row[1:] %}<td>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}</tbody>
+</table>
+"""
+
+
+def simple_table(headers: list[str], rows: list[list[Any]], css: str = "compact") -> Fragment:
+    """A plain table of text cells, the first cell of each row its header."""
+    return render_fragment(
+        _SIMPLE_TABLE,
+        headers=[plain_text(h) for h in headers],
+        rows=[[plain_text(c) for c in row] for row in rows],
+        css=css,
+    )
