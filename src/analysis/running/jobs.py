@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,8 @@ DEFAULT_PUBLISHED_NOTEBOOKS = ("25_published_figures",)
 """Real published figures (annual and year to date), made in every monthly run for each unit
 and the country, beside the month's briefings; left out when the store has none."""
 FORMATS = ("html", "pdf")
+MAIN_NOTEBOOKS = {"province": "30_leadership_briefing", "national": "40_national_overview"}
+"""The report each unit's readers are sent (``send``): a province's briefing, the overview."""
 
 
 JobKey = tuple[str, str, str, str]
@@ -124,10 +126,13 @@ def plan_jobs(
     langs: Sequence[str] = ("vi",),
     formats: Sequence[str] = FORMATS,
     dataset: str | None = None,
+    extra_langs: Mapping[str, Iterable[str]] | None = None,
 ) -> list[Job]:
     """Jobs for a run; raise :class:`analysis.running.params.ParameterError` for unknown names.
 
     ``dataset``, when given, is passed to every notebook (and so recorded with its outputs).
+    ``extra_langs`` (unit -> languages, as the recipients ask for them) adds the unit's main
+    report (:data:`MAIN_NOTEBOOKS`) in those languages when the run makes that report.
     """
     units = province_units(provinces)
     if notebooks:
@@ -152,6 +157,21 @@ def plan_jobs(
             for unit in [*units, "national"] if both else units:
                 given = {"period": period, "province": unit, "lang": lang, **extra}
                 jobs.append(Job(nb, unit, period, lang, tuple(formats), given))
+    planned = {j.key for j in jobs}
+    for unit, wanted in sorted((extra_langs or {}).items()):
+        nb = MAIN_NOTEBOOKS["national" if unit == "national" else "province"]
+        if nb not in chosen or (unit != "national" and unit not in units):
+            continue
+        for lang in sorted(set(wanted) - set(langs)):
+            extra = {"dataset": dataset} if dataset else {}
+            if unit == "national":
+                given = {"period": period, "lang": lang, **extra}
+            else:
+                given = {"period": period, "province": unit, "lang": lang, **extra}
+            job = Job(nb, unit, period, lang, tuple(formats), given)
+            if job.key not in planned:
+                jobs.append(job)
+                planned.add(job.key)
     return jobs
 
 

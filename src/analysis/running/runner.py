@@ -35,6 +35,7 @@ from analysis.core.version import code_version
 from analysis.data import store
 from analysis.running import commune_jobs, folders, lifetime, params, snapshot
 from analysis.running.delivery import index
+from analysis.running.delivery.recipients import RecipientsError, languages_wanted
 from analysis.running.jobs import (
     DEFAULT_NATIONAL_NOTEBOOKS,
     DEFAULT_PROVINCE_NOTEBOOKS,
@@ -219,7 +220,9 @@ def run(
                 period, provinces, communes, notebooks, langs, formats, dataset
             )
         else:
-            planned = plan_jobs(period, provinces, notebooks, langs, formats, dataset)
+            planned = plan_jobs(
+                period, provinces, notebooks, langs, formats, dataset, _recipients_langs()
+            )
         errors = validate_jobs(planned, dataset)
         if errors:
             raise params.ParameterError("\n".join(errors))
@@ -259,6 +262,24 @@ def _rebuild_indexes(period: str) -> None:
         log.error("index pages for %s not rebuilt: %s: %s", period, type(exc).__name__, exc)
         return
     log.info("index pages: %s", ", ".join(str(p) for p in written if p.suffix == ".html"))
+
+
+def _recipients_langs() -> dict[str, set[str]]:
+    """The languages recipients ask for (``data/recipients.yml``), so that the run makes each
+    unit's report in them; a broken file is logged (``send`` refuses it with every problem)."""
+    try:
+        wanted = languages_wanted()
+    except RecipientsError as exc:
+        log.warning("recipients file not used for the report languages: %s", exc)
+        return {}
+    if wanted:
+        log.info(
+            "languages asked for by recipients: %s",
+            ", ".join(
+                f"{unit} {'+'.join(sorted(langs))}" for unit, langs in sorted(wanted.items())
+            ),
+        )
+    return wanted
 
 
 def _resolve_dataset(dataset: str | None) -> str:

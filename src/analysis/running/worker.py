@@ -29,7 +29,7 @@ from analysis.files import atomic_path, disk_full, write_atomic
 from analysis.running import faults, lifetime
 from analysis.running.jobs import Job
 
-OUTPUT_SUFFIXES = (".ipynb", ".html", ".pdf", ".failed.ipynb")
+OUTPUT_SUFFIXES = (".ipynb", ".html", ".pdf", ".xlsx", ".failed.ipynb")
 DEFAULT_JOB_TIMEOUT = 600.0
 """Seconds a job may take (execution and rendering); a briefing takes 5-15 s."""
 
@@ -162,6 +162,15 @@ def _run(job: Job, engine: str, timeout: float | None, result: dict) -> None:
             result.update(status="failed", error=f"rendering failed: {_job_error(exc, out_dir)}")
             return
         result["files"] += [_relative(w) for w in written.values()]
+        try:
+            from analysis.running.annexes import write_annexes
+
+            result["files"] += [_relative(w) for w in write_annexes(job)]
+        except (JobTimeout, OSError):
+            raise
+        except Exception as exc:
+            result.update(status="failed", error=f"annex failed: {_short_error(exc)}")
+            return
         failed.unlink(missing_ok=True)
 
 

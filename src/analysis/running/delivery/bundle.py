@@ -2,9 +2,11 @@
 
 ``python -m analysis bundle --period 2026-10`` writes to ``reports/<period>/bundles/``:
 
-- ``<unit>.zip`` for every province with a briefing: its PDF and HTML (every language made)
+- ``<unit>.zip`` for every province with a report: every report of the unit (the briefing, the
+  published figures, a commune comparison when made), PDF and HTML in every language made,
   and a short Vietnamese cover note (unit, period, data version, what is inside);
-- ``national.zip`` for the national office: every unit's PDF and the national overview;
+- ``national.zip`` for the national office: every unit's briefing (PDF) and every national
+  report (PDF and HTML) with the overview's spreadsheet annex;
 - ``SHA256SUMS``, in the format ``sha256sum -c`` reads.
 
 Zips are deterministic (fixed timestamps and modes, sorted entries): the same reports give the
@@ -36,7 +38,8 @@ FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 COVER_NOTE = "ghi-chu.txt"
 NATIONAL_BUNDLE = "national.zip"
 SUMS = "SHA256SUMS"
-BUNDLED_FORMATS = ("pdf", "html")
+BUNDLED_FORMATS = ("pdf", "html", "xlsx")
+"""Formats handed out: the reports to read and the overview's annex (not executed notebooks)."""
 
 
 @dataclass
@@ -109,11 +112,7 @@ def build_bundles(period: str) -> Bundles:
 
     Raises :class:`~analysis.running.delivery.outputs.NoReports` when the period has none.
     """
-    made = [
-        o
-        for o in require_outputs(period)
-        if o.format in BUNDLED_FORMATS and o.notebook == main_notebook(o.unit)
-    ]
+    made = [o for o in require_outputs(period) if o.format in BUNDLED_FORMATS]
     folder = bundles_dir(period)
     zips: dict[str, bytes] = {}
     units = sorted({o.unit for o in made} - {NATIONAL})
@@ -123,11 +122,15 @@ def build_bundles(period: str) -> Bundles:
         zips[f"{safe_name(unit)}.zip"] = _with_note(
             members, unit_name(unit), period, _versions(files)
         )
-    pdfs = [o for o in made if o.format == "pdf"]
-    if pdfs:
+    national = [
+        o
+        for o in made
+        if (o.unit == NATIONAL) or (o.format == "pdf" and o.notebook == main_notebook(o.unit))
+    ]
+    if national:
         office = i18n.t("delivery.cover_national", "vi")
         zips[NATIONAL_BUNDLE] = _with_note(
-            _members(pdfs, prefix=True), office, period, _versions(pdfs)
+            _members(national, prefix=True), office, period, _versions(national)
         )
     written = [write_atomic(inside(folder, name), data) for name, data in sorted(zips.items())]
     for stale in folder.glob("*.zip"):

@@ -44,7 +44,6 @@ from analysis.reference.targets import (
     MISSED,
 )
 from analysis.reporting import briefing
-from analysis.reporting.briefing import TITLE_KEYS
 from analysis.reporting.gaps import completeness, summary_text, unit_lines
 from analysis.running.delivery.outputs import (
     NATIONAL,
@@ -64,7 +63,18 @@ ALWAYS_COUNTED = ("achieved", "on_track", "at_risk", "off_track")
 """Statuses with a column on every page; the rarer ones get one only when some unit has them."""
 SOMETIMES_COUNTED = (MET_AT_RISK, MET_LATE, MISSED, AWAITING, INSUFFICIENT_HISTORY)
 N_FIGURES = 3
-FORMAT_ORDER = ("pdf", "html", "ipynb")
+FORMAT_ORDER = ("pdf", "html", "ipynb", "xlsx")
+REPORT_LABELS = {
+    "30_leadership_briefing": "delivery.report_briefing",
+    "40_national_overview": "delivery.report_overview",
+    "25_published_figures": "delivery.report_published",
+    "15_commune_comparison": "delivery.report_commune_comparison",
+    "10_province_comparison": "delivery.report_comparison",
+    "20_target_forecast": "delivery.report_forecast",
+}
+"""What a unit's link group is called: the report it leads to, so no two groups of a unit
+read alike; the overview's spreadsheet annex is a group of its own."""
+ANNEX_FORMATS = ("xlsx",)
 SUMMARY_FILE = "index.json"
 """Beside the period's pages: what the overview page needs without reading the store."""
 
@@ -187,22 +197,39 @@ def _rows(period: str, results: Any) -> list[UnitRow]:
     return rows
 
 
-def _link_groups(row: UnitRow, lang: str) -> list[dict]:
-    """The unit's files grouped by report (main report first), each with its format links."""
-    groups: dict[tuple[str, str], list[Output]] = {}
-    for o in row.files:
-        groups.setdefault((o.notebook, o.lang), []).append(o)
+def report_label(notebook: str, lang: str, annex: bool = False) -> str:
+    """The name of a report on the index ("Báo cáo lãnh đạo", "Số liệu đã công bố" ...)."""
+    if annex:
+        return i18n.t("delivery.report_annex", lang)
+    key = REPORT_LABELS.get(notebook)
+    return i18n.t(key, lang) if key else i18n.t("delivery.report_other", lang, notebook=notebook)
 
-    def order(key: tuple[str, str]) -> tuple:
-        return (key[0] != main_notebook(row.unit), key[0], key[1] != "vi", key[1])
+
+def _link_groups(row: UnitRow, lang: str) -> list[dict]:
+    """The unit's files grouped by report (main report first, the annex after it), each with
+    its format links. Every link's accessible name says unit, report and format, so no two
+    links of the page with the same name lead to different files (WCAG 2.4.9)."""
+    groups: dict[tuple[str, bool, str], list[Output]] = {}
+    for o in row.files:
+        groups.setdefault((o.notebook, o.format in ANNEX_FORMATS, o.lang), []).append(o)
+
+    def order(key: tuple[str, bool, str]) -> tuple:
+        notebook, annex, file_lang = key
+        return (notebook != main_notebook(row.unit), notebook, annex, file_lang != "vi", file_lang)
 
     out = []
-    for nb, file_lang in sorted(groups, key=order):
-        title = i18n.t(TITLE_KEYS.get(nb, "report.title"), lang)
+    for nb, annex, file_lang in sorted(groups, key=order):
+        title = report_label(nb, lang, annex)
         if file_lang != "vi":
             title += " " + i18n.t("delivery.in_english", lang)
-        files = sorted(groups[(nb, file_lang)], key=lambda o: FORMAT_ORDER.index(o.format))
-        links = [(i18n.t(f"delivery.link_{o.format}", lang), quote(o.href)) for o in files]
+        files = sorted(groups[(nb, annex, file_lang)], key=lambda o: FORMAT_ORDER.index(o.format))
+        links = []
+        for o in files:
+            label = i18n.t(f"delivery.link_{o.format}", lang)
+            name = i18n.t(
+                "delivery.link_name", lang, unit=row.names[lang], report=title, format=label
+            )
+            links.append((label, quote(o.href), name))
         out.append({"title": title, "links": links})
     return out
 

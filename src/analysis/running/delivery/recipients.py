@@ -26,10 +26,16 @@ from typing import Any
 
 import yaml
 
+from analysis import paths
 from analysis.reference.geography import UnknownProvince
 from analysis.running.delivery.outputs import resolve_unit
 
 LANGUAGES = ("vi", "en")
+
+
+def default_recipients_path() -> Path:
+    """``data/recipients.yml``: the file ``send`` reads, and ``run`` reads for the languages."""
+    return paths.data_dir() / "recipients.yml"
 
 
 class RecipientsError(ValueError):
@@ -162,3 +168,20 @@ def load_recipients(path: Path) -> list[Recipient]:
     if problems:
         raise RecipientsError("\n".join(problems))
     return recipients
+
+
+def languages_wanted(path: Path | None = None) -> dict[str, set[str]]:
+    """Unit -> the languages other than Vietnamese its recipients ask for (``{"hcm": {"en"}}``),
+    read from ``path`` (default :func:`default_recipients_path`); empty without the file.
+
+    The run makes these languages of each unit's main report, so that ``send`` gives every
+    recipient the report in their language. Raises :class:`RecipientsError` for a bad file.
+    """
+    file = path or default_recipients_path()
+    if not file.is_file():
+        return {}
+    wanted: dict[str, set[str]] = {}
+    for r in load_recipients(file):
+        if r.language != "vi":
+            wanted.setdefault(r.unit, set()).add(r.language)
+    return wanted

@@ -2,10 +2,11 @@
 
 ``python -m analysis send --period 2026-10`` sends one message per recipient of
 ``data/recipients.yml`` (:mod:`.recipients`): subject and body in the recipient's language
-(``messages.yml``), the unit's PDF in that language when it was made (else the Vietnamese one)
-attached. Every message sent or given up is a JSON line of ``reports/<period>/send-log.jsonl``
-(message id, recipient, period, unit, data version, time, outcome), and the log decides what
-is left to do:
+(``messages.yml``), the unit's PDF in that language attached (the run makes the languages
+recipients ask for; a recipient whose language was not made is reported, never sent another
+language), and for the national office the overview's spreadsheet annex as well. Every
+message sent or given up is a JSON line of ``reports/<period>/send-log.jsonl`` (message id,
+recipient, period, unit, data version, time, outcome), and the log decides what is left to do:
 
 - the same (period, unit, recipient, data version) is never sent twice, so a second run after
   a partial failure sends only what is missing;
@@ -41,6 +42,7 @@ from analysis.files import inside, safe_name, write_atomic
 from analysis.running import faults
 from analysis.running.delivery import mailer
 from analysis.running.delivery.outputs import (
+    NATIONAL,
     Output,
     is_synthetic,
     main_notebook,
@@ -48,7 +50,11 @@ from analysis.running.delivery.outputs import (
     resolve_unit,
     unit_name,
 )
-from analysis.running.delivery.recipients import Recipient, load_recipients
+from analysis.running.delivery.recipients import (
+    Recipient,
+    default_recipients_path,
+    load_recipients,
+)
 
 DRY_RUN_SENDER = "vn-dx@localhost"
 """The From of ``.eml`` files written without SMTP settings."""
@@ -60,10 +66,6 @@ def send_log_path(period: str) -> Path:
 
 def outbox_dir(period: str) -> Path:
     return paths.reports_dir() / period / "outbox"
-
-
-def default_recipients_path() -> Path:
-    return paths.data_dir() / "recipients.yml"
 
 
 @dataclass
@@ -105,18 +107,20 @@ def _append_log(period: str, record: dict) -> None:
     write_atomic(path, before + line.encode("utf-8"))
 
 
-def _pdf_for(made: list[Output], unit: str, lang: str) -> Output | None:
-    pdfs = [o for o in made if o.unit == unit and o.format == "pdf"]
-    pdfs = [o for o in pdfs if o.notebook == main_notebook(unit)]
-    for wanted in (lang, "vi"):
-        for o in pdfs:
-            if o.lang == wanted:
+def _file_for(made: list[Output], unit: str, lang: str, fmt: str = "pdf") -> Output | None:
+    """The unit's main report in ``lang`` and format ``fmt``, if the run made it."""
+    for o in made:
+        if o.unit == unit and o.notebook == main_notebook(unit) and o.format == fmt:
+            if o.lang == lang:
                 return o
     return None
 
 
-def build_message(r: Recipient, period: str, pdf: Output, sender: str) -> EmailMessage:
-    """The e-mail for one recipient: words in their language, the PDF attached."""
+def build_message(
+    r: Recipient, period: str, pdf: Output, sender: str, annex: Output | None = None
+) -> EmailMessage:
+    """The e-mail for one recipient: words in their language, the PDF attached (and the
+    overview's spreadsheet annex, for the national office)."""
     lang = r.language
     unit, when = unit_name(r.unit, lang), i18n.fmt_period(period, lang)
     msg = EmailMessage()
@@ -147,7 +151,27 @@ def build_message(r: Recipient, period: str, pdf: Output, sender: str) -> EmailM
     msg.add_attachment(
         pdf.path.read_bytes(), maintype="application", subtype="pdf", filename=filename
     )
+    if annex is not None:
+        msg.add_attachment(
+            annex.path.read_bytes(),
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=f"{period}_{r.unit}_{annex.path.name}",
+        )
     return msg
+
+
+def _missing(period: str, r: Recipient) -> str:
+    """Why a recipient gets nothing: no PDF in their language, and the command that makes it."""
+    where = "" if r.unit == NATIONAL else f" --province {r.unit}"
+    if r.language == "vi":
+        return f"{_label(r)}: no PDF report for {period}"
+    return (
+        f"{_label(r)}: no {r.language} PDF report for {period} (the recipient asks for "
+        f"{r.language}); make it with `python -m analysis run --period {period}{where} "
+        f"--lang vi,{r.language}` (a run makes the languages of data/recipients.yml) and send "
+        "again"
+    )
 
 
 def _label(r: Recipient) -> str:
@@ -210,10 +234,11 @@ def _plan(
     period: str, r: Recipient, made: list[Output], options: dict, report: SendReport
 ) -> _Planned | None:
     """Decide about one recipient: already sent, sent another version, no PDF, or a message."""
-    pdf = _pdf_for(made, r.unit, r.language)
+    pdf = _file_for(made, r.unit, r.language)
     if pdf is None:
-        report.problems.append(f"{_label(r)}: no PDF briefing for {period}")
+        report.problems.append(_missing(period, r))
         return None
+    annex = _file_for(made, r.unit, r.language, "xlsx") if r.unit == NATIONAL else None
     previous = _previous(options["log"], period, r)
     if pdf.data_version in previous:
         report.already.append(_label(r))
@@ -225,7 +250,7 @@ def _plan(
         )
         return None
     settings = options["settings"]
-    msg = build_message(r, period, pdf, settings.sender if settings else DRY_RUN_SENDER)
+    msg = build_message(r, period, pdf, settings.sender if settings else DRY_RUN_SENDER, annex)
     return _Planned(r, msg)
 
 
