@@ -19,7 +19,8 @@
 #
 # A 2-4 page briefing for one province and month: the verdict in a few sentences, KPI cards,
 # the target table with the probability of meeting each target, what changed since last month,
-# the rank chart and tile map, forecast fans for targets at risk, a method note and provenance. Rendered with
+# the real published figures, the rank chart and tile map, forecast fans for targets at risk,
+# a method note and provenance. Rendered with
 # `jupyter nbconvert --to briefing_pdf` (or by `python -m analysis run`).
 
 # %% tags=["parameters"]
@@ -64,6 +65,12 @@ if changed is not None:
     display(changed)
 
 # %%
+# Real published figures, marked as such: the rest of this briefing may be synthetic.
+box = published_pages.briefing_box(province, lang)
+if box is not None:
+    display(box)
+
+# %%
 display(HTML(f"<h2>{i18n.t('sections.ranking', lang)}</h2>"))
 focus = briefing.focus_indicator(results, province)
 comparison = briefing.comparison(results)
@@ -88,12 +95,6 @@ for row in risky.itertuples():
             figsize=(charts.A4_WIDTH, 2.6),
         )
     )
-
-# %%
-# Real published figures, marked as such: the rest of this briefing may be synthetic.
-box = published_pages.briefing_box(province, lang)
-if box is not None:
-    display(box)
 
 # %%
 display(components.method_note(lang))

@@ -32,13 +32,16 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook import *
 import html
 
-from analysis.reporting import national_pages
+from analysis.reporting import gaps, national_pages
 
 params_, results = begin("40_national_overview", globals())
 period, lang = params_.period, params_.lang
 
 # %%
 display(components.verdict_box(national_pages.verdict_sentences(results, lang), lang))
+coverage = gaps.coverage_note(results, lang)
+if coverage:
+    display(HTML(f"<p class='small-note'>{html.escape(coverage)}</p>"))
 year = results.period.year
 display(HTML(f"<h3>{html.escape(i18n.t('overview.targets_due', lang, year=year))}</h3>"))
 display(components.verdict_table(national_pages.verdict_rows(results, lang), lang))
@@ -56,6 +59,7 @@ charts.show(
 
 # %%
 display(national_pages.changes_html(results, lang))
+display(HTML(gaps.completeness_section(results, lang)))
 
 # %%
 display(HTML(f"<p class='small-note'>{html.escape(national_pages.annex_note(lang))}</p>"))

@@ -51,10 +51,11 @@ BRIEFINGS = [
 
 @pytest.fixture(scope="module")
 def site(demo_store, tmp_path_factory) -> Path:
-    """The HTML briefing of Nghệ An in Vietnamese and English, with the index pages.
+    """The HTML briefing and published figures of Nghệ An in Vietnamese and English, with the
+    index pages.
 
-    One notebook and no PDF keep it to two short jobs; the national row of the index then
-    says it has no report, which the pages must show as well.
+    Two notebooks and no PDF keep it short; the index then lists several reports of one unit
+    (whose links must not read alike), and the national row has published figures only.
     """
     from analysis.running import runner
 
@@ -65,7 +66,7 @@ def site(demo_store, tmp_path_factory) -> Path:
         summary = runner.run(
             PERIOD,
             provinces=["nghe_an"],
-            notebooks=["30_leadership_briefing"],
+            notebooks=["30_leadership_briefing", "25_published_figures"],
             langs=["vi", "en"],
             formats=["html"],
             jobs=2,
@@ -228,6 +229,26 @@ def test_axe_finds_no_serious_or_critical_violation(site, visit, path):
     ]
     assert bad == [], bad
     assert results.response["passes"], "axe-core ran no check"
+
+
+@pytest.mark.parametrize("path", INDEX_PAGES)
+def test_no_two_links_with_the_same_name_lead_to_different_reports(site, visit, path):
+    """axe-core's "identical-links-same-purpose" (WCAG 2.4.9, off by default) on the index:
+    every report link of a unit names the unit, the report and the format."""
+    page = visit((site / path).as_uri()).page
+    rule = "identical-links-same-purpose"
+    results = axe_api.Axe().run(page, options={"runOnly": {"type": "rule", "values": [rule]}})
+    response = results.response
+    assert response["violations"] == [], response["violations"]
+    assert response["incomplete"] == [], [
+        n["html"] for r in response["incomplete"] for n in r["nodes"]
+    ]
+    assert [r["id"] for r in response["passes"]] == [rule]
+    names = page.eval_on_selector_all(
+        "#units a", "links => links.map(a => [a.getAttribute('aria-label'), a.href])"
+    )
+    if path.startswith(PERIOD):
+        assert len(names) >= 8 and len({n for n, _ in names}) == len(names)
 
 
 def test_the_briefing_images_have_their_chart_text(site, visit):

@@ -130,15 +130,68 @@ def test_target_forecast_refuses_bad_parameters_in_the_first_cell(use_demo_store
     assert "unknown province: 'Atlantis'" in str(err.value)
 
 
-def test_national_overview_lists_provinces_at_risk(use_demo_store, tmp_path):
-    nb, _ = _execute("40_national_overview", tmp_path, period="2026-10")
-    html = _html_outputs(nb)
-    assert "địa phương có nguy cơ hoặc chậm tiến độ" in html
-    # Every province appears in the all-values table.
-    for name in ("Nghệ An", "TP. Hồ Chí Minh", "Cà Mau", "Lai Châu"):
-        assert name in html
-    # National values say how many provinces they stand for.
-    assert "Số tỉnh, thành báo cáo" in html and "<td>34/34</td>" in html
+@pytest.fixture(scope="module")
+def overview_pdfs(demo_store, tmp_path_factory):
+    """The national overview of 2026-10 executed and rendered, in Vietnamese and English."""
+    out = tmp_path_factory.mktemp("overview")
+    files = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VNDX_DATA_DIR", str(demo_store))
+        for lang in ("vi", "en"):
+            path = out / f"40_national_overview.{lang}.ipynb"
+            execute("40_national_overview", path, period="2026-10", lang=lang)
+            files[lang] = exporters.export(path, out, formats=("html", "pdf"))
+    return files
+
+
+def _text(pdf, first=None, last=None):
+    args = [
+        "pdftotext",
+        *(["-f", str(first)] if first else []),
+        *(["-l", str(last)] if last else []),
+    ]
+    return subprocess.run([*args, str(pdf), "-"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+def test_national_overview_opens_with_its_verdict_in_at_most_four_pages(overview_pdfs):
+    pdf = overview_pdfs["vi"]["pdf"]
+    assert _pages(pdf) <= 4
+    first = " ".join(_text(pdf, 1, 1).split())
+    verdict = first.index("Đánh giá chung")
+    assert verdict < first.index("Các mục tiêu đến hạn năm 2026")
+    assert "Tất cả 34 tỉnh, thành phố đã có đủ số liệu tháng 10/2026." in first
+    assert re.search(r"Trong \d+ mục tiêu đến hạn năm 2026, cả nước: ", first)
+    assert re.search(
+        r"\d+ trong 34 tỉnh, thành có nguy cơ không đạt hoặc chậm tiến độ mục tiêu", first
+    )
+    text = " ".join(_text(pdf).split())
+    order = [
+        "Đánh giá chung",
+        "Trạng thái từng tỉnh, thành theo từng mục tiêu",
+        "Những thay đổi so với tháng trước",
+        "Ghi chú phương pháp",
+    ]
+    assert [text.index(h) for h in order] == sorted(text.index(h) for h in order)
+    assert "40_national_overview.xlsx" in text  # every value: in the annex
+    english = " ".join(_text(overview_pdfs["en"]["pdf"]).split())
+    assert _pages(overview_pdfs["en"]["pdf"]) <= 4
+    assert "Overall assessment" in english and "Targets due in 2026" in english
+    assert "Đánh giá" not in english
+
+
+def test_national_overview_counts_every_unit_once_per_target(overview_pdfs):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(overview_pdfs["vi"]["html"].read_text(), "html.parser")
+    bars = soup.select("table.verdict-table .count-bar")
+    assert bars
+    for bar in bars:
+        counts = [int(n) for n in re.findall(r": (\d+)", bar["aria-label"])]
+        assert sum(counts) == 34, bar["aria-label"]  # every unit, "no data" included
+    alt = soup.find("img", alt=re.compile("Ma trận trạng thái"))["alt"]
+    cells = [int(n) for n in re.findall(r"(\d+)(?=, |\.$)", alt.split(":", 1)[1])]
+    assert sum(cells) == 34 * len(catalog.targets_frame("2026-10"))  # a cell per unit x target
 
 
 def test_explore_notebook_runs(use_demo_store, tmp_path):
@@ -252,9 +305,13 @@ def test_briefing_forecast_and_overview_agree_on_a_target_met_late(
     assert f"{short} (hoàn thành muộn)" in own
     forecast, _ = _execute("20_target_forecast", tmp_path, province="nghe_an", period="2026-10")
     assert "Hoàn thành muộn" in _table_row(_html_outputs(forecast), short)
+    from analysis.reporting import national_pages
+
+    cells = national_pages.matrix_cells(results).set_index(["province", "indicator"])
+    assert cells.loc[("nghe_an", late.iloc[0]["indicator"]), "status"] == MET_LATE
     overview, _ = _execute("40_national_overview", tmp_path, period="2026-10")
-    row = _table_row(_html_outputs(overview), short)
-    assert "Nghệ An" not in row and "hoàn thành muộn" in row
+    alts = [str(o.get("metadata", {})) for c in overview.cells for o in c.get("outputs", [])]
+    assert any(re.search(r"Ma trận trạng thái.*Hoàn thành muộn \d+", a) for a in alts)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
@@ -273,3 +330,96 @@ def test_briefing_marks_its_published_figures(briefing_pdfs):
     ):
         assert expected.replace(" ", "") in flat, expected
     assert "DỮ LIỆU MẪU (TỔNG HỢP)" in text  # the rest stays marked synthetic
+
+
+def _fill(pdf, page: int) -> float:
+    """How far down its text block a page's content reaches (0 to 1): the lowest row with ink,
+    between the running header and footer, at 30 dpi."""
+    import io
+
+    from PIL import Image
+
+    png = subprocess.run(
+        ["pdftoppm", "-gray", "-r", "30", "-f", str(page), "-l", str(page), "-png", str(pdf)],
+        capture_output=True,
+        check=True,
+    ).stdout
+    image = Image.open(io.BytesIO(png)).convert("L")
+    width, height = image.size
+    top, bottom = int(height * 0.08), int(height * 0.91)  # 19 mm / 18 mm page margins
+    pixels = image.load()
+    lowest = top
+    for y in range(top, bottom):
+        if any(pixels[x, y] < 200 for x in range(0, width, 2)):
+            lowest = y
+    return (lowest - top) / (bottom - top)
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils missing")
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_briefing_opens_with_its_verdict_and_has_no_half_empty_page(briefing_pdfs, lang):
+    pdf = _pdf(briefing_pdfs[lang])
+    first = " ".join(_text(pdf, 1, 1).split())
+    verdict, cards = (
+        ("Đánh giá chung", "Các chỉ số chính")
+        if lang == "vi"
+        else (
+            "Overall assessment",
+            "Key figures",
+        )
+    )
+    assert first.index(verdict) < first.index(cards)
+    pages = _pages(pdf)
+    for page in range(1, pages):  # every page but the last is at least two-thirds full
+        assert _fill(pdf, page) > 0.66, (lang, page, _fill(pdf, page))
+
+
+def test_briefing_verdict_numbers_are_in_its_target_table(briefing_pdfs):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(briefing_pdfs["vi"]["html"].read_text(), "html.parser")
+    sentences = [p.get_text(" ", strip=True) for p in soup.select("section.verdict p")]
+    assert 2 <= len(sentences) <= 4
+    table = soup.select_one("table.status-table")
+    cells = set(re.findall(r"\d+(?:[.,]\d+)*", table.get_text(" ")))
+    labels = [r.select_one(".status-text").get_text(strip=True) for r in table.select("tbody tr")]
+    counts = {str(labels.count(label)) for label in labels} | {str(len(labels))}
+    for sentence in sentences:
+        for number in re.findall(r"\d+(?:[.,]\d+)*", sentence):
+            assert number in cells or number in counts, (number, sentence)
+    for label in set(labels):
+        assert f"{labels.count(label)} {label.lower()}" in sentences[0]
+    # Every card is read against a year earlier as well.
+    cards = soup.select(".kpi-card")
+    years = [c for c in cards if "cùng kỳ năm trước" in c.get_text()]
+    assert len(years) == len(cards) == 6
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+def test_briefing_pdf_has_no_jargon_and_a_short_method_note(briefing_pdfs, demo_store):
+    from analysis.core.version import code_version
+
+    pdf = _pdf(briefing_pdfs["vi"])
+    text = _text(pdf)
+    html = briefing_pdfs["vi"]["html"].read_text()
+    version = re.search(r"Phiên bản dữ liệu</dt><dd>([0-9a-f]{12})", html).group(1)
+    for jargon in (
+        version,
+        code_version(),
+        "30_leadership_briefing",
+        "25_published_figures",
+        "Phiên bản phần mềm",
+        "Sổ tính toán",
+        str(ROOT),
+        str(demo_store),
+    ):
+        assert jargon not in text, jargon
+        if jargon in (version, code_version(), "30_leadership_briefing"):
+            assert jargon in html  # kept in the HTML's full provenance
+    # The method note: its short version on paper (at most half a page), the full one on screen.
+    flat = " ".join(text.split())
+    method = flat[flat.index("Ghi chú phương pháp") :]
+    method = method[: method.index("Nguồn số liệu:")]
+    assert len(method) < 1400, len(method)
+    assert "Phương pháp đầy đủ có trong bản HTML của báo cáo." in method
+    assert "Tỷ lệ của vùng và cả nước được tính từ tổng tử số" in html  # the full note

@@ -429,3 +429,83 @@ def test_generation_time_is_shown_in_viet_nam_time_whatever_the_server_clock(one
     shown = i18n.fmt_datetime(stamp, "vi")
     in_vietnam = stamp.astimezone(dt.timezone(dt.timedelta(hours=7)))
     assert shown.startswith(in_vietnam.strftime("%H:%M"))
+
+
+# --- the verdict: every number from the target table ----------------------------------------
+
+DOSSIERS = "online_dossier_rate_pct"  # a monthly flow (can fall): 60 % by 2026-12
+
+
+@pytest.fixture
+def verdict_case():
+    """Nghệ An's targets in 2026-10: e-ID off track, fibre on track, online dossiers above the
+    target but likely to fall below it, DVC 422 met late; Hà Tĩnh and Huế for the ranks."""
+    months = [f"2026-{m:02d}" for m in (8, 9, 10)]
+    obs = _obs(
+        [("nghe_an", EID, m, v) for m, v in zip(months, (80.0, 80.5, 81.0), strict=True)]
+        + [("nghe_an", FIBRE, m, v) for m, v in zip(months, (83.0, 83.8, 84.6), strict=True)]
+        + [("nghe_an", DOSSIERS, m, v) for m, v in zip(months, (66.0, 63.2, 60.02), strict=True)]
+        + [("nghe_an", D422, m, v) for m, v in zip(months, (100.0, 100.0, 100.0), strict=True)]
+        + [(p, i, "2026-10", 70.0) for p in ("ha_tinh", "hue") for i in (EID, FIBRE, DOSSIERS)]
+    )
+    forecasts = [
+        _forecast("nghe_an", EID, "off_track", 81.0, 0.02, required_pace=4.5, current_pace=0.5),
+        _forecast("nghe_an", FIBRE, "on_track", 84.6, 0.9, required_pace=0.2, current_pace=0.8),
+        _forecast(
+            "nghe_an", DOSSIERS, "achieved", 60.02, 0.32, required_pace=-0.01, current_pace=-3
+        ),
+        _forecast("nghe_an", D422, "off_track", 100.0, expected_completion="2026-08"),
+    ]
+    return _results(obs, forecasts)
+
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _table_numbers(rows, lang):
+    """Every number the target table shows (its cells as rendered), and the counts of its rows
+    by status label and in all."""
+    text = re.sub(r"<[^>]+>", " ", str(components.status_table(rows, lang)))
+    numbers = set(NUMBER.findall(text))
+    labels = [row.label or i18n.t(f"status.{row.status}", lang) for row in rows]
+    counts = {str(labels.count(label)) for label in labels} | {str(len(rows))}
+    return numbers, counts
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_verdict_says_only_what_the_target_table_shows(verdict_case, lang):
+    rows = briefing.status_rows(verdict_case, "nghe_an", lang)
+    sentences = briefing.verdict(verdict_case, "nghe_an", lang)
+    assert 2 <= len(sentences) <= 4
+    numbers, counts = _table_numbers(rows, lang)
+    for sentence in sentences:
+        for number in NUMBER.findall(sentence):
+            assert number in numbers or number in counts, (number, sentence, numbers, counts)
+    # The counts are the table's, by the words the table uses.
+    labels = [row.label or i18n.t(f"status.{row.status}", lang) for row in rows]
+    for label in set(labels):
+        assert f"{labels.count(label)} {label.lower()}" in sentences[0], (label, sentences[0])
+    # The most urgent target is the one off track, with the pace the table gives it.
+    eid = next(r for r in rows if r.indicator == catalog.get(EID).short(lang))
+    assert eid.indicator in sentences[1] and eid.required_pace in sentences[1]
+    assert eid.current_pace in sentences[1] and eid.value in sentences[1]
+    # The rate above its target that may fall back is said so, with its probability.
+    slipping = next(r for r in rows if r.status == targets.MET_AT_RISK)
+    said = " ".join(sentences)
+    assert slipping.indicator in said and slipping.value in said
+
+
+def test_the_verdict_numbers_are_counted_from_the_rows_shown(verdict_case):
+    sentences = briefing.verdict(verdict_case, "nghe_an", "vi")
+    assert sentences[0] == (
+        "Trong 3 mục tiêu ở bảng dưới đây: 1 đã đạt, có nguy cơ giảm dưới mục tiêu; "
+        "1 đúng tiến độ; 1 chậm tiến độ."
+    )
+    assert sentences[1] == (
+        "Cần ưu tiên nhất: Kích hoạt định danh điện tử hiện đạt 81,00%, mục tiêu 90% "
+        "(hạn 31/12/2026); tốc độ cần thiết +4,50 điểm %/tháng, tốc độ hiện tại +0,50."
+    )
+    assert sentences[2] == (
+        "Đã đạt nhưng có nguy cơ giảm dưới mục tiêu trước hạn: Hồ sơ trực tuyến 60,02% "
+        "(mục tiêu 60%, xác suất giữ được 30%)."
+    )

@@ -77,9 +77,14 @@ def test_run_produces_every_file_a_complete_manifest_and_then_skips(env):
         for ext in ("ipynb", "html", "pdf"):
             path = env / PERIOD / unit / f"{nb}.{ext}"
             assert path.exists() and _whole(path), path
+    annex = env / PERIOD / "national" / "40_national_overview.xlsx"  # the overview's annex
+    assert annex.exists() and annex.read_bytes()[:2] == b"PK"
     manifest = json.loads((env / PERIOD / "manifest.json").read_text())
     assert manifest["data_version"] == store.data_version()
-    assert len(manifest["outputs"]) == 18
+    assert len(manifest["outputs"]) == 19
+    assert [e["path"] for e in manifest["outputs"] if e["format"] == "xlsx"] == [
+        f"{PERIOD}/national/40_national_overview.xlsx"
+    ]
     for entry in manifest["outputs"]:
         assert entry["status"] == "ok" and entry["duration_s"] > 0
         assert entry["parameters"]["period"] == PERIOD

@@ -19,6 +19,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from analysis.analyses import monthly
 from analysis.analyses.monthly import PeriodResults, previous_results
 from analysis.data import store
 from analysis.reference import geography, targets
@@ -127,7 +128,7 @@ def recent_revisions(results: PeriodResults, province: str | None = None) -> pd.
     2025 merger), ``old_value`` and ``new_value``, ``file`` the revising file (its name),
     ``received`` its arrival date or ``None``. Ordered by unit, indicator and period.
     """
-    table = _revisions(results.dataset)
+    table = _revisions(results.dataset) if monthly.from_store(results) else pd.DataFrame()
     if table.empty:
         return pd.DataFrame(columns=REVISION_COLUMNS)
     codenames = {u.code: u.codename for u in geography.units() if u.basis == "34"}

@@ -178,6 +178,15 @@ def national_frame(obs: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def from_store(results: PeriodResults) -> bool:
+    """Whether ``results`` were computed from the store as it is now (its data version): only
+    then can the month before be read from it, and the results' own analytics be cached."""
+    try:
+        return store.data_version() == results.data_version
+    except store.StoreMissing:
+        return False
+
+
 def national_forecasts(results: PeriodResults, jobs: int | None = 1) -> pd.DataFrame:
     """The country's forecast to each target the period tracks (the national series of
     :func:`national_frame`), as :func:`~analysis.analyses.forecasting.forecast_batch` rows
@@ -188,22 +197,27 @@ def national_forecasts(results: PeriodResults, jobs: int | None = 1) -> pd.DataF
     targets = catalog.targets_frame(results.period)
     obs = national_frame(results.observations, sorted(set(targets["indicator"])))
     frame, table = forecast_inputs(obs, results.period)
-    key = f"{cache_key(results.data_version, results.dataset)}/{NATIONAL}"
-    found = forecasting.cached_forecast_batch(
-        paths.analytics_cache_path(), frame, table, results.period, key, jobs=jobs, seed=SEED
-    )
+    if from_store(results) and not frame.empty:
+        key = f"{cache_key(results.data_version, results.dataset)}/{NATIONAL}"
+        found = forecasting.cached_forecast_batch(
+            paths.analytics_cache_path(), frame, table, results.period, key, jobs=jobs, seed=SEED
+        )
+    else:  # nothing national to forecast, or results made by hand (a test, a what-if)
+        found = forecasting.forecast_batch(frame, table, results.period, jobs=jobs, seed=SEED)
     results.__dict__["_national_forecasts"] = found
     return found
 
 
 def previous_results(results: PeriodResults, jobs: int | None = None) -> PeriodResults | None:
     """The month before's comparison and forecasts (same dataset and store): what "what
-    changed" compares with; ``None`` when the dataset has no monthly figure that month."""
+    changed" compares with; ``None`` when the dataset has no monthly figure that month, or
+    when ``results`` were not made from the store as it is (:func:`from_store`)."""
     if "_previous" in results.__dict__:
         return results.__dict__["_previous"]
     before = results.period - 1
     obs = results.observations
     has = bool(((obs["freq"] == "M") & (obs["period"] == before)).any()) if len(obs) else False
+    has = has and from_store(results)
     found = period_results(before, results.dataset, jobs) if has else None
     results.__dict__["_previous"] = found
     return found

@@ -19,9 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.analyses import compare, month_changes, monthly
-from analysis.analyses.completeness import MISSING, PARTIAL
 from analysis.analyses.monthly import PeriodResults
-from analysis.analyses.receipts import collection_status
 from analysis.core import i18n
 from analysis.reference import catalog, geography, targets
 from analysis.reference.targets import AWAITING, INSUFFICIENT_HISTORY, MET_AT_RISK, MET_LATE, MISSED
@@ -90,9 +88,11 @@ def due_this_year(results: PeriodResults) -> pd.DataFrame:
 def unit_statuses(results: PeriodResults) -> pd.DataFrame:
     """Every unit on every tracked target: its status by the one rule, and its latest value.
 
-    One row per (unit, target) for the 34 units, in :func:`official_order`; a unit without a
-    figure of the indicator has status ``no_data``. Columns: province, indicator, status,
-    value, last_period, stale, prob_target_met. Computed once per results object.
+    One row per (unit, target) for the 34 units, in :func:`official_order`. ``status`` is the
+    unit's own briefing's (from its latest figure); ``current`` is the status this month's
+    overview counts: ``no_data`` when the unit has no figure of the period the report should
+    show (none at all, or only an older one: ``stale``). Columns: province, indicator, status,
+    current, value, last_period, stale, prob_target_met. Computed once per results object.
     """
     cached = results.__dict__.get("_unit_statuses")
     if cached is not None:
@@ -109,6 +109,7 @@ def unit_statuses(results: PeriodResults) -> pd.DataFrame:
                         "province": unit,
                         "indicator": indicator,
                         "status": NO_DATA,
+                        "current": NO_DATA,
                         "value": np.nan,
                         "last_period": None,
                         "stale": False,
@@ -121,6 +122,7 @@ def unit_statuses(results: PeriodResults) -> pd.DataFrame:
                     "province": unit,
                     "indicator": indicator,
                     "status": str(r.status),
+                    "current": NO_DATA if r.stale else str(r.status),
                     "value": float(r.last_value) if pd.notna(r.last_value) else np.nan,
                     "last_period": r.last_period,
                     "stale": bool(r.stale),
@@ -133,10 +135,11 @@ def unit_statuses(results: PeriodResults) -> pd.DataFrame:
 
 
 def status_counts(results: PeriodResults, indicator: str) -> dict[str, int]:
-    """How many of the 34 units stand in each status on one target (``no_data`` included: the
-    counts add up to the 34 units; those other than ``no_data`` to the units reporting it)."""
+    """How many of the 34 units stand in each status on one target this month (``current``):
+    the counts add up to the 34 units, those other than ``no_data`` to the units that reported
+    a figure of it for the period (or, for a target due now, that owe its deadline figure)."""
     rows = unit_statuses(results)
-    counts = rows[rows["indicator"] == indicator]["status"].value_counts()
+    counts = rows[rows["indicator"] == indicator]["current"].value_counts()
     return {s: int(counts[s]) for s in COUNT_ORDER if counts.get(s, 0)}
 
 
@@ -269,8 +272,9 @@ def _names(rows: pd.DataFrame, lang: str, with_values: bool = True) -> str:
 
 def verdict_sentences(results: PeriodResults, lang: str = "vi") -> list[str]:
     """The overview's opening sentences: who reported; the country's standing on the targets
-    due this year; and, for the targets with the most units behind, how many and which (in the
-    seeds' style: "4 trong 34 tỉnh, thành có nguy cơ không đạt ...: Lai Châu 71,2%, ...")."""
+    due this year; for the targets with the most units behind (or, past the deadline, not
+    met), how many and which, in the seeds' style ("4 trong 34 tỉnh, thành có nguy cơ không
+    đạt ...: Lai Châu 71,2%, ..."); and whose deadline figure is still awaited."""
     found = gaps.completeness(results)
     sentences = [gaps.summary_text(found, lang)]
     due = verdicts(results)
@@ -291,23 +295,22 @@ def verdict_sentences(results: PeriodResults, lang: str = "vi") -> list[str]:
     statuses = unit_statuses(results)
     ranked = []
     for v in due:
-        behind = statuses[
-            (statuses["indicator"] == v.indicator) & statuses["status"].isin(BEHIND)
-        ].copy()
+        rows = statuses[statuses["indicator"] == v.indicator]
+        behind = rows[rows["current"].isin(BEHIND)]
         if behind.empty:
             continue
-        behind["order"] = behind["status"].map({s: i for i, s in enumerate(targets.SEVERITY)})
         ind = catalog.get(v.indicator)
         sign = 1 if ind.higher_is_better else -1
-        behind = behind.assign(key=sign * behind["value"]).sort_values(["key", "order"])
+        behind = behind.assign(key=sign * behind["value"]).sort_values("key")
         ranked.append((len(behind), v, behind))
     ranked.sort(key=lambda x: -x[0])
     total = len(official_order())
     for count, v, behind in ranked[:2]:
         ind = catalog.get(v.indicator)
+        reached = targets.deadline_reached(v.indicator, v.deadline, results.period)
         sentences.append(
             i18n.t(
-                "overview.behind",
+                "overview.missed" if reached else "overview.behind",
                 lang,
                 count=count,
                 total=total,
@@ -317,24 +320,48 @@ def verdict_sentences(results: PeriodResults, lang: str = "vi") -> list[str]:
                 names=_names(behind, lang),
             )
         )
+    awaited = _awaited(statuses, due, lang)
+    if awaited:
+        sentences.append(i18n.t("overview.awaiting", lang, items=awaited))
     return sentences
+
+
+def _awaited(statuses: pd.DataFrame, due: list[TargetVerdict], lang: str) -> str:
+    """ "Số hóa đất đai: Nghệ An (chưa có số liệu tháng 12/2026)" for each target whose deadline
+    figure a unit that reported this month has not sent."""
+    items = []
+    for v in due:
+        rows = statuses[(statuses["indicator"] == v.indicator) & (statuses["current"] == AWAITING)]
+        if rows.empty:
+            continue
+        when = i18n.fmt_period(pd.Period(targets.deadline_date(v.indicator, v.deadline), "M"), lang)
+        note = i18n.t("risk.awaiting_name", lang, period=when)
+        names = ", ".join(
+            f"{province_name(p, lang)} ({note})" for p in rows["province"].head(MAX_NAMES)
+        )
+        if len(rows) > MAX_NAMES:
+            names += " " + i18n.t("overview.and_others", lang, count=len(rows) - MAX_NAMES)
+        items.append(f"{catalog.get(v.indicator).short(lang)}: {names}")
+    return "; ".join(items)
 
 
 # --- the matrix ------------------------------------------------------------------------------
 
 
 def matrix_cells(results: PeriodResults) -> pd.DataFrame:
-    """The status matrix's cells: :func:`unit_statuses` (unit x tracked target)."""
-    return unit_statuses(results)
+    """The status matrix's cells (unit x tracked target): each unit's status this month
+    (:func:`unit_statuses` ``current``), its latest value, marked when of an earlier period."""
+    rows = unit_statuses(results)
+    return rows.assign(status=rows["current"])
 
 
 def matrix_columns(results: PeriodResults, lang: str = "vi") -> list[tuple[str, str]]:
-    """The matrix's columns in catalog order: (indicator, "short name ≥ target")."""
+    """The matrix's columns in catalog order: (indicator, "short name (≥60%, 12/2026)")."""
     out = []
     for t in tracked_targets(results).itertuples():
         ind = catalog.get(t.indicator)
         sign = "≥" if ind.higher_is_better else "≤"
-        due = i18n.fmt_period(pd.Period(t.deadline_on, "M"), lang).replace("tháng ", "")
+        due = f"{t.deadline_on.month:02d}/{t.deadline_on.year}"
         label = f"{ind.short(lang)} ({sign}{i18n.fmt_percent(t.target, lang, 0)}, {due})"
         out.append((t.indicator, label))
     return out
@@ -435,44 +462,10 @@ def revision_lines(results: PeriodResults, lang: str = "vi") -> list[str]:
     return out
 
 
-def late_or_missing_lines(results: PeriodResults, lang: str = "vi") -> list[str]:
-    """Units that sent the month's figures late, in part or not at all: one line each kind."""
-    found = gaps.completeness(results)
-    when = i18n.fmt_period(found.period, lang)
-    out = []
-    partial = [u for u in found.units if u.state == PARTIAL]
-    missing = [u for u in found.units if u.state == MISSING]
-    if partial:
-        names = ", ".join(f"{u.name} ({u.n_received}/{u.n_due})" for u in partial)
-        out.append(
-            i18n.t("overview.partial_units", lang, count=len(partial), period=when, names=names)
-        )
-    if missing:
-        names = ", ".join(u.name for u in missing)
-        out.append(
-            i18n.t("overview.missing_units", lang, count=len(missing), period=when, names=names)
-        )
-    late = _late_units(results)
-    if late:
-        out.append(
-            i18n.t("overview.late_units", lang, count=len(late), period=when, names=", ".join(late))
-        )
-    if not out:
-        out.append(gaps.summary_text(found, lang))
-    return out
-
-
-def _late_units(results: PeriodResults) -> list[str]:
-    """Units with a figure of the month received after its due date (submitted data only)."""
-    if results.dataset != "submitted":
-        return []
-    status = collection_status(results.period, check_files=False)
-    return [u.name for u in status.units if u.count("late")]
-
-
 def changes_html(results: PeriodResults, lang: str = "vi") -> components.Fragment:
     """The overview's "what changed since last month" section: status changes per target, the
-    largest movers, revised earlier figures, units late or missing."""
+    largest movers, revised earlier figures (the units late or missing follow in the
+    completeness section, :func:`analysis.reporting.gaps.completeness_section`)."""
     parts = [f"<h2>{html.escape(i18n.t('changes.title', lang))}</h2>"]
     if monthly.previous_results(results) is None:
         parts.append(f"<p>{html.escape(i18n.t('changes.no_previous', lang))}</p>")
@@ -503,12 +496,6 @@ def changes_html(results: PeriodResults, lang: str = "vi") -> components.Fragmen
         parts.append("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in revised) + "</ul>")
     else:
         parts.append(f"<p>{html.escape(i18n.t('overview.no_revisions', lang))}</p>")
-    parts.append(f"<h3>{html.escape(i18n.t('overview.late_or_missing', lang))}</h3>")
-    parts.append(
-        "<ul>"
-        + "".join(f"<li>{html.escape(x)}</li>" for x in late_or_missing_lines(results, lang))
-        + "</ul>"
-    )
     return components.Fragment("\n".join(parts))
 
 
@@ -528,7 +515,6 @@ __all__ = [
     "annex_note",
     "changes_html",
     "due_this_year",
-    "late_or_missing_lines",
     "matrix_cells",
     "matrix_columns",
     "mover_rows",

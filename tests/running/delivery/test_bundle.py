@@ -30,7 +30,10 @@ def test_each_unit_and_the_national_office_get_their_files_and_a_cover_note(repo
     ]
     source = reports_copy / PERIOD
     with zipfile.ZipFile(folder / "nghe_an.zip") as zf:
+        # Every report of the unit: the briefing and the published figures, PDF and HTML.
         assert sorted(zf.namelist()) == [
+            "25_published_figures.html",
+            "25_published_figures.pdf",
             "30_leadership_briefing.html",
             "30_leadership_briefing.pdf",
             "ghi-chu.txt",
@@ -40,7 +43,14 @@ def test_each_unit_and_the_national_office_get_their_files_and_a_cover_note(repo
         note = zf.read("ghi-chu.txt").decode("utf-8")
         assert zf.testzip() is None
     version = read_manifest(PERIOD)["data_version"]
-    for words in ("Nghệ An", "tháng 10/2026", version, "30_leadership_briefing.pdf", "DỮ LIỆU MẪU"):
+    for words in (
+        "Nghệ An",
+        "tháng 10/2026",
+        version,
+        "30_leadership_briefing.pdf",
+        "25_published_figures.pdf",
+        "DỮ LIỆU MẪU",
+    ):
         assert words in note, (words, note)
     with zipfile.ZipFile(folder / "national.zip") as zf:
         names = set(zf.namelist())
@@ -48,10 +58,16 @@ def test_each_unit_and_the_national_office_get_their_files_and_a_cover_note(repo
             "nghe_an/30_leadership_briefing.pdf",
             "ha_tinh/30_leadership_briefing.pdf",
             "national/40_national_overview.pdf",
+            "national/40_national_overview.html",
+            "national/40_national_overview.xlsx",
+            "national/25_published_figures.pdf",
+            "national/25_published_figures.html",
             "ghi-chu.txt",
         } == names
         overview = source / "national" / "40_national_overview.pdf"
         assert zf.read("national/40_national_overview.pdf") == overview.read_bytes()
+        annex = source / "national" / "40_national_overview.xlsx"
+        assert zf.read("national/40_national_overview.xlsx") == annex.read_bytes()
 
 
 def test_checksums_verify_and_the_same_reports_give_the_same_bytes(reports_copy):

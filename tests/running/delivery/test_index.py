@@ -167,3 +167,25 @@ def test_each_unit_says_whether_its_month_is_complete(reports_copy, monkeypatch)
     assert _row(vi, "Nghệ An").select_one("p.complete").get_text() == "Đủ số liệu của tháng"
     national = _row(vi, "Cả nước").select_one("ul.gaps").get_text(" ", strip=True)
     assert national.startswith("33/34 tỉnh, thành phố có số liệu tháng 10/2026: 32 có đủ")
+
+
+def test_each_link_names_its_unit_report_and_format_and_none_reads_alike(reports_copy):
+    for page in ("index.html", "index.en.html"):
+        soup = _page(reports_copy / PERIOD / page)
+        names: dict[str, str] = {}
+        for tr in soup.select("#units tbody tr"):
+            groups = [li.get_text(" ", strip=True).split(":")[0] for li in tr.select("ul.links li")]
+            assert len(groups) == len(set(groups)), groups  # no two groups of a unit alike
+            for a in tr.select("ul.links a"):
+                name = a["aria-label"]
+                assert a.get_text() in name  # the visible word is part of the name
+                assert names.setdefault(name, a["href"]) == a["href"], name
+    vi = _page(reports_copy / PERIOD / "index.html")
+    nghe_an = [li.get_text(" ", strip=True) for li in _row(vi, "Nghệ An").select("ul.links li")]
+    assert [t.split(":")[0] for t in nghe_an] == ["Báo cáo lãnh đạo", "Số liệu đã công bố"]
+    national = _row(vi, "Cả nước")
+    groups = [li.get_text(" ", strip=True).split(":")[0] for li in national.select("ul.links li")]
+    assert groups == ["Tổng quan cả nước", "Phụ lục bảng tính của tổng quan", "Số liệu đã công bố"]
+    annex = national.find("a", href="national/40_national_overview.xlsx")
+    assert annex.get_text() == "Excel"
+    assert annex["aria-label"] == "Cả nước: Phụ lục bảng tính của tổng quan, Excel"

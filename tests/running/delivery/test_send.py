@@ -98,12 +98,50 @@ def recipients_file(tmp_path):
     return path
 
 
+@pytest.fixture(scope="module")
+def english_run(small_run, demo_store, tmp_path_factory):
+    """The small run's reports, and Hà Tĩnh's briefing in English (its recipient asks for it):
+    made once for this module as the run makes it for a recipients file that asks."""
+    import shutil
+
+    from analysis.running import runner
+
+    reports = tmp_path_factory.mktemp("english") / "reports"
+    shutil.copytree(small_run, reports)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VNDX_DATA_DIR", str(demo_store))
+        mp.setenv("VNDX_REPORTS_DIR", str(reports))
+        summary = runner.run(
+            PERIOD,
+            provinces=["ha_tinh"],
+            notebooks=["30_leadership_briefing"],
+            langs=["en"],
+            formats=["pdf"],
+            jobs=1,
+            progress=False,
+        )
+    assert summary.ok, summary.failed
+    return reports
+
+
+@pytest.fixture
+def english_copy(english_run, demo_store, tmp_path, monkeypatch):
+    """A private copy of :func:`english_run`'s reports, used as the reports folder."""
+    import shutil
+
+    reports = tmp_path / "reports"
+    shutil.copytree(english_run, reports)
+    monkeypatch.setenv("VNDX_DATA_DIR", str(demo_store))
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(reports))
+    return reports
+
+
 def _send(*args: str):
     return CliRunner().invoke(main, ["send", "--period", PERIOD, *args])
 
 
 def test_messages_arrive_retries_recover_and_a_rejection_does_not_stop_the_rest(
-    reports_copy, recipients_file, smtp
+    english_copy, recipients_file, smtp
 ):
     server = smtp(Handler(fail_times=1), retries=2)
     result = _send("--recipients", str(recipients_file))
@@ -118,11 +156,15 @@ def test_messages_arrive_retries_recover_and_a_rejection_does_not_stop_the_rest(
     assert "Kính gửi Văn phòng UBND tỉnh Nghệ An" in body and version in body
     assert "DỮ LIỆU MẪU" in body
     (pdf,) = list(vi.iter_attachments())
-    expected = (reports_copy / PERIOD / "nghe_an" / "30_leadership_briefing.pdf").read_bytes()
+    expected = (english_copy / PERIOD / "nghe_an" / "30_leadership_briefing.pdf").read_bytes()
     assert pdf.get_content() == expected and pdf.get_content_type() == "application/pdf"
     (en,) = server.to("flaky@")  # 451 first, accepted on the retry
     assert en["Subject"] == "Digital-transformation briefing, October 2026 — Hà Tĩnh"
     assert "Dear Hà Tĩnh office" in en.get_body(("plain",)).get_content()
+    (pdf,) = list(en.iter_attachments())  # the English briefing, not the Vietnamese one
+    english = english_copy / PERIOD / "ha_tinh" / "30_leadership_briefing.en.pdf"
+    assert pdf.get_content() == english.read_bytes()
+    assert pdf.get_filename() == "2026-10_ha_tinh_30_leadership_briefing.en.pdf"
 
     log = send.read_log(PERIOD)
     assert {(e["unit"], e["outcome"]) for e in log} == {
@@ -147,7 +189,7 @@ def test_messages_arrive_retries_recover_and_a_rejection_does_not_stop_the_rest(
 
 
 def test_a_second_run_after_a_transient_failure_sends_only_what_is_missing(
-    reports_copy, recipients_file, smtp
+    english_copy, recipients_file, smtp
 ):
     server = smtp(Handler(fail_times=1), retries=0)
     args = ["--recipients", str(recipients_file), "--province", "nghe_an", "--province", "42"]
@@ -195,13 +237,13 @@ def test_a_new_data_version_is_reported_and_sent_only_when_asked(
 
 
 def test_a_dry_run_writes_eml_files_and_sends_nothing(
-    reports_copy, recipients_file, smtp, monkeypatch
+    english_copy, recipients_file, smtp, monkeypatch
 ):
     server = smtp(Handler(fail_times=0))
     monkeypatch.delenv("VNDX_SMTP_HOST")  # a dry run needs no server
     result = _send("--recipients", str(recipients_file), "--dry-run")
     assert result.exit_code == 0, result.output
-    outbox = reports_copy / PERIOD / "outbox"
+    outbox = english_copy / PERIOD / "outbox"
     files = sorted(p.name for p in outbox.iterdir())
     assert files == [
         "ha_tinh__flaky_at_hatinh.example.eml",
@@ -213,14 +255,39 @@ def test_a_dry_run_writes_eml_files_and_sends_nothing(
     # Mid-sentence the country is "cả nước"; the date carries Viet Nam's offset, not -0000.
     assert "báo cáo chuyển đổi số tháng 10/2026 của cả nước" in msg.get_body().get_content()
     assert msg["Date"].endswith("+0700") and msg["Date"].datetime.utcoffset().seconds == 7 * 3600
-    (pdf,) = list(msg.iter_attachments())
-    overview = reports_copy / PERIOD / "national" / "40_national_overview.pdf"
+    pdf, annex = list(msg.iter_attachments())  # the overview and its spreadsheet annex
+    overview = english_copy / PERIOD / "national" / "40_national_overview.pdf"
     assert pdf.get_content() == overview.read_bytes()
+    sheet = english_copy / PERIOD / "national" / "40_national_overview.xlsx"
+    assert annex.get_content() == sheet.read_bytes()
+    assert annex.get_filename() == "2026-10_national_40_national_overview.xlsx"
+    # The English recipient's .eml carries the English PDF.
+    en = email.message_from_bytes((outbox / files[0]).read_bytes(), policy=policy.default)
+    assert en["Subject"] == "Digital-transformation briefing, October 2026 — Hà Tĩnh"
+    (attached,) = list(en.iter_attachments())
+    english = english_copy / PERIOD / "ha_tinh" / "30_leadership_briefing.en.pdf"
+    vietnamese = english_copy / PERIOD / "ha_tinh" / "30_leadership_briefing.pdf"
+    assert attached.get_content() == english.read_bytes() != vietnamese.read_bytes()
     assert server.messages == [] and not send.send_log_path(PERIOD).exists()
     # Nothing to write (Cà Mau has no recipient): said so, no "0 message(s) written to -".
     again = _send("--recipients", str(recipients_file), "--dry-run", "--province", "Cà Mau")
     assert "dry run: no message written, none sent" in again.output
     assert "written to -" not in again.output
+
+
+def test_a_recipient_whose_language_was_not_made_is_told_how_to_make_it(
+    reports_copy, recipients_file, smtp, monkeypatch
+):
+    smtp(Handler(fail_times=0))
+    monkeypatch.delenv("VNDX_SMTP_HOST")
+    result = _send("--recipients", str(recipients_file), "--dry-run", "--province", "42")
+    assert result.exit_code == 1
+    assert (
+        "ha_tinh -> flaky@hatinh.example: no en PDF report for 2026-10 (the recipient asks for "
+        "en); make it with `python -m analysis run --period 2026-10 --province ha_tinh "
+        "--lang vi,en`"
+    ) in " ".join(result.output.split())
+    assert not (reports_copy / PERIOD / "outbox").exists()  # never the Vietnamese one instead
 
 
 def test_smtp_settings_come_from_the_environment_and_tls_is_required_off_this_machine():

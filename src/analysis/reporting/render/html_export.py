@@ -13,7 +13,7 @@ from traitlets import Bool, Enum, Int, Unicode, default
 from traitlets.config import Config
 
 from analysis.core.i18n import normalize_lang, t
-from analysis.reporting.render.components import provenance_footer
+from analysis.reporting.render.components import provenance_footer, provenance_items
 from analysis.reporting.render.preprocess import BriefingPreprocessor, BriefingRenderError
 from analysis.reporting.render.sanitize import enforce_offline, sanitize_html
 from analysis.reporting.render.styles import (
@@ -140,6 +140,10 @@ class BriefingHTMLExporter(HTMLExporter):
             "notice_title": t("notice.synthetic", lang),
             "notice_detail": t("notice.synthetic_detail", lang),
             "footer_html": str(footer),
+            # The whole provenance (data and software versions, notebook ...) as the document's
+            # description: WeasyPrint writes it as the PDF's subject, where the printed page
+            # does not show it.
+            "description": "; ".join(f"{k}: {v}" for k, v in provenance_items(provenance, lang)),
             "chart_alt": t("report.chart_alt", lang),
         }
 
