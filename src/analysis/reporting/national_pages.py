@@ -187,12 +187,16 @@ def verdicts(results: PeriodResults) -> list[TargetVerdict]:
         nat = national.loc[t.indicator] if t.indicator in national.index else None
         row = c.loc[t.indicator] if t.indicator in c.index else None
         covered = row is not None and compare.covers(row["n_reporting"], row["n_units"])
+        if row is None or not covered:
+            national_value = np.nan
+        else:
+            national_value = float(row["national_value"])
         out.append(
             TargetVerdict(
                 indicator=t.indicator,
                 target=float(t.target),
                 deadline=t.deadline,
-                national=float(row["national_value"]) if covered else np.nan,
+                national=national_value,
                 n_reporting=int(row["n_reporting"]) if row is not None else 0,
                 n_units=int(row["n_units"]) if row is not None else len(official_order()),
                 point=_number(nat, "point", deadline_ahead=True),

@@ -169,7 +169,7 @@ def _run(job: Job, engine: str, timeout: float | None, result: dict) -> None:
         except (JobTimeout, OSError):
             raise
         except Exception as exc:
-            result.update(status="failed", error=f"annex failed: {_short_error(exc)}")
+            result.update(status="failed", error=f"annex failed: {_job_error(exc, out_dir)}")
             return
         failed.unlink(missing_ok=True)
 
