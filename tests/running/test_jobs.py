@@ -63,4 +63,4 @@ def test_the_runner_reads_the_recipients_languages_and_tolerates_a_broken_file(w
     with caplog.at_level(logging.WARNING):
         assert runner._recipients_langs() == {}
     assert "recipients file not used for the report languages" in caplog.text
-    assert "language 'fr': use vi or en" in caplog.text
+    assert "'fr': use vi or en" in caplog.text
