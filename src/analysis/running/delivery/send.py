@@ -156,7 +156,7 @@ def build_message(
             annex.path.read_bytes(),
             maintype="application",
             subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            filename=f"{period}_{r.unit}_{annex.path.name}",
+            filename=safe_name(f"{period}_{r.unit}_{annex.path.name}"),
         )
     return msg
 
