@@ -233,11 +233,14 @@ def test_periods_are_read_by_the_shared_reader():
     ("p", "vi", "en"),
     [
         (0.72, "70%", "70%"),
-        (0.75, "80%", "80%"),
-        (0.745, "70%", "70%"),
+        (0.75, "70%", "70%"),  # beside "at risk" (under 80 %): never shown as 80 %
+        (0.7999, "70%", "70%"),
+        (0.8, "80%", "80%"),
+        (0.29, "20%", "20%"),  # "behind" (under 30 %)
+        (0.3, "30%", "30%"),
         (0.5, "50%", "50%"),
-        (0.06, "10%", "10%"),
-        (0.049, "dưới 10%", "under 10%"),
+        (0.1, "10%", "10%"),
+        (0.099, "dưới 10%", "under 10%"),
         (0.0, "dưới 10%", "under 10%"),
         (0.94, "90%", "90%"),
         (0.95, "trên 90%", "over 90%"),
@@ -245,7 +248,7 @@ def test_periods_are_read_by_the_shared_reader():
         (float("nan"), "—", "—"),
     ],
 )
-def test_probabilities_are_shown_to_the_nearest_ten_points_never_as_certainty(p, vi, en):
+def test_probabilities_shown_in_ten_point_steps_on_the_side_of_their_status(p, vi, en):
     from analysis.core.i18n import fmt_probability
 
     assert fmt_probability(p, "vi") == vi

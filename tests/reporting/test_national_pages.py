@@ -102,14 +102,18 @@ def test_a_rate_slipping_below_its_target_is_said_so_on_the_briefing(slipping):
 def test_a_rate_slipping_below_its_target_is_said_so_on_the_overview(slipping):
     cells = national_pages.matrix_cells(slipping).set_index(["province", "indicator"])
     assert cells.loc[("nghe_an", DOSSIERS), "status"] == MET_AT_RISK
-    assert national_pages.status_counts(slipping, DOSSIERS)[MET_AT_RISK] == 1
+    # Hà Tĩnh's rising 70 % is met at risk too: the monthly probability map tops out below the
+    # 80 % of "on track" (docs/method.md), so no monthly rate is met before its deadline month.
+    assert cells.loc[("ha_tinh", DOSSIERS), "status"] == MET_AT_RISK
+    assert cells.loc[("hue", DOSSIERS), "status"] == "off_track"
+    assert national_pages.status_counts(slipping, DOSSIERS)[MET_AT_RISK] == 2
     (row,) = [
         r for r in national_pages.verdict_rows(slipping, "vi") if r.indicator == "Hồ sơ trực tuyến"
     ]
-    assert (MET_AT_RISK, 1, "Đã đạt, có nguy cơ giảm dưới mục tiêu") in row.counts
+    assert (MET_AT_RISK, 2, "Đã đạt, có nguy cơ giảm dưới mục tiêu") in row.counts
     html = str(components.verdict_table([row], "vi"))
     assert 'class="seg status-achieved_at_risk"' in html
-    assert "Đã đạt, có nguy cơ giảm dưới mục tiêu: 1" in html
+    assert "Đã đạt, có nguy cơ giảm dưới mục tiêu: 2" in html
 
 
 def test_the_counts_by_status_add_up_to_the_units(slipping):
@@ -159,7 +163,7 @@ def test_the_matrix_has_every_unit_in_the_official_order(slipping):
     from analysis.reporting.charts import alt_text
 
     assert "Ma trận trạng thái của 34 tỉnh, thành" in alt_text(fig)
-    assert "Đã đạt, có nguy cơ giảm dưới mục tiêu 1" in alt_text(fig)
+    assert "Đã đạt, có nguy cơ giảm dưới mục tiêu 2" in alt_text(fig)
 
 
 def test_a_rate_slipping_below_its_target_is_said_so_on_the_index(slipping, workspace):

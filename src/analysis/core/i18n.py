@@ -285,28 +285,32 @@ def fmt_percent(x: Any, lang: str | None = DEFAULT_LANG, decimals: int = 2) -> s
     return t("units.percent", lang, value=_format(x, lang, decimals))
 
 
-#: Probabilities are shown to the nearest 10 points: measured on held-out data, the engine's
+#: Probabilities are shown in steps of 10 points: measured on held-out data, the engine's
 #: calibrated probabilities are right to within about 10 points at best (the reliability
 #: tables in ``benchmarks/forecast_accuracy/RESULTS.md``), so a figure like 75 % would claim more
-#: than the evidence supports.
+#: than the evidence supports. The step is rounded *down*: the status thresholds (80 % on track,
+#: 30 % at risk) are multiples of it, so a shown figure never reaches a threshold that the
+#: probability, and so the status beside it, did not (0,75 reads 70 %, not 80 % beside "at risk").
 PROBABILITY_STEP = 10
 
 
 def fmt_probability(p: Any, lang: str | None = DEFAULT_LANG) -> str:
-    """A probability given as a *fraction*, to the nearest :data:`PROBABILITY_STEP` points.
+    """A probability given as a *fraction*, in :data:`PROBABILITY_STEP`-point steps rounded down.
 
-    ``0.72`` → ``70%``; under 5 % and from 95 % up the figure would round to a certainty, which
-    no forecast supports: ``dưới 10%`` / ``under 10%`` and ``trên 90%`` / ``over 90%``.
+    ``0.72`` and ``0.78`` → ``70%``; under 10 % and from 95 % up the figure would read as a
+    certainty, which no forecast supports: ``dưới 10%`` / ``under 10%`` and ``trên 90%`` /
+    ``over 90%``.
     """
     if is_missing(p):
         return MISSING
     pct = 100.0 * float(p)
     step = PROBABILITY_STEP
-    if pct < step / 2:
+    if pct < step:
         return t("units.probability_under", lang, value=fmt_percent(step, lang, decimals=0))
     if pct >= 100 - step / 2:
         return t("units.probability_over", lang, value=fmt_percent(100 - step, lang, decimals=0))
-    rounded = step * float(_to_decimal(pct / step, 0))
+    # A hair of tolerance: 0.8 computed as 0.7999999999999999 is 80 %.
+    rounded = step * math.floor(pct / step + 1e-9)
     return fmt_percent(rounded, lang, decimals=0)
 
 

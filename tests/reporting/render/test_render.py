@@ -74,7 +74,7 @@ def test_components_escape_data_strings():
     assert "<img" not in table
     assert "Đúng tiến độ" in table  # the status is written out, not only a colour
     assert 'class="dot"' in table
-    assert "70%" in table  # probability given as a fraction, to the nearest 10 points
+    assert "70%" in table  # probability given as a fraction, in 10-point steps rounded down
     assert "72%" not in table
 
 

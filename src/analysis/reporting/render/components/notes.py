@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -122,7 +123,7 @@ def method_note(lang: str | None = "vi") -> Fragment:
                 "method.forecast_monthly_below_on_track", lang, on_track=round(100 * thr.on_track)
             )
         else:
-            cap = PROBABILITY_STEP * round(100 * top / PROBABILITY_STEP)
+            cap = PROBABILITY_STEP * math.floor(100 * top / PROBABILITY_STEP)
             monthly += " " + t("method.forecast_monthly_cap", lang, cap=cap)
     else:
         monthly = t(

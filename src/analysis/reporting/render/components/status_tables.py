@@ -33,7 +33,7 @@ class StatusRow:
 
     Text fields are shown as given (format them with :mod:`.i18n`). For convenience, numbers
     are formatted too: ``value``/``target``/paces with :func:`~analysis.core.i18n.fmt_decimal`,
-    ``probability`` as a *fraction* (0.72 → "70%", to the nearest 10 points with
+    ``probability`` as a *fraction* (0.72 → "70%", in 10-point steps rounded down, with
     :func:`~analysis.core.i18n.fmt_probability`), ``deadline`` as a (short) date or period.
     Missing values show as "—".
 
