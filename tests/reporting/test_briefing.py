@@ -503,7 +503,7 @@ def test_the_verdict_numbers_are_counted_from_the_rows_shown(verdict_case):
     )
     assert sentences[1] == (
         "Cần ưu tiên nhất: Kích hoạt định danh điện tử hiện đạt 81,00%, mục tiêu 90% "
-        "(hạn 31/12/2026); tốc độ cần thiết +4,50 điểm %/tháng, tốc độ hiện tại +0,50."
+        "(hạn 31/12/2026); tốc độ cần thiết +4,50 điểm %/tháng, tốc độ hiện tại +0,50 điểm %/tháng."
     )
     assert sentences[2] == (
         "Đã đạt nhưng có nguy cơ giảm dưới mục tiêu trước hạn: Hồ sơ trực tuyến 60,02% "
