@@ -9,7 +9,8 @@ province exists, the period has data) are ours.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
@@ -142,9 +143,7 @@ class CommuneScorecardParams(_WithProvince):
     @field_validator("commune", mode="before")
     @classmethod
     def _commune_text(cls, value: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise ValueError(f"commune must be a code, codename or name, got {value!r}")
-        return f"{value:05d}" if isinstance(value, int) else value
+        return _commune_text(value)
 
     @field_validator("commune", mode="after")
     @classmethod
@@ -154,10 +153,24 @@ class CommuneScorecardParams(_WithProvince):
         province = info.data.get("province")
         if province is None:
             return value  # the province's own error is reported
-        try:
-            return communes.match_commune(value, province).commune_code
-        except communes.UnknownCommune as exc:
-            raise ValueError(str(exc)) from None
+        return commune_code(value, province)
+
+
+def _commune_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"commune must be a code, codename or name, got {value!r}")
+    return f"{value:05d}" if isinstance(value, int) else value
+
+
+def commune_code(value: Any, province: str) -> str:
+    """The 5-digit code of the commune ``value`` (code, codename or name) of ``province``.
+
+    Raises ``ValueError`` saying why, as the parameter ``commune`` is refused.
+    """
+    try:
+        return communes.match_commune(_commune_text(value), province).commune_code
+    except communes.UnknownCommune as exc:
+        raise ValueError(str(exc)) from None
 
 
 NOTEBOOK_PARAMS: dict[str, type[_Base]] = {
@@ -200,13 +213,23 @@ def _format(err: ValidationError, notebook: str, given: Mapping[str, Any]) -> st
     return f"{notebook}: " + "; ".join(lines)
 
 
+ASK_STORE: Any = object()
+"""``available`` of :func:`validate` when the store is to be asked for the months with data."""
+
+
 def validate(
-    notebook: str, given: Mapping[str, Any], *, available: tuple[str, str] | None = None
+    notebook: str,
+    given: Mapping[str, Any],
+    *,
+    available: tuple[str, str] | None = ASK_STORE,
+    known_datasets: list[str] | None = None,
 ) -> _Base:
     """Check parameters for ``notebook``; raise :class:`ParameterError` naming each bad value.
 
-    ``available`` is the (first, last) month with data; a period outside it is refused. When
-    it is ``None`` the store is asked (if it exists).
+    ``available`` is the (first, last) month with data, a period outside it is refused
+    (``None``: no months are known, nothing to refuse); by default the store is asked (if it
+    exists). ``known_datasets`` are the datasets the store holds at the notebook's level
+    (``None``: the store is asked).
     """
     model = model_for(notebook)
     try:
@@ -214,8 +237,8 @@ def validate(
     except ValidationError as err:
         raise ParameterError(_format(err, notebook, given)) from None
     if params.dataset is not None:
-        check_dataset(params.dataset, level=model.level)
-    if available is None:
+        check_dataset(params.dataset, known_datasets, level=model.level)
+    if available is ASK_STORE:
         available = data_range(params.dataset, model.level)
     if params.period is not None and available is not None:
         first, last = available
@@ -263,6 +286,62 @@ def _elsewhere(period: str, dataset: str | None, level: str) -> str:
                 f"; dataset {other!r} holds {period} ({rng[0]} .. {rng[1]}): add --dataset {other}"
             )
     return "; choose a month in that range"
+
+
+def validate_many(notebook: str, given: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The error messages of many parameter sets of one notebook (none when all are good).
+
+    What :func:`validate` checks for each, with the store asked once (its datasets and months
+    with data, at the notebook's level) and the parameters validated once per group that
+    differs only by ``commune``: a province's scorecards are one group, whose communes are
+    then each looked up in the province's commune list. A group whose shared parameters are
+    refused is validated member by member, so every message is the one :func:`validate` gives.
+    """
+    model = model_for(notebook)
+    known = datasets(model.level)
+    ranges: dict[str | None, tuple[str, str] | None] = {}
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    by_province = issubclass(model, CommuneScorecardParams)
+    for one in given:
+        # A scorecard's group: everything but the commune; any other notebook's: equal sets.
+        shared = sorted((k, v) for k, v in one.items() if k != "commune" or not by_province)
+        groups.setdefault(repr(shared), []).append(one)
+    errors: list[str] = []
+    for members in groups.values():
+        dataset = members[0].get("dataset") or None
+        if dataset not in ranges:
+            unknown = dataset is not None and known is not None and dataset not in known
+            ranges[dataset] = None if unknown else data_range(dataset, model.level)
+        check = functools.partial(
+            validate, notebook, available=ranges[dataset], known_datasets=known
+        )
+        try:
+            first = check(members[0])
+        except ParameterError as exc:
+            errors.append(str(exc))
+            errors += _errors_of(check, members[1:])
+            continue
+        if not isinstance(first, CommuneScorecardParams):
+            continue  # the members are equal parameter sets: one check is enough
+        for one in members[1:]:
+            try:
+                commune_code(one.get("commune", first.commune), first.province)
+            except ValueError:
+                errors += _errors_of(check, [one])  # the message validate gives
+    return errors
+
+
+def _errors_of(
+    check: Callable[[Mapping[str, Any]], _Base], members: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """The messages of the parameter sets ``check`` refuses."""
+    errors = []
+    for one in members:
+        try:
+            check(one)
+        except ParameterError as exc:
+            errors.append(str(exc))
+    return errors
 
 
 def data_range(dataset: str | None = None, level: str = "province") -> tuple[str, str] | None:
