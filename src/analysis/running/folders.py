@@ -11,6 +11,7 @@ the manifest, and any outputs it had in the folder are moved aside the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from pathlib import Path
@@ -106,7 +107,10 @@ def prepare_folder(
         elif no_data and level == "province":
             m = _set_aside_units(period, m, set(no_data))
         gaps = "no_data" if level == "province" else "no_data_communes"
-        return {**m, "period": period, "dataset": dataset, gaps: no_data}
+        prepared = {**m, "period": period, "dataset": dataset, gaps: no_data}
+        if prepared != m:
+            prepared["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        return prepared
 
     # Under the manifest's lock: a concurrent run of the period waits, then sees the result.
     return write_manifest(period, update)

@@ -33,12 +33,19 @@ def read_manifest(period: str) -> Manifest:
 
 
 def write_manifest(period: str, update: Callable[[Manifest], Manifest]) -> Manifest:
-    """Apply ``update`` to the period's manifest under its lock and write the result."""
+    """Apply ``update`` to the period's manifest under its lock and write the result.
+
+    ``update`` returns a new manifest and leaves the one it is given alone (the two are
+    compared): nothing is written when they are equal, so a run with nothing to do leaves the
+    file, and its modification time, as they were.
+    """
     path = paths.manifest_path(period)
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(paths.lock_path(path)), timeout=600):
-        manifest = update(read_manifest(period))
-        write_atomic(path, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+        previous = read_manifest(period)
+        manifest = update(previous)
+        if manifest is previous or manifest != previous or not path.exists():
+            write_atomic(path, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
     return manifest
 
 

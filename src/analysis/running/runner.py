@@ -162,23 +162,28 @@ def _log_plan(period: str, planned: list[Job], version: str, code: str, options:
     )
 
 
-def _finish_manifest(period: str, version: str, code: str, dataset: str) -> dict:
-    """Sort the rows and set the summary from them (:func:`.manifest.version_summary`)."""
-    return write_manifest(
-        period,
-        lambda m: {
+def _finish_manifest(period: str, version: str, code: str, dataset: str, ran: bool) -> dict:
+    """Sort the rows, set the summary from them (:func:`.manifest.version_summary`) and
+    ``updated_at``: a run that made nothing (``ran`` false) and changes nothing leaves the
+    manifest as it was."""
+
+    def update(m: dict) -> dict:
+        finished = {
             **m,
             "period": period,
             "dataset": dataset,
             **version_summary(m.get("outputs", []), version),
             "code_version": code,
-            "updated_at": _now(),
             "outputs": sorted(
                 m.get("outputs", []),
                 key=lambda e: (*entry_key(e)[1:3], e["notebook"], e["lang"], e["format"] or ""),
             ),
-        },
-    )
+        }
+        if not ran and finished == m and "updated_at" in m:
+            return dict(m)  # equal: not written
+        return {**finished, "updated_at": _now()}
+
+    return write_manifest(period, update)
 
 
 def run(
@@ -244,18 +249,22 @@ def run(
         }
         folders.prepare_folder(period, dataset, version, no_data, level)
         results = _run_planned(period, planned, version, dataset, options)
-        _rebuild_indexes(period)
+        _rebuild_indexes(period, ran=any(not r.get("reused") for r in results))
     versions = read_manifest(period).get("data_versions") or {}
     return RunSummary(period, version, results, dataset, no_data, no_published, level, versions)
 
 
-def _rebuild_indexes(period: str) -> None:
+def _rebuild_indexes(period: str, ran: bool = True) -> None:
     """The period's index pages and the overview, from the manifest just written.
 
     Inside the run's pinned snapshot, so the pages count targets of the reports' data version.
-    A failure is logged, not raised: the reports themselves are made and recorded.
+    A run that made nothing (``ran`` false) rebuilds them only when they are missing or older
+    than the manifest. A failure is logged, not raised: the reports themselves are made and
+    recorded.
     """
-
+    if not ran and index.is_current(period):
+        log.info("index pages for %s are up to date", period)
+        return
     try:
         written = index.build_indexes(period)
     except Exception as exc:  # the pages are a convenience; never lose a run's result for them
@@ -386,7 +395,7 @@ def _run_planned(
             recorder.add(job.key, entries(result, keys[job], version, code))
     finally:
         recorder.flush()  # what finished is recorded even when the run is interrupted
-    _finish_manifest(period, version, code, dataset)
+    _finish_manifest(period, version, code, dataset, ran=bool(todo))
     return results
 
 

@@ -372,6 +372,26 @@ def build_overview() -> list[Path]:
     return written
 
 
+def is_current(period: str) -> bool:
+    """Whether the period's pages were built from its manifest as it is now (same data version
+    and ``updated_at``), and the overview exists."""
+    folder = paths.reports_dir() / period
+    summary_path = folder / SUMMARY_FILE
+    pages = [folder / PAGE[lang] for lang in LANGS] + [
+        paths.reports_dir() / PAGE[lang] for lang in LANGS
+    ]
+    if not summary_path.exists() or not all(p.exists() for p in pages):
+        return False
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    manifest = read_manifest(period)
+    return bool(manifest.get("updated_at")) and all(
+        summary.get(key) == manifest.get(key) for key in ("updated_at", "data_version", "dataset")
+    )
+
+
 def build_indexes(period: str, results: Any = None) -> list[Path]:
     """The period's pages, then the overview of every period; the files written."""
     return [*build_period_index(period, results), *build_overview()]
