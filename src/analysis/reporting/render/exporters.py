@@ -28,7 +28,6 @@ subsetted fonts in the PDF.
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import time
@@ -50,6 +49,7 @@ from analysis.reporting.render.pdf_export import (
     font_configuration,
     html_to_pdf,
     make_url_fetcher,
+    pdf_from_print_html,
 )
 from analysis.reporting.render.preprocess import BriefingPreprocessor, BriefingRenderError
 from analysis.reporting.render.styles import (
@@ -127,21 +127,24 @@ def export(
     if unknown:
         raise ValueError(f"unknown format(s) {sorted(unknown)}; use 'html' and/or 'pdf'")
     src = Path(executed_ipynb_path)
-    nb, resources = _read(src)
     out = Path(out_dir)
     written: dict[str, Path] = {}
+    if not formats:
+        return written
+    start = time.perf_counter()
+    nb, resources = _read(src)
+    # One preprocessing and rendering of the notebook for both documents.
+    variants = [v for f, v in (("html", "screen"), ("pdf", "print")) if f in formats]
+    exporter = _exporter(BriefingHTMLExporter, lang)
+    pages = exporter.render_variants(nb, resources, variants)
+    log.info("%s rendered in %.2f s", src.name, time.perf_counter() - start)
     if "html" in formats:
-        start = time.perf_counter()
-        html, _ = _exporter(BriefingHTMLExporter, lang).from_notebook_node(
-            nb, copy.deepcopy(resources)
-        )
+        html, rendered = pages["screen"]
+        html = exporter.with_stylesheet(html, rendered["briefing"])
         written["html"] = write_atomic(out / f"{src.stem}.html", html)
-        log.info("HTML %s in %.2f s", written["html"], time.perf_counter() - start)
     if "pdf" in formats:
         start = time.perf_counter()
-        pdf, _ = _exporter(BriefingPDFExporter, lang).from_notebook_node(
-            nb, copy.deepcopy(resources)
-        )
+        pdf, _ = pdf_from_print_html(*pages["print"])
         written["pdf"] = write_atomic(out / f"{src.stem}.pdf", pdf)
         log.info("PDF %s in %.2f s", written["pdf"], time.perf_counter() - start)
     return written

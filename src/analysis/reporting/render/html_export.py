@@ -27,6 +27,7 @@ from analysis.reporting.render.styles import (
 )
 
 CSS_PLACEHOLDER = '<style id="briefing-css"></style>'
+FOOTER_PLACEHOLDER = '<div id="briefing-footer-placeholder"></div>'
 
 
 class BriefingHTMLExporter(HTMLExporter):
@@ -114,8 +115,11 @@ class BriefingHTMLExporter(HTMLExporter):
         yield from super().default_filters()
         yield ("briefing_clean", sanitize_html)
 
-    def briefing_context(self, nb: NotebookNode, meta: Mapping[str, Any] | None) -> dict[str, Any]:
+    def briefing_context(
+        self, nb: NotebookNode, meta: Mapping[str, Any] | None, variant: str | None = None
+    ) -> dict[str, Any]:
         """What the template needs from the metadata, with catalog defaults."""
+        variant = variant or self.variant
         meta = dict(meta or {})
         lang = normalize_lang(self.lang or meta.get("lang"))
         title = meta.get("title") or nb.metadata.get("title") or t("report.title", lang)
@@ -123,14 +127,12 @@ class BriefingHTMLExporter(HTMLExporter):
         synthetic = bool(meta.get("synthetic"))
         provenance = meta.get("provenance") or {}
         footer = (
-            provenance_footer(provenance, lang, full_text=self.variant == "screen")
-            if provenance
-            else ""
+            provenance_footer(provenance, lang, full_text=variant == "screen") if provenance else ""
         )
         document_title = " — ".join([str(title), *map(str, place)])
         return {
             "lang": lang,
-            "variant": self.variant,
+            "variant": variant,
             "title": title,
             "subtitle": meta.get("subtitle"),
             "eyebrow": meta.get("eyebrow"),
@@ -147,9 +149,9 @@ class BriefingHTMLExporter(HTMLExporter):
             "chart_alt": t("report.chart_alt", lang),
         }
 
-    def stylesheet(self, lang: str, synthetic: bool) -> str:
-        """The complete CSS for this variant: fonts, briefing.css, generated @page rules."""
-        if self.variant == "print":
+    def stylesheet(self, lang: str, synthetic: bool, variant: str | None = None) -> str:
+        """The complete CSS for a variant: fonts, briefing.css, generated @page rules."""
+        if (variant or self.variant) == "print":
             fonts = font_face_css("files")
             sheets = [stylesheet_text(STYLESHEET)]
         else:
@@ -161,19 +163,64 @@ class BriefingHTMLExporter(HTMLExporter):
         self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[str, dict[str, Any]]:
         """Render ``nb`` (not modified) to the briefing HTML."""
+        html, resources = self.render_variants(nb, resources, (self.variant,), **kw)[self.variant]
+        return self.with_stylesheet(html, resources["briefing"]), resources
+
+    def render_variants(
+        self,
+        nb: NotebookNode,
+        resources: dict[str, Any] | None = None,
+        variants: Iterable[str] = ("screen", "print"),
+        **kw: Any,
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """The document of each variant, from one preprocessing and one rendering of ``nb``.
+
+        The variants differ only by the ``<body>`` class, the provenance footer (in full on
+        screen, short in print) and the stylesheet; so the notebook is filtered, rendered
+        through the template and its outputs sanitized once, and each variant gets its own
+        class and footer (through the offline guard as well). The stylesheet is not yet in:
+        :meth:`with_stylesheet` puts it in (the PDF is given it as a parsed stylesheet
+        instead). Returns ``{variant: (html, resources)}``; ``nb`` is not modified.
+        """
+        variants = tuple(variants)
         nb = copy.deepcopy(nb)
         resources = self._init_resources(resources)
         pre = BriefingPreprocessor(parent=self, allow_errors=self.allow_errors)
         nb, resources = pre.preprocess(nb, resources)
-        context = self.briefing_context(nb, resources.get("briefing_meta"))
-        context["notice_box"] = context["synthetic"] and not resources.get(
+        meta = resources.get("briefing_meta")
+        contexts = {v: self.briefing_context(nb, meta, v) for v in variants}
+        notice_box = contexts[variants[0]]["synthetic"] and not resources.get(
             "briefing_has_synthetic_notice"
         )
-        resources["briefing"] = context
+        for context in contexts.values():
+            context["notice_box"] = notice_box
+        resources["briefing"] = {
+            **contexts[variants[0]],
+            "variant": _VARIANT_MARK,
+            "footer_html": FOOTER_PLACEHOLDER,
+        }
         html, resources = super().from_notebook_node(nb, resources, **kw)
         html = enforce_offline(html, allow_relative_assets=False)
-        if CSS_PLACEHOLDER not in html:  # pragma: no cover - template and guard keep it
-            raise BriefingRenderError("stylesheet placeholder lost from the briefing template")
-        css = self.stylesheet(context["lang"], context["synthetic"])
-        html = html.replace(CSS_PLACEHOLDER, f'<style id="briefing-css">\n{css}\n</style>', 1)
-        return html, resources
+        for placeholder in (CSS_PLACEHOLDER, FOOTER_PLACEHOLDER, _body_class(_VARIANT_MARK)):
+            if html.count(placeholder) != 1:  # pragma: no cover - template and guard keep them
+                raise BriefingRenderError(f"{placeholder!r} lost from the briefing template")
+        pages = {}
+        for variant, context in contexts.items():
+            footer = enforce_offline(context["footer_html"], allow_relative_assets=False)
+            page = html.replace(_body_class(_VARIANT_MARK), _body_class(variant), 1)
+            page = page.replace(FOOTER_PLACEHOLDER, footer, 1)
+            pages[variant] = (page, {**resources, "briefing": context})
+        return pages
+
+    def with_stylesheet(self, html: str, context: Mapping[str, Any]) -> str:
+        """``html`` from :meth:`render_variants` with its variant's stylesheet put in."""
+        css = self.stylesheet(context["lang"], context["synthetic"], context["variant"])
+        return html.replace(CSS_PLACEHOLDER, f'<style id="briefing-css">\n{css}\n</style>', 1)
+
+
+_VARIANT_MARK = "variant-placeholder"
+"""The variant the shared rendering is made with, replaced by each variant's own."""
+
+
+def _body_class(variant: str) -> str:
+    return f'<body class="briefing-body variant-{variant}">'

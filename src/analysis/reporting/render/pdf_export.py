@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from collections.abc import Iterable, Mapping
@@ -16,7 +17,15 @@ from nbformat import NotebookNode
 from traitlets import Bool, Unicode, default
 
 from analysis.reporting.render.html_export import BriefingHTMLExporter
-from analysis.reporting.render.styles import ASSETS_DIR, CSS_DIR, FONTS_DIR
+from analysis.reporting.render.styles import (
+    ASSETS_DIR,
+    CSS_DIR,
+    FONTS_DIR,
+    STYLESHEET,
+    font_face_css,
+    page_css,
+    stylesheet_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +123,58 @@ def font_configuration() -> Any:
     return FontConfiguration()
 
 
-def html_to_pdf(html: str, fetcher: Any | None = None) -> bytes:
+@lru_cache(maxsize=1)
+def _print_sheet() -> Any:
+    """The print stylesheet (``@font-face`` rules for the package's fonts and briefing.css),
+    parsed once per process; its fonts are registered once in :func:`font_configuration`."""
+    from weasyprint import CSS
+
+    css = "\n".join((font_face_css("files"), stylesheet_text(STYLESHEET)))
+    return CSS(
+        string=css,
+        base_url=ASSETS_DIR.as_uri() + "/",
+        url_fetcher=make_url_fetcher(),
+        font_config=font_configuration(),
+    )
+
+
+@lru_cache(maxsize=8)
+def _page_sheet(lang: str, synthetic: bool) -> Any:
+    from weasyprint import CSS
+
+    return CSS(string=page_css(lang, synthetic), font_config=font_configuration())
+
+
+def _release_fonts() -> None:
+    """Drop the cached stylesheets and font configuration while the interpreter still runs, so
+    WeasyPrint removes its temporary font folder (at shutdown its cleanup finds ``rmtree``
+    already gone)."""
+    _page_sheet.cache_clear()
+    _print_sheet.cache_clear()
+    font_configuration.cache_clear()
+
+
+atexit.register(_release_fonts)
+
+
+def print_stylesheets(lang: str, synthetic: bool) -> list[Any]:
+    """The PDF's stylesheets, parsed once per process and language (what the print variant's
+    ``<style>`` would hold: fonts, briefing.css, the generated ``@page`` rules).
+
+    Given to WeasyPrint as the document's user stylesheets; the document itself then carries
+    none of its own, only what its outputs hold (which sanitizing keeps to plain rules).
+    """
+    return [_print_sheet(), _page_sheet(lang, synthetic)]
+
+
+def html_to_pdf(
+    html: str, fetcher: Any | None = None, stylesheets: list[Any] | None = None
+) -> bytes:
     """Lay out a print-variant briefing HTML with WeasyPrint and return the PDF bytes.
 
     The PDF is tagged (:data:`PDF_VARIANT`). Relative URLs resolve against the package's render
-    assets; ``fetcher`` defaults to a new :class:`AssetOnlyURLFetcher`. Calls are serialized
+    assets; ``fetcher`` defaults to a new :class:`AssetOnlyURLFetcher`; ``stylesheets``
+    (:func:`print_stylesheets`) are added to what the document holds. Calls are serialized
     (the shared font configuration is not thread-safe); use processes for parallel rendering.
     """
     from weasyprint import HTML
@@ -132,7 +188,10 @@ def html_to_pdf(html: str, fetcher: Any | None = None) -> bytes:
             media_type="print",
         )
         return document.write_pdf(
-            font_config=font_configuration(), uncompressed_pdf=False, pdf_variant=PDF_VARIANT
+            stylesheets=stylesheets,
+            font_config=font_configuration(),
+            uncompressed_pdf=False,
+            pdf_variant=PDF_VARIANT,
         )
 
 
@@ -168,9 +227,18 @@ class BriefingPDFExporter(Exporter):
         self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[bytes, dict[str, Any]]:
         """Render ``nb`` to PDF bytes."""
-        html, resources = self._print_exporter().from_notebook_node(nb, resources, **kw)
-        fetcher = make_url_fetcher()
-        pdf = html_to_pdf(html, fetcher)
-        resources["output_extension"] = ".pdf"
-        resources["briefing_refused_urls"] = list(fetcher.refused)
-        return pdf, resources
+        html, resources = self._print_exporter().render_variants(nb, resources, ("print",), **kw)[
+            "print"
+        ]
+        return pdf_from_print_html(html, resources)
+
+
+def pdf_from_print_html(html: str, resources: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+    """The PDF of a print-variant document made by
+    :meth:`~.html_export.BriefingHTMLExporter.render_variants` (without its stylesheet)."""
+    context = resources["briefing"]
+    fetcher = make_url_fetcher()
+    pdf = html_to_pdf(html, fetcher, print_stylesheets(context["lang"], context["synthetic"]))
+    resources = {**resources, "output_extension": ".pdf"}
+    resources["briefing_refused_urls"] = list(fetcher.refused)
+    return pdf, resources

@@ -6,6 +6,7 @@ name comes out as the text ``&lt;script&gt;``.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import Any
 
@@ -48,8 +49,15 @@ class Fragment(HTML):
         return str(self.data)
 
 
+@functools.lru_cache(maxsize=128)
+def _compiled(template: str) -> jinja2.Template:
+    """A component's template compiled once per process (compiling costs more than rendering,
+    and a reused kernel renders the same few templates for every report)."""
+    return _env.from_string(template)
+
+
 def render_fragment(template: str, **context: Any) -> Fragment:
-    html = _env.from_string(template).render(**context)
+    html = _compiled(template).render(**context)
     return Fragment(unicodedata.normalize("NFC", html.strip()))
 
 
