@@ -11,7 +11,12 @@ the kernel pool lives in :mod:`analysis.running.kernels`.
 from __future__ import annotations
 
 import os
+import time
+from queue import Empty
+from typing import Any
 
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.util import run_hook
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 from papermill.log import logger
@@ -51,12 +56,52 @@ def _execute_on(
         stdout_file=stdout_file,
         stderr_file=stderr_file,
     )
-    client = PapermillNotebookClient(nb_man, km=km, **final_kwargs)
+    client = _ClientOfStartedKernel(nb_man, km=km, **final_kwargs)
     try:
         return client.execute()
     finally:
         if client.kc is not None:
             client.kc.stop_channels()
+
+
+class _ClientOfStartedKernel(PapermillNotebookClient):
+    """papermill's client, connected to a started, warmed kernel without a final pause.
+
+    nbclient connects with jupyter_client's ``wait_for_ready``, which ends by reading IOPub
+    until it has been silent for 0.2 s: a pause before every notebook, as long as a commune
+    scorecard's cells. What proves the connection is kept (a ``kernel_info`` reply on the shell
+    channel, then a message on IOPub, else ask again); what the pause would have drained
+    belongs to no cell of the notebook (nbclient takes a cell's outputs by its request id).
+    """
+
+    async def async_start_new_kernel_client(self) -> Any:
+        assert self.km is not None
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
+        deadline = time.monotonic() + float(self.startup_timeout)
+        while True:
+            self.kc.kernel_info()
+            try:
+                reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=1))
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await ensure_async(self.kc.iopub_channel.get_msg(timeout=0.2))
+                except Empty:
+                    pass  # IOPub not connected yet: ask again
+                else:
+                    break
+            if not await ensure_async(self.km.is_alive()):
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {self.startup_timeout} seconds")
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    # What papermill's synchronous ``execute`` calls (nbclient binds it to its own method).
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
 
 class WarmKernelEngine(NBClientEngine):
