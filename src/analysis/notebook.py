@@ -8,6 +8,8 @@ notebook), then ``... = begin("<notebook>", globals())`` right after the paramet
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +21,7 @@ import pandas as pd
 import seaborn as sns  # noqa: F401
 from IPython.display import HTML, Markdown, display
 
-from analysis import forecast
+from analysis import forecast, paths
 from analysis.analyses import commune_standings, compare, monthly, published_tables
 from analysis.core import i18n
 from analysis.data import store
@@ -59,9 +61,9 @@ def begin(kind: str, namespace: Mapping[str, Any]) -> tuple[Any, ...]:
     """
     model = params.model_for(kind)
     if model.level == "commune":
-        p, data = _open_communes(kind, namespace)
+        p, data, table = _open_communes(kind, namespace)
         _show(commune_pages.opening(kind, p, data))
-        return p, data, commune_standings.standings(data)
+        return p, data, table
     p = params.from_namespace(kind, namespace)
     charts.apply_theme()
     if kind == published_pages.NOTEBOOK:
@@ -73,14 +75,37 @@ def begin(kind: str, namespace: Mapping[str, Any]) -> tuple[Any, ...]:
     return p, results
 
 
-def _open_communes(kind: str, namespace: Mapping[str, Any]) -> tuple[Any, Any]:
-    """Commune parameters checked and the province's rows read on one store connection (the
+def _open_communes(kind: str, namespace: Mapping[str, Any]) -> tuple[Any, Any, pd.DataFrame]:
+    """Commune parameters checked, the province's rows read and its standings computed (the
     period defaults to the latest month with commune figures)."""
     model = params.model_for(kind)
     given = {k: namespace[k] for k in model.model_fields if k in namespace}
-    with store.connect() as con:
-        found = commune_standings.commune_periods(given.get("dataset") or None, con)
-        p: Any = params.validate(kind, given, available=found[1:] if found else None)
+    memo = _commune_memo()
+    dataset = given.get("dataset") or None
+    with contextlib.ExitStack() as stack:
+        con = None
+
+        def connection() -> Any:
+            nonlocal con
+            if con is None:
+                con = stack.enter_context(store.connect())
+            return con
+
+        if ("periods", dataset) not in memo:
+            memo["periods", dataset] = commune_standings.commune_periods(dataset, connection())
+            memo["datasets"] = [
+                r[0]
+                for r in connection()
+                .execute("SELECT DISTINCT dataset FROM commune_observations ORDER BY 1")
+                .fetchall()
+            ]
+        found = memo["periods", dataset]
+        p: Any = params.validate(
+            kind,
+            given,
+            available=found[1:] if found else None,
+            known_datasets=memo["datasets"],
+        )
         if p.period is None:
             if found is None:
                 raise params.ParameterError(
@@ -88,8 +113,41 @@ def _open_communes(kind: str, namespace: Mapping[str, Any]) -> tuple[Any, Any]:
                     "`python -m analysis ingest`"
                 )
             p = p.model_copy(update={"period": found[2]})
-        data = commune_standings.load_province(p.province, str(p.period), p.dataset, con)
-    return p, data
+        key = ("province", p.province, str(p.period), p.dataset)
+        if key not in memo:
+            for old in [k for k in memo if k[0] == "province"]:
+                del memo[old]  # one province kept: a worker's scorecards come province by province
+            data = commune_standings.load_province(
+                p.province, str(p.period), p.dataset, connection()
+            )
+            memo[key] = (data, commune_standings.standings(data))
+    data, table = memo[key]
+    return p, dataclasses.replace(data, rows=data.rows.copy()), table.copy()
+
+
+_COMMUNE_MEMO: dict[Any, Any] = {"store": None}
+
+
+def _commune_memo() -> dict[Any, Any]:
+    """What the commune notebooks read from the store, kept for the next notebook of a reused
+    kernel while the store file is the same (path, inode, size, modification time).
+
+    A worker's kernel makes one scorecard after another, mostly of one province: opening the
+    store and ranking the province's communes again for each cost more than the scorecard's
+    own cells. Each notebook gets its own copies of the tables.
+    """
+    path = paths.database_path()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise store.StoreMissing(
+            f"{path} does not exist: run `python -m analysis ingest` first (or `make report`)."
+        ) from None
+    stamp = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if _COMMUNE_MEMO["store"] != stamp:
+        _COMMUNE_MEMO.clear()
+        _COMMUNE_MEMO["store"] = stamp
+    return _COMMUNE_MEMO
 
 
 def _show(parts: list[Any]) -> None:

@@ -7,28 +7,44 @@ temporary copy); data and report folders can be moved separately with ``VNDX_DAT
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+@functools.lru_cache(maxsize=64)
+def _resolve(text: str, cwd: str) -> Path:
+    return (Path(cwd) / text).resolve()
+
+
+def _from_env(text: str) -> Path:
+    """``Path(text).resolve()``, remembered: a report asks for its paths thousands of times
+    (every catalog lookup), and resolving walks the file system each time. A relative value is
+    resolved against the current directory, which is part of the key."""
+    return _resolve(text, "" if os.path.isabs(text) else os.getcwd())
+
+
 def project_root() -> Path:
     """The project's root folder (the one holding ``pyproject.toml``)."""
     env = os.environ.get("VNDX_ROOT")
     if env:
-        return Path(env).resolve()
+        return _from_env(env)
     return PACKAGE_DIR.parent.parent
 
 
 def data_dir() -> Path:
     env = os.environ.get("VNDX_DATA_DIR")
-    return Path(env).resolve() if env else project_root() / "data"
+    return _from_env(env) if env else project_root() / "data"
 
 
 def raw_dir() -> Path:
     """Immutable inputs, exactly as received."""
     return data_dir() / "raw"
+
+
+SHIPPED_REFERENCE_DIR = PACKAGE_DIR.parent.parent / "data" / "raw" / "reference"
 
 
 def reference_dir() -> Path:
@@ -38,9 +54,10 @@ def reference_dir() -> Path:
     with ``VNDX_DATA_DIR`` may carry its own copy, which then wins.
     """
     own = raw_dir() / "reference"
-    if (own / "indicators.yml").exists():
+    # os.path on purpose: this runs for every catalog lookup, thousands of times a report.
+    if os.path.exists(os.path.join(own, "indicators.yml")):
         return own
-    return PACKAGE_DIR.parent.parent / "data" / "raw" / "reference"
+    return SHIPPED_REFERENCE_DIR
 
 
 def demo_dir() -> Path:
@@ -86,7 +103,7 @@ def database_path() -> Path:
     its workers and kernels read one data version even if an ingest replaces the store meanwhile.
     """
     env = os.environ.get("VNDX_DATABASE")
-    return Path(env).resolve() if env else build_database_path()
+    return _from_env(env) if env else build_database_path()
 
 
 def snapshots_dir() -> Path:
@@ -103,7 +120,7 @@ def snapshot_path(version: str) -> Path:
 
 def reports_dir() -> Path:
     env = os.environ.get("VNDX_REPORTS_DIR")
-    return Path(env).resolve() if env else project_root() / "reports"
+    return _from_env(env) if env else project_root() / "reports"
 
 
 def lock_path(of: Path) -> Path:

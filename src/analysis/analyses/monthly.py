@@ -12,6 +12,7 @@ dataset and period, so a month's 35 reports compute them once. The monthly runne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -36,6 +37,17 @@ class PeriodResults:
     observations: pd.DataFrame
     comparison: pd.DataFrame
     forecasts: pd.DataFrame
+
+    def copy(self) -> PeriodResults:
+        """The same results with tables of their own (changing one leaves this one alone)."""
+        return PeriodResults(
+            self.period,
+            self.dataset,
+            self.data_version,
+            self.observations.copy(),
+            self.comparison.copy(),
+            self.forecasts.copy(),
+        )
 
     def province(self, codename: str) -> PeriodResults:
         """The same results restricted to one province (history kept for all, for ranks)."""
@@ -128,11 +140,28 @@ def period_results(
                 "observations_34",
             )
     p = to_month(period)
+    memo_key = (str(paths.database_path()), str(paths.analytics_cache_path()), version, ds, str(p))
+    if _MEMO.get("key") == memo_key:
+        return _MEMO["results"].copy()
     obs = store.load_series_frame(ds, until=p)
     key = cache_key(version, ds)
     comparison = compute_comparison(obs, p, key)
     forecasts = compute_forecasts(obs, p, key, jobs=jobs)
-    return PeriodResults(p, ds, version, obs, comparison, forecasts)
+    results = PeriodResults(p, ds, version, obs, comparison, forecasts)
+    _MEMO.update(key=memo_key, results=results.copy())
+    return results
+
+
+_MEMO: dict[str, Any] = {}
+"""The last period's results read in this process, and what they were read from.
+
+A reused kernel makes one report after another for the same period (a worker's briefings, a
+province's scorecards): reading the store and the analytics cache again for each costs more
+than many a report's own cells. The key holds the store's path and data version, the dataset,
+the period and the cache's path, so a kernel warmed for one run never serves another's data;
+each caller gets its own copy, so a notebook that changes its tables changes nothing for the
+next one.
+"""
 
 
 def cache_key(version: str, dataset: str) -> str:

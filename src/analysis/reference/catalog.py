@@ -248,13 +248,16 @@ def _at_level(path: str, level: str | None) -> dict[str, Indicator]:
 
 def get(indicator_id: str) -> Indicator:
     """One indicator (of any level) by id or alias; raises ``KeyError`` listing candidates."""
+    everything = indicators(None)
+    if indicator_id in everything:  # an id, as nearly every caller gives: no folding needed
+        return everything[indicator_id]
     found = resolve_indicator(indicator_id, level=None)
     if found is None:
         raise KeyError(
             f"unknown indicator {indicator_id!r}; candidates: "
             + ", ".join(indicator_candidates(indicator_id, level=None)),
         )
-    return indicators(None)[found]
+    return everything[found]
 
 
 def _alias_index(level: str | None) -> dict[str, str]:
