@@ -386,3 +386,24 @@ def test_dask_local_cluster_runs_the_same_jobs(env):
         )
     assert summary.ok, summary.failed
     assert (env / PERIOD / "nghe_an" / "30_leadership_briefing.html").exists()
+
+
+def test_a_job_on_a_dask_worker_has_its_time_limit_too(env):
+    """A Dask worker runs jobs in a thread, where no alarm can stop them; its job process can."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        summary = runner.run(
+            PERIOD,
+            provinces=["nghe_an"],
+            notebooks=["30_leadership_briefing"],
+            formats=("html",),
+            scheduler=cluster.scheduler_address,
+            progress=False,
+            job_timeout=1,
+        )
+    assert [f["error"] for f in summary.failed] == [
+        "time limit of 1 s exceeded while executing and rendering"
+    ]

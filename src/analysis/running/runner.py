@@ -410,11 +410,13 @@ def _execute(
 ) -> Iterable[dict]:
     """Run ``todo`` in worker processes (or on a Dask cluster); yield results as they finish.
 
-    Report jobs have two ways to run, on purpose, and both call the same :func:`run_job`: on
-    this machine a pool of forked workers (:func:`~analysis.running.pool.run_local`), each with
-    warmed kernels and a watchdog that can kill a job stuck in C code, which a thread-based
-    Dask worker cannot; with ``scheduler``, a Dask cluster, whose workers may sit on other hosts
-    that share the project folder.
+    Report jobs have two ways to run, on purpose, and both call the same :func:`run_job` in a
+    long-lived process that keeps warmed kernels, with the same time limit and watchdog: on
+    this machine a pool of forked workers (:func:`~analysis.running.pool.run_local`); with
+    ``scheduler``, a Dask cluster whose workers may sit on other hosts that share the project
+    folder, each running its jobs in a job process of its own
+    (:func:`~analysis.running.cluster.run_on_cluster`), and whose scheduler gives the jobs of a
+    worker that dies to the others.
     """
     from tqdm import tqdm
 
@@ -429,18 +431,12 @@ def _execute(
         if not todo:
             return
         if scheduler:
-            from distributed import Client
-            from distributed import as_completed as dask_completed
+            from analysis.running.cluster import run_on_cluster
 
-            with Client(scheduler) as client:
-                futures = [
-                    client.submit(run_job, job, env, engine, timeout, pure=False) for job in todo
-                ]
-                for fut in dask_completed(futures):
-                    bar.update()
-                    yield fut.result()
-            return
-        for result in run_local(todo, env, n_workers, engine, timeout):
+            results = run_on_cluster(todo, env, scheduler, engine, timeout)
+        else:
+            results = run_local(todo, env, n_workers, engine, timeout)
+        for result in results:
             bar.update()
             yield result
     finally:

@@ -1,0 +1,167 @@
+"""A real Dask cluster: ``dask scheduler`` and two ``dask worker`` processes, as on separate
+hosts sharing the project folder, run a province's commune reports; one worker is killed
+outright in the middle of the run (its whole process group, as when its host is lost).
+
+The run must survive it: the jobs the dead worker held are run by the other one, every output
+is whole (no temporary or half-written file is left), and the manifest is true (one row per
+job and format, every status ok, every file there).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.running.test_runner import _whole
+
+pytestmark = pytest.mark.slow
+PERIOD = "2026-10"
+PROVINCE = "lai_chau"  # 38 communes: a small province
+DASK = Path(sys.executable).parent / "dask"
+
+
+def _start(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen:
+    """A process in a session of its own, so that it and its children can be killed at once."""
+    with open(log, "w") as out:
+        return subprocess.Popen(
+            args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+def _wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def cluster_env(demo_store, tmp_path, monkeypatch):
+    """A private copy of the demo store (commune figures included) and a reports folder."""
+    data = tmp_path / "data"
+    shutil.copytree(
+        demo_store / "processed",
+        data / "processed",
+        ignore=shutil.ignore_patterns("snapshots"),
+    )
+    (data / "raw").mkdir()
+    monkeypatch.setenv("VNDX_DATA_DIR", str(data))
+    monkeypatch.setenv("VNDX_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.delenv("VNDX_DATABASE", raising=False)
+    env = os.environ.copy()
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+def test_a_worker_killed_during_a_commune_run_is_survived(cluster_env, tmp_path):
+    from distributed import Client
+
+    env, reports = cluster_env, tmp_path / "reports"
+    started: list[subprocess.Popen] = []
+    try:
+        scheduler_file = tmp_path / "scheduler.json"
+        started.append(
+            _start(
+                [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0"]
+                + ["--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                tmp_path / "scheduler.log",
+                env,
+            )
+        )
+        _wait_for(scheduler_file.exists, 60, "the scheduler")
+        address = json.loads(scheduler_file.read_text())["address"]
+        workers = {
+            name: _start(
+                [str(DASK), "worker", address, "--nworkers", "1", "--nthreads", "1"]
+                + ["--no-dashboard", "--name", name],
+                tmp_path / f"{name}.log",
+                env,
+            )
+            for name in ("w1", "w2")
+        }
+        started += workers.values()
+        with Client(address, timeout="60s") as watcher:
+            watcher.wait_for_workers(2, timeout=120)
+            run = _start(
+                [sys.executable, "-m", "analysis", "run", "--period", PERIOD, "--level"]
+                + ["commune", "--province", PROVINCE, "--scheduler", address, "--no-progress"],
+                tmp_path / "run.log",
+                env,
+            )
+            started.append(run)
+            pdfs = reports / PERIOD / PROVINCE / "communes"
+            _wait_for(lambda: len(list(pdfs.glob("*/*.pdf"))) >= 6, 240, "the first scorecards")
+
+            def victims_jobs() -> list[str]:
+                info = watcher.scheduler_info(n_workers=-1)["workers"]
+                victim = next(a for a, w in info.items() if w["name"] == "w1")
+                return [str(k) for k in watcher.processing(workers=[victim]).get(victim, ())]
+
+            held = _wait_for(victims_jobs, 60, "a job on the worker to kill")
+            left = _processes_of(workers["w1"].pid)
+            _kill(workers["w1"])  # the nanny, its worker, the job process: the host is gone
+        assert run.wait(timeout=300) == 0, (tmp_path / "run.log").read_text()[-3000:]
+    finally:
+        for proc in reversed(started):
+            _kill(proc)
+
+    manifest = json.loads((reports / PERIOD / "manifest.json").read_text())
+    rows = manifest["outputs"]
+    jobs = Counter((r["notebook"], r["commune"]) for r in rows)
+    assert len(jobs) == 39  # 38 scorecards and the province's comparison
+    formats = Counter((r["notebook"], r["commune"], r["format"]) for r in rows)
+    assert set(formats.values()) == {1}, "one row per job and format"
+    assert {r["format"] for r in rows} == {"ipynb", "html", "pdf"}
+    for row in rows:
+        assert row["status"] == "ok", row
+        path = reports / row["path"]
+        assert path.exists() and _whole(path), path
+    assert not list(reports.rglob(".*.tmp*")), "temporary files left behind"
+    assert not list(reports.rglob("*.failed.ipynb"))
+    # The jobs the killed worker held were made elsewhere, whole and recorded.
+    for key in held:
+        commune = key.split(f"{PROVINCE}/communes/", 1)[-1].split("/", 1)[0]
+        if "/communes/" in key:
+            done = [r for r in rows if r["commune"] == commune]
+            assert len(done) == 3 and all(r["status"] == "ok" for r in done), key
+    # Nothing of the killed worker (its kernels run in sessions of their own) outlives it.
+    _wait_for(lambda: not _alive(left), 60, "the killed worker's kernels to exit")
+
+
+def _processes_of(session: int) -> list[int]:
+    """The processes of a session, and their children (kernels start sessions of their own)."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid,sid"], capture_output=True, text=True)
+    rows = [[int(x) for x in line.split()] for line in out.stdout.splitlines()[1:]]
+    ours = {pid for pid, _, sid in rows if sid == session}
+    return sorted(ours | {pid for pid, ppid, _ in rows if ppid in ours})
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        alive.append(pid)
+    return alive
