@@ -55,16 +55,27 @@ def _wait_for(condition, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def cluster_env(demo_store, tmp_path, monkeypatch):
-    """A private copy of the demo store (commune figures included) and a reports folder."""
-    data = tmp_path / "data"
+@pytest.fixture(scope="module")
+def cluster_store(demo_store, tmp_path_factory):
+    """A copy of the demo store (commune figures included) with the month's analytics cached."""
+    from analysis.analyses import monthly
+
+    data = tmp_path_factory.mktemp("cluster") / "data"
     shutil.copytree(
-        demo_store / "processed",
-        data / "processed",
-        ignore=shutil.ignore_patterns("snapshots"),
+        demo_store / "processed", data / "processed", ignore=shutil.ignore_patterns("snapshots")
     )
     (data / "raw").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VNDX_DATA_DIR", str(data))
+        monthly.precompute(PERIOD, jobs=2)
+    return data
+
+
+@pytest.fixture
+def cluster_env(cluster_store, tmp_path, monkeypatch):
+    """The store and a reports folder of this test, in the environment the processes get."""
+    data = tmp_path / "data"
+    shutil.copytree(cluster_store, data)
     monkeypatch.setenv("VNDX_DATA_DIR", str(data))
     monkeypatch.setenv("VNDX_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.delenv("VNDX_DATABASE", raising=False)
@@ -165,3 +176,21 @@ def _alive(pids: list[int]) -> list[int]:
             continue
         alive.append(pid)
     return alive
+
+
+def test_a_run_without_workers_says_so(cluster_env, monkeypatch):
+    from distributed import LocalCluster
+
+    from analysis.running import cluster, runner
+
+    monkeypatch.setattr(cluster, "WORKER_WAIT", 1.0)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+        with pytest.raises(RuntimeError, match="no Dask worker joined .*`dask worker"):
+            runner.run(
+                PERIOD,
+                provinces=[PROVINCE],
+                level="commune",
+                communes=["ban_bo"],
+                scheduler=empty.scheduler_address,
+                progress=False,
+            )

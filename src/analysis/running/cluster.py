@@ -53,6 +53,9 @@ LOADED_CODE = code_version()
 """The code version of the package as this process imported it (the client and each worker
 compare theirs when a run starts)."""
 START_TIMEOUT = 600.0
+WORKER_WAIT = 120.0
+"""Seconds a run waits for a Dask worker (at the start, or when all have gone)."""
+POLL = 5.0
 """Seconds a job process may take to start (spawn, imports) and report its code version."""
 
 
@@ -266,11 +269,16 @@ def run_on_cluster(
     engine: str,
     timeout: float | None = DEFAULT_JOB_TIMEOUT,
 ) -> Iterator[dict]:
-    """Run ``todo`` on the Dask cluster at ``scheduler``; yield one result per job as each ends."""
-    from distributed import Client, as_completed
+    """Run ``todo`` on the Dask cluster at ``scheduler``; yield one result per job as each ends.
+
+    The run waits up to :data:`WORKER_WAIT` seconds for a first worker, and fails the jobs it
+    has not finished when the cluster has had no worker for that long.
+    """
+    from distributed import Client
 
     code = code_version()
     with Client(scheduler, timeout="60s") as client:
+        _wait_for_workers(client, scheduler)
         client.register_plugin(JobProcessesPlugin(), name=PLUGIN)
         _ready_workers(client, env, code)
         run_id = uuid.uuid4().hex[:8]
@@ -287,7 +295,32 @@ def run_on_cluster(
             ): job
             for job in todo
         }
-        for future in as_completed(futures):
+        yield from _results(client, futures, scheduler)
+
+
+def _wait_for_workers(client: Any, scheduler: str) -> None:
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except TimeoutError:
+        raise RuntimeError(
+            f"no Dask worker joined {scheduler} in {WORKER_WAIT:g} s: start workers on hosts "
+            f"that share this project folder (`dask worker {scheduler} --nworkers N "
+            "--nthreads 1`)"
+        ) from None
+
+
+def _results(client: Any, futures: dict[Any, Job], scheduler: str) -> Iterator[dict]:
+    """The jobs' results as they come; what the workers could not run fails alone."""
+    from distributed import wait
+
+    pending = set(futures)
+    alone_since: float | None = None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=POLL, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        for future in done:
             job = futures.pop(future)
             try:
                 result = future.result()
@@ -295,6 +328,17 @@ def run_on_cluster(
                 result = failed_result(job, _lost(exc), trace=False)
             future.release()
             yield result
+        if done or client.scheduler_info(n_workers=-1)["workers"]:
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+            log.warning("no Dask worker left on %s: waiting for one", scheduler)
+        elif time.monotonic() - alone_since > WORKER_WAIT:
+            message = f"no Dask worker on {scheduler} for {WORKER_WAIT:g} s; the job was not run"
+            for future in pending:
+                yield failed_result(futures.pop(future), message, trace=False)
+                future.cancel()
+            return
 
 
 def _ready_workers(client: Any, env: dict[str, str], code: str) -> None:
