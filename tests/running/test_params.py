@@ -76,3 +76,62 @@ def test_a_month_only_another_dataset_holds_is_refused_once_naming_that_dataset(
     params.check_period("2026-12", "submitted")  # in range: nothing to say
     with pytest.raises(ParameterError, match="choose a month in that range$"):
         params.check_period("2027-05", "submitted")
+
+
+def _validate_one_by_one(notebook, given):
+    errors = []
+    for one in given:
+        try:
+            params.validate(notebook, one, available=RANGE, known_datasets=["demo"])
+        except ParameterError as exc:
+            errors.append(str(exc))
+    return errors
+
+
+def test_many_parameter_sets_give_the_messages_one_by_one_gives_asking_the_store_once(
+    monkeypatch,
+):
+    from analysis.reference import communes
+
+    asked = {"datasets": 0, "range": 0}
+
+    def datasets(level="province"):
+        asked["datasets"] += 1
+        return ["demo"]
+
+    def data_range(dataset=None, level="province"):
+        asked["range"] += 1
+        return RANGE
+
+    monkeypatch.setattr(params, "datasets", datasets)
+    monkeypatch.setattr(params, "data_range", data_range)
+    base = {"period": "2026-10", "lang": "vi", "dataset": "demo"}
+    given = [
+        {**base, "province": p, "commune": c}
+        for p in ("lai_chau", "nghe_an")
+        for c in communes.communes(p)["codename"]
+    ]
+    assert len(given) > 150
+    assert params.validate_many("16_commune_scorecard", given) == []
+    assert asked == {"datasets": 1, "range": 1}
+
+    bad = [
+        *given[:3],
+        {**base, "province": "lai_chau", "commune": "Vinh Phu"},  # a commune of another province
+        {**base, "province": "lai_chau", "commune": True},
+        {**base, "province": "Atlantis", "commune": "x"},
+        {**base, "province": "Atlantis", "commune": "y"},
+        {**base, "province": "nghe_an", "commune": "16702", "period": "2031-01"},
+        {**base, "province": "nghe_an", "commune": "16702", "dataset": "nothing"},
+    ]
+    errors = params.validate_many("16_commune_scorecard", bad)
+    assert sorted(errors) == sorted(_validate_one_by_one("16_commune_scorecard", bad))
+    assert len(errors) == 6
+
+
+def test_many_parameter_sets_of_a_notebook_without_communes(monkeypatch):
+    monkeypatch.setattr(params, "datasets", lambda level="province": ["demo"])
+    monkeypatch.setattr(params, "data_range", lambda dataset=None, level="province": RANGE)
+    given = [{"province": p, "period": "2026-10"} for p in ("nghe_an", "Hà Tĩnh", "Atlantis")]
+    errors = params.validate_many("30_leadership_briefing", given * 2)
+    assert len(errors) == 2 and all("unknown province: 'Atlantis'" in e for e in errors)

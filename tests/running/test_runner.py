@@ -91,10 +91,18 @@ def test_run_produces_every_file_a_complete_manifest_and_then_skips(env):
         assert entry["data_version"] and entry["code_version"] and entry["cache_key"]
         assert (env / entry["path"]).exists()
 
-    mtimes = {p: p.stat().st_mtime for p in env.rglob("*.pdf")}
+    # Nothing to do: nothing written, not even the manifest or the index pages.
+    written = ("*.pdf", "manifest.json", "index*.html", "index.json")
+    mtimes = {p: p.stat().st_mtime_ns for pattern in written for p in env.rglob(pattern)}
     again = runner.run(PERIOD, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False)
     assert again.ok and len(again.skipped) == 6
-    assert {p: p.stat().st_mtime for p in env.rglob("*.pdf")} == mtimes
+    assert {p: p.stat().st_mtime_ns for pattern in written for p in env.rglob(pattern)} == mtimes
+    (env / PERIOD / "index.html").unlink()  # pages lost since: made again, from the manifest
+    assert runner.run(PERIOD, provinces=["nghe_an"], jobs=1, progress=False).ok
+    assert (env / PERIOD / "index.html").exists()
+    assert (env / PERIOD / "manifest.json").stat().st_mtime_ns == mtimes[
+        env / PERIOD / "manifest.json"
+    ]
 
 
 def test_hostile_source_text_is_inert_in_html_and_pdf(env):

@@ -568,3 +568,49 @@ def test_a_one_point_trend_lists_only_what_is_drawn():
     assert "Khoảng dự báo" not in labels and "Dự báo" in labels
     (point,) = [h for h in fig.legends[0].legend_handles if h.get_label() == "Dự báo"]
     assert point.get_linestyle() == "None" and point.get_marker() == "o"
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)
+
+
+def _savefig_png(fig: Figure, dpi: int) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("chart", ["rank_and_map", "trend", "outside"])
+def test_a_chart_drawn_once_is_the_png_savefig_makes(comparison, obs, chart):
+    """Same size and same picture as ``savefig(bbox_inches="tight")`` (which draws twice), to
+    within antialiasing at the edges of a one-pixel shift."""
+    from analysis.reporting.charts.output import png_bytes
+
+    def build() -> Figure:
+        if chart == "rank_and_map":  # a title at the very left: padded past the figure's edge
+            return charts.rank_and_map(comparison, "nghe_an", lang="vi", title="Tỉ lệ hồ sơ")
+        fig = charts.trend_fan_chart(
+            obs[(obs["province"] == "nghe_an") & (obs["indicator"] == MAIN)]
+            .set_index("period")["value"]
+            .rename(None),
+            None,
+            lang="vi",
+        )
+        if chart == "outside":  # drawn beyond the figure: savefig's own crop, exactly
+            fig.text(-0.2, 0.5, "ngoài khung")
+        return fig
+
+    once, twice = build(), build()
+    dpi_before = once.dpi
+    new, old = _pixels(png_bytes(once, 120)), _pixels(_savefig_png(twice, 120))
+    assert new.shape == old.shape
+    assert np.abs(new - old).mean() < 3.0
+    assert once.dpi == dpi_before
+    if chart == "outside":
+        assert (new == old).all()

@@ -611,3 +611,23 @@ def test_status_table_knows_the_report_statuses():
     for text in ("Hoàn thành muộn", "Quá hạn chưa đạt", "Chưa đủ số liệu để dự báo"):
         assert text in html
     assert "status-missed" in html
+
+
+@pytest.mark.slow
+def test_html_and_pdf_rendered_together_are_those_rendered_apart(executed, exported):
+    """One rendering for both documents, and the print stylesheet given to WeasyPrint parsed
+    once, make the same files as each document rendered on its own with its stylesheet inline."""
+    from analysis.reporting.render.exporters import render_html
+    from analysis.reporting.render.html_export import BriefingHTMLExporter
+    from analysis.reporting.render.pdf_export import html_to_pdf, pdf_from_print_html
+
+    html = exported["vi"]["html"].read_text(encoding="utf-8")
+    assert html == render_html(executed["vi"])
+    assert "variant-screen" in html and "placeholder" not in html
+    exporter = BriefingHTMLExporter(variant="print")
+    nb = nbformat.read(executed["vi"], as_version=4)
+    page, resources = exporter.render_variants(nb, {}, ("print",))["print"]
+    assert "variant-print" in page and "placeholder" not in page
+    inline = html_to_pdf(exporter.with_stylesheet(page, resources["briefing"]))
+    parsed, _ = pdf_from_print_html(page, resources)
+    assert parsed == inline == exported["vi"]["pdf"].read_bytes()
