@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import paths
-from analysis.analyses import compare, forecasting
+from analysis.analyses import compare
 from analysis.analyses.results_cache import cache_lock, read_cached, write_cached
 from analysis.core.periods import to_month
 from analysis.data import store
@@ -86,6 +86,10 @@ def compute_forecasts(
     A hit returns exactly what the miss returned (see
     :func:`~analysis.analyses.forecasting.batch_cache.cached_forecast_batch`).
     """
+    # Imported here, not at the top: the forecast engine brings SciPy's statistics (about a
+    # second), which the command line, the index pages and a run with nothing to do never need.
+    from analysis.analyses import forecasting
+
     frame, targets = forecast_inputs(obs, period)
     return forecasting.cached_forecast_batch(
         paths.analytics_cache_path(), frame, targets, period, version, jobs=jobs, seed=SEED

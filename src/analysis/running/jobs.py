@@ -186,7 +186,8 @@ def validate_jobs(jobs: Iterable[Job], dataset: str | None = None) -> list[str]:
     by_notebook: dict[str, list[dict]] = {}
     for job in jobs:
         by_notebook.setdefault(job.notebook, []).append(job.parameters)
-    errors = []
+    errors: list[str] = []
+    facts: dict = {}  # what the store answered, for every notebook
     for notebook, given in by_notebook.items():
-        errors += params.validate_many(notebook, given)
+        errors += params.validate_many(notebook, given, facts)
     return sorted(set(errors))

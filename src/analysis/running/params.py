@@ -288,18 +288,23 @@ def _elsewhere(period: str, dataset: str | None, level: str) -> str:
     return "; choose a month in that range"
 
 
-def validate_many(notebook: str, given: Sequence[Mapping[str, Any]]) -> list[str]:
+def validate_many(
+    notebook: str, given: Sequence[Mapping[str, Any]], store_facts: dict | None = None
+) -> list[str]:
     """The error messages of many parameter sets of one notebook (none when all are good).
 
     What :func:`validate` checks for each, with the store asked once (its datasets and months
-    with data, at the notebook's level) and the parameters validated once per group that
-    differs only by ``commune``: a province's scorecards are one group, whose communes are
-    then each looked up in the province's commune list. A group whose shared parameters are
-    refused is validated member by member, so every message is the one :func:`validate` gives.
+    with data, at the notebook's level; ``store_facts``, a dict kept by the caller, shares
+    the answers between notebooks) and the parameters validated once per group that differs
+    only by ``commune``: a province's scorecards are one group, whose communes are then each
+    looked up in the province's commune list. A group whose shared parameters are refused is
+    validated member by member, so every message is the one :func:`validate` gives.
     """
     model = model_for(notebook)
-    known = datasets(model.level)
-    ranges: dict[str | None, tuple[str, str] | None] = {}
+    facts = {} if store_facts is None else store_facts
+    if ("datasets", model.level) not in facts:
+        facts["datasets", model.level] = datasets(model.level)
+    known = facts["datasets", model.level]
     groups: dict[str, list[Mapping[str, Any]]] = {}
     by_province = issubclass(model, CommuneScorecardParams)
     for one in given:
@@ -309,12 +314,13 @@ def validate_many(notebook: str, given: Sequence[Mapping[str, Any]]) -> list[str
     errors: list[str] = []
     for members in groups.values():
         dataset = members[0].get("dataset") or None
-        if dataset not in ranges:
+        if ("range", dataset, model.level) not in facts:
             unknown = dataset is not None and known is not None and dataset not in known
-            ranges[dataset] = None if unknown else data_range(dataset, model.level)
-        check = functools.partial(
-            validate, notebook, available=ranges[dataset], known_datasets=known
-        )
+            facts["range", dataset, model.level] = (
+                None if unknown else data_range(dataset, model.level)
+            )
+        available = facts["range", dataset, model.level]
+        check = functools.partial(validate, notebook, available=available, known_datasets=known)
         try:
             first = check(members[0])
         except ParameterError as exc:
