@@ -1,165 +1,118 @@
-"""Commune scale: the runner's commune level, timed on the real scorecard or a stand-in.
+"""Planning a commune run, and a Dask cluster of separate processes for the commune runs.
 
-When the tree has ``notebooks/16_commune_scorecard.ipynb`` and ``analysis.reference.communes``,
-the commune level runs as a user runs it (``runner.run(level="commune")`` on Nghệ An's communes).
-Until then the stand-in ``commune_unit.ipynb`` (the scorecard's parameters, a table and a
-matplotlib figure on generated figures) is copied to a temporary project root (``VNDX_ROOT``)
-and its jobs, spread over the 34 provinces' folders, go through the same machinery from the
-skipping on: ``runner._run_planned`` (cache keys, analytics, process pool or Dask, manifest).
+:func:`plan_seconds` times what ``run --level commune`` does before its first report: the
+snapshot of the store, the dataset, the jobs planned and their parameters validated, the
+communes with figures found and the manifest read for what is unchanged (in this process,
+whose imports are already done).
+
+:func:`external_cluster` starts ``dask scheduler`` and ``dask worker`` processes as an operator
+does on separate hosts (here on one, sharing the benchmark's folders), so a run through
+``--scheduler`` pays what it pays on a real cluster: the tasks and results over TCP, the
+workers' job processes and kernels. :func:`scheduler_cost` times no-op tasks through it.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import contextlib
+import json
 import os
-import shutil
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OUTPUT = HERE / "output"
 PERIOD = "2026-10"
-REAL_PROVINCE = "nghe_an"
+DASK = Path(sys.executable).parent / "dask"
 
 
-def real_scorecard() -> bool:
-    """Whether the product's own commune notebooks and reference are in the measured tree."""
-    from analysis import paths
+def plan_seconds(provinces: list[str] | None) -> dict:
+    """Seconds from a commune run's start to its first job (planning), and the jobs planned."""
+    from analysis.core.version import code_version
+    from analysis.running import commune_jobs, runner, snapshot
+    from analysis.running.jobs import FORMATS, validate_jobs
 
-    notebook = paths.notebooks_dir() / "16_commune_scorecard.ipynb"
-    return notebook.exists() and importlib.util.find_spec("analysis.reference.communes") is not None
-
-
-def _standin_root() -> Path:
-    root = OUTPUT / "commune" / "root"
-    (root / "notebooks").mkdir(parents=True, exist_ok=True)
-    shutil.copy(HERE / "commune_unit.ipynb", root / "notebooks" / "commune_unit.ipynb")
-    return root
-
-
-def _standin_jobs(n_units: int) -> list:
-    from analysis.reference import geography
-    from analysis.running.jobs import Job
-
-    provinces = list(geography.provinces("34")["codename"])
-    jobs = []
-    for i in range(n_units):
-        province, commune = provinces[i % len(provinces)], f"c{i:04d}"
-        given = {"province": province, "commune": commune, "period": PERIOD}
-        jobs.append(
-            Job("commune_unit", province, PERIOD, "vi", ("html", "pdf"), given, commune=commune)
-        )
-    return jobs
-
-
-def _real(n_units: int | None, options: dict) -> list[dict]:
-    """The first ``n_units`` communes of Nghệ An, or with ``None`` all communes of the country."""
-    from analysis.running import commune_jobs, runner
-
-    provinces, codes = None, None
-    if n_units is not None:
-        provinces = [REAL_PROVINCE]
-        table = commune_jobs.commune_list(provinces)
-        codes = list(table["commune_code"].astype(str))[:n_units]
-    summary = runner.run(
-        PERIOD,
-        provinces,
-        notebooks=[commune_jobs.SCORECARD_NOTEBOOK],
-        level="commune",
-        communes=codes,
-        jobs=options["n_workers"],
-        force=options["force"],
-        scheduler=options["scheduler"],
-        progress=False,
-        engine=options["engine"],
-    )
-    return summary.results
-
-
-def _standin(n_units: int, options: dict) -> list[dict]:
-    from analysis.data import store
-    from analysis.running import runner, snapshot
-
+    start = time.perf_counter()
     with snapshot.pinned() as (_, version):
-        with store.connect() as con:
-            dataset = store.default_dataset(con)
-        return runner._run_planned(PERIOD, _standin_jobs(n_units), version, dataset, options)
+        dataset = runner._resolve_dataset(None)
+        planned = commune_jobs.plan_commune_jobs(
+            PERIOD, provinces, None, None, ("vi",), FORMATS, dataset
+        )
+        errors = validate_jobs(planned, dataset)
+        assert not errors, errors[:3]
+        planned, _ = runner._with_commune_data(PERIOD, dataset, planned)
+        todo, _ = runner._split_fresh(PERIOD, planned, version, code_version(), False)
+    return {"seconds": time.perf_counter() - start, "jobs": len(planned), "todo": len(todo)}
 
 
-def run(
-    n_units: int | None,
-    tag: str,
-    cpu_seconds,
-    n_workers: int = 2,
-    dask_workers: int | None = None,
-    force: bool = True,
-    engine: str = "reuse",
-    fresh: bool = True,
-) -> dict:
-    """``n_units`` commune reports (``None``: the whole country, real scorecard only); ``fresh``
-    starts from an empty reports folder."""
-    reports = OUTPUT / "commune" / tag
-    if fresh:
-        shutil.rmtree(reports, ignore_errors=True)
-    real = real_scorecard()
-    if n_units is None and not real:
-        raise SystemExit("the country-wide run needs the real 16_commune_scorecard")
-    env = {
-        "VNDX_DATA_DIR": str(OUTPUT / "data"),
-        "VNDX_REPORTS_DIR": str(reports),
-        "VNDX_TODAY": "2026-11-23",
-    }
-    if not real:
-        env["VNDX_ROOT"] = str(_standin_root())
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    cluster = None
-    cpu, start = cpu_seconds(), time.perf_counter()
+def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "w") as out:
+        return subprocess.Popen(
+            args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
     try:
-        scheduler = None
-        if dask_workers:
-            from distributed import LocalCluster
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
-            cluster = LocalCluster(
-                n_workers=dask_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=50,
+
+@contextlib.contextmanager
+def external_cluster(n_workers: int, env: dict[str, str], logs: Path) -> Iterator[dict]:
+    """``dask scheduler`` and ``n_workers`` x ``dask worker --nworkers 1 --nthreads 1``, each a
+    process group of its own; yields the address and the seconds until all workers joined."""
+    from distributed import Client
+
+    logs.mkdir(parents=True, exist_ok=True)
+    started: list[subprocess.Popen] = []
+    begin = time.perf_counter()
+    try:
+        scheduler_file = logs / f"scheduler-{n_workers}.json"
+        scheduler_file.unlink(missing_ok=True)
+        started.append(
+            _start(
+                [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+                + ["--scheduler-file", str(scheduler_file)],
+                env,
+                logs / f"scheduler-{n_workers}.log",
             )
-            scheduler = cluster.scheduler_address
-        ready = time.perf_counter()
-        options = {
-            "provinces": None,
-            "n_workers": n_workers,
-            "langs": ("vi",),
-            "formats": ("html", "pdf"),
-            "force": force,
-            "scheduler": scheduler,
-            "progress": False,
-            "engine": engine,
-            "timeout": 600.0,
-        }
-        results = _real(n_units, options) if real else _standin(n_units, options)
-        wall = time.perf_counter() - start
+        )
+        while not scheduler_file.exists():
+            time.sleep(0.2)
+        time.sleep(0.2)  # written, then read
+        address = json.loads(scheduler_file.read_text())["address"]
+        for i in range(n_workers):
+            started.append(
+                _start(
+                    [str(DASK), "worker", address, "--nworkers", "1", "--nthreads", "1"]
+                    + ["--no-dashboard", "--name", f"w{i + 1}"],
+                    env,
+                    logs / f"worker-{n_workers}-{i + 1}.log",
+                )
+            )
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(n_workers, timeout=300)
+        yield {"address": address, "startup_s": time.perf_counter() - begin}
     finally:
-        if cluster is not None:
-            cluster.close()
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.update({key: value})
-    failed = [r for r in results if r["status"] != "ok"]
-    return {
-        "tag": tag,
-        "notebook": "16_commune_scorecard" if real else "commune_unit (stand-in)",
-        "units": len(results),
-        "engine": engine,
-        "workers": dask_workers or n_workers,
-        "dask": bool(dask_workers),
-        "wall_s": wall,
-        "startup_s": ready - start,
-        "per_unit_s": wall / max(1, len(results)),
-        "skipped": sum(1 for r in results if r.get("reused")),
-        "failed": len(failed),
-        "first_error": failed[0]["error"] if failed else None,
-        "cpu_per_unit_s": (cpu_seconds() - cpu) / max(1, len(results)),
-    }
+        for proc in reversed(started):
+            _stop(proc)
+
+
+def scheduler_cost(address: str, tasks: int = 2000) -> float:
+    """Seconds per task of ``tasks`` no-op tasks (submitted, run, result back) on the cluster."""
+    from distributed import Client
+
+    with Client(address, timeout="60s") as client:
+        client.gather(client.map(abs, range(-50, 0), pure=False))  # connections made
+        start = time.perf_counter()
+        futures = client.map(abs, range(-tasks, 0), pure=False)
+        client.gather(futures)
+        return (time.perf_counter() - start) / tasks

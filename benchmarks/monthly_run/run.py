@@ -1,22 +1,27 @@
-"""Time the monthly report run (``python -m analysis run``) and the commune level against the floor.
+"""Time the month's reports and the commune level against the floor, on one machine and a cluster.
 
 All measurements happen in one invocation, on an isolated demo dataset under
 ``benchmarks/monthly_run/output/`` (git-ignored), so their ratios share the machine's load:
 
-1. floors (:mod:`floor`): an empty parameterized notebook through papermill, HTML and PDF in a
-   clean environment (only papermill, nbconvert, ipykernel, WeasyPrint) - the floor the targets
-   are set against - and in the project's environment with and without the lazy import of
-   ``rfc3987_syntax``; ``python -X importtime`` of papermill and nbconvert in each;
-2. the whole month: 34 briefings + national overview, ``--jobs 2 --force``;
-3. a re-run of the month with nothing changed;
-4. the commune level (:mod:`commune`): a full run in 2 local workers (kernels reused), its
-   re-run with nothing changed, the same with one kernel per document, and a Dask
-   ``LocalCluster`` with 1 and 2 single-threaded worker processes;
-5. a profile of one briefing job (kernel wait, execution, HTML, PDF) in a fresh process.
+1. the clean floor (:mod:`floor`): an empty parameterized notebook through papermill, HTML and
+   PDF in an environment of papermill, nbconvert, ipykernel and WeasyPrint only, before and
+   after the product's runs - the floor the targets are set against;
+2. the month (70 reports, ``--jobs 2 --force``) and its re-run with nothing changed; the 34
+   briefings and the national overview alone;
+3. the commune level as an operator runs it (``run --level commune``): one province (Nghệ An,
+   131 reports, start-up included) and its re-run, then the whole country (3,355 reports) and
+   its re-run, with the planning time of each;
+4. a province's communes through an external Dask scheduler (``dask scheduler`` and ``dask
+   worker`` processes) with 1 and 2 workers, and the scheduler's cost per task;
+5. a profile of one briefing job in a fresh process;
+
+and from them, on paper, the hosts needed to make every report of the 34 provinces and 3,321
+communes, in Vietnamese and English, within an hour.
 
 Usage::
 
-    .venv/bin/python benchmarks/monthly_run/run.py            # full (~25 min on 2 cores)
+    .venv/bin/python benchmarks/monthly_run/run.py            # everything (~1 h on 2 cores)
+    .venv/bin/python benchmarks/monthly_run/run.py --no-country  # without the country's communes
     .venv/bin/python benchmarks/monthly_run/run.py --quick    # smoke test
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import re
@@ -49,9 +55,18 @@ VENV_BIN = Path(sys.executable).parent
 PERIOD = "2026-10"
 TODAY = "2026-11-23"
 MONTH_DOCS = 70  # 34 briefings, the national overview, 35 published-figures reports
+BRIEFING_DOCS = 35  # 34 briefings and the national overview
+PROVINCE = "nghe_an"  # 130 communes: the province the commune level is timed on
 ALL_COMMUNES = 3321
 SNAPSHOT = OUTPUT / "snapshot"
-TARGETS = {"month": 1.0, "rerun": 0.10, "commune": 0.25, "commune_rerun": 0.05}
+TARGETS = {
+    "month": 0.7,
+    "briefings": 0.8,
+    "commune_province": 0.2,
+    "commune_country": 0.15,
+    "rerun": 0.02,
+}
+HOUR_LANGS = ("vi", "en")  # every report in both languages, within the hour
 
 
 def snapshot_source(src_root: Path) -> Path:
@@ -147,32 +162,96 @@ def lazy_hook_installed() -> bool:
     return (Path(sysconfig.get_paths()["purelib"]) / "vndx_lazy_imports.pth").exists()
 
 
-# --- 2-3. the provincial month ---------------------------------------------------------------
+# --- the runs, as an operator makes them ------------------------------------------------------
 
 
-def product_run(jobs: int, force: bool, provinces: list[str] | None, tag: str) -> dict:
-    args = ["run", "--period", PERIOD, "--jobs", str(jobs), "--no-progress"]
-    if force:
-        args.append("--force")
-    for p in provinces or []:
-        args += ["--province", p]
+def product_run(args: list[str], tag: str, env: dict[str, str] | None = None) -> dict:
+    """``python -m analysis run ...``: wall and CPU time (all processes), reports, bytes."""
+    env = env or bench_env()
+    reports = Path(env["VNDX_REPORTS_DIR"])
+    since = time.time()
     cpu = cpu_seconds()
-    wall, stdout = analysis_cli(*args, log_name=tag)
+    blocks = _blocks()
+    wall, stdout = analysis_cli(
+        "run", "--period", PERIOD, "--no-progress", *args, log_name=tag, env=env
+    )
     cpu = cpu_seconds() - cpu
+    read_blocks, written_blocks = (b - a for a, b in zip(blocks, _blocks(), strict=True))
     m = re.search(r"(\d+) of (\d+) report job\(s\) done \((\d+) unchanged", stdout)
     done, total, skipped = (int(x) for x in m.groups()) if m else (0, 0, 0)
-    return {"wall_s": wall, "done": done, "total": total, "skipped": skipped, "cpu_s": cpu}
+    files = [p for p in reports.rglob("*") if p.is_file() and p.stat().st_mtime >= since - 1]
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "done": done,
+        "total": total,
+        "skipped": skipped,
+        "files": len(files),
+        "bytes_written": sum(p.stat().st_size for p in files),
+        "blocks_read": read_blocks,
+        "blocks_written": written_blocks,
+    }
+
+
+def _blocks() -> tuple[int, int]:
+    """Blocks (512 bytes) read from and written to storage by this process and its children
+    (what the page cache did not serve)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_inblock + kids.ru_inblock, own.ru_oublock + kids.ru_oublock
+
+
+def commune_env(tag: str, fresh: bool = True) -> dict[str, str]:
+    reports = OUTPUT / "commune" / tag
+    if fresh:
+        shutil.rmtree(reports, ignore_errors=True)
+    return bench_env(VNDX_REPORTS_DIR=str(reports))
+
+
+def measure_planning(provinces: list[str] | None, env: dict[str, str]) -> dict:
+    """:func:`commune.plan_seconds` in this process, with the run's folders."""
+    saved = dict(os.environ)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("VNDX_")})
+    try:
+        return commune.plan_seconds(provinces)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def measure_dask(provinces: list[str], step) -> dict:
+    """A province's communes through an external scheduler with 1 and 2 workers; the
+    scheduler's cost per task."""
+    out: dict = {"runs": []}
+    for workers in (1, 2):
+        env = commune_env(f"dask_{workers}")
+        step(f"4. dask scheduler + {workers} dask worker process(es), {provinces}")
+        with commune.external_cluster(workers, env, OUTPUT / "logs") as cluster:
+            args = ["--level", "commune", "--force", "--scheduler", cluster["address"]]
+            for p in provinces:
+                args += ["--province", p]
+            run = product_run(args, f"dask_{workers}", env)
+            run.update(workers=workers, startup_s=cluster["startup_s"])
+            out["runs"].append(run)
+            step(f"   {run['wall_s']:.1f} s for {run['total']} reports")
+            if workers == 2:
+                out["task_s"] = commune.scheduler_cost(cluster["address"])
+                step(f"   scheduler: {out['task_s'] * 1000:.2f} ms per no-op task")
+    return out
 
 
 # --- 6. profile of one briefing job ---------------------------------------------------------
 
 
 def profile_job() -> dict:
-    """Run in a fresh process (``--profile-only``): two briefings as a runner worker does."""
+    """Run in a fresh process (``--profile-only``): two briefings as a runner worker does
+    (engine ``reuse``: the second briefing runs in the first one's kernel, cleared)."""
     import papermill as pm
 
     from analysis import paths
-    from analysis.running import kernels, runner
+    from analysis.running import kernels, papermill_engine, runner
+
+    papermill_engine.register()
 
     t0 = time.perf_counter()
     from analysis.reporting.render import exporters
@@ -190,15 +269,15 @@ def profile_job() -> dict:
         timings["warm_starts"].append({"key_cwd": key[1], "s": time.perf_counter() - s})
         return km
 
-    def timed_acquire(kernel_name="python3", cwd=None):
+    def timed_acquire(kernel_name="python3", cwd=None, reuse=False):
         s = time.perf_counter()
-        km = orig_acquire(kernel_name, cwd)
+        km = orig_acquire(kernel_name, cwd, reuse)
         current.update(acquire_s=time.perf_counter() - s, acquire_cwd=cwd)
         return km
 
-    def timed_pdf(html, fetcher=None):
+    def timed_pdf(html, fetcher=None, stylesheets=None):
         s = time.perf_counter()
-        pdf = orig_pdf(html, fetcher)
+        pdf = orig_pdf(html, fetcher, stylesheets)
         current["weasyprint_s"] = time.perf_counter() - s
         return pdf
 
@@ -219,7 +298,7 @@ def profile_job() -> dict:
             str(out),
             parameters={"period": PERIOD, "province": province, "lang": "vi"},
             kernel_name="python3",
-            engine_name="warm",
+            engine_name="reuse",
             cwd=nb_dir,
             progress_bar=False,
             log_output=False,
@@ -229,11 +308,9 @@ def profile_job() -> dict:
             c.metadata.get("papermill", {}).get("duration") or 0.0 for c in nb.cells
         )
         s = time.perf_counter()
-        exporters.export(out, work, formats=("html",))
-        current["html_s"] = time.perf_counter() - s
-        s = time.perf_counter()
-        exporters.export(out, work, formats=("pdf",))
-        current["pdf_s"] = time.perf_counter() - s
+        exporters.export(out, work, formats=("html", "pdf"))
+        current["export_s"] = time.perf_counter() - s
+        current["render_s"] = current["export_s"] - current["weasyprint_s"]
         current["job_s"] = time.perf_counter() - job_start
         current["nbclient_overhead_s"] = (
             current["papermill_s"] - current["acquire_s"] - current["cells_s"]
@@ -257,8 +334,8 @@ def profile_table(p: dict) -> str:
         ("cells_s", "notebook cells (sum of papermill cell durations)"),
         ("nbclient_overhead_s", "papermill/nbclient overhead (client start, saves)"),
         ("papermill_s", "**papermill total**"),
-        ("html_s", "HTML export (nbconvert, screen variant)"),
-        ("pdf_s", "PDF export total (print HTML + WeasyPrint)"),
+        ("export_s", "HTML and PDF export"),
+        ("render_s", "  of which the notebook rendered once for both (nbconvert, sanitizing)"),
         ("weasyprint_s", "  of which WeasyPrint layout + write"),
         ("job_s", "**job total**"),
     ):
@@ -292,140 +369,117 @@ def clean_per_doc(r: dict, key: str = "wall_s") -> float:
 
 
 def floor_rows(r: dict) -> list[tuple[str, ...]]:
-    labels = {
-        "clean": "clean environment (papermill, nbconvert, ipykernel, WeasyPrint only)",
-        "project-eager": "project environment, rfc3987_syntax at import (as before)",
-        "project": "project environment, rfc3987_syntax lazily"
-        + ("" if r["lazy_hook"] else " (start-up file NOT installed: same as above)"),
-    }
     rows = []
     for f in r["floors"]:
         p, h, d = f["steps_s"]
+        retried = f", {len(f['retried'])} step(s) retried" if f.get("retried") else ""
         rows.append(
             (
-                f"1. Floor, {labels[f['kind']]}{', ' + f['tag'] if f['tag'] else ''}: "
-                f"{f['docs']} docs, 2 at a time (s)",
+                f"1. Clean floor ({f['tag']}): {f['docs']} empty notebooks, 2 at a time (s)",
                 fmt(f["wall_s"]),
                 f"{f['per_doc_s']:.2f} s/doc, CPU {f['cpu_per_doc_s']:.2f} s/doc; per step "
-                f"papermill {p:.2f} + HTML {h:.2f} + PDF {d:.2f} s",
+                f"papermill {p:.2f} + HTML {h:.2f} + PDF {d:.2f} s{retried}",
                 "",
             )
         )
     return rows
 
 
-def month_rows(r: dict) -> list[tuple[str, ...]]:
-    month, rerun = r["month"], r["rerun"]
-    n = month["total"] or MONTH_DOCS
-    floor_run = clean_per_doc(r) * n
-    ratio = month["wall_s"] / floor_run
-    rr = rerun["wall_s"] / month["wall_s"]
-    return [
-        (f"1. Clean floor scaled to {n} documents (s)", fmt(floor_run), "", ""),
-        (
-            f"2. {'Whole month' if n == MONTH_DOCS else 'Month'}, {n} docs, --jobs 2 --force (s)",
-            fmt(month["wall_s"]),
-            f"{ratio:.2f} x clean floor (target <= {TARGETS['month']}); CPU "
-            f"{month['cpu_s'] / n:.1f} s/doc = {month['cpu_s'] / n / clean_per_doc(r, 'cpu'):.2f}"
-            " x the clean floor's",
-            _verdict(ratio, TARGETS["month"]),
-        ),
-        (
-            f"3. Re-run, nothing changed ({rerun['skipped']}/{rerun['total']} skipped) (s)",
-            fmt(rerun["wall_s"]),
-            f"{rr:.1%} of full run (target <= {TARGETS['rerun']:.0%})",
-            _verdict(rr, TARGETS["rerun"]),
-        ),
-    ]
+def _ratio_row(label: str, run: dict, r: dict, target_key: str) -> tuple[str, ...]:
+    n = max(1, run["total"])
+    ratio = run["wall_s"] / n / clean_per_doc(r)
+    cpu = run["cpu_s"] / n
+    target = TARGETS[target_key]
+    return (
+        f"{label}, {n:,} reports (s)",
+        fmt(run["wall_s"]),
+        f"{run['wall_s'] / n:.2f} s/report = **{ratio:.2f} x** the clean floor (target <= "
+        f"{target}); CPU {cpu:.2f} s/report = {cpu / clean_per_doc(r, 'cpu'):.2f} x the floor's",
+        _verdict(ratio, target),
+    )
 
 
-def commune_rows(r: dict) -> list[tuple[str, ...]]:
-    floor_doc = clean_per_doc(r)
-    full, again, cold = r["commune_full"], r["commune_rerun"], r["commune_cold"]
-    d1, d2 = r["commune_dask"]
-    per = full["per_unit_s"] / floor_doc
-    rr = again["wall_s"] / full["wall_s"]
+def _rerun_row(label: str, again: dict, full: dict) -> tuple[str, ...]:
+    share = again["wall_s"] / full["wall_s"]
+    return (
+        f"{label} ({again['skipped']:,}/{again['total']:,} unchanged) (s)",
+        f"{again['wall_s']:.2f}",
+        f"{share:.1%} of the run (target <= {TARGETS['rerun']:.0%}); start-up of the command "
+        "included",
+        _verdict(share, TARGETS["rerun"]),
+    )
 
-    def detail(c: dict) -> str:
-        fail = f", {c['failed']} failed ({c['first_error']})" if c["failed"] else ""
-        return f"{c['per_unit_s']:.2f} s/unit, CPU {c['cpu_per_unit_s']:.2f} s/unit{fail}"
 
-    return [
+def run_rows(r: dict) -> list[tuple[str, ...]]:
+    rows = [_ratio_row("2. Month, --jobs 2 --force", r["month"], r, "month")]
+    rows.append(_rerun_row("2. Month re-run, nothing changed", r["month_rerun"], r["month"]))
+    rows.append(
+        _ratio_row("2. Briefings and national overview alone", r["briefings"], r, "briefings")
+    )
+    prov, plan, name = r["province"], r["plan_province"], r.get("province_name", PROVINCE)
+    rows.append(
+        _ratio_row(
+            f"3. Communes of {name}, --jobs 2, start-up included", prov, r, "commune_province"
+        )
+    )
+    rows.append(
         (
-            f"4. Commune, {full['units']} x {full['notebook']}, 2 local workers, "
-            "kernels reused (s)",
-            fmt(full["wall_s"]),
-            f"{detail(full)}; {per:.2f} x clean floor per document "
-            f"(target <= {TARGETS['commune']}); CPU "
-            f"{full['cpu_per_unit_s'] / clean_per_doc(r, 'cpu'):.2f} x the clean floor's",
-            _verdict(per, TARGETS["commune"]),
-        ),
-        (
-            f"4. Commune re-run, nothing changed ({again['skipped']}/{again['units']} skipped) (s)",
-            fmt(again["wall_s"]),
-            f"{rr:.1%} of the full run (target <= {TARGETS['commune_rerun']:.0%})",
-            _verdict(rr, TARGETS["commune_rerun"]),
-        ),
-        (
-            f"4. Commune, {cold['units']} units, one warmed kernel per document (s)",
-            fmt(cold["wall_s"]),
-            f"{detail(cold)}; {cold['per_unit_s'] / floor_doc:.2f} x clean floor",
+            f"3. Planning the {plan['jobs']} jobs of {name} (s)",
+            f"{plan['seconds']:.2f}",
+            "snapshot, dataset, jobs, parameters, communes with figures, manifest",
             "",
-        ),
-        *(
+        )
+    )
+    rows.append(
+        _rerun_row(f"3. Communes of {PROVINCE} re-run, nothing changed", r["province_rerun"], prov)
+    )
+    if "country" in r:
+        rows.append(
+            _ratio_row("3. Communes of the country, --jobs 2", r["country"], r, "commune_country")
+        )
+        plan = r["plan_country"]
+        rows.append(
             (
-                f"4. Commune, {d['units']} units, Dask LocalCluster, {d['workers']} worker(s) (s)",
-                fmt(d["wall_s"]),
-                f"{detail(d)}, cluster start {d['startup_s']:.1f} s",
+                f"3. Planning the country's {plan['jobs']:,} jobs (s)",
+                f"{plan['seconds']:.2f}",
+                "was about 110 s",
                 "",
             )
-            for d in (d1, d2)
-        ),
-        (
-            "4. Dask speed-up 1 -> 2 workers",
-            f"{d1['wall_s'] / d2['wall_s']:.2f}x",
-            f"ideal 2 on {os.cpu_count()} cores (shared with other jobs)",
-            "",
-        ),
-        (
-            f"4. All {ALL_COMMUNES:,} communes on this machine (projection)",
-            f"{full['per_unit_s'] * ALL_COMMUNES / 60:.0f} min",
-            "measured s/unit x 3,321 (2 local workers)",
-            "",
-        ),
-        *country_rows(r),
-    ]
-
-
-def country_rows(r: dict) -> list[tuple[str, ...]]:
-    """The country-wide run (``--country``), when it was measured."""
-    if "commune_country" not in r:
-        return []
-    c = r["commune_country"]
-    per = c["per_unit_s"] / clean_per_doc(r)
-    fail = f", {c['failed']} failed ({c['first_error']})" if c["failed"] else ""
-    return [
-        (
-            f"4. Country: {c['units']:,} x {c['notebook']}, 2 local workers, kernels reused",
-            f"{c['wall_s'] / 60:.1f} min",
-            f"{c['per_unit_s']:.2f} s/unit = {per:.2f} x clean floor per document "
-            f"(target <= {TARGETS['commune']}); CPU {c['cpu_per_unit_s']:.2f} s/unit = "
-            f"{c['cpu_per_unit_s'] / clean_per_doc(r, 'cpu'):.2f} x the clean floor's{fail}",
-            _verdict(per, TARGETS["commune"]),
-        ),
-        *(
+        )
+        rows.append(
+            _rerun_row("3. Country re-run, nothing changed", r["country_rerun"], r["country"])
+        )
+    dask = r["dask"]["runs"]
+    for d in dask:
+        rows.append(
             (
-                "4. Country re-run, nothing changed "
-                f"({again['skipped']:,}/{again['units']:,} skipped) (s)",
-                fmt(again["wall_s"]),
-                f"{again['wall_s'] / c['wall_s']:.1%} of the country run "
-                f"(target <= {TARGETS['commune_rerun']:.0%})",
-                _verdict(again["wall_s"] / c["wall_s"], TARGETS["commune_rerun"]),
+                f"4. Communes of {name}, dask scheduler + {d['workers']} dask worker "
+                f"process(es), {d['total']} reports (s)",
+                fmt(d["wall_s"]),
+                f"{d['wall_s'] / max(1, d['total']):.2f} s/report; workers up in "
+                f"{d['startup_s']:.1f} s (not counted)",
+                "",
             )
-            for again in [r["commune_country_rerun"]]
-            if "commune_country_rerun" in r
-        ),
-    ]
+        )
+    if len(dask) == 2:
+        speedup = dask[0]["wall_s"] / dask[1]["wall_s"]
+        rows.append(
+            (
+                "4. Dask 1 -> 2 workers",
+                f"{speedup:.2f}x",
+                f"efficiency {speedup / 2:.0%} ({os.cpu_count()} cores, shared)",
+                "",
+            )
+        )
+    rows.append(
+        (
+            "4. Scheduler's cost per task (no-op tasks, 2 workers) (ms)",
+            f"{r['dask']['task_s'] * 1000:.2f}",
+            "submit, run, result back, over TCP",
+            "",
+        )
+    )
+    return rows
 
 
 def markdown(rows: list[tuple[str, ...]]) -> str:
@@ -440,80 +494,100 @@ def build_table(r: dict) -> str:
         ("Setup: demo data + ingest (s)", fmt(r["setup"]["demo"] + r["setup"]["ingest"]), "", ""),
         ("Setup: analytics precompute, cold (s)", fmt(r["setup"]["precompute"]), "", ""),
         *floor_rows(r),
-        *month_rows(r),
-        *commune_rows(r),
+        (
+            "1. Clean floor, per document (mean of the passes) (s)",
+            f"{clean_per_doc(r):.2f}",
+            f"CPU {clean_per_doc(r, 'cpu'):.2f} s",
+            "",
+        ),
+        *run_rows(r),
     ]
     return markdown(rows)
 
 
-def imports_table(r: dict) -> str:
+def per_report(run: dict) -> dict:
+    n = max(1, run["total"])
+    return {
+        "cpu_s": run["cpu_s"] / n,
+        "wall_s": run["wall_s"] / n,
+        "bytes_written": run["bytes_written"] / n,
+        "storage_read": run["blocks_read"] * 512 / n,
+        "storage_written": run["blocks_written"] * 512 / n,
+    }
+
+
+def hosts_note(r: dict) -> str:
+    """Beyond one machine, on paper: what every report of the month costs, and the hosts."""
+    brief = per_report(r["briefings"])
+    month = r["month"]
+    # The published-figures reports: what the month cost beyond the briefings.
+    rest_n = max(1, month["total"] - r["briefings"]["total"])
+    rest_cpu = max(0.0, month["cpu_s"] - r["briefings"]["cpu_s"]) / rest_n
+    communes = per_report(r.get("country") or r["province"])
+    n_brief = BRIEFING_DOCS * len(HOUR_LANGS)
+    n_rest = (MONTH_DOCS - BRIEFING_DOCS) * len(HOUR_LANGS)
+    n_communes = (ALL_COMMUNES + 34) * len(HOUR_LANGS)
+    cpu = n_brief * brief["cpu_s"] + n_rest * rest_cpu + n_communes * communes["cpu_s"]
+    tasks = n_brief + n_rest + n_communes
+    task_s = r["dask"]["task_s"]
+    dask = r["dask"]["runs"]
+    efficiency = dask[0]["wall_s"] / dask[1]["wall_s"] / 2 if len(dask) == 2 else 0.8
+    written = n_brief * brief["bytes_written"] + n_communes * communes["bytes_written"]
     lines = [
-        "| environment | `import papermill` (s) | `import nbconvert` (s) "
-        "| of which rfc3987_syntax |",
+        "Every report of a month in Vietnamese and English: "
+        f"{n_brief} briefings and overviews, {n_rest} published-figures reports and "
+        f"{n_communes:,} commune reports ({tasks:,} jobs).",
+        "",
+        "| per report | CPU (s, all processes) | files left (kB) | storage read / written (kB) |",
         "|---|---|---|---|",
+        f"| briefing or overview | {brief['cpu_s']:.2f} | {brief['bytes_written'] / 1e3:.0f} | "
+        f"{brief['storage_read'] / 1e3:.0f} / {brief['storage_written'] / 1e3:.0f} |",
+        f"| published figures | {rest_cpu:.2f} | | |",
+        f"| commune scorecard or comparison | {communes['cpu_s']:.2f} | "
+        f"{communes['bytes_written'] / 1e3:.0f} | {communes['storage_read'] / 1e3:.0f} / "
+        f"{communes['storage_written'] / 1e3:.0f} |",
+        "",
+        f"* CPU for the whole set: {cpu / 3600:.2f} core-hours. Written to the shared folder: "
+        f"{written / 1e9:.2f} GB (the ipynb, HTML and PDF of each report, plus the manifest), "
+        f"{written / 3600 / 1e6:.2f} MB/s over an hour: any NFS share carries it. What a "
+        "report reads is mostly served from memory: each worker's kernel reads the store "
+        f"snapshot ({r['store_mb']:.0f} MB) for its province and keeps it, and the package and "
+        "notebooks once (storage read/written: what the page cache did not serve, temporary "
+        "files included).",
+        f"* The scheduler: {task_s * 1000:.2f} ms per task measured, so {tasks:,} tasks cost it "
+        f"{tasks * task_s:.0f} s in an hour, not a limit. The client's planning of the "
+        f"country's jobs: {r.get('plan_country', r['plan_province'])['seconds']:.1f} s.",
+        f"* Measured parallel efficiency from 1 to 2 workers through the scheduler: "
+        f"{efficiency:.0%} (on 2 shared cores; on hosts of their own a worker per core keeps "
+        "its core).",
     ]
-    for kind in ("clean", "project-eager", "project"):
-        pm, nbc = r["imports"][f"{kind} papermill"], r["imports"][f"{kind} nbconvert"]
-        rfc = pm["rfc3987_s"]
+    for cores in (2, 4, 8, 16):
+        per_host = cores * 3600 * max(efficiency, 0.5)
+        hosts = math.ceil(cpu / per_host)
         lines.append(
-            f"| {kind} | {pm['total_s']:.2f} | {nbc['total_s']:.2f} | "
-            + ("not imported" if rfc is None else f"{rfc:.2f}")
-            + " |"
+            f"* Hosts of {cores} cores (`dask worker --nworkers {cores} --nthreads 1`, "
+            f"efficiency {max(efficiency, 0.5):.0%}): **{hosts}** for everything within the hour "
+            f"({cpu / (hosts * cores * max(efficiency, 0.5)) / 60:.0f} min of work each)."
         )
-    return "\n".join(lines)
-
-
-def cluster_note(r: dict) -> str:
-    """Throughput of N hosts on paper, from the measured per-commune CPU."""
-    full = r.get("commune_country") or r["commune_full"]  # the country run: no start-up share
-    cpu = full["cpu_per_unit_s"]
-    per_core_h = 3600 / cpu
-    lines = [
-        f"Per commune report: {cpu:.2f} s of CPU (all processes), so one core makes about "
-        f"{per_core_h:,.0f} per hour. A host with k cores running `dask worker --nworkers k "
-        "--nthreads 1` makes about k x that, and N such hosts about N x k x that: the 3,321 "
-        "communes take about "
-        + ", ".join(
-            f"{ALL_COMMUNES * cpu / (n * k) / 60:.1f} min on {n} x {k} cores"
-            for n, k in ((1, 2), (1, 8), (4, 8), (10, 8))
-        )
-        + ", plus each worker's first kernel (a few seconds) and the client's planning and "
-        "manifest writes (a few seconds in all)."
-    ]
-    return "\n".join(lines)
-
-
-def write_section(marker: str, table: str, r: dict, args: argparse.Namespace) -> None:
-    """Replace (or add, before "## Last measurement") the README section under ``marker``."""
-    readme = HERE / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    body = (
-        f"{marker}\n\nDate {dt.date.today().isoformat()}, code version {r['code_version']}, "
-        f"load average (1 min) {min(r['loads']):.1f}-{max(r['loads']):.1f}.\n\n{table}\n\n"
+    lines.append(
+        "* Not counted: each worker's first kernel (a few seconds), and the index pages and "
+        "manifest the client writes (seconds)."
     )
-    if marker in text:
-        start = text.index(marker)
-        end = text.find("\n## ", start + len(marker))
-        text = text[:start] + body + (text[end + 1 :] if end >= 0 else "")
-    else:
-        at = text.index("## Last measurement\n")
-        text = text[:at] + body + text[at:]
-    readme.write_text(text, encoding="utf-8")
+    return "\n".join(lines)
 
 
 def write_readme(sections: str, r: dict, args: argparse.Namespace) -> None:
     readme = HERE / "README.md"
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""
     marker = "## Last measurement"
+    loads = r["loads"]
     body = (
         f"{marker}\n\n"
         f"Date {dt.date.today().isoformat()}, {'`--quick`, ' if args.quick else ''}"
         f"machine: {os.cpu_count()} cores ({platform.machine()}), Python "
         f"{platform.python_version()}, code version {r['code_version']} "
-        f"(snapshot of `{args.src}`). Commune notebook measured: "
-        f"{r['commune_full']['notebook']}. "
-        f"Load average during the run (1 min): min {min(r['loads']):.1f}, "
-        f"max {max(r['loads']):.1f}.\n\n"
+        f"(snapshot of `{args.src}`). Load average during the run (1 min): min "
+        f"{min(loads):.1f}, median {sorted(loads)[len(loads) // 2]:.1f}, max {max(loads):.1f}.\n\n"
         f"{sections}\n"
     )
     if marker in text:
@@ -523,60 +597,52 @@ def write_readme(sections: str, r: dict, args: argparse.Namespace) -> None:
     readme.write_text(text, encoding="utf-8")
 
 
-def measure_communes(r: dict, step, args: argparse.Namespace) -> None:
-    step(f"4. commune {args.communes} units, 2 local workers, kernels reused")
-    r["commune_full"] = commune.run(args.communes, "full", cpu_seconds)
-    step(f"   {r['commune_full']['wall_s']:.1f} s ({r['commune_full']['notebook']})")
-    step("4. commune re-run, nothing changed")
-    r["commune_rerun"] = commune.run(args.communes, "full", cpu_seconds, force=False, fresh=False)
-    step(f"   {r['commune_rerun']['wall_s']:.1f} s")
-    step(f"4. commune {args.cold_units} units, one kernel per document")
-    r["commune_cold"] = commune.run(args.cold_units, "cold", cpu_seconds, engine="warm")
-    r["commune_dask"] = []
-    for w in (1, 2):
-        step(f"4. commune {args.dask_units} units, Dask {w} worker(s)")
-        res = commune.run(args.dask_units, f"dask_{w}", cpu_seconds, dask_workers=w)
-        r["commune_dask"].append(res)
-        step(f"   {res['wall_s']:.1f} s")
+def write_report(r: dict, args: argparse.Namespace) -> None:
+    """Print the tables of a measurement and (unless ``--no-readme``) write them to the README."""
+    sections = f"{build_table(r)}\n\n### Beyond one machine (on paper)\n\n{hosts_note(r)}" + (
+        f"\n\n### Profile of one briefing job (fresh worker process)\n\n"
+        f"{profile_table(r['profile'])}"
+        if "profile" in r
+        else ""
+    )
+    print("\n" + sections)
+    if not args.no_readme:
+        write_readme(sections, r, args)
 
 
-def measure_month(args: argparse.Namespace) -> dict:
-    """``--month-only``: the clean floor before and after the month and its re-run."""
-    from analysis.running import jobs
+# --- the order of the measurements -----------------------------------------------------------
 
-    r: dict = {"loads": [], "floors": [], "lazy_hook": lazy_hook_installed()}
-    r["code_version"] = jobs.code_version()
-    clean_bin = floor.clean_env(log)
-    log("setup: demo data, ingest, analytics precompute")
-    r["setup"] = setup_data(args.keep_data)
-    for tag in ("before", "after"):
-        log(f"1. clean floor ({tag})")
-        r["floors"].append(
-            floor.measure("clean", args.floor_docs, tag, bench_env(), clean_bin, cpu_seconds)
-        )
-        r["loads"].append(os.getloadavg()[0])
-        if tag == "before":
-            log("2. month --jobs 2 --force")
-            r["month"] = product_run(2, True, None, "month_jobs2")
-            log(f"   {r['month']['wall_s']:.1f} s for {r['month']['total']} docs")
-            r["rerun"] = product_run(2, False, None, "rerun")
-    return r
+
+def measure_month(r: dict, step, month_args: list[str]) -> None:
+    """The month, its re-run, and the briefings alone."""
+    step("2. month --jobs 2 --force")
+    r["month"] = product_run(["--jobs", "2", "--force", *month_args], "month")
+    step(f"   {r['month']['wall_s']:.1f} s for {r['month']['total']} reports; re-run")
+    r["month_rerun"] = product_run(["--jobs", "2", *month_args], "month_rerun")
+    step("2. briefings and national overview alone")
+    briefings = ["--notebook", "30_leadership_briefing", "--notebook", "40_national_overview"]
+    r["briefings"] = product_run(["--jobs", "2", "--force", *briefings, *month_args], "briefings")
+    step(f"   {r['briefings']['wall_s']:.1f} s for {r['briefings']['total']} reports")
+
+
+def measure_province(r: dict, step, province: str) -> None:
+    """One province's communes as an operator runs them, its planning and its re-run."""
+    step(f"3. communes of {province}, as an operator runs them")
+    r["province_name"] = province
+    env = commune_env("province")
+    r["plan_province"] = measure_planning([province], env)
+    commune_args = ["--level", "commune", "--jobs", "2", "--province", province]
+    r["province"] = product_run([*commune_args, "--force"], "province", env)
+    step(f"   {r['province']['wall_s']:.1f} s for {r['province']['total']} reports; re-run")
+    r["province_rerun"] = product_run(commune_args, "province_rerun", env)
 
 
 def measure_all(args: argparse.Namespace) -> dict:
     """Every measurement, in the order the README reports them; logs the load as it goes."""
-    month_provinces: list[str] | None = None
-    if args.quick:
-        args.floor_docs, args.communes, args.cold_units, args.dask_units = 2, 12, 4, 6
-        args.month_provinces = 3
-    if args.month_provinces:
-        from analysis.reference import geography
+    from analysis.core.version import code_version
+    from analysis.reference import geography
 
-        month_provinces = list(geography.provinces("34")["codename"])[: args.month_provinces]
-    from analysis.running import jobs
-
-    r: dict = {"loads": [], "floors": [], "lazy_hook": lazy_hook_installed()}
-    r["code_version"] = jobs.code_version()
+    r: dict = {"loads": [], "floors": [], "code_version": code_version()}
 
     def step(msg: str) -> None:
         r["loads"].append(os.getloadavg()[0])
@@ -584,40 +650,39 @@ def measure_all(args: argparse.Namespace) -> dict:
         # What is measured so far, should the run be cut short.
         (OUTPUT / "partial.json").write_text(json.dumps(r, indent=2, default=str))
 
+    month_args: list[str] = []
+    province = PROVINCE
+    if args.quick:
+        args.floor_docs, province = 2, "lai_chau"
+        for p in list(geography.provinces("34")["codename"])[:3]:
+            month_args += ["--province", p]
     clean_bin = floor.clean_env(log)
     step("setup: demo data, ingest, analytics precompute")
     r["setup"] = setup_data(args.keep_data)
+    r["store_mb"] = (OUTPUT / "data" / "processed" / "dx.duckdb").stat().st_size / 1e6
     step("1. clean floor (first pass)")
     r["floors"].append(
         floor.measure("clean", args.floor_docs, "before", bench_env(), clean_bin, cpu_seconds)
     )
     step(f"   {r['floors'][-1]['per_doc_s']:.2f} s/doc")
-    # The commune level first: on a loaded machine the run may have to be cut short.
-    measure_communes(r, step, args)
-    for kind in ("project-eager", "project"):
-        step(f"1. floor {kind}")
-        r["floors"].append(
-            floor.measure(kind, args.floor_docs, "", bench_env(), clean_bin, cpu_seconds)
-        )
-        step(f"   {r['floors'][-1]['per_doc_s']:.2f} s/doc")
-    step("1. import times")
-    r["imports"] = floor.import_times(bench_env(), clean_bin)
-    step("2. month --jobs 2 --force")
-    r["month"] = product_run(2, True, month_provinces, "month_jobs2")
-    step(f"   {r['month']['wall_s']:.1f} s for {r['month']['total']} docs")
-    step("3. re-run, nothing changed")
-    r["rerun"] = product_run(2, False, month_provinces, "rerun")
-    step(f"   {r['rerun']['wall_s']:.1f} s, {r['rerun']['skipped']} skipped")
+
+    measure_month(r, step, month_args)
+    measure_province(r, step, province)
+    r["dask"] = measure_dask([province], step)
+
     step("1. clean floor (second pass)")
     r["floors"].append(
         floor.measure("clean", args.floor_docs, "after", bench_env(), clean_bin, cpu_seconds)
     )
-    if args.country:  # last: the longest step, after both passes of the floor
-        step(f"4. all {ALL_COMMUNES:,} communes of the country, 2 local workers")
-        r["commune_country"] = commune.run(None, "country", cpu_seconds)
-        step(f"   {r['commune_country']['wall_s']:.1f} s; re-run, nothing changed")
-        r["commune_country_rerun"] = commune.run(
-            None, "country", cpu_seconds, force=False, fresh=False
+    if args.country and not args.quick:  # last: the longest step, after both floors
+        env = commune_env("country")
+        step("3. planning the country's communes")
+        r["plan_country"] = measure_planning(None, env)
+        step(f"   {r['plan_country']['seconds']:.1f} s; the country's communes, --jobs 2")
+        r["country"] = product_run(["--level", "commune", "--jobs", "2", "--force"], "country", env)
+        step(f"   {r['country']['wall_s'] / 60:.1f} min; re-run, nothing changed")
+        r["country_rerun"] = product_run(
+            ["--level", "commune", "--jobs", "2"], "country_rerun", env
         )
     if args.profile:
         step("5. profile of one briefing job")
@@ -629,23 +694,17 @@ def measure_all(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="few provinces and units (smoke test)")
+    ap.add_argument("--quick", action="store_true", help="few provinces and reports (smoke test)")
     ap.add_argument("--floor-docs", type=int, default=20, help="floor sample size (each pass)")
-    ap.add_argument("--communes", type=int, default=120, help="communes in the full run")
-    ap.add_argument("--cold-units", type=int, default=24, help="communes, one kernel each")
-    ap.add_argument("--dask-units", type=int, default=60, help="communes on Dask")
     ap.add_argument(
-        "--country", action="store_true", help=f"also all {ALL_COMMUNES:,} communes (~30-60 min)"
-    )
-    ap.add_argument(
-        "--month-provinces", type=int, help="the month on the first N provinces (+ national)"
+        "--no-country",
+        dest="country",
+        action="store_false",
+        help=f"leave out the country's {ALL_COMMUNES:,} communes (about half the time)",
     )
     ap.add_argument("--keep-data", action="store_true", help="reuse output/data if present")
     ap.add_argument(
         "--from-partial", action="store_true", help="report output/partial.json (a cut-short run)"
-    )
-    ap.add_argument(
-        "--month-only", action="store_true", help="only the month, its re-run and the clean floor"
     )
     ap.add_argument("--no-profile", dest="profile", action="store_false", help="skip step 5")
     ap.add_argument("--no-readme", action="store_true", help="print only")
@@ -657,49 +716,15 @@ def main() -> None:
             os.environ[key] = value
         print(json.dumps(profile_job()))
         return
-
     if args.from_partial:
-        # A run cut short (e.g. during the country-wide step), or one whose report failed.
         found = [OUTPUT / n for n in ("results.json", "partial.json") if (OUTPUT / n).exists()]
-        source = max(found, key=lambda f: f.stat().st_mtime)  # the newer of the two
-        r = json.loads(source.read_text())
+        r = json.loads(max(found, key=lambda f: f.stat().st_mtime).read_text())
         write_report(r, args)
         return
     snapshot_source(args.src.resolve())
-    if args.month_only:
-        r = measure_month(args)
-        (OUTPUT / "results-month.json").write_text(json.dumps(r, indent=2, default=str))
-        table = markdown(
-            [
-                ("Setup: analytics precompute, cold (s)", fmt(r["setup"]["precompute"]), "", ""),
-                *floor_rows(r),
-                *month_rows(r),
-            ]
-        )
-        print("\n" + table)
-        if not args.no_readme:
-            write_section("## The month alone (last measurement)", table, r, args)
-        return
     r = measure_all(args)
     (OUTPUT / "results.json").write_text(json.dumps(r, indent=2, default=str))
     write_report(r, args)
-
-
-def write_report(r: dict, args: argparse.Namespace) -> None:
-    """Print the tables of a measurement and (unless ``--no-readme``) write them to the README."""
-    sections = (
-        f"{build_table(r)}\n\n### Import times (`python -X importtime`, best of 2)\n\n"
-        f"{imports_table(r)}\n\n### Commune level on N hosts (on paper)\n\n{cluster_note(r)}"
-        + (
-            f"\n\n### Profile of one briefing job (fresh worker process)\n\n"
-            f"{profile_table(r['profile'])}"
-            if "profile" in r
-            else ""
-        )
-    )
-    print("\n" + sections)
-    if not args.no_readme:
-        write_readme(sections, r, args)
 
 
 if __name__ == "__main__":

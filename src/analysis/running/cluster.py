@@ -114,6 +114,10 @@ class JobProcess:
         self._pool: ProcessPoolExecutor | None = None
         self.code: str | None = None
 
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
     def start(self, env: dict[str, str]) -> None:
         """Spawn the process (imports, a kernel warming) and wait until it answers."""
         with _children_allowed():
@@ -185,7 +189,7 @@ class JobProcesses:
         with self.taken() as process:
             if process.code is not None and process.code != code:
                 process.stop()  # the package changed since it started: start one on the new code
-            if process.code is None or process._pool is None:
+            if not process.started:
                 process.start(env)
             if process.code != code:
                 return failed_result(
@@ -208,7 +212,7 @@ class JobProcesses:
 
     def _start(self, process: JobProcess, env: dict[str, str]) -> None:
         try:
-            if process._pool is None:
+            if not process.started:
                 process.start(env)
         except Exception as exc:  # The job that takes it will start it again, and report
             log.warning("a job process did not start: %s", exc)
