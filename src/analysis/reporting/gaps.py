@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import paths
 from analysis.analyses import compare
 from analysis.analyses.completeness import (
     COMPLETE,
@@ -35,13 +36,23 @@ from analysis.reporting.render import components
 
 
 def completeness(results: PeriodResults) -> MonthCompleteness:
-    """The rule applied to the results' period and dataset (computed once per results)."""
-    cached = results.__dict__.get("_completeness")
-    if cached is not None and cached[0] is results.observations:
-        return cached[1]
-    found = month_completeness(results.observations, str(results.period), results.dataset)
-    results.__dict__["_completeness"] = (results.observations, found)
+    """The rule applied to the results' period and dataset.
+
+    Computed once per process for a store, data version, dataset and period: a reused kernel
+    makes one briefing after another, each with its own copy of the period's results, and each
+    asks for every unit's month to tell its own.
+    """
+    key = (str(paths.database_path()), results.data_version, results.dataset, str(results.period))
+    if _COMPLETENESS.get("key") != key:
+        _COMPLETENESS.update(
+            key=key,
+            found=month_completeness(results.observations, str(results.period), results.dataset),
+        )
+    found: MonthCompleteness = _COMPLETENESS["found"]
     return found
+
+
+_COMPLETENESS: dict[str, Any] = {}
 
 
 def gaps(results: PeriodResults) -> dict[str, list[Gap]]:
