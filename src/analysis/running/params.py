@@ -9,12 +9,14 @@ province exists, the period has data) are ours.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
+from analysis import paths
 from analysis.core.periods import month_text
 from analysis.data import store
 from analysis.reference import catalog, communes, geography
@@ -350,13 +352,39 @@ def _errors_of(
     return errors
 
 
+def _remembered(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn``'s answers kept while the store file is the same (path, inode, size, modification
+    time): every notebook and every run asks the same few questions of it."""
+    answers: dict[tuple, Any] = {}
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        path = paths.database_path()
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return fn(*args)  # no store: the function says so
+        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, *args)
+        if key not in answers:
+            if len(answers) > 64:
+                answers.clear()
+            answers[key] = fn(*args)
+        return copy.copy(answers[key])  # a list the caller may change
+
+    return wrapper
+
+
 def data_range(dataset: str | None = None, level: str = "province") -> tuple[str, str] | None:
     """First and last month with data in ``dataset`` (default: the store's default dataset).
 
     ``level`` ``commune`` asks the commune figures. ``None`` if there is no store or the
     dataset has no monthly data.
     """
+    return _data_range(dataset, level)
 
+
+@_remembered
+def _data_range(dataset: str | None, level: str) -> tuple[str, str] | None:
     try:
         con = store.connect()
     except store.StoreMissing:
@@ -380,7 +408,11 @@ def _table(level: str) -> str:
 
 def datasets(level: str = "province") -> list[str] | None:
     """The datasets in the store (``demo``, ``submitted`` ...), or ``None`` if there is no store."""
+    return _datasets(level)
 
+
+@_remembered
+def _datasets(level: str) -> list[str] | None:
     try:
         con = store.connect()
     except store.StoreMissing:

@@ -34,7 +34,7 @@ from analysis.analyses import monthly, published_tables
 from analysis.core.version import code_version
 from analysis.data import store
 from analysis.running import commune_jobs, folders, lifetime, params, snapshot
-from analysis.running.delivery import index
+from analysis.running.delivery.outputs import index_is_current
 from analysis.running.delivery.recipients import RecipientsError, languages_wanted
 from analysis.running.jobs import (
     DEFAULT_NATIONAL_NOTEBOOKS,
@@ -262,9 +262,13 @@ def _rebuild_indexes(period: str, ran: bool = True) -> None:
     than the manifest. A failure is logged, not raised: the reports themselves are made and
     recorded.
     """
-    if not ran and index.is_current(period):
+    if not ran and index_is_current(period):
         log.info("index pages for %s are up to date", period)
         return
+    # Imported here: the pages bring the briefing's parts, which a run with nothing to do
+    # (its pages up to date) need not load.
+    from analysis.running.delivery import index
+
     try:
         written = index.build_indexes(period)
     except Exception as exc:  # the pages are a convenience; never lose a run's result for them

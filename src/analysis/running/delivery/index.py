@@ -46,6 +46,8 @@ from analysis.reference.targets import (
 from analysis.reporting import briefing
 from analysis.reporting.gaps import completeness, summary_text, unit_lines
 from analysis.running.delivery.outputs import (
+    INDEX_PAGES,
+    INDEX_SUMMARY,
     NATIONAL,
     Output,
     all_units,
@@ -57,8 +59,8 @@ from analysis.running.manifest import data_version_text, read_manifest
 
 log = logging.getLogger(__name__)
 
-LANGS = ("vi", "en")
-PAGE = {"vi": "index.html", "en": "index.en.html"}
+LANGS = tuple(INDEX_PAGES)
+PAGE = INDEX_PAGES
 ALWAYS_COUNTED = ("achieved", "on_track", "at_risk", "off_track")
 """Statuses with a column on every page; the rarer ones get one only when some unit has them."""
 SOMETIMES_COUNTED = (MET_AT_RISK, MET_LATE, MISSED, AWAITING, INSUFFICIENT_HISTORY)
@@ -75,8 +77,7 @@ REPORT_LABELS = {
 """What a unit's link group is called: the report it leads to, so no two groups of a unit
 read alike; the overview's spreadsheet annex is a group of its own."""
 ANNEX_FORMATS = ("xlsx",)
-SUMMARY_FILE = "index.json"
-"""Beside the period's pages: what the overview page needs without reading the store."""
+SUMMARY_FILE = INDEX_SUMMARY
 
 
 @dataclass
@@ -370,26 +371,6 @@ def build_overview() -> list[Path]:
         )
         written.append(write_atomic(root / PAGE[lang], html))
     return written
-
-
-def is_current(period: str) -> bool:
-    """Whether the period's pages were built from its manifest as it is now (same data version
-    and ``updated_at``), and the overview exists."""
-    folder = paths.reports_dir() / period
-    summary_path = folder / SUMMARY_FILE
-    pages = [folder / PAGE[lang] for lang in LANGS] + [
-        paths.reports_dir() / PAGE[lang] for lang in LANGS
-    ]
-    if not summary_path.exists() or not all(p.exists() for p in pages):
-        return False
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except ValueError:
-        return False
-    manifest = read_manifest(period)
-    return bool(manifest.get("updated_at")) and all(
-        summary.get(key) == manifest.get(key) for key in ("updated_at", "data_version", "dataset")
-    )
 
 
 def build_indexes(period: str, results: Any = None) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,10 @@ from analysis.running.manifest import read_manifest
 log = logging.getLogger(__name__)
 
 NATIONAL = "national"
+INDEX_PAGES = {"vi": "index.html", "en": "index.en.html"}
+"""The index pages of a period (in its folder) and of every period (in the reports folder)."""
+INDEX_SUMMARY = "index.json"
+"""Beside the period's pages: what the overview page needs without reading the store."""
 PROVINCE_NOTEBOOK = "30_leadership_briefing"
 NATIONAL_NOTEBOOK = "40_national_overview"
 
@@ -120,12 +125,29 @@ def is_synthetic(period: str) -> bool:
     Read from the index's summary (``index.json``, written from the figures themselves) when it
     describes the manifest's data version; else from the dataset's name (``demo``).
     """
-    import json
-
     manifest = read_manifest(period)
-    summary = paths.reports_dir() / period / "index.json"
+    summary = paths.reports_dir() / period / INDEX_SUMMARY
     if summary.exists():
         facts = json.loads(summary.read_text(encoding="utf-8"))
         if facts.get("data_version") == manifest.get("data_version"):
             return bool(facts.get("synthetic"))
     return manifest.get("dataset") == "demo"
+
+
+def index_is_current(period: str) -> bool:
+    """Whether the period's index pages were built from its manifest as it is now (same data
+    version, dataset and ``updated_at``) and the overview of every period exists."""
+    folder = paths.reports_dir() / period
+    pages = [folder / p for p in INDEX_PAGES.values()]
+    pages += [paths.reports_dir() / p for p in INDEX_PAGES.values()]
+    summary_path = folder / INDEX_SUMMARY
+    if not summary_path.exists() or not all(p.exists() for p in pages):
+        return False
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    manifest = read_manifest(period)
+    return bool(manifest.get("updated_at")) and all(
+        summary.get(key) == manifest.get(key) for key in ("updated_at", "data_version", "dataset")
+    )
