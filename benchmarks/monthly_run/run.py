@@ -416,6 +416,8 @@ def run_rows(r: dict) -> list[tuple[str, ...]]:
     rows.append(
         _ratio_row("2. Briefings and national overview alone", r["briefings"], r, "briefings")
     )
+    if "briefings_en" in r:
+        rows.append(_ratio_row("2. The same in English", r["briefings_en"], r, "briefings"))
     prov, plan, name = r["province"], r["plan_province"], r.get("province_name", PROVINCE)
     rows.append(
         _ratio_row(
@@ -431,8 +433,12 @@ def run_rows(r: dict) -> list[tuple[str, ...]]:
         )
     )
     rows.append(
-        _rerun_row(f"3. Communes of {PROVINCE} re-run, nothing changed", r["province_rerun"], prov)
+        _rerun_row(f"3. Communes of {name} re-run, nothing changed", r["province_rerun"], prov)
     )
+    if "province_en" in r:
+        rows.append(
+            _ratio_row(f"3. Communes of {name} in English", r["province_en"], r, "commune_province")
+        )
     if "country" in r:
         rows.append(
             _ratio_row("3. Communes of the country, --jobs 2", r["country"], r, "commune_country")
@@ -524,10 +530,23 @@ def hosts_note(r: dict) -> str:
     rest_n = max(1, month["total"] - r["briefings"]["total"])
     rest_cpu = max(0.0, month["cpu_s"] - r["briefings"]["cpu_s"]) / rest_n
     communes = per_report(r.get("country") or r["province"])
+    # English: the briefings measured as such; the communes as the province's English run
+    # compares with its Vietnamese one; the published figures as in Vietnamese.
+    brief_en = per_report(r["briefings_en"])["cpu_s"] if "briefings_en" in r else brief["cpu_s"]
+    scale = (
+        per_report(r["province_en"])["cpu_s"] / per_report(r["province"])["cpu_s"]
+        if "province_en" in r
+        else 1.0
+    )
+    communes_en = communes["cpu_s"] * scale
     n_brief = BRIEFING_DOCS * len(HOUR_LANGS)
     n_rest = (MONTH_DOCS - BRIEFING_DOCS) * len(HOUR_LANGS)
     n_communes = (ALL_COMMUNES + 34) * len(HOUR_LANGS)
-    cpu = n_brief * brief["cpu_s"] + n_rest * rest_cpu + n_communes * communes["cpu_s"]
+    cpu = (
+        BRIEFING_DOCS * (brief["cpu_s"] + brief_en)
+        + n_rest * rest_cpu
+        + (ALL_COMMUNES + 34) * (communes["cpu_s"] + communes_en)
+    )
     tasks = n_brief + n_rest + n_communes
     task_s = r["dask"]["task_s"]
     dask = r["dask"]["runs"]
@@ -538,12 +557,14 @@ def hosts_note(r: dict) -> str:
         f"{n_brief} briefings and overviews, {n_rest} published-figures reports and "
         f"{n_communes:,} commune reports ({tasks:,} jobs).",
         "",
-        "| per report | CPU (s, all processes) | files left (kB) | storage read / written (kB) |",
+        "| per report | CPU, vi / en (s, all processes) | files left (kB) | storage read / "
+        "written (kB) |",
         "|---|---|---|---|",
-        f"| briefing or overview | {brief['cpu_s']:.2f} | {brief['bytes_written'] / 1e3:.0f} | "
+        f"| briefing or overview | {brief['cpu_s']:.2f} / {brief_en:.2f} | "
+        f"{brief['bytes_written'] / 1e3:.0f} | "
         f"{brief['storage_read'] / 1e3:.0f} / {brief['storage_written'] / 1e3:.0f} |",
-        f"| published figures | {rest_cpu:.2f} | | |",
-        f"| commune scorecard or comparison | {communes['cpu_s']:.2f} | "
+        f"| published figures | {rest_cpu:.2f} / (as vi) | | |",
+        f"| commune scorecard or comparison | {communes['cpu_s']:.2f} / {communes_en:.2f} | "
         f"{communes['bytes_written'] / 1e3:.0f} | {communes['storage_read'] / 1e3:.0f} / "
         f"{communes['storage_written'] / 1e3:.0f} |",
         "",
@@ -622,7 +643,9 @@ def measure_month(r: dict, step, month_args: list[str]) -> None:
     step("2. briefings and national overview alone")
     briefings = ["--notebook", "30_leadership_briefing", "--notebook", "40_national_overview"]
     r["briefings"] = product_run(["--jobs", "2", "--force", *briefings, *month_args], "briefings")
-    step(f"   {r['briefings']['wall_s']:.1f} s for {r['briefings']['total']} reports")
+    step(f"   {r['briefings']['wall_s']:.1f} s for {r['briefings']['total']} reports; in English")
+    english = ["--lang", "en", "--jobs", "2", "--force", *briefings, *month_args]
+    r["briefings_en"] = product_run(english, "briefings_en")
 
 
 def measure_province(r: dict, step, province: str) -> None:
@@ -635,6 +658,8 @@ def measure_province(r: dict, step, province: str) -> None:
     r["province"] = product_run([*commune_args, "--force"], "province", env)
     step(f"   {r['province']['wall_s']:.1f} s for {r['province']['total']} reports; re-run")
     r["province_rerun"] = product_run(commune_args, "province_rerun", env)
+    step("   in English")
+    r["province_en"] = product_run([*commune_args, "--lang", "en", "--force"], "province_en", env)
 
 
 def measure_all(args: argparse.Namespace) -> dict:
