@@ -51,13 +51,12 @@ def target_changes(results: PeriodResults, province: str | None = None) -> pd.Da
     probability in points of 1 (NaN when either month has no probability,
     :func:`~analysis.reference.targets.has_probability`). Targets the month before did not
     track (a new target, a unit without a forecast then) are left out. Empty when there is no
-    month before. Computed once per results object for every unit.
+    month before. Computed once for every unit (:func:`.monthly.derived`: once per process
+    for results read from the store).
     """
-    cached = results.__dict__.get("_target_changes")
-    if cached is None:
-        cached = results.__dict__["_target_changes"] = _compare(results)
+    cached = monthly.derived(results, "target_changes", lambda: _compare(results))
     if province is None:
-        return cached
+        return cached.copy()
     return cached[cached["province"] == province].reset_index(drop=True)
 
 

@@ -11,8 +11,10 @@ dataset and period, so a month's 35 reports compute them once. The monthly runne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -37,6 +39,10 @@ class PeriodResults:
     observations: pd.DataFrame
     comparison: pd.DataFrame
     forecasts: pd.DataFrame
+    origin: tuple | None = field(default=None, compare=False, repr=False)
+    """What :func:`period_results` read these results from (store and analytics cache, data
+    version, dataset, period); ``None`` for results made or restricted by other code. What is
+    derived from results with an origin is kept once per process (:func:`derived`)."""
 
     def copy(self) -> PeriodResults:
         """The same results with tables of their own (changing one leaves this one alone)."""
@@ -47,6 +53,7 @@ class PeriodResults:
             self.observations.copy(),
             self.comparison.copy(),
             self.forecasts.copy(),
+            self.origin,
         )
 
     def province(self, codename: str) -> PeriodResults:
@@ -145,19 +152,27 @@ def period_results(
             )
     p = to_month(period)
     memo_key = (str(paths.database_path()), str(paths.analytics_cache_path()), version, ds, str(p))
-    if _MEMO.get("key") == memo_key:
-        return _MEMO["results"].copy()
+    if memo_key in _MEMO:
+        _MEMO.move_to_end(memo_key)
+        return _MEMO[memo_key].copy()
     obs = store.load_series_frame(ds, until=p)
     key = cache_key(version, ds)
     comparison = compute_comparison(obs, p, key)
     forecasts = compute_forecasts(obs, p, key, jobs=jobs)
-    results = PeriodResults(p, ds, version, obs, comparison, forecasts)
-    _MEMO.update(key=memo_key, results=results.copy())
+    results = PeriodResults(p, ds, version, obs, comparison, forecasts, memo_key)
+    _MEMO[memo_key] = results.copy()
+    while len(_MEMO) > MEMO_SIZE:
+        forgotten, _ = _MEMO.popitem(last=False)
+        for k in [k for k in _DERIVED if k[0] == forgotten]:
+            del _DERIVED[k]
     return results
 
 
-_MEMO: dict[str, Any] = {}
-"""The last period's results read in this process, and what they were read from.
+MEMO_SIZE = 4
+"""Periods' results kept per process: a briefing reads its month and the month before (what
+changed), so two per dataset are in use at once."""
+_MEMO: OrderedDict[tuple, PeriodResults] = OrderedDict()
+"""The last periods' results read in this process, by what they were read from.
 
 A reused kernel makes one report after another for the same period (a worker's briefings, a
 province's scorecards): reading the store and the analytics cache again for each costs more
@@ -166,6 +181,32 @@ the period and the cache's path, so a kernel warmed for one run never serves ano
 each caller gets its own copy, so a notebook that changes its tables changes nothing for the
 next one.
 """
+_DERIVED: dict[tuple[tuple, str], Any] = {}
+"""What :func:`derived` computed from results with an origin: (origin, name) -> value."""
+
+T = TypeVar("T")
+
+
+def derived(results: PeriodResults, name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, done once for ``results``: once per process for results read by
+    :func:`period_results` (by their origin: store, data version, dataset, period), once per
+    object for results made by other code. The value is shared: callers change copies of it.
+
+    What every report of a period derives alike from its results (the country's forecasts,
+    every unit's status changes, every unit's month) is so computed once for a reused
+    kernel's many reports, never across data versions, datasets or analytics caches.
+    """
+    if results.origin is None or results.origin not in _MEMO:
+        attr = f"_{name}"
+        if attr not in results.__dict__:
+            results.__dict__[attr] = compute()
+        value: T = results.__dict__[attr]
+        return value
+    key = (results.origin, name)
+    if key not in _DERIVED:
+        _DERIVED[key] = compute()
+    found: T = _DERIVED[key]
+    return found
 
 
 def cache_key(version: str, dataset: str) -> str:
@@ -224,27 +265,32 @@ def national_forecasts(results: PeriodResults, jobs: int | None = 1) -> pd.DataF
     """The country's forecast to each target the period tracks (the national series of
     :func:`national_frame`), as :func:`~analysis.analyses.forecasting.forecast_batch` rows
     with ``province`` "national"; cached like the provinces' batch, computed once a period."""
-    cached = results.__dict__.get("_national_forecasts")
-    if cached is not None:
-        return cached
+    return derived(results, "national_forecasts", lambda: _national_forecasts(results, jobs))
+
+
+def _national_forecasts(results: PeriodResults, jobs: int | None) -> pd.DataFrame:
+    # Imported here: see compute_forecasts.
+    from analysis.analyses import forecasting
+
     targets = catalog.targets_frame(results.period)
     obs = national_frame(results.observations, sorted(set(targets["indicator"])))
     frame, table = forecast_inputs(obs, results.period)
     if from_store(results) and not frame.empty:
         key = f"{cache_key(results.data_version, results.dataset)}/{NATIONAL}"
-        found = forecasting.cached_forecast_batch(
+        found: pd.DataFrame = forecasting.cached_forecast_batch(
             paths.analytics_cache_path(), frame, table, results.period, key, jobs=jobs, seed=SEED
         )
-    else:  # nothing national to forecast, or results made by hand (a test, a what-if)
-        found = forecasting.forecast_batch(frame, table, results.period, jobs=jobs, seed=SEED)
-    results.__dict__["_national_forecasts"] = found
-    return found
+        return found
+    # nothing national to forecast, or results made by hand (a test, a what-if)
+    return forecasting.forecast_batch(frame, table, results.period, jobs=jobs, seed=SEED)
 
 
 def previous_results(results: PeriodResults, jobs: int | None = None) -> PeriodResults | None:
     """The month before's comparison and forecasts (same dataset and store): what "what
     changed" compares with; ``None`` when the dataset has no monthly figure that month, or
     when ``results`` were not made from the store as it is (:func:`from_store`)."""
+    # Kept with this object only: the month before's results are read from the process's
+    # memo (:func:`period_results`) as a copy of their own, which the caller may change.
     if "_previous" in results.__dict__:
         return results.__dict__["_previous"]
     before = results.period - 1

@@ -17,8 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import paths
-from analysis.analyses import compare
+from analysis.analyses import compare, monthly
 from analysis.analyses.completeness import (
     COMPLETE,
     MISSING,
@@ -38,21 +37,15 @@ from analysis.reporting.render import components
 def completeness(results: PeriodResults) -> MonthCompleteness:
     """The rule applied to the results' period and dataset.
 
-    Computed once per process for a store, data version, dataset and period: a reused kernel
-    makes one briefing after another, each with its own copy of the period's results, and each
-    asks for every unit's month to tell its own.
+    Computed once per process for results read from the store (:func:`.monthly.derived`): a
+    reused kernel makes one briefing after another, each with its own copy of the period's
+    results, and each asks for every unit's month to tell its own.
     """
-    key = (str(paths.database_path()), results.data_version, results.dataset, str(results.period))
-    if _COMPLETENESS.get("key") != key:
-        _COMPLETENESS.update(
-            key=key,
-            found=month_completeness(results.observations, str(results.period), results.dataset),
-        )
-    found: MonthCompleteness = _COMPLETENESS["found"]
-    return found
-
-
-_COMPLETENESS: dict[str, Any] = {}
+    return monthly.derived(
+        results,
+        "completeness",
+        lambda: month_completeness(results.observations, str(results.period), results.dataset),
+    )
 
 
 def gaps(results: PeriodResults) -> dict[str, list[Gap]]:
