@@ -194,3 +194,51 @@ def test_a_run_without_workers_says_so(cluster_env, monkeypatch):
                 scheduler=empty.scheduler_address,
                 progress=False,
             )
+
+
+# A Dask worker as far as its job processes know: it keeps them (warmed from a thread that
+# ends, as JobProcesses.warm does), and says which process runs them and where their
+# temporary files are.
+FAKE_WORKER = """
+import json, os, sys, time
+from analysis.running import cluster
+
+processes = cluster.JobProcesses(1)
+processes.warm(dict(os.environ))
+deadline = time.monotonic() + 240
+while time.monotonic() < deadline:
+    with processes.taken() as process:
+        if process.started:
+            break
+    time.sleep(0.2)
+time.sleep(2)  # the thread that started it has ended by now
+(pid,) = process._pool._processes
+print(json.dumps({"pid": pid, "folder": str(processes.folder)}), flush=True)
+print(process._pool.submit(os.getpid).result(timeout=60) == pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_job_process_outlives_the_thread_that_started_it_not_its_worker(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", FAKE_WORKER], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert worker.stdout is not None
+        started = json.loads(worker.stdout.readline())
+        assert worker.stdout.readline().strip() == "True", "the job process did not answer"
+        job_process, folder = started["pid"], Path(started["folder"])
+        assert folder.parent == tmp_path and (folder / f"worker-{job_process}").is_dir()
+        kernels = _wait_for(lambda: _children(job_process), 120, "the job process's kernel")
+    finally:
+        worker.kill()  # the worker gone at once: it cannot stop its job process itself
+        worker.wait(timeout=30)
+    _wait_for(lambda: not _alive([job_process, *kernels]), 30, "the job process to end")
+    assert not (folder / f"worker-{job_process}").exists(), "its temporary folder was left"
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-eo", "pid,ppid"], capture_output=True, text=True)
+    rows = [[int(x) for x in line.split()] for line in out.stdout.splitlines()[1:]]
+    return [child for child, parent in rows if parent == pid]

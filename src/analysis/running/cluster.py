@@ -28,6 +28,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import shutil
 import socket
 import threading
 import time
@@ -36,11 +37,13 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from distributed import WorkerPlugin
 
 from analysis.core.version import code_version
+from analysis.running import lifetime
 from analysis.running.jobs import Job
 from analysis.running.pool import KILL_GRACE, failed_result
 from analysis.running.worker import DEFAULT_JOB_TIMEOUT, run_job, worker_init
@@ -62,27 +65,19 @@ POLL = 5.0
 # --- the job process (a child of a Dask worker process) ------------------------------------
 
 
-def _init_job_process(env: dict[str, str], parent: int) -> None:
-    """What a job process does first: leave when its worker does, then as a local worker."""
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    worker_init(env)
-    code_version()  # of the code this process imported, not of files changed afterwards
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Stop this process (and its kernels) once its Dask worker process is gone.
+def _init_job_process(env: dict[str, str], parent: int, run_folder: str) -> None:
+    """What a job process does first: set up as a local pool worker does, ending when its
+    Dask worker process does (kernels killed, temporary folder removed), then say which code
+    it imported.
 
     A worker killed outright (its host lost, SIGKILL) cannot stop its children; without this
-    the job process would wait for work forever, holding its kernels.
+    the job process would wait for work forever, holding its kernels. The worker is watched
+    from a thread only: Linux's parent-death signal follows the thread that started the
+    process, and a Dask worker starts its job processes from threads that end before it does
+    (:func:`~analysis.running.lifetime.die_with`).
     """
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    try:
-        from analysis.running import kernels
-
-        kernels.POOL.shutdown()
-    finally:
-        os._exit(1)
+    worker_init(env, parent, run_folder, death_signal=False)
+    code_version()  # of the code this process imported, not of files changed afterwards
 
 
 def _code() -> str:
@@ -96,7 +91,7 @@ def _children_allowed() -> Iterator[None]:
     ``dask worker`` starts its worker processes as daemons (``distributed.worker.daemon``),
     and :mod:`multiprocessing` refuses children to daemons: a daemon's children would be left
     behind when it is killed. A job process watches its parent for that
-    (:func:`_exit_with_parent`), so the refusal is lifted while it is started.
+    (:func:`_init_job_process`), so the refusal is lifted while it is started.
     """
     config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
     was = config.get("daemon")
@@ -108,11 +103,13 @@ def _children_allowed() -> Iterator[None]:
 
 
 class JobProcess:
-    """One spawned process that runs jobs one at a time, as a local pool worker does."""
+    """One spawned process that runs jobs one at a time, as a local pool worker does; its
+    temporary files go to a folder of its own inside ``folder``."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self.code: str | None = None
+        self.folder = folder
 
     @property
     def started(self) -> bool:
@@ -125,7 +122,7 @@ class JobProcess:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_job_process,
-                initargs=(env, os.getpid()),
+                initargs=(env, os.getpid(), str(self.folder)),
             )
             self.code = pool.submit(_code).result(timeout=START_TIMEOUT)
         self._pool = pool
@@ -133,7 +130,9 @@ class JobProcess:
     def stop(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
-            _kill(pool)
+            for pid in _kill(pool):
+                # What the killed process could not remove itself (see lifetime.worker_folder).
+                shutil.rmtree(self.folder / f"worker-{pid}", ignore_errors=True)
             pool.shutdown(wait=False, cancel_futures=True)
 
     def run(self, job: Job, env: dict[str, str], engine: str, timeout: float | None) -> dict:
@@ -160,19 +159,30 @@ class JobProcess:
             )
 
 
-def _kill(pool: ProcessPoolExecutor) -> None:
+def _kill(pool: ProcessPoolExecutor) -> list[int]:
+    """Kill the executor's processes; their process ids."""
     # The executor offers no way to stop one process; its process table is the only handle.
+    killed = []
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.kill()
+        process.join(5)
+        killed.append(process.pid)
+    return killed
 
 
 class JobProcesses:
-    """A Dask worker's job processes: one per worker thread, taken by a job, then given back."""
+    """A Dask worker's job processes: one per worker thread, taken by a job, then given back.
+
+    Their temporary files live in one folder of the worker's
+    (:func:`~analysis.running.lifetime.new_run_folder`), removed when the worker stops, or by
+    the next worker or run on the host once this worker's process is dead.
+    """
 
     def __init__(self, slots: int) -> None:
+        self.folder = lifetime.new_run_folder()
         self._idle: queue.SimpleQueue[JobProcess] = queue.SimpleQueue()
         for _ in range(max(1, slots)):
-            self._idle.put(JobProcess())
+            self._idle.put(JobProcess(self.folder))
         self._all = max(1, slots)
 
     @contextlib.contextmanager
@@ -220,11 +230,14 @@ class JobProcesses:
             self._idle.put(process)
 
     def stop(self) -> None:
+        """Stop the idle job processes; with none busy, remove the worker's folder too (a busy
+        one removes its own when it sees its worker gone)."""
         for _ in range(self._all):
             try:
                 self._idle.get_nowait().stop()
             except queue.Empty:
                 return
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class JobProcessesPlugin(WorkerPlugin):

@@ -73,10 +73,14 @@ def _parent_death_signal(signum: int) -> bool:
         return False
 
 
-def die_with(parent: int, cleanup: Callable[[], None]) -> None:
+def die_with(parent: int, cleanup: Callable[[], None], death_signal: bool = True) -> None:
     """End this process (after ``cleanup``) as soon as process ``parent`` has ended.
 
     Called first thing in a worker: if the parent is already gone, the worker ends now.
+    ``death_signal`` false leaves the watching to the thread alone: Linux sends the parent-death
+    signal when the *thread* that started this process ends, which is the parent's end only
+    when that thread lives as long as the parent (a Dask worker starts its job processes from
+    threads that come and go).
     """
     done = threading.Lock()
 
@@ -89,7 +93,8 @@ def die_with(parent: int, cleanup: Callable[[], None]) -> None:
             os._exit(1)
 
     signal.signal(signal.SIGTERM, end)
-    _parent_death_signal(signal.SIGTERM)
+    if death_signal:
+        _parent_death_signal(signal.SIGTERM)
     if os.getppid() != parent:  # the parent died before the signal was asked for
         end()
 
@@ -122,16 +127,20 @@ def remove_stale_run_folders(root: Path | None = None) -> list[Path]:
     return removed
 
 
-@contextlib.contextmanager
-def run_folder() -> Iterator[Path]:
-    """A temporary folder for one run's workers, removed when the block ends.
-
-    Folders of dead runs are removed first.
-    """
+def new_run_folder() -> Path:
+    """A new temporary folder for this process's workers (``<tmp>/vndx-run-<pid>-*``), which
+    the next run removes if this process dies first; folders of dead runs are removed first."""
     removed = remove_stale_run_folders()
     if removed:
         log.info("removed %d temporary folder(s) of runs that were killed", len(removed))
-    folder = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
+    return Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
+
+
+@contextlib.contextmanager
+def run_folder() -> Iterator[Path]:
+    """A temporary folder for one run's workers (:func:`new_run_folder`), removed when the
+    block ends."""
+    folder = new_run_folder()
     try:
         yield folder
     finally:

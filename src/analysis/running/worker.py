@@ -214,14 +214,18 @@ def _forget_inherited_event_loops() -> None:
 
 
 def worker_init(
-    env: dict[str, str], parent: int | None = None, run_folder: str | None = None
+    env: dict[str, str],
+    parent: int | None = None,
+    run_folder: str | None = None,
+    death_signal: bool = True,
 ) -> None:
     """Long-lived worker: import the renderers once and start warming a kernel.
 
     With ``parent`` (the run's process id) the worker ends as soon as the run's process does,
     killing its kernels; with ``run_folder`` every temporary file of the worker and its
     kernels goes to a folder of its own in it, removed when the worker ends
-    (:mod:`analysis.running.lifetime`).
+    (:mod:`analysis.running.lifetime`). ``death_signal``: see
+    :func:`~analysis.running.lifetime.die_with`.
     """
     os.environ.update(env)
     folder = lifetime.worker_folder(Path(run_folder)) if run_folder else None
@@ -234,7 +238,7 @@ def worker_init(
             shutil.rmtree(folder, ignore_errors=True)
 
     if parent is not None:
-        lifetime.die_with(parent, cleanup)
+        lifetime.die_with(parent, cleanup, death_signal)
     if folder is not None:
         # After the kernels are shut down (priority 10, below), at the worker's normal end.
         multiprocessing.util.Finalize(
