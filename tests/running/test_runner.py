@@ -63,7 +63,20 @@ def _whole(path):
     return True
 
 
-def test_run_produces_every_file_a_complete_manifest_and_then_skips(env):
+def _made(summary) -> list[tuple[str, str, str]]:
+    """The jobs a run ran (not those it found unchanged)."""
+    return sorted(
+        (r["job"]["notebook"], r["job"]["unit"], r["job"]["lang"])
+        for r in summary.results
+        if not r.get("reused")
+    )
+
+
+def _mtimes(folder, patterns=("*.pdf", "*.xlsx", "manifest.json", "index*.html", "index.json")):
+    return {p: p.stat().st_mtime_ns for pattern in patterns for p in folder.rglob(pattern)}
+
+
+def test_run_produces_every_file_a_complete_manifest_and_then_skips(env, run_data):
     summary = runner.run(PERIOD, provinces=["40", "Hà Tĩnh"], jobs=2, progress=False)
     assert summary.ok, summary.failed
     for unit, nb in (
@@ -91,18 +104,39 @@ def test_run_produces_every_file_a_complete_manifest_and_then_skips(env):
         assert entry["data_version"] and entry["code_version"] and entry["cache_key"]
         assert (env / entry["path"]).exists()
 
-    # Nothing to do: nothing written, not even the manifest or the index pages.
-    written = ("*.pdf", "manifest.json", "index*.html", "index.json")
-    mtimes = {p: p.stat().st_mtime_ns for pattern in written for p in env.rglob(pattern)}
+    # Nothing to do: nothing written, not even the manifest, the annex or the index pages.
+    mtimes = _mtimes(env)
     again = runner.run(PERIOD, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False)
     assert again.ok and len(again.skipped) == 6
-    assert {p: p.stat().st_mtime_ns for pattern in written for p in env.rglob(pattern)} == mtimes
+    assert _mtimes(env) == mtimes
     (env / PERIOD / "index.html").unlink()  # pages lost since: made again, from the manifest
     assert runner.run(PERIOD, provinces=["nghe_an"], jobs=1, progress=False).ok
     assert (env / PERIOD / "index.html").exists()
     assert (env / PERIOD / "manifest.json").stat().st_mtime_ns == mtimes[
         env / PERIOD / "manifest.json"
     ]
+
+    # A recipient asks for Nghệ An's briefing in English: that report alone is made, then it
+    # is part of what a run with nothing to do leaves alone; a lost annex is made again.
+    recipients = run_data / "recipients.yml"
+    recipients.write_text(
+        "recipients:\n  - unit: Nghệ An\n    name: Office\n    address: o@nghean.example\n"
+        "    language: en\n",
+        encoding="utf-8",
+    )
+    try:
+        english = runner.run(PERIOD, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False)
+        assert english.ok and _made(english) == [("30_leadership_briefing", "nghe_an", "en")]
+        assert (env / PERIOD / "nghe_an" / "30_leadership_briefing.en.pdf").exists()
+        mtimes = _mtimes(env)
+        again = runner.run(PERIOD, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False)
+        assert again.ok and _made(again) == [] and _mtimes(env) == mtimes
+        annex.unlink()
+        redone = runner.run(PERIOD, provinces=["nghe_an", "ha_tinh"], jobs=2, progress=False)
+        assert redone.ok and _made(redone) == [("40_national_overview", "national", "vi")]
+        assert annex.exists() and annex.read_bytes()[:2] == b"PK"
+    finally:
+        recipients.unlink()
 
 
 def test_hostile_source_text_is_inert_in_html_and_pdf(env):

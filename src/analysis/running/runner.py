@@ -162,7 +162,7 @@ def _log_plan(period: str, planned: list[Job], version: str, code: str, options:
     )
 
 
-def _finish_manifest(period: str, version: str, code: str, dataset: str, ran: bool) -> dict:
+def _finish_manifest(period: str, version: str, code: str, dataset: str, ran: bool = True) -> dict:
     """Sort the rows, set the summary from them (:func:`.manifest.version_summary`) and
     ``updated_at``: a run that made nothing (``ran`` false) and changes nothing leaves the
     manifest as it was."""
