@@ -127,7 +127,11 @@ def recent_revisions(results: PeriodResults, province: str | None = None) -> pd.
     2025 merger), ``old_value`` and ``new_value``, ``file`` the revising file (its name),
     ``received`` its arrival date or ``None``. Ordered by unit, indicator and period.
     """
-    table = _revisions(results.dataset) if monthly.from_store(results) else pd.DataFrame()
+    table = monthly.derived(
+        results,
+        "revisions",
+        lambda: _revisions(results.dataset) if monthly.from_store(results) else pd.DataFrame(),
+    )
     if table.empty:
         return pd.DataFrame(columns=REVISION_COLUMNS)
     codenames = {u.code: u.codename for u in geography.units() if u.basis == "34"}
