@@ -20,7 +20,7 @@ communes, in Vietnamese and English, within an hour.
 
 Usage::
 
-    .venv/bin/python benchmarks/monthly_run/run.py            # everything (~1 h on 2 cores)
+    .venv/bin/python benchmarks/monthly_run/run.py            # everything (~20-30 min on 2 cores)
     .venv/bin/python benchmarks/monthly_run/run.py --no-country  # without the country's communes
     .venv/bin/python benchmarks/monthly_run/run.py --quick    # smoke test
 """
