@@ -33,7 +33,7 @@ dataset: str = ""  # empty for your own data if ingested, else the demo
 from analysis.notebook import *
 import html
 
-from analysis.reporting import briefing, gaps, published_pages
+from analysis.reporting import briefing, briefing_changes, gaps, published_pages
 
 params_, results = begin("30_leadership_briefing", globals())
 province, period, lang = params_.province, params_.period, params_.lang
@@ -60,7 +60,7 @@ if done:
     display(HTML(f"<p class='small-note'>{html.escape(done)}</p>"))
 
 # %%
-changed = briefing.changes_section(results, province, lang)
+changed = briefing_changes.changes_section(results, province, lang)
 if changed is not None:
     display(changed)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from analysis.analyses import month_changes, monthly
 from analysis.data.rebuild import rebuild
-from analysis.reporting import briefing, national_pages
+from analysis.reporting import briefing_changes, national_pages
 from tests.conftest import write_csv
 
 HEADER = "province,indicator,period,value,numerator,denominator\n"
@@ -48,11 +48,11 @@ def test_a_revised_earlier_figure_is_told_with_was_now_and_file(workspace):
     ]
     # The store keeps both revisions, whenever they came.
     assert len(month_changes._revisions("submitted")) == 2
-    texts = [c.text for c in briefing.changes(results, "nghe_an", "vi")]
+    texts = [c.text for c in briefing_changes.changes(results, "nghe_an", "vi")]
     assert "Hồ sơ trực tuyến tháng 9/2026 được sửa: 45,00% → 47,00% (tệp b.csv)" in texts
-    english = [c.text for c in briefing.changes(results, "nghe_an", "en")]
+    english = [c.text for c in briefing_changes.changes(results, "nghe_an", "en")]
     assert "Online dossiers, September 2026, revised: 45.00% → 47.00% (file b.csv)" in english
-    assert not any("được sửa" in c.text for c in briefing.changes(results, "ha_tinh", "vi"))
+    assert not any("được sửa" in c.text for c in briefing_changes.changes(results, "ha_tinh", "vi"))
     assert national_pages.revision_lines(results, "vi") == [
         "Nghệ An, Hồ sơ trực tuyến tháng 9/2026: trước là 45,00%, nay là 47,00% (tệp b.csv)"
     ]

@@ -18,7 +18,7 @@ from analysis.analyses.monthly import PeriodResults
 from analysis.core import i18n
 from analysis.reference import catalog, geography, targets
 from analysis.reference.targets import INSUFFICIENT_HISTORY, MET_LATE, MISSED
-from analysis.reporting import briefing
+from analysis.reporting import briefing, briefing_changes
 from analysis.reporting.render import components
 
 PERIOD = pd.Period("2026-10", "M")
@@ -189,10 +189,10 @@ def test_too_little_history_shows_gap_and_pace_but_no_probability(one_month):
 
 
 def test_what_changed_needs_a_previous_month(one_month, deadline_case):
-    assert not briefing.has_previous_period(one_month, "nghe_an")
-    assert briefing.changes_section(one_month, "nghe_an", "vi") is None
-    assert briefing.has_previous_period(deadline_case, "nghe_an")
-    assert "Những thay đổi" in str(briefing.changes_section(deadline_case, "nghe_an", "vi"))
+    assert not briefing_changes.has_previous_period(one_month, "nghe_an")
+    assert briefing_changes.changes_section(one_month, "nghe_an", "vi") is None
+    assert briefing_changes.has_previous_period(deadline_case, "nghe_an")
+    assert "Những thay đổi" in str(briefing_changes.changes_section(deadline_case, "nghe_an", "vi"))
 
 
 def test_three_provinces_are_not_a_national_value(one_month):

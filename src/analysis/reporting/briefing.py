@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import compare, month_changes
+from analysis.analyses import compare
 from analysis.analyses.monthly import PeriodResults
 from analysis.core import i18n
 from analysis.reference import catalog, geography, targets
@@ -71,11 +71,11 @@ def _row(results: PeriodResults, province: str, indicator: str) -> pd.Series | N
     return None if rows.empty or pd.isna(rows.iloc[0]["value"]) else rows.iloc[0]
 
 
-def _true(flag: object) -> bool:
+def is_true(flag: object) -> bool:
     return bool(flag) if flag is not None and not pd.isna(flag) else False
 
 
-def _direction(change: float) -> str | None:
+def direction(change: float) -> str | None:
     if change is None or pd.isna(change):
         return None
     return "up" if change > 0.005 else "down" if change < -0.005 else "flat"
@@ -83,10 +83,10 @@ def _direction(change: float) -> str | None:
 
 def _trend(change: float, higher_is_better: bool) -> str | None:
     """``better`` / ``worse`` for the indicator's direction; ``None`` for no or no real change."""
-    direction = _direction(change)
-    if direction in (None, "flat"):
+    moved = direction(change)
+    if moved in (None, "flat"):
         return None
-    return "better" if (direction == "up") == higher_is_better else "worse"
+    return "better" if (moved == "up") == higher_is_better else "worse"
 
 
 def national_note(row: pd.Series, lang: str = "vi") -> str | None:
@@ -162,7 +162,7 @@ def kpi_card(
         label += f" ({i18n.fmt_period(row['period_used'], lang)})"
     trend = _trend(change, ind.higher_is_better)
     status = _card_status(results, province, ind.id) or trend or "neutral"
-    tied = _true(row["n_tied"] > 1) if pd.notna(row.get("n_tied")) else False
+    tied = is_true(row["n_tied"] > 1) if pd.notna(row.get("n_tied")) else False
     # A monthly figure against the same month a year earlier (an annual one says it above).
     yearly = row["change_year"] if ind.frequency == "monthly" else np.nan
     return components.KpiCard(
@@ -172,7 +172,7 @@ def kpi_card(
         rank=i18n.rank_text(int(row["rank"]), int(row["n_ranked"]), lang, tied=tied)
         if compare.shows_rank(row["n_ranked"])
         else None,
-        direction=_direction(change),
+        direction=direction(change),
         note=national_note(row, lang),
         status=status,
         trend=trend,
@@ -354,7 +354,7 @@ def verdict_sentences(
                 name=row.indicator,
                 value=row.value,
                 target=row.target,
-                probability=_probability_text(row.probability, lang),
+                probability=probability_text(row.probability, lang),
             )
             for row in slipping
         )
@@ -362,7 +362,7 @@ def verdict_sentences(
     return sentences[:4]
 
 
-def _probability_text(probability: Any, lang: str) -> str:
+def probability_text(probability: Any, lang: str) -> str:
     """A probability as the table's cell writes it."""
     if probability is None or pd.isna(probability):
         return i18n.MISSING
@@ -421,7 +421,7 @@ def _verdict_urgent(frame: pd.DataFrame, rows: list[components.StatusRow], lang:
             value=row.value,
             target=row.target,
             deadline=row.deadline,
-            probability=_probability_text(row.probability, lang),
+            probability=probability_text(row.probability, lang),
         )
     return i18n.t("verdict.none_urgent", lang)
 
@@ -485,141 +485,6 @@ def focus_indicator(results: PeriodResults, province: str) -> str:
     if rows.empty:
         return heads[0]
     return str(rows.sort_values("rank", ascending=False).iloc[0]["indicator"])
-
-
-def has_previous_period(results: PeriodResults, province: str) -> bool:
-    """Whether the province has a figure of the month before on some monthly indicator (the
-    "what changed" section needs one to compare with)."""
-    c = comparison(results)
-    monthly = c["indicator"].map(lambda i: catalog.get(i).frequency == "monthly")
-    rows = c[(c["province"] == province) & monthly]
-    return bool(rows["change_month"].notna().any() or rows["rank_prev_month"].notna().any())
-
-
-def _rank_change(r: Any, name: str, lang: str) -> tuple[float, components.Change] | None:
-    if pd.isna(r.rank_prev_month) or r.rank == r.rank_prev_month:
-        return None
-    if not compare.shows_rank(r.n_ranked):
-        return None
-    up = r.rank < r.rank_prev_month
-    key = "changes.rank_up" if up else "changes.rank_down"
-    text = i18n.t(
-        key, lang, name=name, rank=int(r.rank), of=int(r.n_ranked), before=int(r.rank_prev_month)
-    )
-    change = components.Change(text, "up" if up else "down", "good" if up else "bad")
-    return abs(r.rank - r.rank_prev_month) + 0.5, change
-
-
-def _value_change(r: Any, ind: catalog.Indicator, name: str, lang: str, said: bool = False) -> list:
-    """The month's movement of a figure, and a target it newly met (unless its status change
-    says so already: ``said``)."""
-    items = []
-    if pd.notna(r.change_month) and abs(r.change_month) >= 0.5:
-        better = (r.change_month > 0) == ind.higher_is_better
-        text = (
-            f"{name}: {i18n.fmt_percent(r.value, lang)} ({i18n.fmt_points(r.change_month, lang)})"
-        )
-        tone = "good" if better else "bad"
-        items.append(
-            (abs(r.change_month), components.Change(text, _direction(r.change_month), tone))
-        )
-    if not said and pd.notna(r.target) and _true(r.meets_target) and pd.notna(r.change_month):
-        if not targets.meets_target(r.value - r.change_month, r.target, ind.higher_is_better):
-            target = i18n.fmt_percent(r.target, lang, 0)
-            text = i18n.t("changes.target_reached", lang, name=name, target=target)
-            items.append((100.0, components.Change(text, "up", "good")))
-    return items
-
-
-def _status_rank(status: str) -> int:
-    """Higher is better (:data:`~analysis.reference.targets.SEVERITY` runs worst first)."""
-    return targets.SEVERITY.index(status) if status in targets.SEVERITY else -1
-
-
-def _target_changes(
-    results: PeriodResults, province: str, lang: str
-) -> tuple[list[tuple[float, components.Change]], set[str]]:
-    """Targets whose status changed, and probabilities that moved by 20 points or more, since
-    last month (:mod:`analysis.analyses.month_changes`); and the indicators they concern."""
-    rows = month_changes.target_changes(results, province)
-    items: list[tuple[float, components.Change]] = []
-    told: set[str] = set()
-    for r in rows.itertuples():
-        name = catalog.get(r.indicator).short(lang)
-        shifted = pd.notna(r.prob_shift) and abs(r.prob_shift) >= month_changes.PROBABILITY_SHIFT
-        probs = {
-            "p_before": _probability_text(r.prob_before, lang),
-            "p_after": _probability_text(r.prob, lang),
-        }
-        if r.status_changed:
-            before = targets.status_label(r.status_before, False, lang).lower()
-            after = targets.status_label(r.status, False, lang).lower()
-            key = "changes.status_probability" if shifted else "changes.status"
-            text = i18n.t(key, lang, name=name, before=before, after=after, **probs)
-            better = _status_rank(r.status) > _status_rank(r.status_before)
-        elif shifted:
-            text = i18n.t("changes.probability", lang, name=name, **probs)
-            better = r.prob_shift > 0
-        else:
-            continue
-        change = components.Change(text, "up" if better else "down", "good" if better else "bad")
-        items.append((300.0 + (abs(r.prob_shift) if shifted else 0.0), change))
-        told.add(r.indicator)
-    return items, told
-
-
-def _revision_changes(
-    results: PeriodResults, province: str, lang: str
-) -> list[tuple[float, components.Change]]:
-    """Earlier figures of the unit revised since last month: was, now, which file."""
-    items = []
-    for r in month_changes.recent_revisions(results, province).itertuples():
-        ind = catalog.get(r.indicator)
-        values = {
-            "name": ind.short(lang),
-            "period": i18n.fmt_period(pd.Period(r.period, freq=ind.freq), lang),
-            "old": i18n.fmt_percent(r.old_value, lang),
-            "new": i18n.fmt_percent(r.new_value, lang),
-            "file": r.file,
-        }
-        if r.basis != "34":
-            former = geography.unit("63", str(r.reported_code)).name
-            text = i18n.t("changes.revised_former", lang, former=former, **values)
-        else:
-            text = i18n.t("changes.revised", lang, **values)
-        up = r.new_value > r.old_value
-        items.append((250.0, components.Change(text, "up" if up else "down", "neutral")))
-    return items
-
-
-def changes(
-    results: PeriodResults, province: str, lang: str = "vi", limit: int = 8
-) -> list[components.Change]:
-    """What changed since last month: targets that changed status or whose probability moved
-    by 20 points or more, earlier figures revised, rank moves, targets newly met, the largest
-    movements; the most telling first."""
-    c = results.comparison
-    rows = c[(c["province"] == province) & c["value"].notna()]
-    items, told = _target_changes(results, province, lang)
-    items += _revision_changes(results, province, lang)
-    for r in rows.itertuples():
-        ind = catalog.get(r.indicator)
-        if ind.frequency != "monthly":
-            continue
-        name = ind.short(lang)
-        moved = _rank_change(r, name, lang)
-        if moved:
-            items.append(moved)
-        items.extend(_value_change(r, ind, name, lang, said=r.indicator in told))
-    items.sort(key=lambda x: -x[0])
-    return [change for _, change in items[:limit]]
-
-
-def changes_section(results: PeriodResults, province: str, lang: str = "vi") -> Any:
-    """The "what changed" section, or ``None`` when there is no previous period to compare."""
-    if not has_previous_period(results, province):
-        return None
-    return components.changes_list(changes(results, province, lang), lang)
 
 
 def parameters_text(parameters: dict, lang: str = "vi") -> str:
@@ -754,17 +619,16 @@ __all__ = [
     "STATUS_ORDER",
     "at_risk",
     "opening",
-    "changes",
-    "changes_section",
     "comparison",
     "comparison_summary",
     "current_targets",
     "done_earlier",
+    "direction",
     "done_note",
     "focus_indicator",
     "forecast_table",
-    "has_previous_period",
     "history",
+    "is_true",
     "kpi_card",
     "kpi_cards",
     "metadata",
@@ -772,6 +636,7 @@ __all__ = [
     "national_history",
     "parameters_text",
     "peer_table",
+    "probability_text",
     "province_name",
     "provinces_at_risk",
     "status_rows",
