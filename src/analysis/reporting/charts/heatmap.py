@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
@@ -16,13 +14,18 @@ from matplotlib.patches import Patch, Rectangle
 from analysis.core import i18n
 from analysis.reference import catalog, geography
 from analysis.reporting.charts.alt import heatmap_alt, set_alt
-from analysis.reporting.charts.labels import lang_of, name_key, text_color_on
+from analysis.reporting.charts.labels import (
+    lang_of,
+    name_key,
+    region_labels,
+    row_positions,
+    text_color_on,
+)
 from analysis.reporting.charts.theme import (
     A4_WIDTH,
     FAINT,
     HIGHLIGHT,
     MISSING_COLOR,
-    MUTED,
     TIER_CMAP,
     TIER_COLORS,
     new_axes,
@@ -113,7 +116,7 @@ def heatmap(
         colour_index = _scaled_by_column(vals).to_numpy(float)
         cmap, norm = TIER_CMAP, mcolors.Normalize(0, 1)
 
-    y_top, height = _row_positions(rows["region"].to_numpy(), 0.35 if show_regions else 0.0)
+    y_top, height = row_positions(rows["region"].to_numpy(), 0.35 if show_regions else 0.0)
     faces = [
         cmap(norm(c)) if np.isfinite(c) else mcolors.to_rgba(MISSING_COLOR)
         for c in colour_index.ravel()
@@ -125,7 +128,7 @@ def heatmap(
     if highlight is not None and highlight in set(rows["codename"]):
         _frame_row(ax, rows, y_top, vals.shape[1], highlight)
     if show_regions:
-        _region_labels(ax, rows, y_top, vals.shape[1], lang)
+        region_labels(ax, rows, y_top, vals.shape[1], lang)
     if value == "tier":
         _tier_legend(ax, lang)
     else:
@@ -167,18 +170,6 @@ def _scaled_by_column(vals: pd.DataFrame) -> pd.DataFrame:
             pass
         scaled[col] = s
     return scaled
-
-
-def _row_positions(regions: np.ndarray, gap: float) -> tuple[np.ndarray, float]:
-    """Top of each row, with ``gap`` between regions; and the total height."""
-    y_top = np.zeros(len(regions))
-    pos = 0.0
-    for i in range(len(regions)):
-        if i and regions[i] != regions[i - 1]:
-            pos += gap
-        y_top[i] = pos
-        pos += 1.0
-    return y_top, pos
 
 
 def _draw_cells(
@@ -266,27 +257,6 @@ def _frame_row(
     tick = ax.get_yticklabels()[i]
     tick.set_color(HIGHLIGHT)
     tick.set_fontweight("bold")
-
-
-def _region_labels(ax: Axes, rows: pd.DataFrame, y_top: np.ndarray, n_cols: int, lang: str) -> None:
-    """A bracket and the region's name to the right of each region's rows."""
-    for region, idx in rows.groupby("region", sort=False).groups.items():
-        first, last = min(idx), max(idx)
-        y0, y1 = y_top[first] + 0.1, y_top[last] + 0.9
-        x = n_cols + 0.18
-        ax.plot([x, x], [y0, y1], color=FAINT, lw=0.8, clip_on=False)
-        label = "\n".join(textwrap.wrap(geography.region_name(str(region), lang), 14))
-        ax.text(
-            x + 0.15,
-            (y0 + y1) / 2,
-            label,
-            ha="left",
-            va="center",
-            fontsize=6,
-            color=MUTED,
-            linespacing=1.1,
-            clip_on=False,
-        )
 
 
 def _tier_legend(ax: Axes, lang: str) -> None:

@@ -6,16 +6,19 @@ the reader's way (``45,03`` in Vietnamese, ``45.03`` in English).
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
+from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 from analysis.core import i18n
-from analysis.reference import catalog
+from analysis.reference import catalog, geography
 from analysis.reference.names import fold
-from analysis.reporting.charts.theme import INK
+from analysis.reporting.charts.theme import FAINT, INK, MUTED
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -107,3 +110,49 @@ def text_color_on(color: Any) -> str:
 def name_key(name: str) -> str:
     """Sort key of a province name (accents folded, so Đ sorts with D)."""
     return fold(str(name))
+
+
+def row_positions(regions: np.ndarray, gap: float) -> tuple[np.ndarray, float]:
+    """Top of each row of a units-by-columns chart, with ``gap`` between regions; and the
+    total height."""
+    y_top = np.zeros(len(regions))
+    pos = 0.0
+    for i in range(len(regions)):
+        if i and regions[i] != regions[i - 1]:
+            pos += gap
+        y_top[i] = pos
+        pos += 1.0
+    return y_top, pos
+
+
+def region_labels(
+    ax: Axes,
+    rows: pd.DataFrame,
+    y_top: np.ndarray,
+    n_cols: int,
+    lang: str,
+    *,
+    width: int = 14,
+    gap: tuple[float, float] = (0.18, 0.15),
+    fontsize: float = 6,
+) -> None:
+    """A bracket and the region's name to the right of each region's rows (``rows`` carries a
+    ``region`` column, in the order drawn; ``gap``: bracket after the last column, name after
+    the bracket; names wrapped at ``width`` characters)."""
+    for region, idx in rows.groupby("region", sort=False).groups.items():
+        first, last = min(idx), max(idx)
+        y0, y1 = y_top[first] + 0.1, y_top[last] + 0.9
+        x = n_cols + gap[0]
+        ax.plot([x, x], [y0, y1], color=FAINT, lw=0.8, clip_on=False)
+        label = "\n".join(textwrap.wrap(geography.region_name(str(region), lang), width))
+        ax.text(
+            x + gap[1],
+            (y0 + y1) / 2,
+            label,
+            ha="left",
+            va="center",
+            fontsize=fontsize,
+            color=MUTED,
+            linespacing=1.1,
+            clip_on=False,
+        )

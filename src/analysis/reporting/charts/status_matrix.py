@@ -7,7 +7,6 @@ card), and a legend under the matrix names each status shown.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,15 +17,18 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from analysis.core import i18n
-from analysis.reference import geography
 from analysis.reference.targets import REPORT_STATUSES
 from analysis.reporting.charts.alt import set_alt
-from analysis.reporting.charts.labels import lang_of, text_color_on
+from analysis.reporting.charts.labels import (
+    lang_of,
+    region_labels,
+    row_positions,
+    text_color_on,
+)
 from analysis.reporting.charts.theme import (
     A4_WIDTH,
     FAINT,
     MISSING_COLOR,
-    MUTED,
     STATUS_COLORS,
     new_axes,
     themed,
@@ -91,7 +93,7 @@ def status_matrix(
     ids = [c for c, _ in columns]
     key = cells.set_index(["province", "indicator"])
     regions = units["region"].to_numpy()
-    y_top, height = _row_positions(regions, 0.45)
+    y_top, height = row_positions(regions, 0.45)
     fig, ax = new_axes(ax, figsize or (A4_WIDTH, 2.3 + 0.158 * height))
     n_cols = len(ids)
     ax_w = A4_WIDTH - 2.2
@@ -138,44 +140,9 @@ def status_matrix(
     ax.grid(False)
     for side in ax.spines.values():
         side.set_visible(False)
-    _region_labels(ax, units, y_top, n_cols, lang)
+    region_labels(ax, units, y_top, n_cols, lang, width=13, gap=(0.2, 0.2), fontsize=5.8)
     _legend(ax, present, lang, any(cells.get("stale", pd.Series(dtype=bool)).fillna(False)))
     return set_alt(fig, _alt(cells, units, len(ids), lang))
-
-
-def _row_positions(regions: np.ndarray, gap: float) -> tuple[np.ndarray, float]:
-    """Top of each row, with ``gap`` between regions; and the total height."""
-    y_top = np.zeros(len(regions))
-    pos = 0.0
-    for i in range(len(regions)):
-        if i and regions[i] != regions[i - 1]:
-            pos += gap
-        y_top[i] = pos
-        pos += 1.0
-    return y_top, pos
-
-
-def _region_labels(
-    ax: Axes, units: pd.DataFrame, y_top: np.ndarray, n_cols: int, lang: str
-) -> None:
-    """A bracket and the region's name to the right of each region's rows."""
-    for region, idx in units.groupby("region", sort=False).groups.items():
-        first, last = min(idx), max(idx)
-        y0, y1 = y_top[first] + 0.1, y_top[last] + 0.9
-        x = n_cols + 0.2
-        ax.plot([x, x], [y0, y1], color=FAINT, lw=0.8, clip_on=False)
-        label = "\n".join(textwrap.wrap(geography.region_name(str(region), lang), 13))
-        ax.text(
-            x + 0.2,
-            (y0 + y1) / 2,
-            label,
-            ha="left",
-            va="center",
-            fontsize=5.8,
-            color=MUTED,
-            linespacing=1.1,
-            clip_on=False,
-        )
 
 
 def _legend(ax: Axes, present: set[str], lang: str, stale: bool) -> None:
