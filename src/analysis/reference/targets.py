@@ -82,6 +82,21 @@ REPORT_STATUSES: tuple[str, ...] = (
 below; from the deadline on, met on time (``achieved``), met late, missed or awaiting the
 deadline's figure; too short a history; no target; no data."""
 
+MET_FIRST: tuple[str, ...] = (
+    "achieved",
+    MET_LATE,
+    MET_AT_RISK,
+    "on_track",
+    "at_risk",
+    "off_track",
+    MISSED,
+    AWAITING,
+    INSUFFICIENT_HISTORY,
+    "no_data",
+)
+"""The order pages count and list statuses in (verdicts, bars, the status matrix's legend):
+met first, then by what is left to do, no data last."""
+
 RELATIVE_TOLERANCE = 1e-9
 """A value within this fraction of the target (at least of 1 unit) counts as meeting it: the
 tolerance absorbs floating-point noise only (``0.1 + 0.2`` meets ``0.3``); a value shown rounded

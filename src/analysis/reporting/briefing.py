@@ -290,17 +290,7 @@ def status_rows(
     return [_status_row(results, province, r, lang) for r in rows.itertuples()]
 
 
-VERDICT_ORDER: tuple[str, ...] = (
-    "achieved",
-    MET_LATE,
-    MET_AT_RISK,
-    "on_track",
-    "at_risk",
-    "off_track",
-    MISSED,
-    AWAITING,
-    INSUFFICIENT_HISTORY,
-)
+VERDICT_ORDER: tuple[str, ...] = targets.MET_FIRST
 """The order the verdict counts the target table's statuses in: met first."""
 
 OPEN_AT_RISK: tuple[str, ...] = ("off_track", "at_risk")

@@ -22,25 +22,14 @@ from analysis.analyses import compare, month_changes, monthly
 from analysis.analyses.monthly import PeriodResults
 from analysis.core import i18n
 from analysis.reference import catalog, geography, targets
-from analysis.reference.targets import AWAITING, INSUFFICIENT_HISTORY, MET_AT_RISK, MET_LATE, MISSED
+from analysis.reference.targets import AWAITING, MET_FIRST, MISSED
 from analysis.reporting import gaps
 from analysis.reporting.render import components
 from analysis.reporting.report_tables import comparison, forecast_rows, province_name
 
 NO_DATA = "no_data"
 
-COUNT_ORDER: tuple[str, ...] = (
-    "achieved",
-    MET_LATE,
-    MET_AT_RISK,
-    "on_track",
-    "at_risk",
-    "off_track",
-    MISSED,
-    AWAITING,
-    INSUFFICIENT_HISTORY,
-    NO_DATA,
-)
+COUNT_ORDER: tuple[str, ...] = MET_FIRST
 """The order of the statuses in the counts, the bars and the legend: met first, no data last."""
 
 BEHIND: frozenset[str] = frozenset({"at_risk", "off_track", MISSED})

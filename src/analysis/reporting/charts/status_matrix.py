@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from analysis.core import i18n
-from analysis.reference.targets import REPORT_STATUSES
+from analysis.reference.targets import MET_FIRST, REPORT_STATUSES
 from analysis.reporting.charts.alt import set_alt
 from analysis.reporting.charts.labels import (
     lang_of,
@@ -34,18 +34,7 @@ from analysis.reporting.charts.theme import (
     themed,
 )
 
-LEGEND_ORDER: tuple[str, ...] = (
-    "achieved",
-    "achieved_late",
-    "achieved_at_risk",
-    "on_track",
-    "at_risk",
-    "off_track",
-    "missed",
-    "awaiting_deadline_figure",
-    "insufficient_history",
-    "no_data",
-)
+LEGEND_ORDER: tuple[str, ...] = MET_FIRST
 """Best first, as the national overview counts them."""
 
 
